@@ -1,0 +1,53 @@
+# etlconn — the commands a newcomer needs. Each installs what is missing first.
+#   make run    build and run the main job: bundled SQLite sample -> ./lake
+#   make test   build, start what the tests need, run every test
+#   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make tsan   the concurrency tests under ThreadSanitizer
+#   make deps   install the Debian/PyPI packages the build and tests need
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+SAMPLE_DB = examples/sample/sample.db
+
+.PHONY: all deps build run test asan tsan sample install clean bench
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DETLCONN_WERROR=ON $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(SAMPLE_DB): examples/sample/sample.sql
+	@rm -f $@.tmp && sqlite3 $@.tmp < $< && mv $@.tmp $@
+
+sample: $(SAMPLE_DB)
+
+run: deps build sample
+	./$(BUILD)/etlconn fetch -c examples/sqlite_connector.example.yaml \
+	    "SELECT * FROM orders ORDER BY order_id" --lake ./lake
+
+test: deps build sample
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+asan: deps sample
+	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DETLCONN_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug" build
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+tsan: deps sample
+	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread'
+
+install: build
+	cmake --install $(BUILD)
+
+bench: deps build
+	bash bench/run-all.sh
+
+clean:
+	rm -rf build build-asan build-tsan $(SAMPLE_DB)

@@ -1,0 +1,163 @@
+/* etlconn — the connector contract, registry, plugins, cache and façade.
+ *
+ * A connector is a folder under src/connectors/ exporting one const
+ * etlc_connector_ops. CMake builds the registry from the enabled folders;
+ * plugins add more at run time from ETLCONN_PLUGIN_PATH. */
+#ifndef ETLCONN_CONNECTOR_H
+#define ETLCONN_CONNECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "lake.h"
+#include "record.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever etlc_connector_ops or anything it points to changes shape. */
+#define ETLC_ABI_VERSION 1
+
+/* A bound query parameter. Text parameters let the database apply its own
+ * affinity/casts; typed ones are bound as that type. */
+typedef struct etlc_param {
+    etlc_type type;     /* NULL, BOOL, INT64, DOUBLE, TEXT, BYTES */
+    int64_t i64;
+    double f64;
+    const void *data;   /* TEXT/BYTES */
+    size_t len;
+} etlc_param;
+
+typedef struct etlc_fetch_request {
+    const char *query;          /* SQL text, resource path, ... */
+    const etlc_param *params;   /* bound in order */
+    size_t nparams;
+    size_t batch_rows;          /* rows per batch; 0 = 10000 */
+} etlc_fetch_request;
+
+typedef struct etlc_health {
+    bool healthy;
+    double latency_ms;
+    char server_version[128];
+    char detail[256];           /* redacted */
+} etlc_health;
+
+#define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
+
+typedef struct etlc_connector_ops {
+    int abi_version;                 /* ETLC_ABI_VERSION */
+    const char *name;                /* canonical protocol name */
+    const char *const *aliases;      /* NULL-terminated, may be NULL */
+    const char *description;         /* one line */
+    const etlc_option_table *options;
+    size_t context_size;             /* bytes zero-allocated for the connector's state */
+    unsigned flags;                  /* ETLC_CONNECTOR_* */
+    /* Open the engine/session from a validated config. */
+    int (*connect)(void *ctx, const etlc_config *cfg, etlc_error *err);
+    /* Stream the request's records into `consumer`, one batch at a time. */
+    int (*fetch)(void *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                 etlc_error *err);
+    /* Health check: fill `health`; return 0 even when unhealthy, an error
+     * code only when the check itself could not run. */
+    int (*test)(void *ctx, etlc_health *health, etlc_error *err);
+    /* Cheap liveness check before the cache hands the connector out; NULL = always alive. */
+    bool (*alive)(void *ctx);
+    /* Secret-free name of the source for lake paths and results (e.g. "sample"). */
+    void (*source_name)(void *ctx, char *buf, size_t bufsz);
+    /* Release everything. Safe after a failed or partial connect. */
+    void (*close)(void *ctx);
+} etlc_connector_ops;
+
+/* Plugins export this symbol: it returns the plugin's ops (static storage). */
+#define ETLC_PLUGIN_SYMBOL "etlconn_plugin_register"
+typedef const etlc_connector_ops *(*etlc_plugin_register_fn)(void);
+
+/* ---- registry ------------------------------------------------------------ */
+
+typedef struct etlc_protocol_info {
+    const char *name;
+    const char *const *aliases;
+    const char *description;
+    bool built_in;   /* false: known to etlconn but compiled out of this build */
+    bool plugin;     /* loaded from ETLCONN_PLUGIN_PATH or registered at run time */
+    const etlc_connector_ops *ops; /* NULL when not built in */
+} etlc_protocol_info;
+
+/* Resolve a protocol name or alias (case-insensitive). Errors:
+ * NOT_BUILT_IN for a known protocol compiled out; UNKNOWN_PROTOCOL listing
+ * the known ones (with "did you mean"). Loads plugins on first use. */
+int etlc_registry_find(const char *protocol, const etlc_connector_ops **ops, etlc_error *err);
+/* All protocols, built-in first, then plugins; count returned. Borrowed array. */
+size_t etlc_registry_list(const etlc_protocol_info **list);
+/* Register ops at run time (embedders, plugins). ABI checked. */
+int etlc_registry_add(const etlc_connector_ops *ops, etlc_error *err);
+/* Load one plugin shared object. */
+int etlc_plugin_load(const char *path, etlc_error *err);
+/* Load every *.so in the ':'-separated ETLCONN_PLUGIN_PATH (once; later calls
+ * are no-ops). Failures are logged and returned in err; good plugins still load. */
+int etlc_plugins_load_env(etlc_error *err);
+
+/* ---- connectors ---------------------------------------------------------- */
+
+typedef struct etlc_connector etlc_connector;
+
+/* Build and connect a fresh (uncached) connector. Owns nothing of cfg. */
+int etlc_connector_open(const etlc_connector_ops *ops, const etlc_config *cfg,
+                        etlc_connector **out, etlc_error *err);
+/* `etlc_create_connector(config)`: picks the connector from the config's
+ * `protocol` (file key, dict or override), loads and validates the config,
+ * connects. Uncached. */
+int etlc_create_connector(const etlc_config_sources *sources, etlc_connector **out,
+                          etlc_error *err);
+const etlc_connector_ops *etlc_connector_ops_of(const etlc_connector *c);
+const etlc_config *etlc_connector_config(const etlc_connector *c);
+int etlc_connector_test(etlc_connector *c, etlc_health *health, etlc_error *err);
+
+/* Where and how a fetch lands. */
+typedef struct etlc_land_options {
+    const char *lake_root;       /* NULL = "./lake" */
+    etlc_sink_options sink;      /* format etc.; vars.protocol/source/date/query_hash filled if NULL */
+} etlc_land_options;
+
+/* Fetch and land: runs the connector's fetch into a sink in the lake, and
+ * returns the IngestionResult (also on failure, status "failed", with the
+ * error recorded; *result may then be used for reporting). Nothing partial
+ * becomes visible on failure. */
+int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
+                         const etlc_land_options *land, etlc_result **result, etlc_error *err);
+/* Release: returns a cached connector to the cache, closes an uncached one. NULL ok. */
+void etlc_connector_release(etlc_connector *c);
+
+/* ---- cache and façade ---------------------------------------------------- */
+
+typedef struct etlc_get_options {
+    bool no_reuse; /* true: a fresh, uncached connector (reuse = false) */
+} etlc_get_options;
+
+/* get_connection(protocol, ...): load config for `protocol` from `sources`,
+ * then return a cached live connector for the same protocol + non-secret
+ * config + secret hash (+ thread for per-thread sessions), or connect a new
+ * one and cache it. Release it with etlc_connector_release. */
+int etlc_get_connection(const char *protocol, const etlc_config_sources *sources,
+                        const etlc_get_options *opts, etlc_connector **out, etlc_error *err);
+/* test_connection(protocol, ...): connect (through the cache) and health-check. */
+int etlc_test_connection(const char *protocol, const etlc_config_sources *sources,
+                         etlc_health *health, etlc_error *err);
+/* Close every cached connector; ones still held are closed at their release. */
+void etlc_close_all_connections(void);
+/* Number of live cache entries (tests, diagnostics). */
+size_t etlc_cache_size(void);
+
+/* load_connection_config(protocol, ...): resolve protocol and load its config. */
+int etlc_load_connection_config(const char *protocol, const etlc_config_sources *sources,
+                                etlc_config **out, etlc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,121 @@
+/* etlconn — lake storage and sinks.
+ *
+ * A lake is a root (a local directory by default) where files become
+ * visible only whole: written under a temporary name in the target
+ * directory, fsynced, renamed to a deterministic final name, and the
+ * directory fsynced. A sink turns record batches into files of one format
+ * (jsonl, csv, parquet) in a lake and reports them as IngestedItems. */
+#ifndef ETLCONN_LAKE_H
+#define ETLCONN_LAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "record.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct etlc_lake etlc_lake;
+typedef struct etlc_lake_file etlc_lake_file;
+
+/* A local directory lake; `root` is created if missing. */
+int etlc_lake_open_local(const char *root, etlc_lake **out, etlc_error *err);
+void etlc_lake_free(etlc_lake *lake);
+/* Borrowed; valid until etlc_lake_free. */
+const char *etlc_lake_root(const etlc_lake *lake);
+
+/* Reject paths that are absolute, contain "..", empty segments, control
+ * bytes, backslashes or are longer than 1024 bytes. 0 or ETLC_IO_PATH. */
+int etlc_lake_check_relpath(const char *relpath, etlc_error *err);
+
+/* Start a file at `relpath` (relative to the root). Nothing is visible at
+ * that path until commit. */
+int etlc_lake_file_create(etlc_lake *lake, const char *relpath, etlc_lake_file **out,
+                          etlc_error *err);
+/* Append bytes; they are counted and hashed (SHA-256) as they pass. */
+int etlc_lake_file_write(etlc_lake_file *f, const void *data, size_t len, etlc_error *err);
+uint64_t etlc_lake_file_size(const etlc_lake_file *f);
+/* Make the file durable and visible. On success fills *byte_count, sha256
+ * (65 bytes) and *final_path (malloc'd, root-joined) and frees f. On failure
+ * removes the temporary file and frees f. */
+int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[65],
+                          char **final_path, etlc_error *err);
+/* Remove the temporary file and free f. NULL ok. */
+void etlc_lake_file_abort(etlc_lake_file *f);
+
+/* ---- path templates ------------------------------------------------------
+ * Placeholders: {protocol} {source} {date} (YYYY-MM-DD, UTC) {run_id}
+ * {query_hash} (12 hex) {part} (5 digits) {ext} {format}. Values are made
+ * path-safe (bytes outside [A-Za-z0-9._=-] become '_'); the result is checked
+ * with etlc_lake_check_relpath. Unknown placeholders are an error. */
+#define ETLC_LAKE_DEFAULT_TEMPLATE "{protocol}/{source}/dt={date}/{query_hash}-part-{part}.{ext}"
+
+typedef struct etlc_path_vars {
+    const char *protocol;
+    const char *source;
+    const char *date;
+    const char *run_id;
+    const char *query_hash;
+    unsigned part;
+    const char *ext;
+    const char *format;
+} etlc_path_vars;
+
+int etlc_lake_render_path(const char *tmpl, const etlc_path_vars *vars, char **out,
+                          etlc_error *err);
+
+/* ---- sinks --------------------------------------------------------------- */
+
+typedef struct etlc_sink etlc_sink;
+
+typedef struct etlc_sink_options {
+    const char *format;        /* "jsonl" (default), "csv", "parquet" */
+    const char *path_template; /* NULL = ETLC_LAKE_DEFAULT_TEMPLATE */
+    etlc_path_vars vars;       /* part and ext are filled by the sink */
+    /* Parquet only */
+    const char *compression;   /* "zstd" (default), "snappy", "gzip", "none" */
+    int64_t row_group_bytes;   /* 0 = default (64 MiB) */
+    /* Roll to a new file after this many records; 0 = one file per fetch. */
+    int64_t max_records_per_file;
+} etlc_sink_options;
+
+/* Formats compiled in ("jsonl", "csv", and "parquet" when built). */
+bool etlc_sink_format_supported(const char *format);
+
+int etlc_sink_open(etlc_lake *lake, const etlc_sink_options *opts, etlc_sink **out,
+                   etlc_error *err);
+int etlc_sink_write(etlc_sink *sink, const etlc_batch *batch, etlc_error *err);
+/* Commit every file the sink wrote (one, even for an empty result) and add
+ * an item for each to `result`. Frees the sink. On failure nothing new is
+ * visible. */
+int etlc_sink_finish(etlc_sink *sink, etlc_result *result, etlc_error *err);
+/* Discard everything the sink wrote; nothing becomes visible. Frees. NULL ok. */
+void etlc_sink_abort(etlc_sink *sink);
+
+/* The consumer view of a sink, for a connector's fetch. */
+etlc_batch_consumer etlc_sink_consumer(etlc_sink *sink);
+
+/* ---- format plug-in point (used by src/sinks/<format>.c) ----------------- */
+typedef struct etlc_sink_format {
+    const char *name;          /* "jsonl" */
+    const char *ext;           /* "jsonl" */
+    const char *content_type;  /* "application/x-ndjson" */
+    size_t state_size;
+    /* Begin a file: write any header. `file` is where bytes go. */
+    int (*begin)(void *state, const etlc_sink_options *opts, etlc_lake_file *file, etlc_error *err);
+    int (*write)(void *state, const etlc_batch *batch, etlc_lake_file *file, etlc_error *err);
+    /* Write any footer; the file is committed by the caller afterwards. */
+    int (*end)(void *state, etlc_lake_file *file, etlc_error *err);
+    /* Release state (after end, or on abort). */
+    void (*release)(void *state);
+} etlc_sink_format;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

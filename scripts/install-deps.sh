@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install what etlconn's build and tests need, only when missing, and say so.
+# Debian packages (build deps, sqlite3 CLI, test servers) and PyPI packages
+# (pyarrow, duckdb: independent Parquet readers used by the tests).
+set -euo pipefail
+
+debs=(
+  build-essential cmake ninja-build pkg-config
+  libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
+  zlib1g-dev libcurl4-openssl-dev libcmocka-dev
+  python3 python3-pip
+)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: Debian packages present"
+fi
+
+pymods=(pyarrow duckdb)
+pymissing=()
+for m in "${pymods[@]}"; do
+  python3 -c "import $m" 2>/dev/null || pymissing+=("$m")
+done
+if [ ${#pymissing[@]} -gt 0 ]; then
+  echo "install-deps: installing PyPI packages: ${pymissing[*]}"
+  python3 -m pip install -q "${pymissing[@]}" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "${pymissing[@]}"
+else
+  echo "install-deps: Python packages present (pyarrow, duckdb)"
+fi

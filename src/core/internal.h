@@ -1,0 +1,58 @@
+/* etlconn — helpers shared across the library's files (not public API). */
+#ifndef ETLCONN_INTERNAL_H
+#define ETLCONN_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etlconn/etlconn.h"
+
+/* NULL-safe string copies; NULL only for NULL input or no memory. */
+char *etlc__strdup(const char *s);
+char *etlc__strndup(const char *s, size_t n);
+/* Overwrite then free (for secrets). NULL ok. */
+void etlc__free_secret(char *s);
+int etlc__strcasecmp(const char *a, const char *b);
+/* Levenshtein distance, capped at 255; for "did you mean". */
+unsigned etlc__edit_distance(const char *a, const char *b);
+
+/* A growable byte buffer, always NUL-terminated when data != NULL. */
+typedef struct etlc__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} etlc__buf;
+
+int etlc__buf_reserve(etlc__buf *b, size_t extra);          /* 0 or -1 on ENOMEM */
+int etlc__buf_append(etlc__buf *b, const void *data, size_t len);
+int etlc__buf_puts(etlc__buf *b, const char *s);
+int etlc__buf_putc(etlc__buf *b, char c);
+int etlc__buf_printf(etlc__buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Append `s` as a JSON string literal with quotes and escapes. Invalid
+ * UTF-8 bytes become U+FFFD. */
+int etlc__buf_json_string(etlc__buf *b, const char *s, size_t len);
+void etlc__buf_reset(etlc__buf *b);   /* len = 0, keeps memory */
+void etlc__buf_free(etlc__buf *b);
+/* Hand over the data (caller frees); the buffer is left empty. */
+char *etlc__buf_take(etlc__buf *b);
+
+/* SHA-256 of a byte range as 64 lowercase hex chars + NUL. */
+void etlc__sha256_hex(const void *data, size_t len, char out[65]);
+
+/* fsync the directory that contains `path`. 0 or errno. */
+int etlc__fsync_parent_dir(const char *path);
+/* mkdir -p; 0 or errno. */
+int etlc__mkdirs(const char *path, unsigned mode);
+
+/* Format a message with the redactor applied (malloc'd). */
+char *etlc__vformat_redacted(const char *fmt, va_list ap);
+
+#define ETLC__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
