@@ -119,9 +119,14 @@ const etlc_config *etlc_connector_config(const etlc_connector *c);
 int etlc_connector_test(etlc_connector *c, etlc_health *health, etlc_error *err);
 
 /* Where and how a fetch lands. */
+/* Called after each batch is handed to the sink (for progress displays). */
+typedef void (*etlc_progress_fn)(void *userdata, uint64_t records, uint64_t batches);
+
 typedef struct etlc_land_options {
     const char *lake_root;       /* NULL = "./lake" */
     etlc_sink_options sink;      /* format etc.; vars.protocol/source/date/query_hash filled if NULL */
+    etlc_progress_fn progress;   /* optional */
+    void *progress_userdata;
 } etlc_land_options;
 
 /* Fetch and land: runs the connector's fetch into a sink in the lake, and
