@@ -1,0 +1,70 @@
+/* etlconn CLI: shared declarations for the command files. */
+#ifndef ETLCONN_CLI_H
+#define ETLCONN_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "etlconn/etlconn.h"
+
+/* Exit codes (documented in `etlconn --help` and the README). */
+enum {
+    EXIT_OK = 0,        /* success */
+    EXIT_FAILURE_ = 1,  /* the work failed: unhealthy, fetch failed, I/O */
+    EXIT_USAGE = 2      /* bad usage or configuration */
+};
+
+typedef struct cli_globals {
+    bool quiet;
+    bool progress;      /* stderr is a terminal and not --quiet */
+} cli_globals;
+
+extern cli_globals g_cli;
+
+/* A connection named on the command line: PROTOCOL and/or -c FILE,
+ * --env-prefix, --set KEY=VALUE... */
+typedef struct cli_conn {
+    const char *protocol;
+    const char *file;
+    const char *env_prefix;
+    etlc_kv *sets;
+    char **set_storage; /* owned key/value strings */
+    size_t nsets;
+} cli_conn;
+
+/* Handle -c/--config, --env-prefix, --set for `opt` (the getopt_long value);
+ * returns true if consumed. Errors exit with EXIT_USAGE. */
+bool cli_conn_option(cli_conn *conn, int opt, const char *arg);
+void cli_conn_free(cli_conn *conn);
+void cli_conn_sources(const cli_conn *conn, etlc_config_sources *src, bool allow_missing);
+/* Load and validate the connection's config; prints the error. */
+int cli_conn_load(const cli_conn *conn, bool allow_missing, etlc_config **cfg);
+
+/* Map an etlc code to the CLI exit status. */
+int cli_exit_for(int code);
+/* Print "etlconn: <message>" (and the code name) on stderr; returns the exit status. */
+int cli_fail(const etlc_error *err);
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The common long options every connection command accepts. */
+#define CLI_CONN_OPTS                                   \
+    {"config", required_argument, NULL, 'c'},           \
+    {"set", required_argument, NULL, 's'},              \
+    {"env-prefix", required_argument, NULL, 'E'}
+
+int cmd_protocols(int argc, char **argv);
+int cmd_options(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* Progress line on stderr (only when g_cli.progress). */
+void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches);
+void cli_progress_done(void);
+
+#endif

@@ -1,0 +1,175 @@
+/* etlconn fetch PROTOCOL | -c FILE [--set KEY=VALUE]... QUERY [--lake DIR] [--format F] */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("Usage: etlconn fetch [PROTOCOL] [-c FILE] [--set KEY=VALUE]... QUERY [OPTIONS]\n\n"
+           "Run QUERY against the connection, stream the rows into files in the lake\n"
+           "(each file appears only whole) and print the IngestionResult JSON on stdout.\n\n"
+           "  -c, --config FILE        JSON or YAML config file (may name 'protocol:')\n"
+           "  --env-prefix P           read P_<KEY> instead of the protocol's default prefix\n"
+           "  --set KEY=VALUE          explicit override (repeatable)\n"
+           "  --param [TYPE:]VALUE     bind a query parameter (repeatable, in order);\n"
+           "                           TYPE is text (default), int, float or null\n"
+           "  --lake DIR               lake root directory (default ./lake)\n"
+           "  --format FORMAT          jsonl (default), csv or parquet (when built)\n"
+           "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"
+           "  --row-group-bytes N      parquet: row group size in bytes\n"
+           "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
+           "  --max-records-per-file N roll to a new file after N records\n"
+           "  --path-template T        lake path template (default %s)\n"
+           "  --compact                print the result JSON on one line\n\n"
+           "Exit status: 0 success, 1 fetch failed (nothing partial is left in the lake),\n"
+           "2 usage or configuration error.\n", ETLC_LAKE_DEFAULT_TEMPLATE);
+}
+
+static int parse_count(const char *opt, const char *arg, long long min, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || *end || end == arg || v < min)
+        return cli_usage_error("fetch", "%s '%s' must be a whole number >= %lld", opt, arg, min);
+    *out = v;
+    return EXIT_OK;
+}
+
+static int parse_param(const char *arg, etlc_param *p)
+{
+    memset(p, 0, sizeof *p);
+    const char *colon = strchr(arg, ':');
+    const char *val = arg;
+    p->type = ETLC_TYPE_TEXT;
+    if (colon) {
+        size_t n = (size_t)(colon - arg);
+        char *end;
+        if (n == 3 && strncmp(arg, "int", 3) == 0) {
+            errno = 0;
+            p->i64 = strtoll(colon + 1, &end, 10);
+            if (errno || *end || end == colon + 1)
+                return cli_usage_error("fetch", "--param '%s': not a 64-bit integer", arg);
+            p->type = ETLC_TYPE_INT64;
+            return EXIT_OK;
+        }
+        if (n == 5 && strncmp(arg, "float", 5) == 0) {
+            p->f64 = strtod(colon + 1, &end);
+            if (*end || end == colon + 1)
+                return cli_usage_error("fetch", "--param '%s': not a number", arg);
+            p->type = ETLC_TYPE_DOUBLE;
+            return EXIT_OK;
+        }
+        if (n == 4 && strncmp(arg, "null", 4) == 0) {
+            p->type = ETLC_TYPE_NULL;
+            return EXIT_OK;
+        }
+        if (n == 4 && strncmp(arg, "text", 4) == 0)
+            val = colon + 1;
+    }
+    p->data = val;
+    p->len = strlen(val);
+    return EXIT_OK;
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_CONN_OPTS,
+        {"param", required_argument, NULL, 'p'},
+        {"lake", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'},
+        {"compression", required_argument, NULL, 'z'},
+        {"row-group-bytes", required_argument, NULL, 'r'},
+        {"batch-size", required_argument, NULL, 'b'},
+        {"max-records-per-file", required_argument, NULL, 'm'},
+        {"path-template", required_argument, NULL, 't'},
+        {"compact", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    cli_conn conn = {0};
+    etlc_param *params = NULL;
+    size_t nparams = 0;
+    etlc_land_options land = {0};
+    long long batch = 10000, v;
+    bool compact = false;
+    int opt, rc = EXIT_OK;
+    while (rc == EXIT_OK && (opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (cli_conn_option(&conn, opt, optarg))
+            continue;
+        switch (opt) {
+        case 'p':
+            params = realloc(params, (nparams + 1) * sizeof *params);
+            rc = parse_param(optarg, &params[nparams++]);
+            break;
+        case 'l': land.lake_root = optarg; break;
+        case 'f': land.sink.format = optarg; break;
+        case 'z': land.sink.compression = optarg; break;
+        case 't': land.sink.path_template = optarg; break;
+        case 'C': compact = true; break;
+        case 'r':
+            if ((rc = parse_count("--row-group-bytes", optarg, 1024, &v)) == EXIT_OK)
+                land.sink.row_group_bytes = v;
+            break;
+        case 'b': rc = parse_count("--batch-size", optarg, 1, &batch); break;
+        case 'm':
+            if ((rc = parse_count("--max-records-per-file", optarg, 1, &v)) == EXIT_OK)
+                land.sink.max_records_per_file = v;
+            break;
+        case 'h': help(); goto out;
+        default: rc = cli_usage_error("fetch", "unknown option");
+        }
+    }
+    if (rc != EXIT_OK)
+        goto out;
+    int positional = argc - optind;
+    if (positional == 2) {
+        conn.protocol = argv[optind++];
+    } else if (positional != 1 || !conn.file) {
+        rc = cli_usage_error("fetch", conn.file ? "give one QUERY (and optionally PROTOCOL before it)"
+                                                : "give PROTOCOL and QUERY, or -c FILE and QUERY");
+        goto out;
+    }
+    const char *query = argv[optind];
+    if (land.sink.format && !etlc_sink_format_supported(land.sink.format)) {
+        rc = cli_usage_error("fetch", "--format '%s' is not available (jsonl, csv%s)", land.sink.format,
+                             etlc_sink_format_supported("parquet") ? ", parquet" : "");
+        goto out;
+    }
+    etlc_config *cfg = NULL;
+    if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
+        goto out;
+    etlc_error err = {0};
+    const etlc_connector_ops *ops = NULL;
+    etlc_connector *c = NULL;
+    etlc_result *result = NULL;
+    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, &err);
+    if (code == ETLC_OK)
+        code = etlc_connector_open(ops, cfg, &c, &err);
+    if (code == ETLC_OK) {
+        etlc_fetch_request req = {.query = query, .params = params, .nparams = nparams, .batch_rows = (size_t)batch};
+        land.progress = cli_progress_cb;
+        code = etlc_connector_fetch(c, &req, &land, &result, &err);
+        cli_progress_done();
+    }
+    if (result) {
+        char *json = NULL;
+        etlc_error jerr = {0};
+        if (etlc_result_to_json(result, !compact, &json, &jerr) == ETLC_OK) {
+            fputs(json, stdout);
+            putchar('\n');
+        }
+        free(json);
+    }
+    rc = code == ETLC_OK ? EXIT_OK : cli_fail(&err);
+    etlc_result_free(result);
+    etlc_connector_release(c);
+    etlc_config_free(cfg);
+out:
+    free(params);
+    cli_conn_free(&conn);
+    return rc;
+}

@@ -1,0 +1,98 @@
+/* etlconn test PROTOCOL | -c FILE [--set KEY=VALUE]... [--json] */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/internal.h"
+
+static void help(void)
+{
+    printf("Usage: etlconn test [PROTOCOL] [-c FILE] [--env-prefix P] [--set KEY=VALUE]... [--json]\n\n"
+           "Connect and run the protocol's health check. Prints healthy/unhealthy,\n"
+           "latency and server version.\n\n"
+           "  -c, --config FILE     JSON or YAML config file (may name 'protocol:')\n"
+           "  --env-prefix P        read P_<KEY> instead of the protocol's default prefix\n"
+           "  --set KEY=VALUE       explicit override (repeatable)\n"
+           "  --json                JSON on stdout\n\n"
+           "Exit status: 0 healthy, 1 unhealthy or cannot connect, 2 configuration error.\n");
+}
+
+static void print_health(const char *protocol, const etlc_health *h, const etlc_error *err, bool json)
+{
+    if (json) {
+        etlc__buf b = {0};
+        etlc__buf_puts(&b, "{\"protocol\":");
+        etlc__buf_json_string(&b, protocol, strlen(protocol));
+        etlc__buf_printf(&b, ",\"healthy\":%s,\"latency_ms\":%.3f,\"server_version\":",
+                         h->healthy ? "true" : "false", h->latency_ms);
+        etlc__buf_json_string(&b, h->server_version, strlen(h->server_version));
+        etlc__buf_puts(&b, ",\"detail\":");
+        etlc__buf_json_string(&b, h->detail, strlen(h->detail));
+        if (err && err->code) {
+            etlc__buf_printf(&b, ",\"error\":{\"code\":\"%s\",\"message\":", etlc_code_name(err->code));
+            etlc__buf_json_string(&b, err->message, strlen(err->message));
+            etlc__buf_putc(&b, '}');
+        }
+        etlc__buf_puts(&b, "}\n");
+        fputs(b.data, stdout);
+        etlc__buf_free(&b);
+    } else {
+        printf("%s: %s", protocol, h->healthy ? "healthy" : "unhealthy");
+        if (h->server_version[0])
+            printf(", %s", h->server_version);
+        if (h->healthy || h->latency_ms > 0)
+            printf(", %.2f ms", h->latency_ms);
+        if (h->detail[0])
+            printf(" — %s", h->detail);
+        putchar('\n');
+    }
+}
+
+int cmd_test(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_CONN_OPTS, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    cli_conn conn = {0};
+    bool json = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (cli_conn_option(&conn, opt, optarg))
+            continue;
+        if (opt == 'j') json = true;
+        else if (opt == 'h') { help(); cli_conn_free(&conn); return EXIT_OK; }
+        else { cli_conn_free(&conn); return cli_usage_error("test", "unknown option"); }
+    }
+    if (optind < argc)
+        conn.protocol = argv[optind++];
+    if (optind < argc || (!conn.protocol && !conn.file)) {
+        cli_conn_free(&conn);
+        return cli_usage_error("test", "name one PROTOCOL or a config file with -c");
+    }
+    etlc_config *cfg = NULL;
+    int rc = cli_conn_load(&conn, false, &cfg);
+    if (rc != EXIT_OK) {
+        cli_conn_free(&conn);
+        return rc;
+    }
+    const etlc_connector_ops *ops = NULL;
+    etlc_error err = {0};
+    const char *protocol = etlc_config_table(cfg)->protocol;
+    etlc_registry_find(protocol, &ops, &err);
+    etlc_health h = {0};
+    etlc_connector *c = NULL;
+    if (ops && etlc_connector_open(ops, cfg, &c, &err) == ETLC_OK)
+        etlc_connector_test(c, &h, &err);
+    if (!h.healthy && !err.code)
+        etlc_error_set(&err, ETLC_UNHEALTHY, "%s", h.detail[0] ? h.detail : "health check failed");
+    if (err.code && !h.detail[0])
+        snprintf(h.detail, sizeof h.detail, "%s", err.message);
+    print_health(protocol, &h, &err, json);
+    rc = h.healthy ? EXIT_OK : (cli_exit_for(err.code) == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILURE_);
+    if (!h.healthy && !json)
+        fprintf(stderr, "etlconn: error [%s]: %s\n", etlc_code_name(err.code), err.message);
+    etlc_connector_release(c);
+    etlc_config_free(cfg);
+    cli_conn_free(&conn);
+    return rc;
+}

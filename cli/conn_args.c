@@ -1,0 +1,101 @@
+/* Parsing shared by the commands that name a connection. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+bool cli_conn_option(cli_conn *conn, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'c':
+        conn->file = arg;
+        return true;
+    case 'E':
+        conn->env_prefix = arg;
+        return true;
+    case 's': {
+        etlc_error err = {0};
+        char *k = NULL, *v = NULL;
+        if (etlc_kv_parse(arg, &k, &v, &err) != ETLC_OK)
+            exit(cli_fail(&err));
+        conn->sets = realloc(conn->sets, (conn->nsets + 1) * sizeof *conn->sets);
+        conn->set_storage = realloc(conn->set_storage, (conn->nsets + 1) * 2 * sizeof *conn->set_storage);
+        if (!conn->sets || !conn->set_storage) {
+            fprintf(stderr, "etlconn: out of memory\n");
+            exit(EXIT_FAILURE_);
+        }
+        conn->set_storage[2 * conn->nsets] = k;
+        conn->set_storage[2 * conn->nsets + 1] = v;
+        conn->sets[conn->nsets].key = k;
+        conn->sets[conn->nsets].value = v;
+        conn->nsets++;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+void cli_conn_free(cli_conn *conn)
+{
+    for (size_t i = 0; i < 2 * conn->nsets; i++) {
+        if (conn->set_storage[i])
+            memset(conn->set_storage[i], 0, strlen(conn->set_storage[i]));
+        free(conn->set_storage[i]);
+    }
+    free(conn->set_storage);
+    free(conn->sets);
+}
+
+void cli_conn_sources(const cli_conn *conn, etlc_config_sources *src, bool allow_missing)
+{
+    memset(src, 0, sizeof *src);
+    src->file = conn->file;
+    src->env_prefix = conn->env_prefix;
+    src->overrides = conn->sets;
+    src->overrides_len = conn->nsets;
+    src->allow_missing_required = allow_missing;
+}
+
+int cli_conn_load(const cli_conn *conn, bool allow_missing, etlc_config **cfg)
+{
+    etlc_config_sources src;
+    cli_conn_sources(conn, &src, allow_missing);
+    etlc_error err = {0};
+    if (etlc_load_connection_config(conn->protocol, &src, cfg, &err) != ETLC_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
+int cli_exit_for(int code)
+{
+    if (code == ETLC_OK)
+        return EXIT_OK;
+    if ((code >= 100 && code < 200) || code == ETLC_UNKNOWN_PROTOCOL || code == ETLC_NOT_BUILT_IN ||
+        code == ETLC_INVALID_ARGUMENT || code == ETLC_IO_PATH)
+        return EXIT_USAGE;
+    return EXIT_FAILURE_;
+}
+
+int cli_fail(const etlc_error *err)
+{
+    cli_progress_done();
+    fprintf(stderr, "etlconn: error [%s]: %s\n", etlc_code_name(err->code),
+            err->message[0] ? err->message : etlc_code_str(err->code));
+    return cli_exit_for(err->code);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char red[1024];
+    etlc_redact(msg, red, sizeof red);
+    fprintf(stderr, "etlconn %s: %s\nTry 'etlconn %s --help'.\n", cmd, red, cmd);
+    return EXIT_USAGE;
+}
