@@ -1,0 +1,36 @@
+# Shared helpers for the shell integration tests. Source it.
+set -u
+: "${ETLCONN:?set by CTest}" "${ETLCONN_SOURCE_DIR:?}" "${ETLCONN_BINARY_DIR:?}"
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${ETLCONN_BINARY_DIR}/test-scratch-${TEST_NAME}-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+PASSED=0
+FAILED=0
+
+ok()   { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+bad()  { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# run CMD...: sets OUT, ERR, RC
+run() {
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  OUT=$(cat "$WORK/out")
+  ERR=$(cat "$WORK/err")
+}
+
+expect_rc() { # expect_rc WHAT CODE
+  if [ "$RC" -eq "$2" ]; then ok "$1 (exit $RC)"; else bad "$1: exit $RC, expected $2; stderr: $ERR"; fi
+}
+contains() { # contains WHAT HAYSTACK NEEDLE
+  case "$2" in *"$3"*) ok "$1";; *) bad "$1: '$3' not in: $2";; esac
+}
+lacks() { # lacks WHAT HAYSTACK NEEDLE
+  case "$2" in *"$3"*) bad "$1: '$3' must not appear in: $2";; *) ok "$1";; esac
+}
+file_count() { find "$1" -type f 2>/dev/null | wc -l; }
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}
