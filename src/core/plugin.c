@@ -11,7 +11,27 @@
 
 #include "core/internal.h"
 
-/*@ANCHOR@*/
+/* Plugins resolve the etlc_* functions they call against the host program.
+ * A program linked with the static library only contains the archive
+ * members it references, so this table references what the plugin API
+ * offers (records, errors, logging, config getters): whenever the plugin
+ * loader is linked in, so are they. */
+typedef void (*etlc__any_fn)(void);
+const etlc__any_fn etlc__plugin_api[] = {
+    (etlc__any_fn)etlc_batch_new,          (etlc__any_fn)etlc_batch_free,
+    (etlc__any_fn)etlc_batch_reset,        (etlc__any_fn)etlc_batch_full,
+    (etlc__any_fn)etlc_batch_append_null,  (etlc__any_fn)etlc_batch_append_bool,
+    (etlc__any_fn)etlc_batch_append_int64, (etlc__any_fn)etlc_batch_append_double,
+    (etlc__any_fn)etlc_batch_append_date,  (etlc__any_fn)etlc_batch_append_timestamp,
+    (etlc__any_fn)etlc_batch_append_var,   (etlc__any_fn)etlc_batch_end_row,
+    (etlc__any_fn)etlc_error_set,          (etlc__any_fn)etlc_error_prefix,
+    (etlc__any_fn)etlc_log,                (etlc__any_fn)etlc_redact_register_secret,
+    (etlc__any_fn)etlc_config_has,         (etlc__any_fn)etlc_config_get_string,
+    (etlc__any_fn)etlc_config_get_int,     (etlc__any_fn)etlc_config_get_bool,
+    (etlc__any_fn)etlc_config_get_float,   (etlc__any_fn)etlc_config_get_duration_ms,
+    (etlc__any_fn)etlc_config_get_list,    (etlc__any_fn)etlc_now_us,
+};
+
 int etlc_plugin_load(const char *path, etlc_error *err)
 {
     if (!path || !*path)
