@@ -112,7 +112,7 @@ int etlc_config_to_json(const etlc_config *cfg, char **json, etlc_error *err)
         }
     }
     if (!bad)
-        *json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(values);
     json_decref(root);
     if (!*json)

@@ -286,9 +286,23 @@ static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_f
         yaml_parser_delete(&parser);
         return rc;
     }
-    yaml_parser_delete(&parser);
-
+    /* A second document would be silently ignored: refuse it instead. */
+    yaml_document_t extra;
     int rc = 0;
+    if (yaml_parser_load(&parser, &extra)) {
+        yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
+        if (extra_root)
+            rc = etlc_error_set(err, ETLC_CONFIG_PARSE,
+                                "%s:%zu:%zu: only one YAML document is allowed in a config file",
+                                path, extra_root->start_mark.line + 1, extra_root->start_mark.column + 1);
+        yaml_document_delete(&extra);
+    }
+    yaml_parser_delete(&parser);
+    if (rc) {
+        yaml_document_delete(&doc);
+        return rc;
+    }
+
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root && yaml_is_null(root))
         root = NULL; /* an empty document sets nothing */

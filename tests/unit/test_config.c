@@ -200,6 +200,13 @@ static void file_parse_errors(void **state)
     fx_assert_contains(err.message, "duplicate");
     free(path);
 
+    path = fx_write(dir, "two.yaml", "user: a\n---\nuser: b\n");
+    src.file = path;
+    assert_int_equal(load_err(&src, &err), ETLC_CONFIG_PARSE);
+    snprintf(want, sizeof want, "%s:3:1: only one YAML document", path);
+    fx_assert_contains(err.message, want);
+    free(path);
+
     path = fx_write(dir, "list.yaml", "- a\n- b\n");
     src.file = path;
     assert_int_equal(load_err(&src, &err), ETLC_CONFIG_PARSE);
