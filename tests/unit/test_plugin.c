@@ -115,6 +115,29 @@ static void connect_errors_and_config_errors(void **state)
     etlc_close_all_connections();
 }
 
+static void example_configs_validate(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        ETLCONN_SOURCE_DIR "/examples/newprotocol_connector.example.json",
+        ETLCONN_SOURCE_DIR "/examples/newprotocol_connector.example.yaml",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        etlc_config_sources src = {.file = files[i], .env_prefix = ""};
+        etlc_config *cfg = NULL;
+        etlc_error err = {0};
+        assert_int_equal(etlc_load_connection_config(NULL, &src, &cfg, &err), 0);
+        assert_string_equal(etlc_config_table(cfg)->protocol, "newprotocol");
+        assert_int_equal(etlc_config_get_int(cfg, "rows"), 100);
+        /* The token is secret: never in a dump. */
+        char *json = NULL;
+        assert_int_equal(etlc_config_to_json(cfg, &json, &err), 0);
+        assert_null(strstr(json, "replace-with-your-token"));
+        free(json);
+        etlc_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +145,7 @@ int main(void)
         cmocka_unit_test(load_explicitly_is_idempotent),
         cmocka_unit_test(bad_files_give_clear_errors),
         cmocka_unit_test(connect_errors_and_config_errors),
+        cmocka_unit_test(example_configs_validate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
