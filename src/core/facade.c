@@ -108,12 +108,12 @@ int etlc_test_connection(const char *protocol, const etlc_config_sources *source
     memset(health, 0, sizeof *health);
     etlc_error e = {0};
     etlc_connector *c = NULL;
-    int64_t t0 = etlc_now_us();
+    double t0 = etlc__monotonic_ms();
     int rc = etlc_get_connection(protocol, sources, NULL, &c, &e);
     if (rc != 0) {
         /* A connection that cannot be made is an unhealthy one; say why. */
         health->healthy = false;
-        health->latency_ms = (double)(etlc_now_us() - t0) / 1000.0;
+        health->latency_ms = etlc__monotonic_ms() - t0;
         snprintf(health->detail, sizeof health->detail, "%s", e.message);
         if (err)
             *err = e;

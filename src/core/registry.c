@@ -112,12 +112,13 @@ static bool ops_answers_to(const etlc_connector_ops *ops, const char *name)
     return false;
 }
 
-static bool in_list(const char *const *list, const char *name)
+/* The list's spelling of `name`, or NULL. */
+static const char *in_list(const char *const *list, const char *name)
 {
     for (size_t i = 0; list[i]; i++)
         if (etlc__strcasecmp(list[i], name) == 0)
-            return true;
-    return false;
+            return list[i];
+    return NULL;
 }
 
 static void upper_copy(const char *s, char *out, size_t outsz)
@@ -202,20 +203,22 @@ int etlc_registry_find(const char *protocol, const etlc_connector_ops **ops, etl
             return 0;
         }
     }
-    if (in_list(etlc__disabled_connectors, protocol)) {
+    const char *known = in_list(etlc__disabled_connectors, protocol);
+    if (known) {
         pthread_mutex_unlock(&registry_lock);
         char upper[64];
-        upper_copy(protocol, upper, sizeof upper);
+        upper_copy(known, upper, sizeof upper);
         return etlc_error_set(err, ETLC_NOT_BUILT_IN,
                               "protocol '%s' is not built in to this etlconn: rebuild with "
                               "-DETLCONN_WITH_%s=ON",
-                              protocol, upper);
+                              known, upper);
     }
-    if (in_list(etlc__absent_connectors, protocol)) {
+    known = in_list(etlc__absent_connectors, protocol);
+    if (known) {
         pthread_mutex_unlock(&registry_lock);
         return etlc_error_set(err, ETLC_NOT_BUILT_IN,
                               "protocol '%s' is known but not built in to this version of etlconn",
-                              protocol);
+                              known);
     }
     rc = unknown_protocol_error(protocol, err);
     pthread_mutex_unlock(&registry_lock);
