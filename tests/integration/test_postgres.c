@@ -5,12 +5,10 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/connector_internal.h"
@@ -552,45 +550,47 @@ static int count_only(void *ud, const etlc_batch *b, etlc_error *err)
     return 0;
 }
 
-/* Peak RSS (KiB) of a child that fetches `rows` rows; -1 on failure. */
+/* The child side: fetch `rows` rows, print the peak RSS (KiB) or -1. */
+static int rss_child(const char *mode, long rows)
+{
+    etlc_kv ov[] = {{"fetch_mode", mode}};
+    etlc_connector *c = NULL;
+    etlc_error err = {0};
+    long out = -1;
+    if (open_pg(ov, 1, &c, &err) == 0) {
+        char q[200];
+        snprintf(q, sizeof q, "SELECT g, md5(g::text) AS h, g * 1.5 AS n FROM generate_series(1, %ld) g", rows);
+        etlc_fetch_request req = {.query = q, .batch_rows = 10000};
+        uint64_t got = 0;
+        if (c->ops->fetch(c->ctx, &req, (etlc_batch_consumer){count_only, &got}, &err) == 0 &&
+            got == (uint64_t)rows) {
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            out = ru.ru_maxrss;
+        } else {
+            fprintf(stderr, "child fetch: %s (got %llu)\n", err.message, (unsigned long long)got);
+        }
+        etlc_connector_release(c);
+    }
+    printf("%ld\n", out);
+    return out > 0 ? 0 : 1;
+}
+
+/* Peak RSS (KiB) of a fresh process (this program re-executed) that
+ * fetches `rows` rows; -1 on failure. Under ASan the child runs without
+ * the free-memory quarantine, which would otherwise grow with the rows. */
 static long child_peak_rss(const char *mode, long rows)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=quarantine_size_mb=0:detect_leaks=0 /proc/%ld/exe --rss-child %s %ld",
+             (long)getpid(), mode, rows);
+    FILE *p = popen(cmd, "r");
+    if (!p)
         return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        etlc_kv ov[] = {{"fetch_mode", mode}};
-        etlc_connector *c = NULL;
-        etlc_error err = {0};
-        long out = -1;
-        if (open_pg(ov, 1, &c, &err) == 0) {
-            char q[200];
-            snprintf(q, sizeof q, "SELECT g, md5(g::text) AS h, g * 1.5 AS n FROM generate_series(1, %ld) g", rows);
-            etlc_fetch_request req = {.query = q, .batch_rows = 10000};
-            uint64_t got = 0;
-            if (c->ops->fetch(c->ctx, &req, (etlc_batch_consumer){count_only, &got}, &err) == 0 &&
-                got == (uint64_t)rows) {
-                struct rusage ru;
-                getrusage(RUSAGE_SELF, &ru);
-                out = ru.ru_maxrss;
-            } else {
-                fprintf(stderr, "child fetch: %s (got %llu)\n", err.message, (unsigned long long)got);
-            }
-        }
-        if (write(fds[1], &out, sizeof out) != sizeof out)
-            _exit(2);
-        _exit(0);
-    }
-    close(fds[1]);
     long v = -1;
-    if (read(fds[0], &v, sizeof v) != sizeof v)
+    if (fscanf(p, "%ld", &v) != 1)
         v = -1;
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return v;
+    return pclose(p) == 0 ? v : -1;
 }
 
 static void memory_is_flat_from_100k_to_1m_rows(void **state)
@@ -606,9 +606,11 @@ static void memory_is_flat_from_100k_to_1m_rows(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     etlc_log_set_level(ETLC_LOG_WARN);
+    if (argc == 4 && strcmp(argv[1], "--rss-child") == 0)
+        return rss_child(argv[2], atol(argv[3]));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_reports_version_db_and_user),
         cmocka_unit_test(every_type_round_trips_identically_in_both_modes),

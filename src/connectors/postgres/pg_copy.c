@@ -134,9 +134,9 @@ int etlc__pg_copy_finish(pg_copy_parser *p, etlc_error *err)
 {
     if (!p->header_done)
         return malformed(err, p, "no header");
-    if (!p->trailer_seen)
-        return malformed(err, p, "the stream ended without its trailer");
     if (p->pending.len)
         return malformed(err, p, "the stream ended inside a row");
+    if (!p->trailer_seen)
+        return malformed(err, p, "the stream ended without its trailer");
     return 0;
 }
