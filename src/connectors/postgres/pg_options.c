@@ -4,7 +4,7 @@
 
 static const etlc_option pg_options[] = {
     {.name = "host", .type = ETLC_OPT_STRING, .default_value = "localhost",
-     .description = "Server host name or IP address (ignored parts come from url when url is set)"},
+     .description = "Server host name or IP address"},
     {.name = "port", .type = ETLC_OPT_INT, .default_value = "5432",
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1, .max = 65535,
      .description = "Server TCP port"},
