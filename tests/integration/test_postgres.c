@@ -331,6 +331,26 @@ static void bound_parameters_use_the_row_path(void **state)
     etlc__buf_free(&c2.text);
 }
 
+static void statements_copy_cannot_hold_fall_back_to_rows(void **state)
+{
+    (void)state;
+    capture cap = {0};
+    etlc_error err = {0};
+    /* SHOW cannot go inside COPY (...): auto runs it in row mode; also shows the session is UTC. */
+    assert_int_equal(fetch_mode("auto", "SHOW TimeZone;", NULL, 0, &cap, &err, NULL, 0), ETLC_OK);
+    assert_string_equal(cap.text.data, "UTC\n");
+    etlc__buf_free(&cap.text);
+    memset(&cap, 0, sizeof cap);
+    assert_int_equal(fetch_mode("copy", "SHOW TimeZone", NULL, 0, &cap, &err, NULL, 0), ETLC_QUERY);
+    etlc__buf_free(&cap.text);
+    /* an empty result still delivers one (empty) batch with the schema */
+    memset(&cap, 0, sizeof cap);
+    assert_int_equal(fetch_mode("auto", "SELECT 1 AS one WHERE false", NULL, 0, &cap, &err, NULL, 0), ETLC_OK);
+    assert_int_equal(cap.batches, 1);
+    assert_int_equal(cap.rows, 0);
+    assert_int_equal(cap.defs[0].type, ETLC_TYPE_INT64);
+}
+
 static void bad_password_is_auth_and_never_echoed(void **state)
 {
     (void)state;
@@ -617,6 +637,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(numeric_edges_are_exact),
         cmocka_unit_test(infinite_timestamps_are_a_clear_error),
         cmocka_unit_test(bound_parameters_use_the_row_path),
+        cmocka_unit_test(statements_copy_cannot_hold_fall_back_to_rows),
         cmocka_unit_test(bad_password_is_auth_and_never_echoed),
         cmocka_unit_test(url_with_the_right_password_connects),
         cmocka_unit_test(missing_database_and_refused_port),

@@ -410,6 +410,20 @@ static int fetch_on(pg_ctx *ctx, PGconn *conn, const etlc_fetch_request *req, et
         etlc_log(ETLC_LOG_DEBUG, "postgres", "fetching %zu columns with %s (%s results)", fs.ncols,
                  use_copy ? "COPY binary" : "row mode", fs.binary ? "binary" : "text");
         rc = use_copy ? run_copy(&fs, final_query, clean, err) : run_rows(&fs, req, clean, err);
+        /* auto: a statement COPY cannot hold (SHOW, EXPLAIN, ...) runs in
+         * row mode instead. COPY's simple query dropped the unnamed
+         * statement, so prepare it again first. */
+        if (rc == ETLC_QUERY && use_copy && ctx->fetch_mode == PG_FETCH_AUTO && fs.rows == 0 && *clean &&
+            err && strcmp(err->native_state, "42601") == 0) {
+            PGresult *again = NULL;
+            etlc_log(ETLC_LOG_DEBUG, "postgres", "COPY refused the statement (%s); using row mode", err->message);
+            etlc_error_clear(err);
+            use_copy = false;
+            rc = describe(conn, final_query, &again, err);
+            PQclear(again);
+            if (rc == 0)
+                rc = run_rows(&fs, req, clean, err);
+        }
     }
     /* The last (possibly empty) batch always goes out: an empty result
      * still tells the sink the schema. */
