@@ -17,8 +17,8 @@ static int read_whole(const char *path, char **text, size_t *len, etlc_error *er
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return etlc_error_set(err, ETLC_CONFIG_FILE, "cannot open config file '%s': %s", path,
-                              strerror(errno));
+        return etlc_error_set(err, errno == ENOMEM ? ETLC_NO_MEMORY : ETLC_CONFIG_FILE,
+                              "cannot open config file '%s': %s", path, strerror(errno));
     etlc__buf b = {0};
     char chunk[8192];
     size_t n;
@@ -35,8 +35,8 @@ static int read_whole(const char *path, char **text, size_t *len, etlc_error *er
         }
     }
     if (rc == 0 && ferror(f))
-        rc = etlc_error_set(err, ETLC_CONFIG_FILE, "cannot read config file '%s': %s", path,
-                            strerror(errno));
+        rc = etlc_error_set(err, errno == ENOMEM ? ETLC_NO_MEMORY : ETLC_CONFIG_FILE,
+                            "cannot read config file '%s': %s", path, strerror(errno));
     fclose(f);
     if (rc == 0 && !b.data && etlc__buf_puts(&b, ""))
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
@@ -176,6 +176,18 @@ static int read_json(const char *path, const char *text, size_t len, etlc__raw_f
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && json_error_code(&jerr) != json_error_out_of_memory && jerr.text[0]) {
+        /* jansson reports some allocation failures as syntax errors: a
+         * syntax error that does not come back on a second parse was one. */
+        json_t *again = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (again) {
+            json_decref(again);
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+        }
+    }
+    /* Some of jansson's allocation failures leave the error text empty. */
+    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
     if (!root)
         return etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%d:%d: %s", path, jerr.line,
                               jerr.column, jerr.text);
@@ -266,6 +278,17 @@ static int yaml_fill_entry(yaml_document_t *doc, yaml_node_t *val, etlc__raw_ent
     return 0;
 }
 
+static int yaml_error(const char *path, const yaml_parser_t *parser, etlc_error *err)
+{
+    /* libyaml names every syntax problem; some allocation failures set none. */
+    if (parser->error == YAML_MEMORY_ERROR || !parser->problem)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+    return etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%zu:%zu: %s%s%s", path,
+                          parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+                          parser->problem, parser->context ? " " : "",
+                          parser->context ? parser->context : "");
+}
+
 static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_file *out,
                      etlc_error *err)
 {
@@ -275,20 +298,29 @@ static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_f
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        int rc;
-        if (parser.error == YAML_MEMORY_ERROR)
-            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
-        else
-            rc = etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%zu:%zu: %s%s%s", path,
-                                parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                                parser.problem ? parser.problem : "syntax error",
-                                parser.context ? " " : "", parser.context ? parser.context : "");
+        int rc = yaml_error(path, &parser, err);
         yaml_parser_delete(&parser);
         return rc;
     }
-    yaml_parser_delete(&parser);
-
+    /* A second document would be silently ignored: refuse it instead. */
+    yaml_document_t extra;
     int rc = 0;
+    if (!yaml_parser_load(&parser, &extra)) {
+        rc = yaml_error(path, &parser, err);
+    } else {
+        yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
+        if (extra_root)
+            rc = etlc_error_set(err, ETLC_CONFIG_PARSE,
+                                "%s:%zu:%zu: only one YAML document is allowed in a config file",
+                                path, extra_root->start_mark.line + 1, extra_root->start_mark.column + 1);
+        yaml_document_delete(&extra);
+    }
+    yaml_parser_delete(&parser);
+    if (rc) {
+        yaml_document_delete(&doc);
+        return rc;
+    }
+
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root && yaml_is_null(root))
         root = NULL; /* an empty document sets nothing */

@@ -206,6 +206,11 @@ static int validate(loader *ld, etlc_config *cfg)
             return etlc_error_set(ld->err, rc, "key '%s' = '%s' (from %s): %s", opt->name, shown,
                                   p->origin ? p->origin : "default", why);
         }
+        if (opt->flags & ETLC_OPT_SECRET) { /* the parsed forms too ("~/" expanded, split items) */
+            etlc_redact_register_secret(cfg->slots[i].value.text);
+            for (size_t j = 0; j < cfg->slots[i].value.n_items; j++)
+                etlc_redact_register_secret(cfg->slots[i].value.items[j]);
+        }
         cfg->slots[i].is_set = true;
         cfg->slots[i].layer = p->layer;
         cfg->slots[i].origin = p->origin ? p->origin : etlc__strdup("default");
