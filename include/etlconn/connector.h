@@ -83,7 +83,8 @@ typedef struct etlc_protocol_info {
     const char *name;
     const char *const *aliases;
     const char *description;
-    bool built_in;   /* false: known to etlconn but compiled out of this build */
+    bool built_in;   /* false: known to etlconn but compiled out of this build
+                        (true for usable plugins too: then `plugin` is set) */
     bool plugin;     /* loaded from ETLCONN_PLUGIN_PATH or registered at run time */
     const etlc_connector_ops *ops; /* NULL when not built in */
 } etlc_protocol_info;
@@ -94,7 +95,9 @@ typedef struct etlc_protocol_info {
 int etlc_registry_find(const char *protocol, const etlc_connector_ops **ops, etlc_error *err);
 /* All protocols, built-in first, then plugins; count returned. Borrowed array. */
 size_t etlc_registry_list(const etlc_protocol_info **list);
-/* Register ops at run time (embedders, plugins). ABI checked. */
+/* Register ops at run time (embedders, plugins). ABI checked; a name or
+ * alias already taken is ETLC_PLUGIN; the same ops pointer again is a no-op.
+ * `ops` must stay valid for the life of the process. */
 int etlc_registry_add(const etlc_connector_ops *ops, etlc_error *err);
 /* Load one plugin shared object. */
 int etlc_plugin_load(const char *path, etlc_error *err);
@@ -106,7 +109,9 @@ int etlc_plugins_load_env(etlc_error *err);
 
 typedef struct etlc_connector etlc_connector;
 
-/* Build and connect a fresh (uncached) connector. Owns nothing of cfg. */
+/* Build and connect a fresh (uncached) connector. Owns nothing of cfg: the
+ * caller frees it, after releasing the connector (etlc_connector_config
+ * returns it). */
 int etlc_connector_open(const etlc_connector_ops *ops, const etlc_config *cfg,
                         etlc_connector **out, etlc_error *err);
 /* `etlc_create_connector(config)`: picks the connector from the config's

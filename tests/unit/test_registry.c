@@ -1,0 +1,167 @@
+/* The protocol registry: lookup by name/alias/case, not-built-in and unknown
+ * names with useful errors, run-time registration checks. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const etlc_option dummy_options[] = {
+    {"path", ETLC_OPT_STRING, NULL, 0, 0, NULL, 0, "a path"},
+};
+static const etlc_option_table dummy_table = {"regtest", "REGTEST", dummy_options, 1};
+
+static int dummy_connect(void *ctx, const etlc_config *cfg, etlc_error *err)
+{
+    (void)ctx; (void)cfg; (void)err;
+    return 0;
+}
+static int dummy_fetch(void *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                       etlc_error *err)
+{
+    (void)ctx; (void)req; (void)consumer; (void)err;
+    return 0;
+}
+static void dummy_close(void *ctx) { (void)ctx; }
+
+static const char *const regtest_aliases[] = {"rt", "reg-test", NULL};
+static const etlc_connector_ops regtest_ops = {
+    .abi_version = ETLC_ABI_VERSION, .name = "regtest", .aliases = regtest_aliases,
+    .description = "registry test connector", .options = &dummy_table,
+    .connect = dummy_connect, .fetch = dummy_fetch, .close = dummy_close};
+
+static void registers_and_finds_by_name_alias_and_case(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&regtest_ops, &err), 0);
+    const etlc_connector_ops *ops = NULL;
+    assert_int_equal(etlc_registry_find("regtest", &ops, &err), 0);
+    assert_ptr_equal(ops, &regtest_ops);
+    assert_int_equal(etlc_registry_find("RegTest", &ops, &err), 0);
+    assert_ptr_equal(ops, &regtest_ops);
+    assert_int_equal(etlc_registry_find("RT", &ops, &err), 0);
+    assert_ptr_equal(ops, &regtest_ops);
+    assert_int_equal(etlc_registry_find("reg-test", &ops, &err), 0);
+    assert_ptr_equal(ops, &regtest_ops);
+    /* Registering the very same ops again is harmless (a plugin loaded twice). */
+    assert_int_equal(etlc_registry_add(&regtest_ops, &err), 0);
+
+    const etlc_protocol_info *list = NULL;
+    size_t n = etlc_registry_list(&list);
+    size_t seen = 0;
+    bool past_builtin = false, past_not_built = false;
+    for (size_t i = 0; i < n; i++) {
+        /* Order: built-ins, then not-built-in names, then run-time ones. */
+        if (!list[i].built_in)
+            past_builtin = true;
+        if (list[i].plugin)
+            past_not_built = true;
+        if (past_builtin && !list[i].plugin)
+            assert_false(list[i].built_in);
+        if (past_not_built)
+            assert_true(list[i].plugin);
+        if (strcmp(list[i].name, "regtest") == 0) {
+            seen++;
+            assert_true(list[i].plugin);
+            assert_ptr_equal(list[i].ops, &regtest_ops);
+        }
+        assert_true(list[i].built_in == (list[i].ops != NULL));
+    }
+    assert_int_equal(seen, 1);
+}
+
+static void not_built_in_names_the_rebuild(void **state)
+{
+    (void)state;
+    const etlc_protocol_info *list = NULL;
+    size_t n = etlc_registry_list(&list);
+    const char *off = NULL;
+    for (size_t i = 0; i < n && !off; i++)
+        if (!list[i].built_in)
+            off = list[i].name;
+    assert_non_null(off); /* the build always knows more protocols than it builds */
+    etlc_error err = {0};
+    const etlc_connector_ops *ops = (const etlc_connector_ops *)&err;
+    assert_int_equal(etlc_registry_find(off, &ops, &err), ETLC_NOT_BUILT_IN);
+    assert_null(ops);
+    assert_int_equal(err.code, ETLC_NOT_BUILT_IN);
+    assert_non_null(strstr(err.message, off));
+    assert_true(strstr(err.message, "not built in") != NULL);
+}
+
+static void unknown_protocol_lists_and_suggests(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    const etlc_connector_ops *ops = NULL;
+    assert_int_equal(etlc_registry_find("regtset", &ops, &err), ETLC_UNKNOWN_PROTOCOL);
+    assert_null(ops);
+    assert_non_null(strstr(err.message, "'regtset'"));
+    assert_non_null(strstr(err.message, "did you mean 'regtest'?"));
+    assert_non_null(strstr(err.message, "available:"));
+    assert_non_null(strstr(err.message, "regtest"));
+    /* Nothing close: no suggestion, still the list. */
+    assert_int_equal(etlc_registry_find("zzzzzzzzzzzz", &ops, &err), ETLC_UNKNOWN_PROTOCOL);
+    assert_null(strstr(err.message, "did you mean"));
+    assert_non_null(strstr(err.message, "regtest"));
+    assert_int_equal(etlc_registry_find("", &ops, &err), ETLC_INVALID_ARGUMENT);
+    assert_int_equal(etlc_registry_find(NULL, &ops, &err), ETLC_INVALID_ARGUMENT);
+}
+
+static void abi_mismatch_names_both_versions(void **state)
+{
+    (void)state;
+    etlc_connector_ops old = regtest_ops;
+    old.abi_version = ETLC_ABI_VERSION + 41;
+    old.name = "oldabi";
+    old.aliases = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&old, &err), ETLC_ABI_MISMATCH);
+    assert_non_null(strstr(err.message, "oldabi"));
+    char theirs[16], ours[16];
+    snprintf(theirs, sizeof theirs, "%d", ETLC_ABI_VERSION + 41);
+    snprintf(ours, sizeof ours, "version %d", ETLC_ABI_VERSION);
+    assert_non_null(strstr(err.message, theirs));
+    assert_non_null(strstr(err.message, ours));
+    const etlc_connector_ops *ops = NULL;
+    assert_int_equal(etlc_registry_find("oldabi", &ops, &err), ETLC_UNKNOWN_PROTOCOL);
+}
+
+static void duplicates_and_incomplete_ops_rejected(void **state)
+{
+    (void)state;
+    static const char *const clash_aliases[] = {"RT", NULL};
+    etlc_connector_ops dup = regtest_ops; /* same name, different ops */
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&dup, &err), ETLC_PLUGIN);
+    assert_non_null(strstr(err.message, "already taken"));
+
+    static etlc_connector_ops alias_clash;
+    alias_clash = regtest_ops;
+    alias_clash.name = "other";
+    alias_clash.aliases = clash_aliases;
+    assert_int_equal(etlc_registry_add(&alias_clash, &err), ETLC_PLUGIN);
+    assert_non_null(strstr(err.message, "'RT'"));
+    assert_non_null(strstr(err.message, "regtest"));
+
+    static etlc_connector_ops no_fetch;
+    no_fetch = regtest_ops;
+    no_fetch.name = "nofetch";
+    no_fetch.aliases = NULL;
+    no_fetch.fetch = NULL;
+    assert_int_equal(etlc_registry_add(&no_fetch, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "nofetch"));
+    assert_int_equal(etlc_registry_add(NULL, &err), ETLC_INVALID_ARGUMENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registers_and_finds_by_name_alias_and_case),
+        cmocka_unit_test(not_built_in_names_the_rebuild),
+        cmocka_unit_test(unknown_protocol_lists_and_suggests),
+        cmocka_unit_test(abi_mismatch_names_both_versions),
+        cmocka_unit_test(duplicates_and_incomplete_ops_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
