@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) == 0) {
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
-            optind = 1; /* restart getopt for the command */
+            optind = 0; /* 0, not 1: glibc then re-reads the option string (no "+" mode) */
             int rc = commands[i].fn(sub_argc, sub_argv);
             etlc_close_all_connections();
             return rc;

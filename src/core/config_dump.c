@@ -152,23 +152,6 @@ int etlc_config_to_text(const etlc_config *cfg, char **text, etlc_error *err)
 
 /* ---- fingerprint ------------------------------------------------------------ */
 
-/* etlc__sha256_hex cannot report a failed digest (OpenSSL allocates); a
- * cache key must never be garbage, so this one checks. 0 or -1. */
-static int sha256_hex_checked(const void *data, size_t len, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        return -1;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-    return 0;
-}
-
 /* Option indices sorted by name (tables are small: insertion sort, no shared state). */
 static void sort_by_name(const etlc_option_table *t, size_t *order, size_t n)
 {
@@ -233,7 +216,7 @@ int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secr
     }
     free(order);
     if (rc == 0)
-        rc = sha256_hex_checked(sec.data, sec.len, secrets_sha256);
+        rc = etlc__sha256_hex(sec.data, sec.len, secrets_sha256);
     secure_buf_free(&sec);
     if (rc) {
         etlc__buf_free(&norm);

@@ -56,16 +56,44 @@ static void utc_date(int64_t micros, char out[16])
     strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
+/* Counts what passes to the sink and reports it to the caller's progress hook. */
+typedef struct progress_tap {
+    etlc_batch_consumer inner;
+    etlc_progress_fn fn;
+    void *userdata;
+    uint64_t records, batches;
+} progress_tap;
+
+static int progress_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
+{
+    progress_tap *tap = ud;
+    int rc = tap->inner.on_batch(tap->inner.userdata, batch, err);
+    if (rc == 0) {
+        tap->records += batch->nrows;
+        tap->batches++;
+        tap->fn(tap->userdata, tap->records, tap->batches);
+    }
+    return rc;
+}
+
 /* Run the connector's fetch into an open sink, then commit or discard. */
 static int fetch_into(etlc_connector *c, const etlc_fetch_request *req, etlc_lake *lake,
-                      const etlc_sink_options *sopts, etlc_result *r, etlc_error *e)
+                      const etlc_sink_options *sopts, const etlc_land_options *land, etlc_result *r,
+                      etlc_error *e)
 {
     etlc_sink *sink = NULL;
     int rc = etlc_sink_open(lake, sopts, &sink, e);
     if (rc != 0)
         return rc;
+    etlc_batch_consumer consumer = etlc_sink_consumer(sink);
+    progress_tap tap = {.inner = consumer};
+    if (land && land->progress) {
+        tap.fn = land->progress;
+        tap.userdata = land->progress_userdata;
+        consumer = (etlc_batch_consumer){.on_batch = progress_on_batch, .userdata = &tap};
+    }
     pthread_mutex_lock(&c->use_lock);
-    rc = c->ops->fetch(c->ctx, req, etlc_sink_consumer(sink), e);
+    rc = c->ops->fetch(c->ctx, req, consumer, e);
     pthread_mutex_unlock(&c->use_lock);
     if (rc != 0) {
         if (e->code == 0)
@@ -124,7 +152,7 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     etlc_lake *lake = NULL;
     rc = etlc_lake_open_local(root, &lake, &e);
     if (rc == 0)
-        rc = fetch_into(c, &effective, lake, &sopts, r, &e);
+        rc = fetch_into(c, &effective, lake, &sopts, land, r, &e);
     etlc_lake_free(lake);
     if (rc != 0) {
         etlc_log(ETLC_LOG_WARN, c->ops->name, "fetch failed: %s", e.message);

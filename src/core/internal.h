@@ -42,8 +42,9 @@ void etlc__buf_free(etlc__buf *b);
 /* Hand over the data (caller frees); the buffer is left empty. */
 char *etlc__buf_take(etlc__buf *b);
 
-/* SHA-256 of a byte range as 64 lowercase hex chars + NUL. */
-void etlc__sha256_hex(const void *data, size_t len, char out[65]);
+/* SHA-256 of a byte range as 64 lowercase hex chars + NUL. Returns 0, or
+ * -1 (out = "") when OpenSSL fails (out of memory). */
+int etlc__sha256_hex(const void *data, size_t len, char out[65]);
 
 /* fsync the directory that contains `path`. 0 or errno. */
 int etlc__fsync_parent_dir(const char *path);

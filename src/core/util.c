@@ -73,17 +73,21 @@ unsigned etlc__edit_distance(const char *a, const char *b)
     return row[lb] > 255 ? 255 : row[lb];
 }
 
-void etlc__sha256_hex(const void *data, size_t len, char out[65])
+int etlc__sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+        out[0] = '\0';
+        return -1;
+    }
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
+    return 0;
 }
 
 int etlc__fsync_parent_dir(const char *path)

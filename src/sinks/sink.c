@@ -9,13 +9,19 @@
 #include "sinks/lake_backend.h"
 #include "sinks/sink_formats.h"
 
-/* Provided by src/sinks/parquet when it is built; NULL otherwise. */
-extern const etlc_sink_format etlc__sink_format_parquet __attribute__((weak));
+/* CMake defines ETLCONN_WITH_PARQUET when src/sinks/parquet is built. A
+ * strong reference (not a weak one) so static links pull the writer in. */
+#ifdef ETLCONN_WITH_PARQUET
+extern const etlc_sink_format etlc__sink_format_parquet;
+#define PARQUET_FORMAT &etlc__sink_format_parquet
+#else
+#define PARQUET_FORMAT NULL
+#endif
 
 static const etlc_sink_format *find_format(const char *name)
 {
     const etlc_sink_format *formats[] = {&etlc__sink_format_jsonl, &etlc__sink_format_csv,
-                                         &etlc__sink_format_parquet};
+                                         PARQUET_FORMAT};
     for (size_t i = 0; i < ETLC__ARRAY_LEN(formats); i++)
         if (formats[i] && etlc__strcasecmp(formats[i]->name, name) == 0)
             return formats[i];

@@ -2,6 +2,7 @@
  * type mapping, and the failure paths (bad SQL, missing file, locked
  * database), each with a clear error and no file left in the lake. */
 #include "testutil.h"
+#include "core/internal.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
