@@ -13,6 +13,7 @@
 
 #include "core/connector_internal.h"
 #include "core/internal.h"
+#include "connectors/postgres/pg_internal.h"
 
 static char g_svcdir[4096];
 static char g_admin_pw[128];
@@ -478,6 +479,58 @@ static void pool_reuses_and_replaces_dead_connections(void **state)
     etlc_connector_release(c);
 }
 
+/* Several threads share one pool of 2: each waits its turn, never more than 2 open. */
+typedef struct pool_worker {
+    pg_pool *pool;
+    int failures;
+    size_t max_open_seen;
+} pool_worker;
+
+static void *pool_worker_run(void *arg)
+{
+    pool_worker *w = arg;
+    for (int i = 0; i < 15; i++) {
+        PGconn *conn = NULL;
+        etlc_error err = {0};
+        if (etlc__pg_pool_acquire(w->pool, &conn, &err) != 0) {
+            w->failures++;
+            continue;
+        }
+        size_t open = etlc__pg_pool_open_count(w->pool);
+        if (open > w->max_open_seen)
+            w->max_open_seen = open;
+        PGresult *r = PQexec(conn, "SELECT pg_sleep(0.005)");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            w->failures++;
+        PQclear(r);
+        etlc__pg_pool_release(w->pool, conn, true);
+    }
+    return NULL;
+}
+
+static void pool_is_thread_safe_and_bounded(void **state)
+{
+    (void)state;
+    etlc_kv ov[] = {{"pool_min", "0"}, {"pool_max", "2"}};
+    etlc_connector *c = NULL;
+    etlc_error err = {0};
+    assert_int_equal(open_pg(ov, 2, &c, &err), ETLC_OK);
+    pg_ctx *ctx = c->ctx;
+    pool_worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (pool_worker){&ctx->pool, 0, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, pool_worker_run, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+        assert_true(w[i].max_open_seen <= 2);
+    }
+    assert_true(etlc__pg_pool_open_count(&ctx->pool) <= 2);
+    etlc_connector_release(c);
+}
+
 /* ---- failures mid-read leave nothing in the lake ------------------------------ */
 
 typedef struct killer {
@@ -643,6 +696,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(missing_database_and_refused_port),
         cmocka_unit_test(statement_timeout_is_timeout_and_conn_survives),
         cmocka_unit_test(pool_reuses_and_replaces_dead_connections),
+        cmocka_unit_test(pool_is_thread_safe_and_bounded),
         cmocka_unit_test(memory_is_flat_from_100k_to_1m_rows),
         cmocka_unit_test(backend_killed_mid_read_leaves_no_file),
         cmocka_unit_test(server_killed_mid_read_leaves_no_file),
