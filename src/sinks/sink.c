@@ -9,8 +9,10 @@
 #include "sinks/lake_backend.h"
 #include "sinks/sink_formats.h"
 
-/* Provided by src/sinks/parquet when it is built; NULL otherwise. */
-extern const etlc_sink_format etlc__sink_format_parquet __attribute__((weak));
+/* Provided by src/sinks/parquet (always built). A strong reference: a weak
+ * one does not pull sink_parquet.o out of the static library, so the format
+ * would be missing from the CLI and every program linking libetlconn.a. */
+extern const etlc_sink_format etlc__sink_format_parquet;
 
 static const etlc_sink_format *find_format(const char *name)
 {

@@ -561,6 +561,60 @@ static void inspect_rejects_garbage(void **state)
     assert_null(json);
 }
 
+static void through_the_lake_sink(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    char root[600];
+    snprintf(root, sizeof root, "%s/lake", g_dir);
+    etlc_lake *lake;
+    assert_int_equal(etlc_lake_open_local(root, &lake, &err), 0);
+    etlc_result *res;
+    assert_int_equal(etlc_result_new("sqlite", "db", "q", &res, &err), 0);
+    assert_true(etlc_sink_format_supported("parquet"));
+    etlc_sink_options o = {.format = "parquet", .path_template = "out/{part}.{ext}",
+                           .compression = "snappy", .row_group_bytes = 1 << 20};
+    etlc_sink *sink;
+    assert_int_equal(etlc_sink_open(lake, &o, &sink, &err), 0);
+    const etlc_column_def defs[] = {{"id", ETLC_TYPE_INT64, 0, 0}, {"name", ETLC_TYPE_TEXT, 0, 0}};
+    etlc_batch *b;
+    assert_int_equal(etlc_batch_new(defs, 2, 100, &b, &err), 0);
+    for (int r = 0; r < 250; r++) {
+        etlc_batch_append_int64(b, 0, r, &err);
+        etlc_batch_append_var(b, 1, ETLC_TYPE_TEXT, "n", 1, &err);
+        assert_int_equal(etlc_batch_end_row(b, &err), 0);
+        if (etlc_batch_full(b)) {
+            assert_int_equal(etlc_sink_write(sink, b, &err), 0);
+            etlc_batch_reset(b);
+        }
+    }
+    assert_int_equal(etlc_sink_write(sink, b, &err), 0);
+    assert_int_equal(etlc_sink_finish(sink, res, &err), 0);
+    assert_int_equal(res->item_count, 1);
+    assert_string_equal(res->items[0].format, "parquet");
+    assert_string_equal(res->items[0].content_type, "application/vnd.apache.parquet");
+    assert_int_equal(res->items[0].record_count, 250);
+    char *json = inspect(res->items[0].path);
+    assert_non_null(strstr(json, "\"num_rows\":250"));
+    assert_non_null(strstr(json, "\"codec\":\"SNAPPY\""));
+    free(json);
+    /* a bad codec name is a config error naming it */
+    etlc_sink_options bad = {.format = "parquet", .path_template = "bad/{part}.{ext}",
+                             .compression = "lz77"};
+    assert_int_equal(etlc_sink_open(lake, &bad, &sink, &err), 0);
+    etlc_batch_reset(b);
+    int rc = etlc_sink_write(sink, b, &err);
+    if (rc == 0)
+        rc = etlc_sink_finish(sink, res, &err);
+    else
+        etlc_sink_abort(sink);
+    assert_int_equal(rc, ETLC_CONFIG_RANGE);
+    assert_non_null(strstr(err.message, "lz77"));
+    etlc_batch_free(b);
+    etlc_result_free(res);
+    etlc_lake_free(lake);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +627,7 @@ int main(void)
         cmocka_unit_test(decimal_errors_and_schema_rules),
         cmocka_unit_test(null_column_promoted_after_row_groups),
         cmocka_unit_test(memory_stays_bounded),
+        cmocka_unit_test(through_the_lake_sink),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
