@@ -288,13 +288,22 @@ static inline int put_bytes(struct etlc_parquet_writer *w, pq_column *c, const u
     return 0;
 }
 
-static inline bool page_full(const struct etlc_parquet_writer *w, const pq_column *c)
+/* Dictionary encoding pays only when values repeat: if most of the first
+ * values of a chunk are distinct, stop building the dictionary early. */
+#define PQ_DICT_PROBE_VALUES 8192
+
+static inline bool page_full(struct etlc_parquet_writer *w, pq_column *c)
 {
     if (c->page_values >= PQ_PAGE_MAX_VALUES)
         return true;
     if (c->dict_on) {
         if (c->page_values % PQ_DICT_CHECK_EVERY)
             return false;
+        if (c->meta.num_values == 0 && c->nindices >= PQ_DICT_PROBE_VALUES &&
+            c->dict.count * 4 > c->nindices * 3) {
+            c->dict_abandon = true; /* finish this page with the dictionary, then PLAIN */
+            return true;
+        }
         return (int64_t)page_estimate(c) >= w->page_bytes;
     }
     return (int64_t)c->plain.len >= w->page_bytes;
@@ -376,8 +385,14 @@ int pq_column_append(struct etlc_parquet_writer *w, pq_column *c, const etlc_col
         }
         if (rc)
             return rc;
-        if (page_full(w, c) && (rc = pq_column_finish_page(w, c, err)) != 0)
-            return rc;
+        if (page_full(w, c)) {
+            if ((rc = pq_column_finish_page(w, c, err)) != 0)
+                return rc;
+            if (c->dict_abandon) {
+                c->dict_abandon = false;
+                c->dict_on = false;
+            }
+        }
     }
     return 0;
 }

@@ -106,8 +106,19 @@ static inline uint64_t mix64(uint64_t x)
     return x;
 }
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
+static inline uint64_t hash_bytes(const void *vp, size_t n)
 {
+    const uint8_t *p = vp;
+    if (n == 8) {
+        uint64_t k;
+        memcpy(&k, p, 8);
+        return mix64(k ^ 0x9E3779B97F4A7C15ULL);
+    }
+    if (n == 4) {
+        uint32_t k;
+        memcpy(&k, p, 4);
+        return mix64((uint64_t)k ^ 0x9E3779B97F4A7C15ULL);
+    }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ULL);
     while (n >= 8) {
         uint64_t k;
@@ -190,18 +201,36 @@ static int dict_grow(pq_dict *d)
     return 0;
 }
 
+static inline bool fixed_equal(const char *a, const void *b, size_t width)
+{
+    if (width == 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return x == y;
+    }
+    if (width == 4) {
+        uint32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return x == y;
+    }
+    return memcmp(a, b, width) == 0;
+}
+
 int64_t pq_dict_fixed(pq_dict *d, const void *value)
 {
     if (d->nslots == 0 && dict_grow(d) != 0)
         return -1;
-    uint64_t h = hash_bytes(value, d->width);
+    const size_t width = d->width;
+    uint64_t h = hash_bytes(value, width);
     size_t mask = d->nslots - 1, i = (size_t)h & mask;
     const char *base = d->plain.data;
     for (;;) {
         uint32_t s = d->slots[i];
         if (!s)
             break;
-        if (memcmp(base + (size_t)(s - 1) * d->width, value, d->width) == 0)
+        if (fixed_equal(base + (size_t)(s - 1) * width, value, width))
             return s - 1;
         i = (i + 1) & mask;
     }
@@ -213,8 +242,10 @@ int64_t pq_dict_fixed(pq_dict *d, const void *value)
         while (d->slots[i])
             i = (i + 1) & mask;
     }
-    if (etlc__buf_append(&d->plain, value, d->width) != 0)
+    if (d->plain.len + width + 1 > d->plain.cap && etlc__buf_reserve(&d->plain, width) != 0)
         return -1;
+    memcpy(d->plain.data + d->plain.len, value, width);
+    d->plain.len += width;
     d->slots[i] = (uint32_t)(d->count + 1);
     return (int64_t)d->count++;
 }

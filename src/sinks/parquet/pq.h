@@ -140,6 +140,7 @@ typedef struct pq_column {
     /* current chunk */
     pq_dict dict;
     bool dict_on;        /* still dictionary-encoding this chunk */
+    bool dict_abandon;   /* leave dictionary mode after the current page */
     etlc__buf pages;     /* finished data pages, headers included */
     pq_chunk_meta meta;
     int64_t first_data_page_rel; /* -1 until a page is finished */
