@@ -352,11 +352,12 @@ static void many_row_groups_and_dictionary_fallback(void **state)
 {
     (void)state;
     const etlc_column_def defs[] = {{"id", ETLC_TYPE_INT64, 0, 0}, {"u", ETLC_TYPE_TEXT, 0, 0},
-                                    {"low", ETLC_TYPE_TEXT, 0, 0}, {"ts", ETLC_TYPE_TIMESTAMP, 0, 0}};
-    etlc_parquet_options o = {.compression = ETLC_PARQUET_SNAPPY, .row_group_bytes = 256 * 1024,
+                                    {"low", ETLC_TYPE_TEXT, 0, 0}, {"ts", ETLC_TYPE_TIMESTAMP, 0, 0},
+                                    {"rep", ETLC_TYPE_TEXT, 0, 0}};
+    etlc_parquet_options o = {.compression = ETLC_PARQUET_SNAPPY, .row_group_bytes = 1 << 20,
                               .dictionary_bytes = 64 * 1024, .page_bytes = 16 * 1024};
     tcase t;
-    tc_open(&t, "rowgroups", defs, 4, 1000, &o);
+    tc_open(&t, "rowgroups", defs, 5, 1000, &o);
     char s[64];
     for (int r = 0; r < 40000; r++) {
         v_int(&t, 0, r);
@@ -367,16 +368,24 @@ static void many_row_groups_and_dictionary_fallback(void **state)
             v_text(&t, 1, s);
         v_text(&t, 2, r % 3 ? "x" : "yy");
         v_ts(&t, 3, 1700000000000000LL + r * 1000LL);
+        /* every value twice: worth a dictionary, until it passes 64 KiB */
+        snprintf(s, sizeof s, "repeated-value-%030d", r / 2);
+        v_text(&t, 4, s);
         tc_end_row(&t);
     }
     etlc_parquet_stats st;
-    tc_finish(&t, "\"min_row_groups\":4", &st);
-    assert_true(st.row_groups >= 4);
+    tc_finish(&t, "\"min_row_groups\":3", &st);
+    assert_true(st.row_groups >= 3);
     char *json = inspect(t.path);
     assert_non_null(strstr(json, "\"num_rows\":40000"));
-    /* the unique column fell back to PLAIN after its dictionary filled */
-    assert_non_null(strstr(json, "\"PLAIN\""));
-    assert_non_null(strstr(json, "\"RLE_DICTIONARY\""));
+    /* "rep" fell back to PLAIN once its dictionary passed 64 KiB: both
+     * encodings in its first chunk; "low" stayed dictionary-encoded. */
+    const char *rep = strstr(json, "\"path\":\"rep\"");
+    assert_non_null(rep);
+    const char *rep_end = strstr(rep, "\"statistics\"");
+    const char *enc = strstr(rep, "\"encodings\":[\"PLAIN\",\"RLE\",\"RLE_DICTIONARY\"]");
+    assert_true(enc && enc < rep_end);
+    assert_non_null(strstr(json, "\"dictionary_page_offset\""));
     assert_non_null(strstr(json, "\"min\":0"));
     free(json);
 }
