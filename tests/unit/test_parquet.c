@@ -378,6 +378,9 @@ static void many_row_groups_and_dictionary_fallback(void **state)
     assert_true(st.row_groups >= 3);
     char *json = inspect(t.path);
     assert_non_null(strstr(json, "\"num_rows\":40000"));
+    char want_rgs[64];
+    snprintf(want_rgs, sizeof want_rgs, "\"num_row_groups\":%lld", (long long)st.row_groups);
+    assert_non_null(strstr(json, want_rgs));
     /* "rep" fell back to PLAIN once its dictionary passed 64 KiB: both
      * encodings in its first chunk; "low" stayed dictionary-encoded. */
     const char *rep = strstr(json, "\"path\":\"rep\"");

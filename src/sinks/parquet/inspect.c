@@ -490,6 +490,13 @@ static int render(const ins *in, etlc__buf *b)
             rc |= etlc__buf_printf(b, ",\"converted_type\":%d", s->converted);
         rc |= etlc__buf_putc(b, '}');
     }
+    /* The k-th column of a row group is the k-th leaf of the schema. */
+    const ins_schema **leaves = nleaves ? malloc(nleaves * sizeof *leaves) : NULL;
+    if (nleaves && !leaves)
+        return -1;
+    for (size_t i = 1, k = 0; i < in->nschema; i++)
+        if (in->schema[i].num_children <= 0)
+            leaves[k++] = &in->schema[i];
     rc |= etlc__buf_printf(b, "],\"num_row_groups\":%zu,\"row_groups\":[", in->nrgs);
     for (size_t g = 0; g < in->nrgs; g++) {
         const ins_rg *rg = &in->rgs[g];
@@ -498,12 +505,7 @@ static int render(const ins *in, etlc__buf *b)
                                g ? "," : "", rg->num_rows, rg->total_byte_size, rg->total_compressed);
         for (size_t k = 0; k < rg->ncols; k++) {
             const ins_col *c = &in->cols[rg->first_col + k];
-            /* the k-th leaf of the schema */
-            const ins_schema *leaf = NULL;
-            size_t seen = 0;
-            for (size_t i = 1; i < in->nschema && !leaf; i++)
-                if (in->schema[i].num_children <= 0 && seen++ == k)
-                    leaf = &in->schema[i];
+            const ins_schema *leaf = k < nleaves ? leaves[k] : NULL;
             rc |= etlc__buf_puts(b, k ? ",{\"path\":" : "{\"path\":");
             rc |= put_str(b, (const uint8_t *)in->paths.data + c->path_off, c->path_len);
             rc |= etlc__buf_printf(b, ",\"physical_type\":\"%s\",\"codec\":\"%s\",\"encodings\":[",
@@ -537,6 +539,7 @@ static int render(const ins *in, etlc__buf *b)
         rc |= etlc__buf_puts(b, "]}");
     }
     rc |= etlc__buf_puts(b, "]}");
+    free(leaves);
     return rc ? -1 : 0;
 }
 
