@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -627,6 +628,63 @@ static void through_the_lake_sink(void **state)
     etlc_lake_free(lake);
 }
 
+static int failing_write(void *ud, const void *p, size_t len, etlc_error *err)
+{
+    (void)p;
+    size_t *budget = ud;
+    if (len > *budget)
+        return etlc_error_set(err, ETLC_IO_NO_SPACE, "disk full after the budget");
+    *budget -= len;
+    return 0;
+}
+
+static void write_errors_propagate(void **state)
+{
+    (void)state;
+    /* The sink's write fails at several points: in the magic, in a row
+     * group flush, in the footer. Each failure is reported with the sink's
+     * code, the writer refuses further use, and freeing leaks nothing. */
+    const etlc_column_def defs[] = {{"i", ETLC_TYPE_INT64, 0, 0}, {"s", ETLC_TYPE_TEXT, 0, 0}};
+    size_t full = SIZE_MAX; /* first pass: unlimited, to learn the file size */
+    for (size_t k = 0; k < 5; k++) {
+        size_t budgets[] = {SIZE_MAX, 0, 100, full / 2, full - 10};
+        size_t budget = budgets[k];
+        etlc_error err = {0};
+        etlc_parquet_writer *w = NULL;
+        etlc_parquet_options o = {.row_group_bytes = 8192};
+        int rc = etlc_parquet_writer_open(failing_write, &budget, &o, &w, &err);
+        if (k == 1) {
+            assert_int_equal(rc, ETLC_IO_NO_SPACE);
+            assert_null(w);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        etlc_batch *b;
+        assert_int_equal(etlc_batch_new(defs, 2, 5000, &b, &err), 0);
+        for (int r = 0; r < 5000; r++) {
+            etlc_batch_append_int64(b, 0, r * 7919, &err);
+            etlc_batch_append_var(b, 1, ETLC_TYPE_TEXT, "some text value", 15, &err);
+            etlc_batch_end_row(b, &err);
+        }
+        rc = etlc_parquet_writer_write(w, b, &err);
+        if (rc == 0)
+            rc = etlc_parquet_writer_close(w, NULL, &err);
+        if (k == 0) {
+            assert_int_equal(rc, 0);
+            full = SIZE_MAX - budget;
+            assert_true(full > 1000);
+            etlc_parquet_writer_free(w);
+            etlc_batch_free(b);
+            continue;
+        }
+        assert_int_equal(rc, ETLC_IO_NO_SPACE);
+        assert_non_null(strstr(err.message, "disk full"));
+        assert_int_not_equal(etlc_parquet_writer_write(w, b, &err), 0);
+        etlc_parquet_writer_free(w);
+        etlc_batch_free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +698,7 @@ int main(void)
         cmocka_unit_test(null_column_promoted_after_row_groups),
         cmocka_unit_test(memory_stays_bounded),
         cmocka_unit_test(through_the_lake_sink),
+        cmocka_unit_test(write_errors_propagate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
