@@ -317,6 +317,31 @@ static void single_row_and_empty(void **state)
     free(json);
 }
 
+static void schema_from_options_without_batches(void **state)
+{
+    (void)state;
+    const etlc_column_def defs[] = {{"a", ETLC_TYPE_INT64, 0, 0}, {"when", ETLC_TYPE_TIMESTAMP, 0, 0}};
+    char path[600], exp[700];
+    snprintf(path, sizeof path, "%s/optschema.parquet", g_dir);
+    snprintf(exp, sizeof exp, "%s.expected.json", path);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    etlc_error err = {0};
+    etlc_parquet_writer *w;
+    etlc_parquet_options o = {.schema = defs, .schema_ncols = 2};
+    assert_int_equal(etlc_parquet_writer_open(file_write, f, &o, &w, &err), 0);
+    assert_int_equal(etlc_parquet_writer_close(w, NULL, &err), 0);
+    etlc_parquet_writer_free(w);
+    fclose(f);
+    assert_int_equal(tu_write_file(exp, "{\"columns\":[{\"name\":\"a\",\"type\":\"int64\"},"
+                                        "{\"name\":\"when\",\"type\":\"timestamp\"}],\"rows\":[]}"),
+                     0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "python3 %s/tests/verify/parquet_check.py '%s' '%s'", ETLCONN_SOURCE_DIR,
+             path, exp);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void big_string_and_doubles(void **state)
 {
     (void)state;
@@ -692,6 +717,7 @@ int main(void)
         cmocka_unit_test(inspect_rejects_garbage),
         cmocka_unit_test(all_types_every_codec),
         cmocka_unit_test(single_row_and_empty),
+        cmocka_unit_test(schema_from_options_without_batches),
         cmocka_unit_test(big_string_and_doubles),
         cmocka_unit_test(many_row_groups_and_dictionary_fallback),
         cmocka_unit_test(decimal_errors_and_schema_rules),
