@@ -10,6 +10,17 @@
 /* TDS type codes FreeTDS's public header does not name. */
 enum { MSSQL_TYPE_UNIQUE = 36, MSSQL_TYPE_VARIANT = 98, MSSQL_TYPE_XML = 241 };
 
+/* How FreeTDS holds date, time, datetime2 and datetimeoffset values in
+ * memory (TDS_DATETIMEALL in its private tds.h): time of day in 100 ns
+ * units, days, the offset in minutes east of UTC, then flag bits. The unit
+ * tests check this mirror against values FreeTDS builds. */
+typedef struct etlc__mssql_datetimeall {
+    uint64_t time_100ns;
+    int32_t days;
+    int16_t offset_minutes;
+    uint16_t flags;
+} etlc__mssql_datetimeall;
+
 /* What FreeTDS's error and message handlers collected for one connection
  * (or one login attempt): the first error decides the code, the server's
  * messages give the text. Messages are redacted when copied into etlc_error. */

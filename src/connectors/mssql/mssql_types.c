@@ -137,10 +137,14 @@ static int append_datetime(etlc_batch *b, size_t col, const BYTE *p, int dbtype,
     int64_t micros = (int64_t)days * 86400000000LL +
                      ((int64_t)d.datehour * 3600 + (int64_t)d.dateminute * 60 + d.datesecond) * 1000000LL +
                      d.datensecond / 1000;
-    /* datetimeoffset: FreeTDS cracks it to the local time of its offset
-     * (datetzone, minutes east of UTC); the record holds UTC. */
-    if (dbtype == SYBMSDATETIMEOFFSET)
-        micros -= (int64_t)d.datetzone * 60000000LL;
+    /* datetimeoffset: FreeTDS cracks it to the local time of its offset;
+     * the record holds UTC. The offset is read from FreeTDS's value itself
+     * (dbanydatecrack does not report it in every FreeTDS version). */
+    if (dbtype == SYBMSDATETIMEOFFSET) {
+        etlc__mssql_datetimeall v;
+        memcpy(&v, p, sizeof v);
+        micros -= (int64_t)v.offset_minutes * 60000000LL;
+    }
     return etlc_batch_append_timestamp(b, col, micros, err);
 }
 
