@@ -1,0 +1,222 @@
+/* The local-directory lake backend: temp file in the target directory,
+ * fsync, rename, fsync the directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "sinks/lake_backend.h"
+
+typedef struct local_file {
+    int fd;             /* -1 once closed */
+    char *tmp_path;
+    char *final_path;
+} local_file;
+
+/* Fill err from errno, naming what was done to which path. */
+static int errno_error(etlc_error *err, int e, const char *what, const char *path)
+{
+    int rc = etlc_error_set(err, etlc_code_from_errno(e), "%s '%s': %s", what, path, strerror(e));
+    if (err) {
+        err->native_code = e;
+        err->retryable = e == EINTR || e == EAGAIN;
+    }
+    return rc;
+}
+
+static void random_hex(char out[17])
+{
+    unsigned char r[8];
+    if (RAND_bytes(r, sizeof r) != 1) {
+        /* No entropy source: still unique enough with pid and O_EXCL retries. */
+        static unsigned counter;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t v = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (++counter * 2654435761u);
+        memcpy(r, &v, sizeof r);
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+static void local_release(local_file *lf)
+{
+    if (lf->fd >= 0)
+        close(lf->fd);
+    lf->fd = -1;
+    free(lf->tmp_path);
+    free(lf->final_path);
+    lf->tmp_path = lf->final_path = NULL;
+}
+
+static int local_create(etlc_lake *lake, const char *relpath, void *fstate, etlc_error *err)
+{
+    local_file *lf = fstate;
+    lf->fd = -1;
+    etlc__buf final = {0}, dir = {0}, tmp = {0};
+    int rc = 0;
+    if (etlc__buf_printf(&final, "%s/%s", lake->root, relpath) != 0)
+        goto nomem;
+    const char *slash = strrchr(final.data, '/'); /* exists: root '/' relpath */
+    if (etlc__buf_append(&dir, final.data, (size_t)(slash - final.data)) != 0)
+        goto nomem;
+    int e = etlc__mkdirs(dir.data, 0755);
+    if (e) {
+        rc = errno_error(err, e, "cannot create lake directory", dir.data);
+        goto done;
+    }
+    for (int attempt = 0; attempt < 8; attempt++) {
+        char rnd[17];
+        random_hex(rnd);
+        etlc__buf_reset(&tmp);
+        if (etlc__buf_printf(&tmp, "%s/.%s.tmp-%ld-%s", dir.data, slash + 1, (long)getpid(), rnd) != 0)
+            goto nomem;
+        lf->fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (lf->fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (lf->fd < 0) {
+        rc = errno_error(err, errno, "cannot create temporary lake file", tmp.data);
+        goto done;
+    }
+    lf->tmp_path = etlc__buf_take(&tmp);
+    lf->final_path = etlc__buf_take(&final);
+    goto done;
+nomem:
+    rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating lake file '%s'", relpath);
+done:
+    etlc__buf_free(&final);
+    etlc__buf_free(&dir);
+    etlc__buf_free(&tmp);
+    return rc;
+}
+
+static int local_write(void *fstate, const void *data, size_t len, etlc_error *err)
+{
+    local_file *lf = fstate;
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(lf->fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno_error(err, errno, "cannot write lake file", lf->final_path);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* fsync and close the descriptor; the temp file stays. */
+static int local_seal(void *fstate, etlc_error *err)
+{
+    local_file *lf = fstate;
+    if (lf->fd < 0)
+        return 0;
+    int rc = 0;
+    if (fsync(lf->fd) != 0)
+        rc = errno_error(err, errno, "cannot fsync lake file", lf->final_path);
+    if (close(lf->fd) != 0 && rc == 0)
+        rc = errno_error(err, errno, "cannot close lake file", lf->final_path);
+    lf->fd = -1;
+    return rc;
+}
+
+static void local_abort(void *fstate)
+{
+    local_file *lf = fstate;
+    if (lf->fd >= 0)
+        close(lf->fd);
+    lf->fd = -1;
+    if (lf->tmp_path)
+        unlink(lf->tmp_path);
+    local_release(lf);
+}
+
+static int local_commit(void *fstate, char **final_path, etlc_error *err)
+{
+    local_file *lf = fstate;
+    int rc = local_seal(lf, err);
+    if (rc) {
+        local_abort(lf);
+        return rc;
+    }
+    if (rename(lf->tmp_path, lf->final_path) != 0) {
+        rc = errno_error(err, errno, "cannot rename temporary file to", lf->final_path);
+        local_abort(lf);
+        return rc;
+    }
+    int e = etlc__fsync_parent_dir(lf->final_path);
+    if (e) {
+        /* Not durable: take it back so the caller can retry the whole file. */
+        rc = errno_error(err, e, "cannot fsync the directory of", lf->final_path);
+        unlink(lf->final_path);
+        local_release(lf);
+        return rc;
+    }
+    *final_path = lf->final_path;
+    lf->final_path = NULL;
+    local_release(lf);
+    return 0;
+}
+
+static int local_remove_committed(etlc_lake *lake, const char *final_path, etlc_error *err)
+{
+    (void)lake;
+    if (unlink(final_path) != 0 && errno != ENOENT)
+        return errno_error(err, errno, "cannot remove lake file", final_path);
+    int e = etlc__fsync_parent_dir(final_path);
+    return e ? errno_error(err, e, "cannot fsync the directory of", final_path) : 0;
+}
+
+const etlc_lake_backend etlc__lake_backend_local = {
+    .name = "local",
+    .file_state_size = sizeof(local_file),
+    .create = local_create,
+    .write = local_write,
+    .seal = local_seal,
+    .commit = local_commit,
+    .abort = local_abort,
+    .remove_committed = local_remove_committed,
+    .close = NULL,
+};
+
+int etlc_lake_open_local(const char *root, etlc_lake **out, etlc_error *err)
+{
+    *out = NULL;
+    if (!root || !*root)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "lake root directory is empty");
+    etlc_lake *lake = calloc(1, sizeof *lake);
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/') /* "lake/" and "lake" are the same root */
+        n--;
+    if (!lake || !(lake->root = etlc__strndup(root, n))) {
+        free(lake);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening lake '%s'", root);
+    }
+    lake->backend = &etlc__lake_backend_local;
+    int e = etlc__mkdirs(lake->root, 0755);
+    struct stat st;
+    if (!e && stat(lake->root, &st) != 0)
+        e = errno;
+    if (!e && !S_ISDIR(st.st_mode))
+        e = ENOTDIR;
+    if (e) {
+        int rc = errno_error(err, e, "cannot create lake root", lake->root);
+        etlc_lake_free(lake);
+        return rc;
+    }
+    *out = lake;
+    return 0;
+}
