@@ -5,6 +5,15 @@
 
 #include "sinks/s3_client.h"
 
+/* Make b hold a (possibly empty) NUL-terminated string. */
+static int terminate(etlc__buf *b)
+{
+    if (etlc__buf_reserve(b, 0) != 0)
+        return -1;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 static bool is_unreserved(unsigned char ch)
 {
     return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
@@ -14,7 +23,7 @@ static bool is_unreserved(unsigned char ch)
 int etlc__s3_uri_encode(etlc__buf *b, const char *s, bool keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (etlc__buf_reserve(b, 0) != 0)
+    if (terminate(b) != 0)
         return -1;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (is_unreserved(*p) || (keep_slash && *p == '/')) {
@@ -54,7 +63,7 @@ static char *encode_dup(const char *s)
 int etlc__s3_canonical_query(etlc__buf *b, const etlc__s3_param *params, size_t n)
 {
     if (n == 0)
-        return etlc__buf_reserve(b, 0);
+        return terminate(b);
     encoded_pair *pairs = calloc(n, sizeof *pairs);
     if (!pairs)
         return -1;
@@ -154,7 +163,7 @@ char *etlc__s3_xml_text(const char *xml, size_t len, const char *tag)
             return NULL;
         }
     }
-    if (etlc__buf_reserve(&out, 0) != 0)
+    if (terminate(&out) != 0)
         return NULL;
     return etlc__buf_take(&out);
 }
@@ -170,7 +179,7 @@ size_t etlc__s3_xml_count(const char *xml, size_t len, const char *tag)
 
 int etlc__s3_xml_escape(etlc__buf *b, const char *s)
 {
-    if (etlc__buf_reserve(b, 0) != 0)
+    if (terminate(b) != 0)
         return -1;
     for (; *s; s++) {
         int rc;
