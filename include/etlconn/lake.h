@@ -56,10 +56,12 @@ typedef struct etlc_lake_s3_options {
     int max_retries;               /* per request, for 5xx / timeouts: 0 = 4, < 0 = none */
     long timeout_ms;               /* per request: 0 = 300000 */
     long connect_timeout_ms;       /* 0 = 10000 */
+    bool skip_bucket_check;        /* don't HEAD the bucket at open (for writers without
+                                      s3:ListBucket); errors then surface at commit */
 } etlc_lake_s3_options;
 
-/* Open a lake in an S3 bucket. Checks the bucket exists and the
- * credentials are accepted (HEAD bucket): ETLC_AUTH_DENIED,
+/* Open a lake in an S3 bucket. Unless skip_bucket_check, checks the bucket
+ * exists and the credentials are accepted (HEAD bucket): ETLC_AUTH_DENIED,
  * ETLC_IO_NOT_FOUND (no such bucket), ETLC_CONNECT_REFUSED, ... The secret
  * key and token are registered with the redactor. etlc_lake_root() is
  * "s3://bucket[/prefix]" and committed files' final paths are

@@ -464,7 +464,7 @@ int etlc_lake_open_s3(const etlc_lake_s3_options *opts, etlc_lake **out, etlc_er
     rc = etlc__s3_client_new(&cfg, &sl->client, err);
     if (rc)
         goto fail;
-    rc = etlc__s3_head_bucket(sl->client, err);
+    rc = opts->skip_bucket_check ? 0 : etlc__s3_head_bucket(sl->client, err);
     if (rc) {
         etlc_error_prefix(err, "cannot open S3 lake %s", lake->root);
         goto fail;

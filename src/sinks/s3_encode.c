@@ -129,6 +129,31 @@ static int decode_entities(etlc__buf *out, const char *s, size_t len)
                 }
             }
         }
+        if (!matched && s[i] == '&' && i + 3 < len && s[i + 1] == '#') {
+            /* &#39; / &#x27; for ASCII; anything else is kept as written. */
+            bool hexnum = s[i + 2] == 'x' || s[i + 2] == 'X';
+            size_t j = i + (hexnum ? 3 : 2);
+            unsigned v = 0, digits = 0;
+            for (; j < len && digits < 6; j++, digits++) {
+                char ch = s[j];
+                unsigned d;
+                if (ch >= '0' && ch <= '9')
+                    d = (unsigned)(ch - '0');
+                else if (hexnum && ch >= 'a' && ch <= 'f')
+                    d = (unsigned)(ch - 'a' + 10);
+                else if (hexnum && ch >= 'A' && ch <= 'F')
+                    d = (unsigned)(ch - 'A' + 10);
+                else
+                    break;
+                v = v * (hexnum ? 16u : 10u) + d;
+            }
+            if (digits > 0 && j < len && s[j] == ';' && v >= 0x20 && v < 0x7f) {
+                if (etlc__buf_putc(out, (char)v) != 0)
+                    return -1;
+                i = j + 1;
+                matched = true;
+            }
+        }
         if (!matched) {
             if (etlc__buf_putc(out, s[i]) != 0)
                 return -1;

@@ -21,7 +21,7 @@
 
 #define MIB (1024u * 1024u)
 
-static char service_dir[1024];
+static char service_dir[900];
 static char endpoint[256], region[64], bucket[128], access_key[128], secret_key[256], filer[256];
 static char run_prefix[64]; /* unique per run so reruns never see old objects */
 
@@ -30,8 +30,9 @@ static char run_prefix[64]; /* unique per run so reruns never see old objects */
 static int run_service(const char *action)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "bash '%s/tests/services/seaweedfs' %s '%s' >'%s.out' 2>&1",
-             ETLCONN_SOURCE_DIR, action, service_dir, service_dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/services' && bash '%s/tests/services/seaweedfs' %s '%s' >'%s.out' 2>&1",
+             ETLCONN_BINARY_DIR, ETLCONN_SOURCE_DIR, action, service_dir, service_dir);
     int st = system(cmd);
     return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
 }
@@ -424,6 +425,60 @@ static void test_missing_bucket(void **state)
     assert_false(err.retryable);
 }
 
+/* Without the open-time check the same failures surface at write/commit,
+ * still mapped, still naming bucket and key, and still leaving nothing. */
+static void test_errors_at_commit_without_bucket_check(void **state)
+{
+    (void)state;
+    const char *wrong = "another-wrong-secret-8d2e41";
+    etlc_lake_s3_options o = base_options(run_prefix);
+    o.secret_access_key = wrong;
+    o.skip_bucket_check = true;
+    o.max_retries = -1;
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    assert_int_equal(etlc_lake_open_s3(&o, &lake, &err), 0);
+    etlc_lake_file *f = NULL;
+    uint64_t bytes = 0;
+    char sha[65];
+    char *final_path = NULL;
+    assert_int_equal(etlc_lake_file_create(lake, "denied.jsonl", &f, &err), 0);
+    assert_int_equal(etlc_lake_file_write(f, "{}\n", 3, &err), 0);
+    assert_int_equal(etlc_lake_file_commit(f, &bytes, sha, &final_path, &err), ETLC_AUTH_DENIED);
+    assert_null(final_path);
+    assert_non_null(strstr(err.message, "denied.jsonl"));
+    assert_non_null(strstr(err.message, bucket));
+    assert_null(strstr(err.message, wrong));
+
+    /* Multipart: refused when the upload is created, at the first full part. */
+    unsigned char *data = pattern(5 * MIB, 3);
+    assert_int_equal(etlc_lake_file_create(lake, "denied-big.bin", &f, &err), 0);
+    assert_int_equal(etlc_lake_file_write(f, data, 5 * MIB, &err), ETLC_AUTH_DENIED);
+    assert_non_null(strstr(err.message, "multipart"));
+    assert_int_equal(etlc_lake_file_write(f, "x", 1, &err), ETLC_AUTH_DENIED);
+    assert_int_equal(etlc_lake_file_commit(f, &bytes, sha, &final_path, &err), ETLC_AUTH_DENIED);
+    free(data);
+    etlc_lake_free(lake);
+
+    etlc_lake_s3_options nb = base_options("");
+    nb.bucket = "etlc-no-such-bucket";
+    nb.skip_bucket_check = true;
+    assert_int_equal(etlc_lake_open_s3(&nb, &lake, &err), 0);
+    assert_int_equal(etlc_lake_file_create(lake, "x.csv", &f, &err), 0);
+    assert_int_equal(etlc_lake_file_write(f, "a\n", 2, &err), 0);
+    assert_int_equal(etlc_lake_file_commit(f, &bytes, sha, &final_path, &err), ETLC_IO_NOT_FOUND);
+    assert_non_null(strstr(err.message, "etlc-no-such-bucket"));
+    assert_non_null(strstr(err.message, "NoSuchBucket"));
+    etlc_lake_free(lake);
+
+    /* And nothing landed under the real bucket either. */
+    etlc_lake *check = open_lake("");
+    assert_int_equal(s3_exists(check, "denied.jsonl"), ETLC_IO_NOT_FOUND);
+    assert_int_equal(s3_exists(check, "denied-big.bin"), ETLC_IO_NOT_FOUND);
+    assert_int_equal(pending_uploads(check, "denied-big.bin"), 0);
+    etlc_lake_free(check);
+}
+
 /* Credentials, endpoint and region from the AWS_* environment, bucket and
  * prefix from an s3:// URI (what the CLI's --lake does). */
 static void test_open_uri_from_environment(void **state)
@@ -514,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_seal_then_commit_or_abort),
         cmocka_unit_test(test_wrong_credentials),
         cmocka_unit_test(test_missing_bucket),
+        cmocka_unit_test(test_errors_at_commit_without_bucket_check),
         cmocka_unit_test(test_open_uri_from_environment),
         cmocka_unit_test(test_timeout_is_retryable_and_bounded),
     };

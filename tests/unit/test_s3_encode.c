@@ -41,7 +41,7 @@ static void test_xml(void **state)
 {
     (void)state;
     const char *x = "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code>"
-                    "<Message>The &quot;bucket&quot; &amp; more</Message><Empty/>"
+                    "<Message>The &quot;bucket&quot; &amp; &#39;more&#x27; &#1;</Message><Empty/>"
                     "<UploadIdMarker></UploadIdMarker><Upload><UploadId>1</UploadId></Upload>"
                     "<Upload><UploadId>2</UploadId></Upload></Error>";
     size_t n = strlen(x);
@@ -50,7 +50,7 @@ static void test_xml(void **state)
     char *empty = etlc__s3_xml_text(x, n, "Empty");
     char *id = etlc__s3_xml_text(x, n, "UploadId");
     assert_string_equal(code, "NoSuchBucket");
-    assert_string_equal(msg, "The \"bucket\" & more");
+    assert_string_equal(msg, "The \"bucket\" & 'more' &#1;");
     assert_string_equal(empty, "");
     assert_string_equal(id, "1");
     assert_null(etlc__s3_xml_text(x, n, "Missing"));
