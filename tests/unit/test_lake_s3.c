@@ -512,6 +512,38 @@ static void test_open_uri_from_environment(void **state)
     etlc_lake_free(lake);
 }
 
+/* Virtual-host addressing (bucket.host): curl resolves *.localhost to
+ * loopback and the server is started with -s3.domainName=localhost. */
+static void test_virtual_host_style(void **state)
+{
+    (void)state;
+    const char *port = strrchr(endpoint, ':');
+    assert_non_null(port);
+    char ep[128];
+    snprintf(ep, sizeof ep, "http://localhost%s", port);
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/vhost", run_prefix);
+    etlc_lake_s3_options o = base_options(prefix);
+    o.endpoint = ep;
+    o.path_style = false;
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    if (etlc_lake_open_s3(&o, &lake, &err) != 0)
+        fail_msg("open (virtual-host) %s: %s", ep, err.message);
+    etlc_lake_file *f = NULL;
+    assert_int_equal(etlc_lake_file_create(lake, "k=v/x y.csv", &f, &err), 0);
+    assert_int_equal(etlc_lake_file_write(f, "a,b\n", 4, &err), 0);
+    char *expect = expected_final(lake, "k=v/x y.csv");
+    commit_ok(f, "a,b\n", 4, expect);
+    free(expect);
+    assert_s3_content(lake, "k=v/x y.csv", "a,b\n", 4);
+    etlc__buf body = {0};
+    assert_int_equal(filer_get(lake, "k=v/x y.csv", &body), 200);
+    assert_string_equal(body.data, "a,b\n");
+    etlc__buf_free(&body);
+    etlc_lake_free(lake);
+}
+
 /* A server that accepts the connection but never answers: each attempt
  * times out, is retried a bounded number of times, and ends retryable. */
 static void test_timeout_is_retryable_and_bounded(void **state)
@@ -571,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_missing_bucket),
         cmocka_unit_test(test_errors_at_commit_without_bucket_check),
         cmocka_unit_test(test_open_uri_from_environment),
+        cmocka_unit_test(test_virtual_host_style),
         cmocka_unit_test(test_timeout_is_retryable_and_bounded),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
