@@ -53,17 +53,16 @@ static size_t fixed_width(etlc_type t)
     }
 }
 
-static void **fixed_slot_ptr(etlc_column *c)
-{
-    /* All union members are pointers to the same storage; use one as the handle. */
-    return (void **)&c->fixed.b;
-}
+/* All union members point at the same storage; `b` serves as the handle
+ * (reading another member of the union afterwards is defined in C11). */
+static void *fixed_get(const etlc_column *c) { return c->fixed.b; }
+static void fixed_set(etlc_column *c, void *p) { c->fixed.b = p; }
 
 static void column_free(etlc_column *c)
 {
     free(c->def.name);
     free(c->nulls);
-    free(*fixed_slot_ptr(c));
+    free(fixed_get(c));
     free(c->offsets);
     free(c->data);
     memset(c, 0, sizeof *c);
@@ -78,7 +77,7 @@ static int column_alloc_storage(etlc_column *c, size_t rows)
         void *p = calloc(rows, w);
         if (!p)
             return -1;
-        *fixed_slot_ptr(c) = p;
+        fixed_set(c, p);
     } else if (type_is_var(c->def.type)) {
         c->offsets = calloc(rows + 1, sizeof *c->offsets);
         if (!c->offsets)
@@ -106,11 +105,11 @@ static int batch_grow_rows(batch_impl *bi, size_t rows)
             return -1;
         c->nulls = n;
         size_t w = fixed_width(c->def.type);
-        if (w && *fixed_slot_ptr(c)) {
-            void *p = realloc(*fixed_slot_ptr(c), rows * w);
+        if (w && fixed_get(c)) {
+            void *p = realloc(fixed_get(c), rows * w);
             if (!p)
                 return -1;
-            *fixed_slot_ptr(c) = p;
+            fixed_set(c, p);
         } else if (c->offsets) {
             uint64_t *o = realloc(c->offsets, (rows + 1) * sizeof *o);
             if (!o)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/internal.h"
@@ -150,6 +152,38 @@ static void open_fails_on_a_file_root(void **state)
     free(root);
 }
 
+/* A write the file system refuses (here: over RLIMIT_FSIZE, EFBIG) is an
+ * IO error naming the path, and abort still leaves nothing. */
+static void write_failure_names_the_path(void **state)
+{
+    (void)state;
+    char *root = tu_tempdir("lake-efbig");
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    assert_int_equal(etlc_lake_open_local(root, &lake, &err), 0);
+    etlc_lake_file *f = NULL;
+    assert_int_equal(etlc_lake_file_create(lake, "big/out.jsonl", &f, &err), 0);
+    struct rlimit old, small = {4096, 4096};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small.rlim_max = old.rlim_max; /* keep the hard limit so it can be restored */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    static char chunk[10000];
+    memset(chunk, 'x', sizeof chunk);
+    int rc = etlc_lake_file_write(f, chunk, sizeof chunk, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, ETLC_IO);
+    assert_non_null(strstr(err.message, "big/out.jsonl"));
+    assert_true(err.native_code != 0);
+    assert_true(etlc_lake_file_size(f) < sizeof chunk); /* the failed write is not counted */
+    etlc_lake_file_abort(f);
+    assert_int_equal(tu_count_files(root), 0);
+    etlc_lake_free(lake);
+    tu_rmtree(root);
+    free(root);
+}
+
 static void relpath_rejections(void **state)
 {
     (void)state;
@@ -243,6 +277,7 @@ int main(void)
         cmocka_unit_test(commit_makes_only_the_final_file_visible),
         cmocka_unit_test(abort_leaves_nothing),
         cmocka_unit_test(open_fails_on_a_file_root),
+        cmocka_unit_test(write_failure_names_the_path),
         cmocka_unit_test(relpath_rejections),
         cmocka_unit_test(render_path_placeholders),
     };
