@@ -544,6 +544,82 @@ static void test_virtual_host_style(void **state)
     etlc_lake_free(lake);
 }
 
+/* A sink over the S3 lake: rolled parts are sealed (uploaded, invisible)
+ * and all appear at finish, with items naming s3:// paths; an aborted sink
+ * leaves neither objects nor pending uploads. */
+static etlc_batch *int_batch(int from, int n)
+{
+    etlc_column_def defs[] = {{"n", ETLC_TYPE_INT64, 0, 0}, {"s", ETLC_TYPE_TEXT, 0, 0}};
+    etlc_batch *b = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc_batch_new(defs, 2, (size_t)n, &b, &err), 0);
+    for (int i = from; i < from + n; i++) {
+        char t[16];
+        int len = snprintf(t, sizeof t, "v%d", i);
+        assert_int_equal(etlc_batch_append_int64(b, 0, i, &err), 0);
+        assert_int_equal(etlc_batch_append_var(b, 1, ETLC_TYPE_TEXT, t, (size_t)len, &err), 0);
+        assert_int_equal(etlc_batch_end_row(b, &err), 0);
+    }
+    return b;
+}
+
+static void test_sink_over_s3(void **state)
+{
+    (void)state;
+    etlc_lake *lake = open_lake("sink");
+    etlc_error err = {0};
+    etlc_result *result = NULL;
+    assert_int_equal(etlc_result_new("test", "src", "q", &result, &err), 0);
+    etlc_sink_options o = {0};
+    o.format = "csv";
+    o.path_template = "{protocol}/{source}/{part}.{ext}";
+    o.vars.protocol = "test";
+    o.vars.source = "src";
+    o.max_records_per_file = 3;
+    etlc_sink *sink = NULL;
+    assert_int_equal(etlc_sink_open(lake, &o, &sink, &err), 0);
+    for (int k = 0; k < 2; k++) {
+        etlc_batch *b = int_batch(k * 4, 4);
+        assert_int_equal(etlc_sink_write(sink, b, &err), 0);
+        etlc_batch_free(b);
+    }
+    assert_int_equal(s3_exists(lake, "test/src/00000.csv"), ETLC_IO_NOT_FOUND);
+    assert_int_equal(s3_exists(lake, "test/src/00001.csv"), ETLC_IO_NOT_FOUND);
+    /* Parts 0 and 1 were rolled over and sealed: uploaded, not completed. */
+    assert_int_equal(pending_uploads(lake, "test/src/"), 2);
+    if (etlc_sink_finish(sink, result, &err) != 0)
+        fail_msg("sink finish: %s", err.message);
+    assert_int_equal(result->item_count, 3);
+    const char *want[] = {"n,s\n0,v0\n1,v1\n2,v2\n", "n,s\n3,v3\n4,v4\n5,v5\n", "n,s\n6,v6\n7,v7\n"};
+    for (int i = 0; i < 3; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "test/src/%05d.csv", i);
+        const etlc_item *it = &result->items[i];
+        char *expect = expected_final(lake, rel);
+        assert_string_equal(it->path, expect);
+        free(expect);
+        char sha[65];
+        etlc__sha256_hex(want[i], strlen(want[i]), sha);
+        assert_string_equal(it->sha256, sha);
+        assert_true(it->byte_count == (int64_t)strlen(want[i]));
+        assert_s3_content(lake, rel, want[i], strlen(want[i]));
+        assert_int_equal(pending_uploads(lake, rel), 0);
+    }
+    etlc_result_free(result);
+
+    /* Aborted: the sealed first part's upload is aborted too. */
+    o.vars.source = "aborted";
+    assert_int_equal(etlc_sink_open(lake, &o, &sink, &err), 0);
+    etlc_batch *b = int_batch(0, 5);
+    assert_int_equal(etlc_sink_write(sink, b, &err), 0);
+    etlc_batch_free(b);
+    etlc_sink_abort(sink);
+    assert_int_equal(s3_exists(lake, "test/aborted/00000.csv"), ETLC_IO_NOT_FOUND);
+    assert_int_equal(s3_exists(lake, "test/aborted/00001.csv"), ETLC_IO_NOT_FOUND);
+    assert_int_equal(pending_uploads(lake, "test/aborted/"), 0);
+    etlc_lake_free(lake);
+}
+
 /* A server that accepts the connection but never answers: each attempt
  * times out, is retried a bounded number of times, and ends retryable. */
 static void test_timeout_is_retryable_and_bounded(void **state)
@@ -604,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_errors_at_commit_without_bucket_check),
         cmocka_unit_test(test_open_uri_from_environment),
         cmocka_unit_test(test_virtual_host_style),
+        cmocka_unit_test(test_sink_over_s3),
         cmocka_unit_test(test_timeout_is_retryable_and_bounded),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
