@@ -353,34 +353,48 @@ static int perform_once(etlc__s3_client *c, const s3_request *rq, long *status, 
         goto done;
     }
 
-    curl_easy_setopt(h, CURLOPT_URL, url.data);
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
-    curl_easy_setopt(h, CURLOPT_USERNAME, c->access_key_id);
-    curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret_access_key);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "etlconn/0.1");
+    /* String options are copied by curl and can fail for lack of memory. */
+    CURLcode sc = CURLE_OK;
+#define SET(opt, val)                                                                        \
+    do {                                                                                     \
+        if (sc == CURLE_OK)                                                                  \
+            sc = curl_easy_setopt(h, opt, val);                                              \
+    } while (0)
+    SET(CURLOPT_URL, url.data);
+    SET(CURLOPT_PATH_AS_IS, 1L);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_AWS_SIGV4, c->sigv4);
+    SET(CURLOPT_USERNAME, c->access_key_id);
+    SET(CURLOPT_PASSWORD, c->secret_access_key);
+    SET(CURLOPT_HTTPHEADER, headers);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, &sink);
+    SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    SET(CURLOPT_USERAGENT, "etlconn/0.1");
     if (rq->etag_out) {
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &etag);
+        SET(CURLOPT_HEADERFUNCTION, on_header);
+        SET(CURLOPT_HEADERDATA, &etag);
     }
     if (strcmp(rq->method, "HEAD") == 0) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        SET(CURLOPT_NOBODY, 1L);
     } else if (sends_body) {
         /* POSTFIELDS sends from our memory without copying; the method is
          * overridden for PUT. An empty body still sends Content-Length: 0. */
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
+        SET(CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
         if (strcmp(rq->method, "PUT") == 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+            SET(CURLOPT_CUSTOMREQUEST, "PUT");
     } else if (strcmp(rq->method, "GET") != 0) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+        SET(CURLOPT_CUSTOMREQUEST, rq->method);
+    }
+
+#undef SET
+    if (sc != CURLE_OK) {
+        rc = etlc_error_set(err, sc == CURLE_OUT_OF_MEMORY ? ETLC_NO_MEMORY : ETLC_INTERNAL,
+                            "setting up S3 request: %s", curl_easy_strerror(sc));
+        goto done;
     }
 
     char curl_detail[CURL_ERROR_SIZE] = "";
