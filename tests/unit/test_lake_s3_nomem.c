@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <openssl/err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +270,11 @@ int main(void)
     unsetenv("AWS_SESSION_TOKEN");
     unsetenv("AWS_ENDPOINT_URL");
     unsetenv("AWS_ENDPOINT_URL_S3");
+#ifdef ETLCONN_SANITIZED
+    /* CTest reports exit 77 as "Skipped", never as passed. */
+    fprintf(stderr, "allocation-failure tests need the plain allocator: skipped under sanitizers\n");
+    return 77;
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nomem_encode),
         cmocka_unit_test(nomem_open_write_abort),

@@ -163,6 +163,29 @@ static void test_open_uri_local(void **state)
     free(dir);
 }
 
+/* s3:// URIs: bucket and prefix from the URI, the rest from the defaults;
+ * skip_bucket_check keeps this offline. */
+static void test_open_uri_s3_roots(void **state)
+{
+    (void)state;
+    clear_aws_env();
+    etlc_lake_s3_options d = {.endpoint = "http://127.0.0.1:1", .access_key_id = "AK",
+                              .secret_access_key = "uri-secret-value-77", .skip_bucket_check = true};
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    assert_int_equal(etlc_lake_open_uri("s3://bkt", &d, &lake, &err), 0);
+    assert_string_equal(etlc_lake_root(lake), "s3://bkt");
+    etlc_lake_free(lake);
+    assert_int_equal(etlc_lake_open_uri("s3://bkt/raw/etl/", &d, &lake, &err), 0);
+    assert_string_equal(etlc_lake_root(lake), "s3://bkt/raw/etl");
+    etlc_lake_free(lake);
+    assert_int_equal(etlc_lake_open_uri("s3://bkt//raw", &d, &lake, &err), 0);
+    assert_string_equal(etlc_lake_root(lake), "s3://bkt/raw");
+    etlc_lake_free(lake);
+    assert_int_equal(etlc_lake_open_uri("s3://bkt/a/../b", &d, &lake, &err), ETLC_IO_PATH);
+    assert_null(lake);
+}
+
 /* A refused connection fails fast as CONNECT_REFUSED and is not retried. */
 static void test_connection_refused(void **state)
 {
@@ -189,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_backoff_bounded),
         cmocka_unit_test(test_open_s3_option_errors),
         cmocka_unit_test(test_open_uri_local),
+        cmocka_unit_test(test_open_uri_s3_roots),
         cmocka_unit_test(test_connection_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
