@@ -88,7 +88,12 @@ int etlc__my_conn_error(etlc_error *err, MYSQL *conn, const char *what)
     return fill(err, mysql_errno(conn), mysql_sqlstate(conn), mysql_error(conn), what);
 }
 
-int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, const char *what)
+int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, MYSQL *conn, const char *what)
 {
-    return fill(err, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), what);
+    if (mysql_stmt_errno(stmt))
+        return fill(err, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), what);
+    /* Errors met while reading rows can be left on the connection only. */
+    if (conn && mysql_errno(conn))
+        return fill(err, mysql_errno(conn), mysql_sqlstate(conn), mysql_error(conn), what);
+    return fill(err, 2013, "HY000", "Lost connection to server during query", what);
 }

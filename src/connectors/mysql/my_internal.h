@@ -45,8 +45,9 @@ int etlc__my_url_parse(const char *url, char **user, char **password, char **hos
 int etlc__my_errno_code(unsigned errnum, const char *message, bool *retryable);
 /* Fill err from the connection's last error with `what` in front. */
 int etlc__my_conn_error(etlc_error *err, MYSQL *conn, const char *what);
-/* Same for a prepared statement. */
-int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, const char *what);
+/* Same for a prepared statement (falls back to the connection's error,
+ * then to "connection lost" when the library left none). */
+int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, MYSQL *conn, const char *what);
 
 /* ---- pool (my_pool.c) ----------------------------------------------------- */
 

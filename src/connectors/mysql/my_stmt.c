@@ -31,7 +31,7 @@ static bool variable(my_kind k)
            k == MY_K_BIT1 || k == MY_K_BITS;
 }
 
-static int bind_params(MYSQL_STMT *stmt, const etlc_fetch_request *req, MYSQL_BIND *pb, unsigned long *plen,
+static int bind_params(MYSQL_STMT *stmt, MYSQL *conn, const etlc_fetch_request *req, MYSQL_BIND *pb, unsigned long *plen,
                        etlc_error *err)
 {
     unsigned long expected = mysql_stmt_param_count(stmt);
@@ -69,7 +69,7 @@ static int bind_params(MYSQL_STMT *stmt, const etlc_fetch_request *req, MYSQL_BI
         }
     }
     if (req->nparams && mysql_stmt_bind_param(stmt, pb) != 0)
-        return etlc__my_stmt_error(err, stmt, "cannot bind the parameters");
+        return etlc__my_stmt_error(err, stmt, conn, "cannot bind the parameters");
     return 0;
 }
 
@@ -117,7 +117,7 @@ static void bind_result(MYSQL_BIND *rb, slot *s, const my_column *col, const MYS
 }
 
 /* Re-read truncated variable-width columns whole, growing their buffers. */
-static int refetch_truncated(MYSQL_STMT *stmt, MYSQL_BIND *rb, slot *slots, const my_column *cols, size_t ncols,
+static int refetch_truncated(MYSQL_STMT *stmt, MYSQL *conn, MYSQL_BIND *rb, slot *slots, const my_column *cols, size_t ncols,
                              const MYSQL_FIELD *fields, uint64_t row, etlc_error *err)
 {
     for (size_t c = 0; c < ncols; c++) {
@@ -136,12 +136,12 @@ static int refetch_truncated(MYSQL_STMT *stmt, MYSQL_BIND *rb, slot *slots, cons
         rb[c].buffer = grown;
         rb[c].buffer_length = slots[c].cap;
         if (mysql_stmt_fetch_column(stmt, &rb[c], (unsigned)c, 0) != 0)
-            return etlc__my_stmt_error(err, stmt, "cannot re-read a long value");
+            return etlc__my_stmt_error(err, stmt, conn, "cannot re-read a long value");
         slots[c].error = 0;
     }
     /* Keep the larger buffers for the rows that follow. */
     if (mysql_stmt_bind_result(stmt, rb) != 0)
-        return etlc__my_stmt_error(err, stmt, "cannot bind the result buffers");
+        return etlc__my_stmt_error(err, stmt, conn, "cannot bind the result buffers");
     return 0;
 }
 
@@ -186,18 +186,18 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
     uint64_t row = 0;
     int rc = pb && plen ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory binding parameters");
     if (rc == 0 && mysql_stmt_prepare(stmt, req->query, (unsigned long)strlen(req->query)) != 0)
-        rc = etlc__my_stmt_error(err, stmt, "cannot prepare the query");
+        rc = etlc__my_stmt_error(err, stmt, conn, "cannot prepare the query");
     if (rc == 0)
-        rc = bind_params(stmt, req, pb, plen, err);
+        rc = bind_params(stmt, conn, req, pb, plen, err);
     if (rc == 0 && mysql_stmt_field_count(stmt) == 0)
         rc = etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                             "the statement returns no columns; fetch runs queries that return rows");
     if (rc == 0 && mysql_stmt_execute(stmt) != 0)
-        rc = etlc__my_stmt_error(err, stmt, "query failed");
+        rc = etlc__my_stmt_error(err, stmt, conn, "query failed");
     if (rc == 0) {
         streaming = true;
         if (!(meta = mysql_stmt_result_metadata(stmt)))
-            rc = etlc__my_stmt_error(err, stmt, "cannot read the result's columns");
+            rc = etlc__my_stmt_error(err, stmt, conn, "cannot read the result's columns");
     }
     const MYSQL_FIELD *fields = NULL;
     if (rc == 0) {
@@ -222,7 +222,7 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
             bind_result(&rb[c], &slots[c], &cols[c], &fields[c]);
     }
     if (rc == 0 && mysql_stmt_bind_result(stmt, rb) != 0)
-        rc = etlc__my_stmt_error(err, stmt, "cannot bind the result buffers");
+        rc = etlc__my_stmt_error(err, stmt, conn, "cannot bind the result buffers");
     while (rc == 0) {
         int f = mysql_stmt_fetch(stmt);
         if (f == MYSQL_NO_DATA) {
@@ -232,11 +232,11 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
         if (f == 1) {
             char what[80];
             snprintf(what, sizeof what, "reading the result failed after %llu rows", (unsigned long long)row);
-            rc = etlc__my_stmt_error(err, stmt, what);
+            rc = etlc__my_stmt_error(err, stmt, conn, what);
             break;
         }
         if (f == MYSQL_DATA_TRUNCATED)
-            rc = refetch_truncated(stmt, rb, slots, cols, ncols, fields, row, err);
+            rc = refetch_truncated(stmt, conn, rb, slots, cols, ncols, fields, row, err);
         for (size_t c = 0; c < ncols && rc == 0; c++)
             rc = append_slot(batch, c, &cols[c], &rb[c], &slots[c], row, &ctx->types, err);
         if (rc == 0)
