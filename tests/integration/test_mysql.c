@@ -18,6 +18,7 @@
 static char g_svcdir[4096];
 static char g_admin_pw[128];
 static char g_pidfile[4200];
+static char g_socket[4200];
 
 /* ---- service and helpers ---------------------------------------------------- */
 
@@ -50,6 +51,8 @@ static int start_server(void **state)
         *eq = '\0';
         if (strcmp(line, "ETLC_MYSQL_ADMIN_PASSWORD") == 0)
             snprintf(g_admin_pw, sizeof g_admin_pw, "%s", eq + 1);
+        else if (strcmp(line, "ETLC_MYSQL_SOCKET") == 0)
+            snprintf(g_socket, sizeof g_socket, "%s", eq + 1);
         else if (strcmp(line, "ETLC_MYSQL_PIDFILE") == 0)
             snprintf(g_pidfile, sizeof g_pidfile, "%s", eq + 1);
         else if (strncmp(line, "MYSQL_", 6) == 0)
@@ -466,6 +469,15 @@ static void url_with_the_right_password_connects(void **state)
     char src[64];
     c->ops->source_name(c->ctx, src, sizeof src);
     assert_string_equal(src, "etlc_test");
+    etlc_connector_release(c);
+    /* the unix socket instead of TCP: the server sees a localhost login */
+    etlc_kv sock[] = {{"socket", g_socket}, {"port", "1"}};
+    assert_int_equal(open_my(sock, 2, &c, &err), ETLC_OK);
+    etlc_health h;
+    assert_int_equal(etlc_connector_test(c, &h, &err), ETLC_OK);
+    assert_true(h.healthy);
+    assert_non_null(strstr(h.detail, "etlc_test@localhost"));
+    assert_non_null(strstr(h.detail, "mysqld.sock"));
     etlc_connector_release(c);
     /* a url of another scheme is a config error that does not echo it */
     etlc_kv bad[] = {{"url", "postgres://u:SecretInUrl-99@h/db"}};

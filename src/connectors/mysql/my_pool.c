@@ -76,7 +76,8 @@ static int open_conn(my_pool *pool, MYSQL **out, etlc_error *err)
         mysql_close(m);
         return etlc_error_set(err, ETLC_CONFIG, "%s: the client library refused an option", what);
     }
-    if (!mysql_real_connect(m, p->host, p->username, p->password ? p->password : "", p->database, p->port,
+    /* The library picks the socket only for the host "localhost". */
+    if (!mysql_real_connect(m, p->socket ? "localhost" : p->host, p->username, p->password ? p->password : "", p->database, p->port,
                             p->socket, 0)) {
         int rc = etlc__my_conn_error(err, m, what);
         mysql_close(m);
