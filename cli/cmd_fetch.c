@@ -17,7 +17,7 @@ static void help(void)
            "  --param [TYPE:]VALUE     bind a query parameter (repeatable, in order);\n"
            "                           TYPE is text (default), int, float or null\n"
            "  --lake DIR               lake root directory (default ./lake)\n"
-           "  --format FORMAT          jsonl (default), csv or parquet (when built)\n"
+           "  --format FORMAT          parquet (default when built), jsonl or csv\n"
            "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"
            "  --row-group-bytes N      parquet: row group size in bytes\n"
            "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
-# Debian packages (build deps, sqlite3 CLI, test servers) and PyPI packages
+# Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
 # (pyarrow, duckdb: independent Parquet readers used by the tests).
 set -euo pipefail
 
@@ -8,6 +8,7 @@ debs=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
+  libpq-dev postgresql freetds-dev
   python3 python3-pip
   libmariadb-dev mariadb-server
 )

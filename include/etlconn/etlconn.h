@@ -15,6 +15,7 @@
 #include "lake.h"
 #include "connector.h"
 #include "sqlite.h"
+#include "parquet.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -74,7 +74,7 @@ int etlc_lake_render_path(const char *tmpl, const etlc_path_vars *vars, char **o
 typedef struct etlc_sink etlc_sink;
 
 typedef struct etlc_sink_options {
-    const char *format;        /* "jsonl" (default), "csv", "parquet" */
+    const char *format;        /* "parquet" (default when built), "jsonl", "csv" */
     const char *path_template; /* NULL = ETLC_LAKE_DEFAULT_TEMPLATE */
     etlc_path_vars vars;       /* part and ext are filled by the sink */
     /* Parquet only */
@@ -86,6 +86,9 @@ typedef struct etlc_sink_options {
 
 /* Formats compiled in ("jsonl", "csv", and "parquet" when built). */
 bool etlc_sink_format_supported(const char *format);
+/* The format used when etlc_sink_options.format is NULL: "parquet" when
+ * built, else "jsonl". */
+const char *etlc_sink_default_format(void);
 
 int etlc_sink_open(etlc_lake *lake, const etlc_sink_options *opts, etlc_sink **out,
                    etlc_error *err);

@@ -1,0 +1,137 @@
+/* PostgreSQL connector internals shared by its files. */
+#ifndef ETLCONN_PG_INTERNAL_H
+#define ETLCONN_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+
+#include "core/internal.h"
+
+/* ---- connection pool (pg_pool.c) ---------------------------------------- */
+
+typedef struct pg_idle_conn {
+    PGconn *conn;
+    int64_t since_us; /* when it went idle */
+} pg_idle_conn;
+
+typedef struct pg_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    bool initialised;
+    bool closed;
+    /* libpq keyword/value arrays, NULL-terminated; values owned (secrets zeroed at free). */
+    const char **keys;
+    char **values;
+    int expand_dbname;
+    size_t min, max;
+    int64_t idle_timeout_ms;
+    int64_t wait_ms;        /* how long acquire waits for a free slot */
+    pg_idle_conn *idle;     /* max entries */
+    size_t nidle;
+    size_t open;            /* idle + checked out + being connected */
+} pg_pool;
+
+/* Takes ownership of keys/values (freed by pg_pool_destroy, also on failure). */
+int etlc__pg_pool_init(pg_pool *pool, const char **keys, char **values, int expand_dbname,
+                       size_t min, size_t max, int64_t idle_timeout_ms, int64_t wait_ms,
+                       etlc_error *err);
+/* A live connection: an idle one that passes PQstatus + an empty query, or a new one. */
+int etlc__pg_pool_acquire(pg_pool *pool, PGconn **out, etlc_error *err);
+/* Give it back; `reusable` false (or a broken / in-transaction conn) closes it. */
+void etlc__pg_pool_release(pg_pool *pool, PGconn *conn, bool reusable);
+/* Connections currently open (idle + in use). */
+size_t etlc__pg_pool_open_count(pg_pool *pool);
+void etlc__pg_pool_destroy(pg_pool *pool);
+
+/* ---- the connector's state ------------------------------------------------ */
+
+typedef enum pg_fetch_mode { PG_FETCH_AUTO = 0, PG_FETCH_COPY, PG_FETCH_ROWS } pg_fetch_mode;
+
+typedef struct pg_ctx {
+    pg_pool pool;
+    pg_fetch_mode fetch_mode;
+    char *database;       /* as connected (PQdb), for source names */
+    char *endpoint;       /* "host:port" as connected, for messages */
+} pg_ctx;
+
+extern const etlc_option_table etlc__pg_options;
+
+/* Build libpq keywords/values from the config (pg_conninfo.c). Secrets are
+ * registered with the redactor; nothing here is ever formatted into text. */
+int etlc__pg_conninfo(const etlc_config *cfg, const char ***keys, char ***values,
+                      int *expand_dbname, etlc_error *err);
+void etlc__pg_conninfo_free(const char **keys, char **values);
+
+/* ---- errors (pg_error.c) ---------------------------------------------------- */
+
+/* Fill err from a failed result (SQLSTATE -> code) with `what` in front. */
+int etlc__pg_result_error(etlc_error *err, PGconn *conn, const PGresult *res, const char *what);
+/* Fill err from a failed connection attempt (message text -> code, inferred SQLSTATE). */
+int etlc__pg_connect_error(etlc_error *err, PGconn *conn, const char *what);
+/* The etlc code and retryable bit for a SQLSTATE. */
+int etlc__pg_sqlstate_code(const char *sqlstate, bool *retryable);
+
+/* ---- types (pg_types.c) ------------------------------------------------------ */
+
+enum {
+    PG_OID_BOOL = 16, PG_OID_BYTEA = 17, PG_OID_CHAR = 18, PG_OID_NAME = 19, PG_OID_INT8 = 20,
+    PG_OID_INT2 = 21, PG_OID_INT4 = 23, PG_OID_TEXT = 25, PG_OID_OID = 26, PG_OID_JSON = 114,
+    PG_OID_FLOAT4 = 700, PG_OID_FLOAT8 = 701, PG_OID_UNKNOWN = 705, PG_OID_BPCHAR = 1042,
+    PG_OID_VARCHAR = 1043, PG_OID_DATE = 1082, PG_OID_TIME = 1083, PG_OID_TIMESTAMP = 1114,
+    PG_OID_TIMESTAMPTZ = 1184, PG_OID_NUMERIC = 1700, PG_OID_UUID = 2950, PG_OID_JSONB = 3802
+};
+
+/* How a result column is read. */
+typedef struct pg_column {
+    Oid oid;
+    int typmod;
+    etlc_type type;
+    int precision, scale;
+} pg_column;
+
+/* True for a type this connector decodes itself (binary and text). */
+bool etlc__pg_type_known(Oid oid);
+/* Fill col->type, precision, scale from oid + typmod. */
+void etlc__pg_column_init(pg_column *col, Oid oid, int typmod);
+/* Append one value. `binary` selects the wire form; data/len is the value
+ * (never NULL here: NULLs are appended by the caller). */
+int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, bool binary,
+                          const char *data, size_t len, uint64_t row, etlc__buf *scratch,
+                          etlc_error *err);
+/* numeric binary form -> decimal text ("-12.3400"). 0, or -1 malformed, -2 NaN, -3 +inf, -4 -inf. */
+int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out);
+
+/* ---- binary COPY parsing (pg_copy.c) ---------------------------------------- */
+
+/* One field of a tuple: data == NULL means SQL NULL. */
+typedef struct pg_copy_field {
+    const char *data;
+    size_t len;
+} pg_copy_field;
+
+typedef int (*pg_copy_tuple_fn)(void *userdata, const pg_copy_field *fields, size_t nfields,
+                                etlc_error *err);
+
+typedef struct pg_copy_parser {
+    etlc__buf pending;   /* bytes not yet parsed (a partial tuple at most) */
+    size_t nfields;      /* expected fields per tuple */
+    pg_copy_field *fields;
+    bool header_done;
+    bool trailer_seen;
+    uint64_t tuples;
+} pg_copy_parser;
+
+int etlc__pg_copy_init(pg_copy_parser *p, size_t nfields, etlc_error *err);
+/* Feed bytes; calls `fn` for every complete tuple. ETLC_PROTOCOL on malformed input. */
+int etlc__pg_copy_feed(pg_copy_parser *p, const char *data, size_t len, pg_copy_tuple_fn fn,
+                       void *userdata, etlc_error *err);
+/* After the last chunk: ETLC_PROTOCOL unless the trailer was seen and nothing is left. */
+int etlc__pg_copy_finish(pg_copy_parser *p, etlc_error *err);
+void etlc__pg_copy_free(pg_copy_parser *p);
+
+/* ---- fetch (pg_fetch.c) ---------------------------------------------------- */
+
+int etlc__pg_fetch(pg_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                   etlc_error *err);
+
+#endif

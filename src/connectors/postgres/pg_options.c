@@ -1,0 +1,51 @@
+/* The PostgreSQL connector's options: the one table that drives validation,
+ * env variables (PG_*), docs and `etlconn options postgres`. */
+#include "pg_internal.h"
+
+static const etlc_option pg_options[] = {
+    {.name = "host", .type = ETLC_OPT_STRING, .default_value = "localhost",
+     .description = "Server host name or IP address"},
+    {.name = "port", .type = ETLC_OPT_INT, .default_value = "5432",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1, .max = 65535,
+     .description = "Server TCP port"},
+    {.name = "database", .type = ETLC_OPT_STRING,
+     .description = "Database name (required unless url names one)"},
+    {.name = "username", .type = ETLC_OPT_STRING,
+     .description = "Role to log in as (libpq's default, the OS user, when unset)"},
+    {.name = "password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET,
+     .description = "Password for username"},
+    {.name = "url", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET,
+     .description = "postgresql://user:password@host:port/database?sslmode=... instead of the separate keys; "
+                    "keys set explicitly override its parts"},
+    {.name = "sslmode", .type = ETLC_OPT_ENUM, .default_value = "prefer",
+     .choices = "disable|allow|prefer|require|verify-ca|verify-full",
+     .description = "TLS policy (libpq sslmode)"},
+    {.name = "sslrootcert", .type = ETLC_OPT_PATH,
+     .description = "CA certificate file for verify-ca / verify-full"},
+    {.name = "application_name", .type = ETLC_OPT_STRING, .default_value = "etlconn",
+     .description = "Name shown in pg_stat_activity"},
+    {.name = "connect_timeout", .type = ETLC_OPT_DURATION, .default_value = "10s",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 3600000,
+     .description = "How long to wait for a connection (rounded up to whole seconds; 0 = wait forever)"},
+    {.name = "statement_timeout", .type = ETLC_OPT_DURATION, .default_value = "0",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 86400000,
+     .description = "Server-side limit for each statement (0 = no limit); exceeding it is a TIMEOUT error"},
+    {.name = "pool_min", .type = ETLC_OPT_INT, .default_value = "1",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 64,
+     .description = "Connections kept open while idle (one is always opened at connect to check the credentials)"},
+    {.name = "pool_max", .type = ETLC_OPT_INT, .default_value = "4",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1, .max = 64,
+     .description = "Most connections open at once"},
+    {.name = "pool_idle_timeout", .type = ETLC_OPT_DURATION, .default_value = "5m",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 86400000,
+     .description = "Close connections above pool_min after they sat idle this long"},
+    {.name = "fetch_mode", .type = ETLC_OPT_ENUM, .default_value = "auto", .choices = "auto|copy|rows",
+     .description = "copy: COPY (query) TO STDOUT binary; rows: row-by-row results; auto: copy unless the query has parameters"},
+};
+
+const etlc_option_table etlc__pg_options = {
+    .protocol = "postgres",
+    .env_prefix = "PG",
+    .options = pg_options,
+    .count = sizeof pg_options / sizeof pg_options[0],
+};

@@ -1,0 +1,320 @@
+/* PostgreSQL values -> etlconn record types, from the binary wire form
+ * (COPY binary and binary results) or the text form (fallback). Both forms
+ * of a type give the same record value. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_internal.h"
+
+/* 2000-01-01 (PostgreSQL's epoch) relative to 1970-01-01. */
+#define PG_EPOCH_DAYS 10957
+#define PG_EPOCH_MICROS INT64_C(946684800000000)
+
+bool etlc__pg_type_known(Oid oid)
+{
+    switch (oid) {
+    case PG_OID_BOOL: case PG_OID_BYTEA: case PG_OID_CHAR: case PG_OID_NAME: case PG_OID_INT8:
+    case PG_OID_INT2: case PG_OID_INT4: case PG_OID_TEXT: case PG_OID_OID: case PG_OID_JSON:
+    case PG_OID_FLOAT4: case PG_OID_FLOAT8: case PG_OID_UNKNOWN: case PG_OID_BPCHAR:
+    case PG_OID_VARCHAR: case PG_OID_DATE: case PG_OID_TIME: case PG_OID_TIMESTAMP:
+    case PG_OID_TIMESTAMPTZ: case PG_OID_NUMERIC: case PG_OID_UUID: case PG_OID_JSONB:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void etlc__pg_column_init(pg_column *col, Oid oid, int typmod)
+{
+    col->oid = oid;
+    col->typmod = typmod;
+    col->precision = col->scale = 0;
+    switch (oid) {
+    case PG_OID_BOOL: col->type = ETLC_TYPE_BOOL; break;
+    case PG_OID_INT2: case PG_OID_INT4: case PG_OID_INT8: case PG_OID_OID:
+        col->type = ETLC_TYPE_INT64; break;
+    case PG_OID_FLOAT4: case PG_OID_FLOAT8: col->type = ETLC_TYPE_DOUBLE; break;
+    case PG_OID_BYTEA: col->type = ETLC_TYPE_BYTES; break;
+    case PG_OID_DATE: col->type = ETLC_TYPE_DATE; break;
+    case PG_OID_TIMESTAMP: case PG_OID_TIMESTAMPTZ: col->type = ETLC_TYPE_TIMESTAMP; break;
+    case PG_OID_JSON: case PG_OID_JSONB: col->type = ETLC_TYPE_JSON; break;
+    case PG_OID_NUMERIC:
+        col->type = ETLC_TYPE_DECIMAL;
+        if (typmod >= 4) {
+            int p = ((typmod - 4) >> 16) & 0xffff;
+            int s = (((typmod - 4) & 0x7ff) ^ 1024) - 1024; /* PostgreSQL 15 allows -1000..1000 */
+            if (s < 0) {        /* numeric(5,-2) holds integers of up to 7 digits */
+                col->precision = p - s;
+                col->scale = 0;
+            } else {            /* numeric(3,5) holds 0.00xyz: 5 digits, all fractional */
+                col->precision = s > p ? s : p;
+                col->scale = s;
+            }
+        }
+        break;
+    default: col->type = ETLC_TYPE_TEXT; break; /* text, varchar, uuid, time, and text casts */
+    }
+}
+
+static int bad_value(etlc_error *err, const etlc_batch *b, size_t colno, const pg_column *col,
+                     uint64_t row, const char *why)
+{
+    return etlc_error_set(err, ETLC_DATA_TYPE, "column '%s' (PostgreSQL type oid %u) row %llu: %s",
+                          b->cols[colno].def.name, (unsigned)col->oid, (unsigned long long)row + 1, why);
+}
+
+static uint16_t be16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t be64(const unsigned char *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+
+int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out)
+{
+    etlc__buf_reset(out);
+    if (len < 8)
+        return -1;
+    uint16_t ndigits = be16(p), sign = be16(p + 4), dscale = be16(p + 6);
+    int weight = (int16_t)be16(p + 2);
+    if (sign == 0xC000)
+        return -2;
+    if (sign == 0xD000)
+        return -3;
+    if (sign == 0xF000)
+        return -4;
+    if ((sign != 0x0000 && sign != 0x4000) || len != 8 + 2 * (size_t)ndigits || dscale > 0x3FFF)
+        return -1;
+    const unsigned char *d = p + 8;
+    for (size_t i = 0; i < ndigits; i++)
+        if (be16(d + 2 * i) > 9999)
+            return -1;
+#define DIGIT(i) ((i) >= 0 && (i) < (int)ndigits ? be16(d + 2 * (i)) : 0)
+    int rc = 0;
+    if (sign == 0x4000)
+        rc |= etlc__buf_putc(out, '-');
+    if (weight < 0) {
+        rc |= etlc__buf_putc(out, '0');
+    } else {
+        rc |= etlc__buf_printf(out, "%u", (unsigned)DIGIT(0));
+        for (int i = 1; i <= weight; i++)
+            rc |= etlc__buf_printf(out, "%04u", (unsigned)DIGIT(i));
+    }
+    if (dscale > 0) {
+        rc |= etlc__buf_putc(out, '.');
+        size_t emitted = 0;
+        for (int i = weight + 1; emitted < dscale && rc == 0; i++) {
+            char grp[8];
+            snprintf(grp, sizeof grp, "%04u", (unsigned)DIGIT(i));
+            size_t take = dscale - emitted < 4 ? dscale - emitted : 4;
+            rc |= etlc__buf_append(out, grp, take);
+            emitted += take;
+        }
+    }
+#undef DIGIT
+    return rc ? -5 : 0;
+}
+
+/* PostgreSQL's own time text: HH:MM:SS with the fraction's trailing zeros dropped. */
+static int time_text(int64_t us, char *buf, size_t bufsz)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    int n = snprintf(buf, bufsz, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
+                     (long long)(secs / 60 % 60), (long long)(secs % 60));
+    if (frac) {
+        n += snprintf(buf + n, bufsz - (size_t)n, ".%06lld", (long long)frac);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+    }
+    return n;
+}
+
+static int append_binary(etlc_batch *b, size_t colno, const pg_column *col, const unsigned char *p,
+                         size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err)
+{
+    char tmp[64];
+    switch (col->oid) {
+    case PG_OID_BOOL:
+        if (len != 1)
+            break;
+        return etlc_batch_append_bool(b, colno, p[0] != 0, err);
+    case PG_OID_INT2:
+        if (len != 2)
+            break;
+        return etlc_batch_append_int64(b, colno, (int16_t)be16(p), err);
+    case PG_OID_INT4:
+        if (len != 4)
+            break;
+        return etlc_batch_append_int64(b, colno, (int32_t)be32(p), err);
+    case PG_OID_OID:
+        if (len != 4)
+            break;
+        return etlc_batch_append_int64(b, colno, (int64_t)be32(p), err);
+    case PG_OID_INT8:
+        if (len != 8)
+            break;
+        return etlc_batch_append_int64(b, colno, (int64_t)be64(p), err);
+    case PG_OID_FLOAT4: {
+        if (len != 4)
+            break;
+        uint32_t u = be32(p);
+        float f;
+        memcpy(&f, &u, sizeof f);
+        return etlc_batch_append_double(b, colno, (double)f, err);
+    }
+    case PG_OID_FLOAT8: {
+        if (len != 8)
+            break;
+        uint64_t u = be64(p);
+        double f;
+        memcpy(&f, &u, sizeof f);
+        return etlc_batch_append_double(b, colno, f, err);
+    }
+    case PG_OID_NUMERIC: {
+        int r = etlc__pg_numeric_to_text(p, len, scratch);
+        if (r == -5)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decoding a numeric");
+        if (r == -2 || r == -3 || r == -4)
+            return bad_value(err, b, colno, col, row,
+                             r == -2 ? "numeric NaN has no exact decimal form (filter it or cast the column to float8 or text)"
+                                     : "numeric infinity has no exact decimal form (filter it or cast the column to float8 or text)");
+        if (r != 0)
+            break;
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_DECIMAL, scratch->data, scratch->len, err);
+    }
+    case PG_OID_BYTEA:
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_BYTES, p, len, err);
+    case PG_OID_DATE: {
+        if (len != 4)
+            break;
+        int32_t v = (int32_t)be32(p);
+        if (v == INT32_MAX || v == INT32_MIN)
+            return bad_value(err, b, colno, col, row,
+                             "date 'infinity' has no calendar value (filter it, or cast the column to text)");
+        return etlc_batch_append_date(b, colno, (int32_t)((int64_t)v + PG_EPOCH_DAYS), err);
+    }
+    case PG_OID_TIMESTAMP:
+    case PG_OID_TIMESTAMPTZ: {
+        if (len != 8)
+            break;
+        int64_t v = (int64_t)be64(p);
+        if (v == INT64_MAX || v == INT64_MIN)
+            return bad_value(err, b, colno, col, row,
+                             "timestamp 'infinity' has no calendar value (filter it, or cast the column to text)");
+        return etlc_batch_append_timestamp(b, colno, v + PG_EPOCH_MICROS, err);
+    }
+    case PG_OID_TIME: {
+        if (len != 8)
+            break;
+        int n = time_text((int64_t)be64(p), tmp, sizeof tmp);
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_TEXT, tmp, (size_t)n, err);
+    }
+    case PG_OID_UUID: {
+        if (len != 16)
+            break;
+        int n = 0;
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                tmp[n++] = '-';
+            n += snprintf(tmp + n, sizeof tmp - (size_t)n, "%02x", p[i]);
+        }
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_TEXT, tmp, (size_t)n, err);
+    }
+    case PG_OID_JSONB:
+        if (len < 1 || p[0] != 1)
+            return bad_value(err, b, colno, col, row, "unsupported jsonb binary version");
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_JSON, p + 1, len - 1, err);
+    case PG_OID_JSON:
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_JSON, p, len, err);
+    default: /* text, varchar, bpchar, name, "char", unknown: UTF-8 bytes */
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_TEXT, p, len, err);
+    }
+    snprintf(tmp, sizeof tmp, "malformed binary value (%zu bytes)", len);
+    return bad_value(err, b, colno, col, row, tmp);
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int append_text(etlc_batch *b, size_t colno, const pg_column *col, const char *s, size_t len,
+                       uint64_t row, etlc__buf *scratch, etlc_error *err)
+{
+    etlc__buf_reset(scratch);
+    if (etlc__buf_append(scratch, s, len) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decoding a value");
+    const char *z = scratch->data; /* NUL-terminated copy */
+    char *end = NULL;
+    switch (col->oid) {
+    case PG_OID_BOOL:
+        if (len == 1 && (z[0] == 't' || z[0] == 'f'))
+            return etlc_batch_append_bool(b, colno, z[0] == 't', err);
+        break;
+    case PG_OID_INT2: case PG_OID_INT4: case PG_OID_INT8: case PG_OID_OID: {
+        errno = 0;
+        long long v = strtoll(z, &end, 10);
+        if (errno == 0 && end != z && *end == '\0')
+            return etlc_batch_append_int64(b, colno, v, err);
+        break;
+    }
+    case PG_OID_FLOAT4: case PG_OID_FLOAT8: {
+        double v = col->oid == PG_OID_FLOAT4 ? (double)strtof(z, &end) : strtod(z, &end);
+        if (end != z && *end == '\0')
+            return etlc_batch_append_double(b, colno, v, err);
+        break;
+    }
+    case PG_OID_NUMERIC:
+        if (strcmp(z, "NaN") == 0 || strstr(z, "Infinity"))
+            return bad_value(err, b, colno, col, row, "numeric NaN or infinity has no exact decimal form (filter it or cast the column to float8 or text)");
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_DECIMAL, s, len, err);
+    case PG_OID_BYTEA: {
+        if (len < 2 || z[0] != '\\' || z[1] != 'x' || len % 2)
+            break;
+        unsigned char *out = (unsigned char *)scratch->data; /* decode in place: output is shorter */
+        size_t n = 0;
+        for (size_t i = 2; i < len; i += 2) {
+            int hi = hexval(z[i]), lo = hexval(z[i + 1]);
+            if (hi < 0 || lo < 0)
+                return bad_value(err, b, colno, col, row, "malformed bytea hex text");
+            out[n++] = (unsigned char)(hi << 4 | lo);
+        }
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_BYTES, out, n, err);
+    }
+    case PG_OID_DATE: {
+        int32_t days;
+        if (strstr(z, "infinity"))
+            return bad_value(err, b, colno, col, row, "date 'infinity' has no calendar value (filter it, or cast the column to text)");
+        if (etlc_parse_date(z, len, &days) == 0)
+            return etlc_batch_append_date(b, colno, days, err);
+        break;
+    }
+    case PG_OID_TIMESTAMP: case PG_OID_TIMESTAMPTZ: {
+        int64_t us;
+        if (strstr(z, "infinity"))
+            return bad_value(err, b, colno, col, row, "timestamp 'infinity' has no calendar value (filter it, or cast the column to text)");
+        if (etlc_parse_timestamp(z, len, &us) == 0)
+            return etlc_batch_append_timestamp(b, colno, us, err);
+        break;
+    }
+    case PG_OID_JSON: case PG_OID_JSONB:
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_JSON, s, len, err);
+    default:
+        return etlc_batch_append_var(b, colno, ETLC_TYPE_TEXT, s, len, err);
+    }
+    char why[120];
+    snprintf(why, sizeof why, "cannot read the text value '%.60s'", z);
+    return bad_value(err, b, colno, col, row, why);
+}
+
+int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, bool binary,
+                          const char *data, size_t len, uint64_t row, etlc__buf *scratch,
+                          etlc_error *err)
+{
+    return binary ? append_binary(b, colno, col, (const unsigned char *)data, len, row, scratch, err)
+                  : append_text(b, colno, col, data, len, row, scratch, err);
+}
