@@ -26,7 +26,7 @@ sql "CREATE TABLE orders (id INT PRIMARY KEY, amount DECIMAL(10,2), note VARCHAR
 INSERT INTO orders SELECT seq, seq * 0.25, CONCAT('row ', seq, ' ✓'), TIMESTAMPADD(HOUR, seq, '1969-12-31 00:00:00'), seq % 2 FROM seq_1_to_500;"
 Q="SELECT * FROM orders ORDER BY id"
 for mode in text prepared; do
-  run "$ETLCONN" fetch --lake "$LAKE-$mode" --set fetch_mode=$mode mysql "$Q"
+  run "$ETLCONN" fetch --format jsonl --lake "$LAKE-$mode" --set fetch_mode=$mode mysql "$Q"
   expect_rc "fetch fetch_mode=$mode" 0
 done
 check "text and prepared land identical bytes" cmp -s "$(find "$LAKE-text" -type f)" "$(find "$LAKE-prepared" -type f)"
@@ -39,7 +39,21 @@ assert rows[1]["paid"] is False
 PY
 check "lake path names protocol and database" test -n "$(find "$LAKE-text" -path '*/mysql/etlc_test/*' -type f)"
 
-run "$ETLCONN" fetch --lake "$LAKE-p" --param int:7 --param text:seven mysql 'SELECT CAST(? AS SIGNED) * 6 AS n, ? AS s'
+run "$ETLCONN" fetch --lake "$LAKE-pq" mysql "$Q"
+expect_rc "fetch into parquet (the default format)" 0
+check "parquet read by pyarrow: exact decimal(10,2), UTC timestamps, bools" python3 - "$(find "$LAKE-pq" -name '*.parquet')" <<'PY'
+import sys, decimal, datetime
+import pyarrow as pa, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+assert t.num_rows == 500, t.num_rows
+assert t.schema.field("amount").type == pa.decimal128(10, 2), t.schema
+assert t.schema.field("paid").type == pa.bool_(), t.schema
+r = t.slice(0, 1).to_pylist()[0]
+assert r["id"] == 1 and r["amount"] == decimal.Decimal("0.25") and r["note"] == "row 1 ✓", r
+assert r["at"].replace(tzinfo=None) == datetime.datetime(1969, 12, 31, 1, 0), r
+PY
+
+run "$ETLCONN" fetch --format jsonl --lake "$LAKE-p" --param int:7 --param text:seven mysql 'SELECT CAST(? AS SIGNED) * 6 AS n, ? AS s'
 expect_rc "fetch with parameters" 0
 check "parameters bound server-side" grep -q '"n":42,"s":"seven"' "$(find "$LAKE-p" -type f)"
 
@@ -72,7 +86,7 @@ run "$ETLCONN" fetch --lake "$FAIL_LAKE" mysql "SELECT d FROM zd"
 expect_rc "zero date fails by default" 1
 contains "zero date error names column and row" "$ERR" "column 'd' row 2"
 check "failures leave no file" test "$(file_count "$FAIL_LAKE")" -eq 0
-run "$ETLCONN" fetch --lake "$LAKE-z" --set zero_date=null mysql "SELECT d FROM zd"
+run "$ETLCONN" fetch --format jsonl --lake "$LAKE-z" --set zero_date=null mysql "SELECT d FROM zd"
 expect_rc "zero_date=null lands NULL" 0
 check "the zero date is null" grep -q '{"d":null}' "$(find "$LAKE-z" -type f)"
 

@@ -1,4 +1,4 @@
-/* The MySQL connector's server-free parts: url parsing, the error-number
+/* The MySQL connector without a server: url parsing, the error-number
  * map, column typing from field metadata and text-value conversion. */
 #include "testutil.h"
 
