@@ -14,6 +14,7 @@
 
 #include "core/connector_internal.h"
 #include "core/internal.h"
+#include "connectors/mysql/my_internal.h"
 
 static char g_svcdir[4096];
 static char g_admin_pw[128];
@@ -616,6 +617,53 @@ static void pool_reuses_and_replaces_dead_connections(void **state)
     etlc_connector_release(c);
 }
 
+/* Several threads share one pool directly (the connector itself is used by
+ * one thread at a time; the pool must still be safe on its own). */
+typedef struct pool_worker {
+    my_pool *pool;
+    int ok;
+} pool_worker;
+
+static void *pool_hammer(void *arg)
+{
+    pool_worker *w = arg;
+    for (int i = 0; i < 25; i++) {
+        MYSQL *m = NULL;
+        etlc_error err = {0};
+        if (etlc__my_pool_acquire(w->pool, &m, &err) != 0)
+            continue;
+        if (mysql_query(m, "SELECT 1") == 0) {
+            MYSQL_RES *r = mysql_store_result(m);
+            w->ok += r != NULL;
+            mysql_free_result(r);
+        }
+        etlc__my_pool_release(w->pool, m, true);
+    }
+    return NULL;
+}
+
+static void pool_is_safe_across_threads(void **state)
+{
+    (void)state;
+    etlc_kv ov[] = {{"pool_min", "1"}, {"pool_max", "2"}};
+    etlc_connector *c = NULL;
+    etlc_error err = {0};
+    assert_int_equal(open_my(ov, 2, &c, &err), ETLC_OK);
+    my_ctx *ctx = c->ctx;
+    pool_worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (pool_worker){&ctx->pool, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, pool_hammer, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].ok, 25); /* every acquire got a live connection */
+    }
+    assert_true(etlc__my_pool_open_count(&ctx->pool) <= 2);
+    etlc_connector_release(c);
+}
+
 /* ---- failures mid-read leave nothing in the lake ------------------------------ */
 
 typedef struct killer {
@@ -785,6 +833,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(missing_database_refused_port_and_tls_required),
         cmocka_unit_test(query_errors_timeouts_and_locks),
         cmocka_unit_test(pool_reuses_and_replaces_dead_connections),
+        cmocka_unit_test(pool_is_safe_across_threads),
         cmocka_unit_test(memory_is_flat_from_100k_to_1m_rows),
         cmocka_unit_test(connection_killed_mid_read_leaves_no_file),
         cmocka_unit_test(server_killed_mid_read_leaves_no_file),
