@@ -10,6 +10,7 @@ debs=(
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
   python3 python3-pip
+  libmariadb-dev mariadb-server
 )
 missing=()
 for p in "${debs[@]}"; do
