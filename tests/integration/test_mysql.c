@@ -757,13 +757,6 @@ static void server_killed_mid_read_leaves_no_file(void **state)
 
 /* ---- memory stays bounded ----------------------------------------------------- */
 
-static int count_only(void *ud, const etlc_batch *b, etlc_error *err)
-{
-    (void)err;
-    *(uint64_t *)ud += b->nrows;
-    return 0;
-}
-
 /* The child side: fetch `rows` rows, print the peak RSS (KiB) or -1. */
 static int rss_child(const char *mode, long rows)
 {
@@ -774,33 +767,11 @@ static int rss_child(const char *mode, long rows)
     if (open_my(ov, 1, &c, &err) == 0) {
         char q[200];
         snprintf(q, sizeof q, "SELECT seq, MD5(seq) AS h, seq * 1.5 AS n FROM seq_1_to_%ld", rows);
-        etlc_fetch_request req = {.query = q, .batch_rows = 10000};
-        uint64_t got = 0;
-        if (c->ops->fetch(c->ctx, &req, (etlc_batch_consumer){count_only, &got}, &err) == 0 && got == (uint64_t)rows) {
-            struct rusage ru;
-            getrusage(RUSAGE_SELF, &ru);
-            out = ru.ru_maxrss;
-        } else {
-            fprintf(stderr, "child fetch: %s (got %llu)\n", err.message, (unsigned long long)got);
-        }
+        out = tu_fetch_peak_rss(c, q, rows);
         etlc_connector_release(c);
     }
     printf("%ld\n", out);
     return out > 0 ? 0 : 1;
-}
-
-static long child_peak_rss(const char *mode, long rows)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=quarantine_size_mb=0:detect_leaks=0 /proc/%ld/exe --rss-child %s %ld",
-             (long)getpid(), mode, rows);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    long v = -1;
-    if (fscanf(p, "%ld", &v) != 1)
-        v = -1;
-    return pclose(p) == 0 ? v : -1;
 }
 
 static void memory_is_flat_from_100k_to_1m_rows(void **state)
@@ -808,8 +779,8 @@ static void memory_is_flat_from_100k_to_1m_rows(void **state)
     (void)state;
     const char *modes[] = {"text", "prepared"};
     for (int m = 0; m < 2; m++) {
-        long small = child_peak_rss(modes[m], 100000);
-        long large = child_peak_rss(modes[m], 1000000);
+        long small = tu_child_peak_rss(modes[m], 100000);
+        long large = tu_child_peak_rss(modes[m], 1000000);
         printf("# %s: peak RSS %ld KiB at 100k rows, %ld KiB at 1M rows\n", modes[m], small, large);
         assert_true(small > 0 && large > 0);
         assert_true(large - small < 16 * 1024); /* 10x the rows, < 16 MiB more */

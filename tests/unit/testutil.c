@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "testutil.h"
+#include "core/connector_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,4 +110,41 @@ void tu_clear_logs(void)
     logs = NULL;
     logs_len = 0;
     pthread_mutex_unlock(&logs_lock);
+}
+
+long tu_child_peak_rss(const char *mode, long rows)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=quarantine_size_mb=0:detect_leaks=0 /proc/%ld/exe --rss-child %s %ld",
+             (long)getpid(), mode, rows);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    long v = -1;
+    if (fscanf(p, "%ld", &v) != 1)
+        v = -1;
+    return pclose(p) == 0 ? v : -1;
+}
+
+static int count_rows(void *ud, const etlc_batch *b, etlc_error *err)
+{
+    (void)err;
+    *(uint64_t *)ud += b->nrows;
+    return 0;
+}
+
+long tu_fetch_peak_rss(etlc_connector *c, const char *query, long rows)
+{
+    etlc_fetch_request req = {.query = query, .batch_rows = 10000};
+    etlc_error err = {0};
+    uint64_t got = 0;
+    /* Straight to the ops: no sink, so only the connector's memory counts. */
+    if (c->ops->fetch(c->ctx, &req, (etlc_batch_consumer){count_rows, &got}, &err) != 0 ||
+        got != (uint64_t)rows) {
+        fprintf(stderr, "child fetch: %s (got %llu)\n", err.message, (unsigned long long)got);
+        return -1;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
 }

@@ -25,4 +25,14 @@ void tu_capture_logs(void);
 const char *tu_logs(void);
 void tu_clear_logs(void);
 
+/* Bounded-memory checks. A test binary re-executes itself as
+ * `EXE --rss-child MODE ROWS` (its main dispatches that to its own child
+ * function); tu_child_peak_rss returns the child's printed peak RSS in KiB,
+ * or -1. Under ASan the child runs without the free-memory quarantine, which
+ * would otherwise grow with the rows. */
+long tu_child_peak_rss(const char *mode, long rows);
+/* The child side: run `query` on c through the connector's fetch, counting
+ * rows only; returns peak RSS (KiB) if exactly `rows` came back, else -1. */
+long tu_fetch_peak_rss(etlc_connector *c, const char *query, long rows);
+
 #endif
