@@ -149,6 +149,8 @@ int etlc__ext_page_sql(const ext_plan *p, const ext_cursor *from, const etlc_val
                        const ext_slice *slice, size_t limit, ext_stmt *st, etlc_error *err)
 {
     memset(st, 0, sizeof *st);
+    if (slice && slice->kind != EXT_SLICE_ALL && !p->part)
+        return etlc_error_set(err, ETLC_INTERNAL, "a slice needs a partition column");
     int rc = etlc__buf_puts(&st->sql, "SELECT etlc_src.*");
     for (size_t i = 0; i < p->ncur && rc == 0; i++) {
         rc = etlc__buf_puts(&st->sql, ", ");

@@ -75,6 +75,8 @@ sql "CREATE TABLE p(id bigint PRIMARY KEY, wm bigint NOT NULL, grp bigint);
      INSERT INTO p SELECT g, g % 17, CASE WHEN g % 40 = 0 THEN NULL ELSE g - 3000 END FROM generate_series(1, 6007) g;"
 run "$ETLCONN" --log-level debug extract postgres --compact --table public.p --watermark wm --key id --partitions 3 --partition-on grp --batch-size 500 --lake plake --state pst.json
 expect_rc "3 parallel partitions" 0
+contains "the snapshot was exported" "$ERR" "exported snapshot"
+check "both worker sessions joined it" test "$(grep -c 'joined the exported snapshot' "$WORK/err")" -eq 2
 ids "SELECT id FROM p"
 check "partitions cover every row exactly once" $CHK compare plake id "$WORK/ids"
 check "one file per partition" test "$($CHK tree plake | wc -l)" -eq 3

@@ -54,10 +54,13 @@ static int snap_begin(void *vctx, const char *import_token, void **out, char tok
         char sql[64 + ETLC_SQL_TOKEN_MAX];
         snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", import_token); /* checked above */
         rc = exec_ok(s->conn, sql, "cannot import the exported snapshot", err);
+        if (rc == 0)
+            etlc_log(ETLC_LOG_DEBUG, "postgres", "session joined the exported snapshot %s", import_token);
     } else if (rc == 0 && token) {
         PGresult *res = PQexec(s->conn, "SELECT pg_catalog.pg_export_snapshot()");
         if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
             snprintf(token, ETLC_SQL_TOKEN_MAX, "%s", PQgetvalue(res, 0, 0));
+            etlc_log(ETLC_LOG_DEBUG, "postgres", "exported snapshot %s", token);
         } else {
             /* e.g. a hot standby: partitions then take their own snapshots. */
             etlc_log(ETLC_LOG_WARN, "postgres", "cannot export the snapshot (%s); partitions read separate snapshots",
