@@ -40,6 +40,12 @@ void cli_conn_sources(const cli_conn *conn, etlc_config_sources *src, bool allow
 /* Load and validate the connection's config; prints the error. */
 int cli_conn_load(const cli_conn *conn, bool allow_missing, etlc_config **cfg);
 
+/* Parse `CMD [PROTOCOL] [-c FILE] [--env-prefix P] [--set K=V]... [--json]`.
+ * Returns -1 when the command should go on (conn and *json filled), else
+ * the exit status to return (help was shown, or a usage error printed). */
+int cli_parse_conn_args(int argc, char **argv, const char *cmd, void (*help)(void), cli_conn *conn,
+                        bool *json);
+
 /* Map an etlc code to the CLI exit status. */
 int cli_exit_for(int code);
 /* Print "etlconn: <message>" (and the code name) on stderr; returns the exit status. */

@@ -20,8 +20,6 @@ static void help(void)
 
 int cmd_config(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_CONN_OPTS, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         help();
         return EXIT_OK;
@@ -32,26 +30,13 @@ int cmd_config(int argc, char **argv)
     argv++;
     cli_conn conn = {0};
     bool json = false;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (cli_conn_option(&conn, opt, optarg))
-            continue;
-        if (opt == 'j') json = true;
-        else if (opt == 'h') { help(); cli_conn_free(&conn); return EXIT_OK; }
-        else { cli_conn_free(&conn); return cli_usage_error("config", "unknown option"); }
-    }
-    if (optind < argc)
-        conn.protocol = argv[optind++];
-    if (optind < argc) {
+    int rc = cli_parse_conn_args(argc, argv, "config", help, &conn, &json);
+    if (rc != -1) {
         cli_conn_free(&conn);
-        return cli_usage_error("config", "unexpected argument '%s'", argv[optind]);
-    }
-    if (!conn.protocol && !conn.file) {
-        cli_conn_free(&conn);
-        return cli_usage_error("config", "name a PROTOCOL or a config file with -c");
+        return rc;
     }
     etlc_config *cfg = NULL;
-    int rc = cli_conn_load(&conn, true, &cfg);
+    rc = cli_conn_load(&conn, true, &cfg);
     if (rc == EXIT_OK) {
         etlc_error err = {0};
         char *out = NULL;

@@ -29,7 +29,7 @@ static void help(void)
            "  --partition-on COL       integer column to split on\n"
            "  --partition I/N          read only slice I of N (0-based; rows where COL mod N = I), for\n"
            "                           many processes or machines; each slice keeps its own state\n"
-           "  --lake DIR               lake root directory (default ./lake)\n"
+           "  --lake DIR|s3://B/P      lake root (default ./lake); an S3 lake needs --state\n"
            "  --format FORMAT          jsonl (default), csv or parquet (when built)\n"
            "  --max-records-per-file N roll to a new file after N records\n"
            "  --path-template T        lake path template (default %s)\n"

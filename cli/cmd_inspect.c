@@ -1,15 +1,114 @@
-/* etlconn inspect FILE.parquet — placeholder until the Parquet reader lands. */
+/* etlconn inspect FILE.parquet [--json] — schema, row groups, statistics. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 
+static void help(void)
+{
+    printf("Usage: etlconn inspect FILE.parquet [--json]\n\n"
+           "Read a Parquet file's footer (only the footer, not the data) and show its\n"
+           "schema, row count, row groups and per-column statistics.\n\n"
+           "  --json   the whole footer summary as JSON on stdout\n\n"
+           "Exit status: 0 success, 1 the file cannot be read or is not valid Parquet.\n");
+}
+
+/* A JSON scalar as short text for the table. */
+static void scalar_text(json_t *v, char *buf, size_t sz)
+{
+    if (!v || json_is_null(v))
+        snprintf(buf, sz, "-");
+    else if (json_is_string(v))
+        snprintf(buf, sz, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, sz, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        for (int prec = 15; prec <= 17; prec++) { /* shortest text that reads back */
+            snprintf(buf, sz, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
+    }
+    else if (json_is_boolean(v))
+        snprintf(buf, sz, "%s", json_is_true(v) ? "true" : "false");
+    else
+        snprintf(buf, sz, "?");
+    for (char *p = buf; *p; p++) /* keep the table on one line per column */
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    if (strlen(buf) > 32)
+        strcpy(buf + 29, "...");
+}
+
+static void print_text(const char *path, json_t *root)
+{
+    printf("%s\n  rows: %lld, row groups: %lld, created by: %s\n", path,
+           (long long)json_integer_value(json_object_get(root, "num_rows")),
+           (long long)json_integer_value(json_object_get(root, "num_row_groups")),
+           json_string_value(json_object_get(root, "created_by")) ? json_string_value(json_object_get(root, "created_by")) : "?");
+    printf("  schema:\n");
+    size_t i;
+    json_t *col;
+    json_array_foreach(json_object_get(root, "schema"), i, col) {
+        const char *lt = json_string_value(json_object_get(col, "logical_type"));
+        printf("    %-24s %-20s %s", json_string_value(json_object_get(col, "name")),
+               json_string_value(json_object_get(col, "physical_type")), lt ? lt : "");
+        if (lt && strcmp(lt, "DECIMAL") == 0)
+            printf("(%lld,%lld)", (long long)json_integer_value(json_object_get(col, "precision")),
+                   (long long)json_integer_value(json_object_get(col, "scale")));
+        putchar('\n');
+    }
+    json_t *rg;
+    size_t g;
+    json_array_foreach(json_object_get(root, "row_groups"), g, rg) {
+        printf("  row group %zu: %lld rows, %lld bytes compressed (%lld uncompressed)\n", g,
+               (long long)json_integer_value(json_object_get(rg, "num_rows")),
+               (long long)json_integer_value(json_object_get(rg, "total_compressed_size")),
+               (long long)json_integer_value(json_object_get(rg, "total_byte_size")));
+        printf("    %-24s %-7s %8s  %-32s %-32s\n", "column", "codec", "nulls", "min", "max");
+        json_array_foreach(json_object_get(rg, "columns"), i, col) {
+            json_t *st = json_object_get(col, "statistics");
+            char mn[40], mx[40], nulls[24];
+            scalar_text(json_object_get(st, "min"), mn, sizeof mn);
+            scalar_text(json_object_get(st, "max"), mx, sizeof mx);
+            scalar_text(json_object_get(st, "null_count"), nulls, sizeof nulls);
+            printf("    %-24s %-7s %8s  %-32s %-32s\n", json_string_value(json_object_get(col, "path")),
+                   json_string_value(json_object_get(col, "codec")), nulls, mn, mx);
+        }
+    }
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: etlconn inspect FILE.parquet [--json]\n\n"
-               "Show a Parquet file's schema, row groups, row count and statistics.\n");
-        return EXIT_OK;
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    bool json = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (opt == 'j') json = true;
+        else if (opt == 'h') { help(); return EXIT_OK; }
+        else return cli_usage_error("inspect", "unknown option");
     }
-    return cli_usage_error("inspect", "Parquet support is not built in to this etlconn yet");
+    if (optind != argc - 1)
+        return cli_usage_error("inspect", "name exactly one Parquet FILE");
+    const char *path = argv[optind];
+    etlc_error err = {0};
+    char *out = NULL;
+    if (etlc_parquet_inspect_file(path, &out, &err) != ETLC_OK) {
+        cli_fail(&err);
+        return EXIT_FAILURE_; /* a bad file is a failure, not a usage error */
+    }
+    if (json) {
+        printf("%s\n", out);
+    } else {
+        json_t *root = json_loads(out, 0, NULL);
+        if (root)
+            print_text(path, root);
+        json_decref(root);
+    }
+    free(out);
+    return EXIT_OK;
 }

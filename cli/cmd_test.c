@@ -51,26 +51,15 @@ static void print_health(const char *protocol, const etlc_health *h, const etlc_
 
 int cmd_test(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_CONN_OPTS, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     cli_conn conn = {0};
     bool json = false;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (cli_conn_option(&conn, opt, optarg))
-            continue;
-        if (opt == 'j') json = true;
-        else if (opt == 'h') { help(); cli_conn_free(&conn); return EXIT_OK; }
-        else { cli_conn_free(&conn); return cli_usage_error("test", "unknown option"); }
-    }
-    if (optind < argc)
-        conn.protocol = argv[optind++];
-    if (optind < argc || (!conn.protocol && !conn.file)) {
+    int rc = cli_parse_conn_args(argc, argv, "test", help, &conn, &json);
+    if (rc != -1) {
         cli_conn_free(&conn);
-        return cli_usage_error("test", "name one PROTOCOL or a config file with -c");
+        return rc;
     }
     etlc_config *cfg = NULL;
-    int rc = cli_conn_load(&conn, false, &cfg);
+    rc = cli_conn_load(&conn, false, &cfg);
     if (rc != EXIT_OK) {
         cli_conn_free(&conn);
         return rc;

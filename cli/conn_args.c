@@ -99,3 +99,30 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "etlconn %s: %s\nTry 'etlconn %s --help'.\n", cmd, red, cmd);
     return EXIT_USAGE;
 }
+
+int cli_parse_conn_args(int argc, char **argv, const char *cmd, void (*help)(void), cli_conn *conn,
+                        bool *json)
+{
+    static const struct option opts[] = {
+        CLI_CONN_OPTS, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (cli_conn_option(conn, opt, optarg))
+            continue;
+        if (opt == 'j') {
+            *json = true;
+        } else if (opt == 'h') {
+            help();
+            return EXIT_OK;
+        } else {
+            return cli_usage_error(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        conn->protocol = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!conn->protocol && !conn->file)
+        return cli_usage_error(cmd, "name a PROTOCOL or a config file with -c");
+    return -1;
+}

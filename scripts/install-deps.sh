@@ -8,8 +8,9 @@ debs=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
-  libpq-dev postgresql
+  libpq-dev postgresql freetds-dev
   python3 python3-pip
+  libmariadb-dev mariadb-server
 )
 missing=()
 for p in "${debs[@]}"; do

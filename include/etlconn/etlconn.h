@@ -15,6 +15,7 @@
 #include "lake.h"
 #include "connector.h"
 #include "sqlite.h"
+#include "parquet.h"
 #include "extract.h"
 
 #ifdef __cplusplus

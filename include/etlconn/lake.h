@@ -29,6 +29,52 @@ void etlc_lake_free(etlc_lake *lake);
 /* Borrowed; valid until etlc_lake_free. */
 const char *etlc_lake_root(const etlc_lake *lake);
 
+/* ---- S3-compatible object store lake -------------------------------------
+ * Files land as objects s3://bucket/prefix/relpath. A file smaller than the
+ * multipart threshold is buffered and PUT once at commit; a larger one is a
+ * multipart upload (parts sent as they fill, completed at commit, aborted on
+ * abort or failure), so an object appears only whole. Memory per open file
+ * is bounded by max(part_size, multipart_threshold). Unset (NULL/0) fields
+ * fall back to the environment as noted, then to the default. */
+#define ETLC_LAKE_S3_DEFAULT_PART_SIZE ((size_t)8 * 1024 * 1024)
+#define ETLC_LAKE_S3_MIN_PART_SIZE ((size_t)5 * 1024 * 1024)
+
+typedef struct etlc_lake_s3_options {
+    const char *endpoint;          /* "http://127.0.0.1:8333"; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL,
+                                      else https://s3.<region>.amazonaws.com */
+    const char *region;            /* AWS_REGION, AWS_DEFAULT_REGION, else "us-east-1" */
+    const char *bucket;            /* required */
+    const char *prefix;            /* key prefix ("raw/etl"), NULL or "" for none */
+    bool path_style;               /* http://host/bucket/key (SeaweedFS, MinIO) instead of
+                                      http://bucket.host/key */
+    const char *access_key_id;     /* AWS_ACCESS_KEY_ID */
+    const char *secret_access_key; /* AWS_SECRET_ACCESS_KEY; secret */
+    const char *session_token;     /* AWS_SESSION_TOKEN (only when the keys also came from
+                                      the environment); secret; optional */
+    size_t part_size;              /* 0 = 8 MiB; at least 5 MiB, at most 5 GiB */
+    size_t multipart_threshold;    /* 0 = part_size; files this big or bigger use multipart */
+    int max_retries;               /* per request, for 5xx / timeouts: 0 = 4, < 0 = none */
+    long timeout_ms;               /* per request: 0 = 300000 */
+    long connect_timeout_ms;       /* 0 = 10000 */
+    bool skip_bucket_check;        /* don't HEAD the bucket at open (for writers without
+                                      s3:ListBucket); errors then surface at commit */
+} etlc_lake_s3_options;
+
+/* Open a lake in an S3 bucket. Unless skip_bucket_check, checks the bucket
+ * exists and the credentials are accepted (HEAD bucket): ETLC_AUTH_DENIED,
+ * ETLC_IO_NOT_FOUND (no such bucket), ETLC_CONNECT_REFUSED, ... The secret
+ * key and token are registered with the redactor. etlc_lake_root() is
+ * "s3://bucket[/prefix]" and committed files' final paths are
+ * "s3://bucket/prefix/relpath". */
+int etlc_lake_open_s3(const etlc_lake_s3_options *opts, etlc_lake **out, etlc_error *err);
+
+/* Open a lake from a URI: "s3://bucket[/prefix]" (the other S3 settings
+ * come from `s3_defaults`, may be NULL, and the environment; path-style
+ * addressing is used when an endpoint is set), "file:///dir" or a plain
+ * directory path (local lake). */
+int etlc_lake_open_uri(const char *uri, const etlc_lake_s3_options *s3_defaults, etlc_lake **out,
+                       etlc_error *err);
+
 /* Reject paths that are absolute, contain "..", empty segments, control
  * bytes, backslashes or are longer than 1024 bytes. 0 or ETLC_IO_PATH. */
 int etlc_lake_check_relpath(const char *relpath, etlc_error *err);
@@ -74,7 +120,7 @@ int etlc_lake_render_path(const char *tmpl, const etlc_path_vars *vars, char **o
 typedef struct etlc_sink etlc_sink;
 
 typedef struct etlc_sink_options {
-    const char *format;        /* "jsonl" (default), "csv", "parquet" */
+    const char *format;        /* "parquet" (default when built), "jsonl", "csv" */
     const char *path_template; /* NULL = ETLC_LAKE_DEFAULT_TEMPLATE */
     etlc_path_vars vars;       /* part and ext are filled by the sink */
     /* Parquet only */
@@ -86,6 +132,9 @@ typedef struct etlc_sink_options {
 
 /* Formats compiled in ("jsonl", "csv", and "parquet" when built). */
 bool etlc_sink_format_supported(const char *format);
+/* The format used when etlc_sink_options.format is NULL: "parquet" when
+ * built, else "jsonl". */
+const char *etlc_sink_default_format(void);
 
 int etlc_sink_open(etlc_lake *lake, const etlc_sink_options *opts, etlc_sink **out,
                    etlc_error *err);

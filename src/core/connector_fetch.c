@@ -150,7 +150,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     }
     const char *root = land && land->lake_root ? land->lake_root : "./lake";
     etlc_lake *lake = NULL;
-    rc = etlc_lake_open_local(root, &lake, &e);
+    /* "s3://bucket/prefix" lands in S3 (settings from AWS_* env), else a local directory. */
+    rc = etlc_lake_open_uri(root, NULL, &lake, &e);
     if (rc == 0)
         rc = fetch_into(c, &effective, lake, &sopts, land, r, &e);
     etlc_lake_free(lake);

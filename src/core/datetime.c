@@ -39,6 +39,21 @@ static int format_ymd(int64_t days, char *buf, size_t bufsz)
     int64_t y;
     unsigned m, d;
     etlc_civil_from_days(days, &y, &m, &d);
+    if (y >= 0 && y <= 9999 && bufsz > 10) {
+        /* The common case by hand: this runs once per value in the sinks. */
+        buf[0] = (char)('0' + y / 1000);
+        buf[1] = (char)('0' + y / 100 % 10);
+        buf[2] = (char)('0' + y / 10 % 10);
+        buf[3] = (char)('0' + y % 10);
+        buf[4] = '-';
+        buf[5] = (char)('0' + m / 10);
+        buf[6] = (char)('0' + m % 10);
+        buf[7] = '-';
+        buf[8] = (char)('0' + d / 10);
+        buf[9] = (char)('0' + d % 10);
+        buf[10] = '\0';
+        return 10;
+    }
     if (y >= 0 && y <= 9999)
         return snprintf(buf, bufsz, "%04lld-%02u-%02u", (long long)y, m, d);
     return snprintf(buf, bufsz, "%c%04lld-%02u-%02u", y < 0 ? '-' : '+',
@@ -63,8 +78,27 @@ void etlc_format_timestamp(int64_t micros, char *buf, size_t bufsz)
     if (n < 0 || (size_t)n >= bufsz)
         return;
     int64_t secs = rem / 1000000, frac = rem % 1000000;
-    snprintf(buf + n, bufsz - (size_t)n, "T%02d:%02d:%02d.%06dZ", (int)(secs / 3600),
-             (int)(secs / 60 % 60), (int)(secs % 60), (int)frac);
+    if (bufsz - (size_t)n <= 17) {
+        snprintf(buf + n, bufsz - (size_t)n, "T%02d:%02d:%02d.%06dZ", (int)(secs / 3600),
+                 (int)(secs / 60 % 60), (int)(secs % 60), (int)frac);
+        return;
+    }
+    /* "Thh:mm:ss.ffffffZ" by hand (hot in the sinks). */
+    char *o = buf + n;
+    int parts[3] = {(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)};
+    for (int i = 0; i < 3; i++) {
+        *o++ = i == 0 ? 'T' : ':';
+        *o++ = (char)('0' + parts[i] / 10);
+        *o++ = (char)('0' + parts[i] % 10);
+    }
+    *o++ = '.';
+    for (int i = 5; i >= 0; i--) {
+        o[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    o += 6;
+    *o++ = 'Z';
+    *o = '\0';
 }
 
 /* ---- parsing ------------------------------------------------------------- */

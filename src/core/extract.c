@@ -395,10 +395,16 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
     hash16(def_text, run.def_hash);
     etlc__buf path = {0};
+    const char *local_root = strncmp(lake_root, "file://", 7) == 0 ? lake_root + 7 : lake_root;
+    if (!o->state_path && strstr(local_root, "://")) {
+        rc = etlc_error_set(&e, ETLC_INVALID_ARGUMENT,
+                            "the lake '%s' is an object store: give a local state file (--state FILE)", lake_root);
+        goto done;
+    }
     if (o->state_path)
         rc = etlc__buf_puts(&path, o->state_path);
     else
-        rc = etlc__buf_printf(&path, "%s/_state/extract-%s.json", lake_root, run.def_hash);
+        rc = etlc__buf_printf(&path, "%s/_state/extract-%s.json", local_root, run.def_hash);
     state_path = etlc__buf_take(&path);
     rc = rc ? rc : etlc__buf_printf(&path, "%s.pending", state_path ? state_path : "");
     pending_path = etlc__buf_take(&path);
@@ -464,7 +470,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
 
     /* 2. snapshot and upper bound */
-    rc = etlc_lake_open_local(lake_root, &run.lake, &e);
+    rc = etlc_lake_open_uri(lake_root, NULL, &run.lake, &e);
     if (rc)
         goto done;
     rc = run.sql->snapshot_begin(c->ctx, NULL, &main_snap, nparts > 1 ? run.token : NULL, &e);
@@ -600,7 +606,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     etlc_error ignored = {0};
     etlc__ext_remove_durable(pending_path, &ignored);
     for (size_t i = first_item; i < r->item_count; i++)
-        etlc__ext_remove_stale_temps(r->items[i].path);
+        if (!strstr(r->items[i].path, "://")) /* object stores show nothing partial */
+            etlc__ext_remove_stale_temps(r->items[i].path);
     etlc__ext_remove_stale_temps(state_path);
     etlc__ext_remove_stale_temps(pending_path);
 

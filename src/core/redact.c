@@ -223,13 +223,19 @@ static int mask_patterns(const char *s, etlc__buf *out)
                 }
             }
         }
-        /* Bearer / Basic tokens anywhere. */
+        /* Bearer / Basic tokens anywhere. Only a token-shaped word (8+ chars
+         * of base64/token alphabet) counts, so prose such as "Instant
+         * Client Basic (or Basic Light)" stays readable. */
         if (word_at(s, i, "bearer ") || word_at(s, i, "basic ")) {
             size_t k = i + (tolower((unsigned char)s[i]) == 'b' && tolower((unsigned char)s[i + 1]) == 'e' ? 7 : 6);
             size_t e = k;
-            while (s[e] && !isspace((unsigned char)s[e]) && s[e] != '"' && s[e] != '\'')
+            while (isalnum((unsigned char)s[e]) || strchr("+/=._~-", s[e]) != NULL) {
+                if (!s[e])
+                    break;
                 e++;
-            if (e > k) {
+            }
+            bool token_end = !s[e] || isspace((unsigned char)s[e]) || s[e] == '"' || s[e] == '\'' || s[e] == ',';
+            if (e >= k + 8 && token_end) {
                 if (etlc__buf_append(out, s + copied, k - copied) || etlc__buf_puts(out, ETLC_REDACTED))
                     return -1;
                 i = copied = e;

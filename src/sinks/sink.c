@@ -28,9 +28,18 @@ static const etlc_sink_format *find_format(const char *name)
     return NULL;
 }
 
+/* Record-shaped data lands as Parquet when it is built, else JSON lines. */
+#ifdef ETLCONN_WITH_PARQUET
+#define DEFAULT_FORMAT "parquet"
+#else
+#define DEFAULT_FORMAT "jsonl"
+#endif
+
+const char *etlc_sink_default_format(void) { return DEFAULT_FORMAT; }
+
 bool etlc_sink_format_supported(const char *format)
 {
-    return find_format(format ? format : "jsonl") != NULL;
+    return find_format(format ? format : DEFAULT_FORMAT) != NULL;
 }
 
 typedef struct sink_part {
@@ -264,7 +273,7 @@ int etlc_sink_open(etlc_lake *lake, const etlc_sink_options *opts, etlc_sink **o
     etlc_sink_options defaults = {0};
     if (!opts)
         opts = &defaults;
-    const char *fname = opts->format ? opts->format : "jsonl";
+    const char *fname = opts->format ? opts->format : DEFAULT_FORMAT;
     const etlc_sink_format *fmt = find_format(fname);
     if (!fmt) {
         if (etlc__strcasecmp(fname, "parquet") == 0)

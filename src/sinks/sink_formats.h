@@ -10,6 +10,7 @@ extern const etlc_sink_format etlc__sink_format_csv;
 /* Shortest "%.{15,16,17}g" text that reads back to the same double.
  * Finite values only. */
 int etlc__buf_double(etlc__buf *b, double v);
+int etlc__buf_int64(etlc__buf *b, int64_t v);
 /* RFC 4648 base64 with padding. */
 int etlc__buf_base64(etlc__buf *b, const uint8_t *data, size_t len);
 /* The plain text form of a non-NULL value, as documented in

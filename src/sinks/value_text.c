@@ -6,8 +6,64 @@
 
 #include "sinks/sink_formats.h"
 
+int etlc__buf_int64(etlc__buf *b, int64_t v)
+{
+    char tmp[24], *o = tmp + sizeof tmp;
+    /* Negate in unsigned arithmetic so INT64_MIN is exact. */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--o = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--o = '-';
+    return etlc__buf_append(b, o, (size_t)(tmp + sizeof tmp - o));
+}
+
+/* Doubles with few decimals (prices, ratios) are the common case: find the
+ * fewest fraction digits k <= 6 with m / 10^k == v exactly. Both m and 10^k
+ * are exact doubles, so that quotient is the double nearest to the decimal
+ * "m e-k", i.e. the text reads back as v — the same text %.15g gives, for
+ * the range where %g uses fixed notation. Returns 1 when not applicable,
+ * else etlc__buf_append's result. */
+static int double_fixed_fast(etlc__buf *b, double v)
+{
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double a = v < 0 ? -v : v;
+    if (!(a >= 1e-4 && a < 1e15))
+        return 1; /* also NaN, infinities, zeros (keeps the sign of -0.0) */
+    for (int k = 0; k <= 6; k++) {
+        double scaled = a * pow10[k];
+        if (scaled >= 9007199254740992.0)
+            return 1;
+        double m = (double)(int64_t)(scaled + 0.5);
+        if (m / pow10[k] != a)
+            continue;
+        char tmp[40], *o = tmp + sizeof tmp;
+        uint64_t u = (uint64_t)m;
+        for (int i = 0; i < k; i++) {
+            *--o = (char)('0' + u % 10);
+            u /= 10;
+        }
+        if (k > 0)
+            *--o = '.';
+        do {
+            *--o = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--o = '-';
+        /* %g drops trailing zeros of the fraction; so does the minimal k. */
+        return etlc__buf_append(b, o, (size_t)(tmp + sizeof tmp - o));
+    }
+    return 1;
+}
+
 int etlc__buf_double(etlc__buf *b, double v)
 {
+    int fast = double_fixed_fast(b, v);
+    if (fast != 1)
+        return fast;
     char tmp[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, v);
@@ -52,7 +108,7 @@ int etlc__value_text(etlc__buf *b, const etlc_column *c, size_t row)
     case ETLC_TYPE_BOOL:
         return etlc__buf_puts(b, c->fixed.b[row] ? "true" : "false");
     case ETLC_TYPE_INT64:
-        return etlc__buf_printf(b, "%" PRId64, c->fixed.i64[row]);
+        return etlc__buf_int64(b, c->fixed.i64[row]);
     case ETLC_TYPE_DOUBLE: {
         double v = c->fixed.f64[row];
         if (isnan(v))

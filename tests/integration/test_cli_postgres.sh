@@ -20,7 +20,7 @@ contains "health names the server" "$OUT" "PostgreSQL"
 
 Q="SELECT g AS id, g * 0.5 AS half, 'row ' || g AS label, timestamp '1969-12-31 00:00' + g * interval '1 hour' AS at FROM generate_series(1, 500) g ORDER BY g"
 for mode in copy rows; do
-  run "$ETLCONN" fetch --lake "$LAKE-$mode" --set fetch_mode=$mode postgres "$Q"
+  run "$ETLCONN" fetch --format jsonl --lake "$LAKE-$mode" --set fetch_mode=$mode postgres "$Q"
   expect_rc "fetch fetch_mode=$mode" 0
 done
 check "copy and rows land identical bytes" cmp -s "$(find "$LAKE-copy" -type f)" "$(find "$LAKE-rows" -type f)"
@@ -31,7 +31,7 @@ assert len(rows) == 500, len(rows)
 assert rows[0] == {"id": 1, "half": "0.5", "label": "row 1", "at": "1969-12-31T01:00:00.000000Z"}, rows[0]
 PY
 
-run "$ETLCONN" fetch --lake "$LAKE-p" --param 7 --param text:seven postgres 'SELECT $1::int * 6 AS n, $2::text AS s'
+run "$ETLCONN" fetch --format jsonl --lake "$LAKE-p" --param 7 --param text:seven postgres 'SELECT $1::int * 6 AS n, $2::text AS s'
 expect_rc "fetch with parameters" 0
 check "parameters bound server-side" grep -q '"n":42,"s":"seven"' "$(find "$LAKE-p" -type f)"
 

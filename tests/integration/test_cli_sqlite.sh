@@ -9,7 +9,7 @@ sqlite3 "$DB" < "$ETLCONN_SOURCE_DIR/examples/sample/sample.sql"
 LAKE="$WORK/lake"
 
 # --- happy path: JSONL and CSV with counts and checksums
-run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders ORDER BY order_id" --lake "$LAKE"
+run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders ORDER BY order_id" --format jsonl --lake "$LAKE"
 expect_rc "fetch jsonl" 0
 check "result says success" python3 - "$WORK/out" <<'PY'
 import json, sys, hashlib, os
@@ -32,7 +32,7 @@ assert "/sqlite/shop/dt=" in item["path"], item["path"]
 PY
 FIRST_PATH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["path"])' "$WORK/out")
 
-run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders ORDER BY order_id" --lake "$LAKE"
+run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders ORDER BY order_id" --format jsonl --lake "$LAKE"
 SECOND_PATH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["path"])' "$WORK/out")
 check "re-run lands at the same deterministic path" test "$FIRST_PATH" = "$SECOND_PATH"
 check "re-run overwrites instead of duplicating" test "$(file_count "$LAKE")" -eq 1

@@ -40,7 +40,7 @@ static void every_example_validates(void **state)
         checked++;
     }
     closedir(d);
-    assert_true(checked >= 4); /* sqlite and newprotocol, json and yaml */
+    assert_true(checked >= 8); /* sqlite, newprotocol, mssql, oracle: json and yaml */
 }
 
 int main(void)

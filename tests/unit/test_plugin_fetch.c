@@ -36,7 +36,7 @@ static void fetches_through_the_plugin_into_a_lake(void **state)
     assert_true(h.latency_ms > 0.0);
 
     etlc_fetch_request req = {.query = "all rows", .batch_rows = 10};
-    etlc_land_options land = {.lake_root = lake};
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl"};
     etlc_result *r = NULL;
     assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), 0);
     assert_non_null(r);
@@ -96,7 +96,7 @@ static void mid_stream_failure_lands_nothing(void **state)
                                          &err),
                      0);
     etlc_fetch_request req = {.query = "q", .batch_rows = 10}; /* two batches pass first */
-    etlc_land_options land = {.lake_root = lake};
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl"};
     etlc_result *r = NULL;
     assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_PROTOCOL);
     assert_non_null(strstr(err.message, "simulated failure after 25 rows"));

@@ -30,6 +30,11 @@ static void patterns(void **state)
     check("X-Api-Key: CanaryNine", "CanaryNine", NULL);
     check("token='Canary Ten'", "Canary Ten", NULL);
     /* ordinary text is untouched */
+    {
+        char prose[256];
+        etlc_redact("install Oracle Instant Client Basic (or Basic Light)", prose, sizeof prose);
+        assert_string_equal(prose, "install Oracle Instant Client Basic (or Basic Light)");
+    }
     char out[256];
     etlc_redact("SELECT * FROM passwords_table WHERE bypass = 1", out, sizeof out);
     assert_string_equal(out, "SELECT * FROM passwords_table WHERE bypass = 1");

@@ -194,7 +194,7 @@ static void memory_database_and_params(void **state)
     snprintf(lake, sizeof lake, "%s/lake-mem", scratch);
     etlc_param p[2] = {{.type = ETLC_TYPE_INT64, .i64 = 41}, {.type = ETLC_TYPE_TEXT, .data = "x", .len = 1}};
     etlc_fetch_request req = {.query = "SELECT ? + 1 AS n, ? AS s", .params = p, .nparams = 2};
-    etlc_land_options land = {.lake_root = lake};
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl"};
     etlc_result *r = NULL;
     assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_OK);
     char *text = tu_read_file(r->items[0].path, NULL);

@@ -1,0 +1,86 @@
+/* etlconn — Parquet writer and footer inspector.
+ *
+ * A streaming writer: batches go in, Parquet bytes come out through a write
+ * callback. Memory is bounded by one row group (its encoded, compressed
+ * pages are buffered per column chunk and written when the row group's
+ * uncompressed size passes the limit). Every column is OPTIONAL; schema rules
+ * across batches are described in docs/parquet.md. */
+#ifndef ETLCONN_PARQUET_H
+#define ETLCONN_PARQUET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "record.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum etlc_parquet_codec {
+    ETLC_PARQUET_ZSTD = 0, /* default */
+    ETLC_PARQUET_SNAPPY,
+    ETLC_PARQUET_GZIP,
+    ETLC_PARQUET_NONE
+} etlc_parquet_codec;
+
+/* "zstd", "snappy", "gzip", "none" (NULL or "" = zstd). 0 or ETLC_CONFIG_RANGE. */
+int etlc_parquet_codec_parse(const char *name, etlc_parquet_codec *out, etlc_error *err);
+const char *etlc_parquet_codec_name(etlc_parquet_codec codec);
+
+#define ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES (64 * 1024 * 1024)
+#define ETLC_PARQUET_DEFAULT_PAGE_BYTES (1024 * 1024)
+#define ETLC_PARQUET_DEFAULT_DICTIONARY_BYTES (1024 * 1024)
+
+typedef struct etlc_parquet_options {
+    etlc_parquet_codec compression;
+    int compression_level;     /* 0 = codec default (zstd 1, gzip 6) */
+    int64_t row_group_bytes;   /* uncompressed bytes per row group; 0 = 64 MiB */
+    int64_t page_bytes;        /* 0 = 1 MiB */
+    int64_t dictionary_bytes;  /* dictionary size before PLAIN fallback; 0 = 1 MiB, <0 = never */
+    const etlc_meta *metadata; /* extra key/value pairs for the footer (copied); NULL ok */
+    /* Optional schema used when no batch is ever written (an empty result
+     * still gets its columns). Copied. NULL/0 = none. */
+    const etlc_column_def *schema;
+    size_t schema_ncols;
+} etlc_parquet_options;
+
+/* Receives the file's bytes in order. Return 0 or an etlc code (and fill err). */
+typedef int (*etlc_parquet_write_fn)(void *userdata, const void *data, size_t len,
+                                     etlc_error *err);
+
+typedef struct etlc_parquet_writer etlc_parquet_writer;
+
+typedef struct etlc_parquet_stats {
+    int64_t rows;
+    int64_t row_groups;
+    uint64_t bytes; /* file size */
+} etlc_parquet_stats;
+
+/* opts may be NULL (all defaults). Writes the leading magic through `write`. */
+int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
+                             const etlc_parquet_options *opts, etlc_parquet_writer **out,
+                             etlc_error *err);
+/* Encode a batch. The first batch fixes the column names and types; see
+ * docs/parquet.md for the promotion rule. On ETLC_DATA_SCHEMA / ETLC_DATA_TYPE
+ * nothing of the batch was written and the writer stays usable; any other
+ * error makes the writer unusable. */
+int etlc_parquet_writer_write(etlc_parquet_writer *w, const etlc_batch *batch, etlc_error *err);
+/* Flush the last row group and write the footer. stats may be NULL. */
+int etlc_parquet_writer_close(etlc_parquet_writer *w, etlc_parquet_stats *stats, etlc_error *err);
+/* NULL ok. */
+void etlc_parquet_writer_free(etlc_parquet_writer *w);
+
+/* Read a Parquet file's footer (whole file in memory, or a path) and render
+ * it as JSON: {"num_rows", "created_by", "key_value_metadata", "schema": [...],
+ * "row_groups": [{"num_rows", "columns": [{"path", "statistics": {...}}]}]}.
+ * *json is malloc'd. ETLC_DATA for a malformed file. */
+int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_error *err);
+int etlc_parquet_inspect_file(const char *path, char **json, etlc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

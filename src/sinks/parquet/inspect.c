@@ -1,0 +1,638 @@
+/* Footer reader: FileMetaData -> JSON for `etlconn inspect`. Input is
+ * untrusted: every read is bounds-checked (see tests/fuzz). */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks/parquet/pq.h"
+#include "sinks/parquet/thrift.h"
+
+typedef struct ins_schema {
+    const uint8_t *name;
+    size_t name_len;
+    int type, type_length, repetition, num_children, converted, scale, precision;
+    int logical;              /* LogicalType union field id, 0 = none */
+    int ts_unit;              /* 1 millis, 2 micros, 3 nanos */
+    bool ts_utc;
+    int lt_scale, lt_precision;
+} ins_schema;
+
+typedef struct ins_stats {
+    bool has_min, has_max, has_nulls;
+    const uint8_t *min, *max;
+    size_t minlen, maxlen;
+    int64_t null_count;
+} ins_stats;
+
+typedef struct ins_col {
+    size_t path_off, path_len; /* into ins.paths */
+    int type, codec;
+    uint32_t encodings;
+    int64_t num_values, unc, comp, data_off, dict_off;
+    bool has_dict, has_meta;
+    ins_stats stats;
+} ins_col;
+
+typedef struct ins_rg {
+    int64_t num_rows, total_byte_size, total_compressed;
+    size_t first_col, ncols;
+} ins_rg;
+
+typedef struct ins {
+    int32_t version;
+    int64_t num_rows;
+    const uint8_t *created_by;
+    size_t created_by_len;
+    ins_schema *schema;
+    size_t nschema;
+    ins_rg *rgs;
+    size_t nrgs;
+    ins_col *cols;
+    size_t ncols, cols_cap;
+    etlc__buf paths;
+    const uint8_t **kv;   /* key, value pairs: 2 pointers each */
+    size_t *kvlen;
+    size_t nkv;
+    bool nomem;
+} ins;
+
+static void parse_logical(tc_reader *r, ins_schema *s)
+{
+    tcr_struct_enter(r);
+    int16_t last = 0, id;
+    uint8_t t;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (t != TC_STRUCT) {
+            tcr_skip(r, t);
+            continue;
+        }
+        s->logical = id;
+        tcr_struct_enter(r);
+        int16_t l2 = 0, id2;
+        uint8_t t2;
+        while (tcr_field(r, &l2, &id2, &t2)) {
+            if (id == PQ_LT_DECIMAL && id2 == 1 && t2 == TC_I32)
+                s->lt_scale = tcr_i32(r);
+            else if (id == PQ_LT_DECIMAL && id2 == 2 && t2 == TC_I32)
+                s->lt_precision = tcr_i32(r);
+            else if (id == PQ_LT_TIMESTAMP && id2 == 1 && (t2 == TC_TRUE || t2 == TC_FALSE))
+                s->ts_utc = t2 == TC_TRUE;
+            else if (id == PQ_LT_TIMESTAMP && id2 == 2 && t2 == TC_STRUCT) {
+                tcr_struct_enter(r);
+                int16_t l3 = 0, id3;
+                uint8_t t3;
+                while (tcr_field(r, &l3, &id3, &t3)) {
+                    if (t3 == TC_STRUCT)
+                        s->ts_unit = id3;
+                    if (t3 != TC_TRUE && t3 != TC_FALSE)
+                        tcr_skip(r, t3);
+                }
+                tcr_struct_leave(r);
+            } else if (t2 != TC_TRUE && t2 != TC_FALSE)
+                tcr_skip(r, t2);
+        }
+        tcr_struct_leave(r);
+    }
+    tcr_struct_leave(r);
+}
+
+static void parse_schema_element(tc_reader *r, ins_schema *s)
+{
+    memset(s, 0, sizeof *s);
+    s->type = s->converted = s->repetition = -1;
+    tcr_struct_enter(r);
+    int16_t last = 0, id;
+    uint8_t t;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (t == TC_I32 && id >= 1 && id <= 8 && id != 4) {
+            int32_t v = tcr_i32(r);
+            switch (id) {
+            case 1: s->type = v; break;
+            case 2: s->type_length = v; break;
+            case 3: s->repetition = v; break;
+            case 5: s->num_children = v; break;
+            case 6: s->converted = v; break;
+            case 7: s->scale = v; break;
+            case 8: s->precision = v; break;
+            }
+        } else if (id == 4 && t == TC_BINARY) {
+            s->name = tcr_binary(r, &s->name_len);
+        } else if (id == 10 && t == TC_STRUCT) {
+            parse_logical(r, s);
+        } else if (t != TC_TRUE && t != TC_FALSE) {
+            tcr_skip(r, t);
+        }
+    }
+    tcr_struct_leave(r);
+}
+
+static void parse_stats(tc_reader *r, ins_stats *st)
+{
+    tcr_struct_enter(r);
+    int16_t last = 0, id;
+    uint8_t t;
+    const uint8_t *old_min = NULL, *old_max = NULL;
+    size_t old_minlen = 0, old_maxlen = 0;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (id == 3 && t == TC_I64) {
+            st->null_count = tcr_i64(r);
+            st->has_nulls = true;
+        } else if (t == TC_BINARY && (id == 5 || id == 6 || id == 1 || id == 2)) {
+            size_t len;
+            const uint8_t *p = tcr_binary(r, &len);
+            if (id == 5) { st->max = p; st->maxlen = len; st->has_max = true; }
+            if (id == 6) { st->min = p; st->minlen = len; st->has_min = true; }
+            if (id == 1) { old_max = p; old_maxlen = len; }
+            if (id == 2) { old_min = p; old_minlen = len; }
+        } else if (t != TC_TRUE && t != TC_FALSE) {
+            tcr_skip(r, t);
+        }
+    }
+    (void)old_min; (void)old_max; (void)old_minlen; (void)old_maxlen;
+    tcr_struct_leave(r);
+}
+
+static void parse_column_meta(tc_reader *r, ins *in, ins_col *c)
+{
+    c->has_meta = true;
+    tcr_struct_enter(r);
+    int16_t last = 0, id;
+    uint8_t t;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (id == 1 && t == TC_I32) c->type = tcr_i32(r);
+        else if (id == 4 && t == TC_I32) c->codec = tcr_i32(r);
+        else if (id == 5 && t == TC_I64) c->num_values = tcr_i64(r);
+        else if (id == 6 && t == TC_I64) c->unc = tcr_i64(r);
+        else if (id == 7 && t == TC_I64) c->comp = tcr_i64(r);
+        else if (id == 9 && t == TC_I64) c->data_off = tcr_i64(r);
+        else if (id == 11 && t == TC_I64) { c->dict_off = tcr_i64(r); c->has_dict = true; }
+        else if (id == 12 && t == TC_STRUCT) parse_stats(r, &c->stats);
+        else if (id == 2 && t == TC_LIST) {
+            uint8_t et;
+            size_t n = tcr_list(r, &et);
+            for (size_t i = 0; i < n && !r->failed; i++) {
+                if (et != TC_I32) { tcr_skip(r, et); continue; }
+                int32_t e = tcr_i32(r);
+                if (e >= 0 && e < 32) c->encodings |= 1u << e;
+            }
+        } else if (id == 3 && t == TC_LIST) {
+            uint8_t et;
+            size_t n = tcr_list(r, &et);
+            c->path_off = in->paths.len;
+            for (size_t i = 0; i < n && !r->failed; i++) {
+                if (et != TC_BINARY) { tcr_skip(r, et); continue; }
+                size_t len;
+                const uint8_t *p = tcr_binary(r, &len);
+                if (r->failed)
+                    break;
+                if ((i && etlc__buf_putc(&in->paths, '.') != 0) ||
+                    etlc__buf_append(&in->paths, p, len) != 0)
+                    in->nomem = r->failed = true;
+            }
+            c->path_len = in->paths.len - c->path_off;
+        } else if (t != TC_TRUE && t != TC_FALSE) {
+            tcr_skip(r, t);
+        }
+    }
+    tcr_struct_leave(r);
+}
+
+static ins_col *new_col(ins *in)
+{
+    if (in->ncols == in->cols_cap) {
+        size_t cap = in->cols_cap ? in->cols_cap * 2 : 16;
+        ins_col *c = realloc(in->cols, cap * sizeof *c);
+        if (!c)
+            return NULL;
+        in->cols = c;
+        in->cols_cap = cap;
+    }
+    ins_col *c = &in->cols[in->ncols++];
+    memset(c, 0, sizeof *c);
+    c->type = -1;
+    return c;
+}
+
+static void parse_row_group(tc_reader *r, ins *in, ins_rg *g)
+{
+    memset(g, 0, sizeof *g);
+    g->first_col = in->ncols;
+    tcr_struct_enter(r);
+    int16_t last = 0, id;
+    uint8_t t;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (id == 1 && t == TC_LIST) {
+            uint8_t et;
+            size_t n = tcr_list(r, &et);
+            for (size_t i = 0; i < n && !r->failed; i++) {
+                if (et != TC_STRUCT || g->ncols != in->ncols - g->first_col) {
+                    tcr_skip(r, et);
+                    continue;
+                }
+                ins_col *c = new_col(in);
+                if (!c) {
+                    in->nomem = r->failed = true;
+                    break;
+                }
+                g->ncols++;
+                tcr_struct_enter(r);
+                int16_t l2 = 0, id2;
+                uint8_t t2;
+                while (tcr_field(r, &l2, &id2, &t2)) {
+                    if (id2 == 3 && t2 == TC_STRUCT)
+                        parse_column_meta(r, in, c);
+                    else if (t2 != TC_TRUE && t2 != TC_FALSE)
+                        tcr_skip(r, t2);
+                }
+                tcr_struct_leave(r);
+            }
+        } else if (id == 2 && t == TC_I64) g->total_byte_size = tcr_i64(r);
+        else if (id == 3 && t == TC_I64) g->num_rows = tcr_i64(r);
+        else if (id == 6 && t == TC_I64) g->total_compressed = tcr_i64(r);
+        else if (t != TC_TRUE && t != TC_FALSE) tcr_skip(r, t);
+    }
+    tcr_struct_leave(r);
+}
+
+static void parse_file_meta(tc_reader *r, ins *in)
+{
+    int16_t last = 0, id;
+    uint8_t t;
+    while (tcr_field(r, &last, &id, &t)) {
+        if (id == 1 && t == TC_I32) {
+            in->version = tcr_i32(r);
+        } else if (id == 3 && t == TC_I64) {
+            in->num_rows = tcr_i64(r);
+        } else if (id == 6 && t == TC_BINARY) {
+            in->created_by = tcr_binary(r, &in->created_by_len);
+        } else if (t == TC_LIST && (id == 2 || id == 4 || id == 5)) {
+            uint8_t et;
+            size_t n = tcr_list(r, &et);
+            if (et != TC_STRUCT || (id == 2 && in->schema) || (id == 4 && in->rgs) ||
+                (id == 5 && in->kv)) {
+                for (size_t i = 0; i < n && !r->failed; i++)
+                    tcr_skip(r, et);
+                continue;
+            }
+            if (n == 0)
+                continue;
+            if (id == 2) {
+                if (!(in->schema = calloc(n, sizeof *in->schema))) { in->nomem = r->failed = true; return; }
+                for (size_t i = 0; i < n && !r->failed; i++)
+                    parse_schema_element(r, &in->schema[in->nschema++]);
+            } else if (id == 4) {
+                if (!(in->rgs = calloc(n, sizeof *in->rgs))) { in->nomem = r->failed = true; return; }
+                for (size_t i = 0; i < n && !r->failed; i++)
+                    parse_row_group(r, in, &in->rgs[in->nrgs++]);
+            } else {
+                in->kv = calloc(2 * n, sizeof *in->kv);
+                in->kvlen = calloc(2 * n, sizeof *in->kvlen);
+                if (!in->kv || !in->kvlen) { in->nomem = r->failed = true; return; }
+                for (size_t i = 0; i < n && !r->failed; i++) {
+                    size_t k = in->nkv++;
+                    tcr_struct_enter(r);
+                    int16_t l2 = 0, id2;
+                    uint8_t t2;
+                    while (tcr_field(r, &l2, &id2, &t2)) {
+                        if ((id2 == 1 || id2 == 2) && t2 == TC_BINARY)
+                            in->kv[2 * k + (size_t)(id2 - 1)] =
+                                tcr_binary(r, &in->kvlen[2 * k + (size_t)(id2 - 1)]);
+                        else if (t2 != TC_TRUE && t2 != TC_FALSE)
+                            tcr_skip(r, t2);
+                    }
+                    tcr_struct_leave(r);
+                }
+            }
+        } else if (t != TC_TRUE && t != TC_FALSE) {
+            tcr_skip(r, t);
+        }
+    }
+}
+
+/* ---- JSON rendering -------------------------------------------------------- */
+
+static const char *type_name(int t)
+{
+    static const char *n[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
+                              "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+    return t >= 0 && t < 8 ? n[t] : "UNKNOWN";
+}
+
+static const char *codec_name(int c)
+{
+    static const char *n[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD",
+                              "LZ4_RAW"};
+    return c >= 0 && c < 8 ? n[c] : "UNKNOWN";
+}
+
+static const char *encoding_name(unsigned e)
+{
+    static const char *n[] = {"PLAIN", "GROUP_VAR_INT", "PLAIN_DICTIONARY", "RLE", "BIT_PACKED",
+                              "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+                              "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+    return e < 10 ? n[e] : "UNKNOWN";
+}
+
+static const char *logical_name(int l)
+{
+    switch (l) {
+    case 1: return "STRING";
+    case 2: return "MAP";
+    case 3: return "LIST";
+    case 4: return "ENUM";
+    case 5: return "DECIMAL";
+    case 6: return "DATE";
+    case 7: return "TIME";
+    case 8: return "TIMESTAMP";
+    case 10: return "INTEGER";
+    case 11: return "NULL";
+    case 12: return "JSON";
+    case 13: return "BSON";
+    case 14: return "UUID";
+    default: return NULL;
+    }
+}
+
+static int put_str(etlc__buf *b, const uint8_t *p, size_t len)
+{
+    return etlc__buf_json_string(b, p ? (const char *)p : "", p ? len : 0);
+}
+
+/* Render one statistics value according to the column's types. */
+static int put_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, const uint8_t *p,
+                    size_t len)
+{
+    int logical = leaf ? leaf->logical : 0;
+    int converted = leaf ? leaf->converted : -1;
+    char tmp[64];
+    switch (c->type) {
+    case PQ_BOOLEAN:
+        return etlc__buf_puts(b, len >= 1 && p[0] ? "true" : "false");
+    case PQ_INT32:
+    case PQ_INT64: {
+        size_t need = c->type == PQ_INT32 ? 4 : 8;
+        if (len != need)
+            return etlc__buf_puts(b, "null");
+        int64_t v;
+        if (need == 4) {
+            int32_t v32;
+            memcpy(&v32, p, 4);
+            v = v32;
+        } else {
+            memcpy(&v, p, 8);
+        }
+        if (logical == PQ_LT_DATE || converted == PQ_CT_DATE) {
+            if (c->type == PQ_INT32) {
+                etlc_format_date((int32_t)v, tmp, sizeof tmp);
+                return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+            }
+        }
+        if ((logical == PQ_LT_TIMESTAMP && leaf->ts_unit == 2) || converted == PQ_CT_TIMESTAMP_MICROS) {
+            etlc_format_timestamp(v, tmp, sizeof tmp);
+            return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+        }
+        if (logical == PQ_LT_DECIMAL || converted == PQ_CT_DECIMAL) {
+            int scale = logical == PQ_LT_DECIMAL ? leaf->lt_scale : leaf->scale;
+            if (scale < 0 || scale > 38)
+                scale = 0;
+            pq_decimal_format(v, scale, tmp, sizeof tmp);
+            return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+        }
+        return etlc__buf_printf(b, "%" PRId64, v);
+    }
+    case PQ_FLOAT:
+    case PQ_DOUBLE: {
+        double d;
+        if (c->type == PQ_FLOAT && len == 4) {
+            float f;
+            memcpy(&f, p, 4);
+            d = f;
+        } else if (c->type == PQ_DOUBLE && len == 8) {
+            memcpy(&d, p, 8);
+        } else {
+            return etlc__buf_puts(b, "null");
+        }
+        if (!isfinite(d))
+            return etlc__buf_puts(b, "null");
+        return etlc__buf_printf(b, "%.17g", d);
+    }
+    default:
+        if ((logical == PQ_LT_DECIMAL || converted == PQ_CT_DECIMAL) && len >= 1 && len <= 16) {
+            int scale = logical == PQ_LT_DECIMAL ? leaf->lt_scale : leaf->scale;
+            if (scale < 0 || scale > 38)
+                scale = 0;
+            pq_decimal_format(pq_be_to_i128(p, len), scale, tmp, sizeof tmp);
+            return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+        }
+        if (logical == PQ_LT_STRING || logical == PQ_LT_JSON || converted == PQ_CT_UTF8 ||
+            converted == PQ_CT_JSON)
+            return put_str(b, p, len);
+        /* other binary: hex */
+        if (etlc__buf_puts(b, "\"0x") != 0)
+            return -1;
+        for (size_t i = 0; i < len; i++)
+            if (etlc__buf_printf(b, "%02x", p[i]) != 0)
+                return -1;
+        return etlc__buf_putc(b, '"');
+    }
+}
+
+static int render(const ins *in, etlc__buf *b)
+{
+    int rc = 0;
+    rc |= etlc__buf_printf(b, "{\"version\":%d,\"num_rows\":%" PRId64 ",\"created_by\":",
+                           in->version, in->num_rows);
+    rc |= put_str(b, in->created_by, in->created_by_len);
+    rc |= etlc__buf_puts(b, ",\"key_value_metadata\":{");
+    for (size_t i = 0; i < in->nkv; i++) {
+        rc |= etlc__buf_puts(b, i ? "," : "");
+        rc |= put_str(b, in->kv[2 * i], in->kvlen[2 * i]);
+        rc |= etlc__buf_putc(b, ':');
+        if (in->kv[2 * i + 1])
+            rc |= put_str(b, in->kv[2 * i + 1], in->kvlen[2 * i + 1]);
+        else
+            rc |= etlc__buf_puts(b, "null");
+    }
+    rc |= etlc__buf_puts(b, "},\"schema\":[");
+    /* Leaves (elements without children) map to the row groups' columns. */
+    size_t nleaves = 0;
+    for (size_t i = 1; i < in->nschema; i++) {
+        const ins_schema *s = &in->schema[i];
+        rc |= etlc__buf_puts(b, i > 1 ? ",{\"name\":" : "{\"name\":");
+        rc |= put_str(b, s->name, s->name_len);
+        if (s->num_children > 0) {
+            rc |= etlc__buf_printf(b, ",\"num_children\":%d}", s->num_children);
+            continue;
+        }
+        nleaves++;
+        rc |= etlc__buf_printf(b, ",\"physical_type\":\"%s\"", type_name(s->type));
+        if (s->type == PQ_FLBA)
+            rc |= etlc__buf_printf(b, ",\"type_length\":%d", s->type_length);
+        rc |= etlc__buf_printf(b, ",\"repetition\":\"%s\"",
+                               s->repetition == 0 ? "REQUIRED" : s->repetition == 2 ? "REPEATED"
+                                                                                    : "OPTIONAL");
+        const char *ln = logical_name(s->logical);
+        if (ln) {
+            rc |= etlc__buf_printf(b, ",\"logical_type\":\"%s\"", ln);
+            if (s->logical == PQ_LT_DECIMAL)
+                rc |= etlc__buf_printf(b, ",\"precision\":%d,\"scale\":%d", s->lt_precision,
+                                       s->lt_scale);
+            if (s->logical == PQ_LT_TIMESTAMP)
+                rc |= etlc__buf_printf(b, ",\"unit\":\"%s\",\"utc\":%s",
+                                       s->ts_unit == 1 ? "MILLIS" : s->ts_unit == 2 ? "MICROS"
+                                                                                    : "NANOS",
+                                       s->ts_utc ? "true" : "false");
+        }
+        if (s->converted >= 0)
+            rc |= etlc__buf_printf(b, ",\"converted_type\":%d", s->converted);
+        rc |= etlc__buf_putc(b, '}');
+    }
+    /* The k-th column of a row group is the k-th leaf of the schema. */
+    const ins_schema **leaves = nleaves ? malloc(nleaves * sizeof *leaves) : NULL;
+    if (nleaves && !leaves)
+        return -1;
+    for (size_t i = 1, k = 0; i < in->nschema; i++)
+        if (in->schema[i].num_children <= 0)
+            leaves[k++] = &in->schema[i];
+    rc |= etlc__buf_printf(b, "],\"num_row_groups\":%zu,\"row_groups\":[", in->nrgs);
+    for (size_t g = 0; g < in->nrgs; g++) {
+        const ins_rg *rg = &in->rgs[g];
+        rc |= etlc__buf_printf(b, "%s{\"num_rows\":%" PRId64 ",\"total_byte_size\":%" PRId64
+                                  ",\"total_compressed_size\":%" PRId64 ",\"columns\":[",
+                               g ? "," : "", rg->num_rows, rg->total_byte_size, rg->total_compressed);
+        for (size_t k = 0; k < rg->ncols; k++) {
+            const ins_col *c = &in->cols[rg->first_col + k];
+            const ins_schema *leaf = k < nleaves ? leaves[k] : NULL;
+            rc |= etlc__buf_puts(b, k ? ",{\"path\":" : "{\"path\":");
+            rc |= put_str(b, (const uint8_t *)in->paths.data + c->path_off, c->path_len);
+            rc |= etlc__buf_printf(b, ",\"physical_type\":\"%s\",\"codec\":\"%s\",\"encodings\":[",
+                                   type_name(c->type), codec_name(c->codec));
+            bool first = true;
+            for (unsigned e = 0; e < 32; e++)
+                if ((c->encodings >> e) & 1u) {
+                    rc |= etlc__buf_printf(b, "%s\"%s\"", first ? "" : ",", encoding_name(e));
+                    first = false;
+                }
+            rc |= etlc__buf_printf(b, "],\"num_values\":%" PRId64 ",\"total_compressed_size\":%" PRId64
+                                      ",\"total_uncompressed_size\":%" PRId64
+                                      ",\"data_page_offset\":%" PRId64,
+                                   c->num_values, c->comp, c->unc, c->data_off);
+            if (c->has_dict)
+                rc |= etlc__buf_printf(b, ",\"dictionary_page_offset\":%" PRId64, c->dict_off);
+            rc |= etlc__buf_puts(b, ",\"statistics\":{");
+            bool any = false;
+            if (c->stats.has_nulls) {
+                rc |= etlc__buf_printf(b, "\"null_count\":%" PRId64, c->stats.null_count);
+                any = true;
+            }
+            if (c->stats.has_min && c->stats.has_max) {
+                rc |= etlc__buf_puts(b, any ? ",\"min\":" : "\"min\":");
+                rc |= put_stat(b, c, leaf, c->stats.min, c->stats.minlen);
+                rc |= etlc__buf_puts(b, ",\"max\":");
+                rc |= put_stat(b, c, leaf, c->stats.max, c->stats.maxlen);
+            }
+            rc |= etlc__buf_puts(b, "}}");
+        }
+        rc |= etlc__buf_puts(b, "]}");
+    }
+    rc |= etlc__buf_puts(b, "]}");
+    free(leaves);
+    return rc ? -1 : 0;
+}
+
+static void ins_free(ins *in)
+{
+    free(in->schema);
+    free(in->rgs);
+    free(in->cols);
+    free(in->kv);
+    free(in->kvlen);
+    etlc__buf_free(&in->paths);
+}
+
+int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_error *err)
+{
+    *json = NULL;
+    const uint8_t *f = file_bytes;
+    if (!f || len < 12 || memcmp(f, "PAR1", 4) != 0 || memcmp(f + len - 4, "PAR1", 4) != 0)
+        return etlc_error_set(err, ETLC_DATA, "not a Parquet file (%zu bytes, no PAR1 magic at both "
+                              "ends)", len);
+    uint32_t flen = (uint32_t)f[len - 8] | (uint32_t)f[len - 7] << 8 | (uint32_t)f[len - 6] << 16 |
+                    (uint32_t)f[len - 5] << 24;
+    if (flen == 0 || flen > len - 12)
+        return etlc_error_set(err, ETLC_DATA, "Parquet footer length %u does not fit a %zu-byte file",
+                              flen, len);
+    tc_reader r = {.p = f + len - 8 - flen, .end = f + len - 8};
+    ins in;
+    memset(&in, 0, sizeof in);
+    parse_file_meta(&r, &in);
+    int rc = 0;
+    if (in.nomem) {
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet footer");
+    } else if (r.failed) {
+        rc = etlc_error_set(err, ETLC_DATA, "Parquet footer is malformed near byte %zu of %u",
+                            (size_t)(r.p - (f + len - 8 - flen)), flen);
+    } else if (in.nschema == 0) {
+        rc = etlc_error_set(err, ETLC_DATA, "Parquet footer has no schema");
+    } else {
+        etlc__buf out = {0};
+        if (render(&in, &out) != 0) {
+            etlc__buf_free(&out);
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory rendering a Parquet footer");
+        } else {
+            *json = etlc__buf_take(&out);
+        }
+    }
+    ins_free(&in);
+    return rc;
+}
+
+int etlc_parquet_inspect_file(const char *path, char **json, etlc_error *err)
+{
+    *json = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return etlc_error_set(err, etlc_code_from_errno(errno), "cannot open \"%s\": %s", path,
+                              strerror(errno));
+    /* Only the tail is needed: read the footer length, then the footer. */
+    int rc = 0;
+    uint8_t *buf = NULL;
+    long size;
+    uint8_t tail[8];
+    if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 12 || fseek(fp, size - 8, SEEK_SET) != 0 ||
+        fread(tail, 1, 8, fp) != 8) {
+        fclose(fp);
+        return etlc_error_set(err, ETLC_DATA, "\"%s\" is not a Parquet file (too short)", path);
+    }
+    uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
+                    (uint32_t)tail[3] << 24;
+    if ((uint64_t)flen + 12 > (uint64_t)size) {
+        fclose(fp);
+        return etlc_error_set(err, ETLC_DATA, "\"%s\": footer length %u does not fit the file", path,
+                              flen);
+    }
+    /* Rebuild a small image: magic + footer + tail, which inspect accepts. */
+    size_t n = 4 + (size_t)flen + 8;
+    buf = malloc(n);
+    if (!buf) {
+        fclose(fp);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", path);
+    }
+    uint8_t head[4];
+    if (fseek(fp, 0, SEEK_SET) != 0 || fread(head, 1, 4, fp) != 4 ||
+        fseek(fp, size - 8 - (long)flen, SEEK_SET) != 0 || fread(buf + 4, 1, flen, fp) != flen) {
+        rc = etlc_error_set(err, ETLC_IO, "cannot read \"%s\"", path);
+    } else {
+        memcpy(buf, head, 4);
+        memcpy(buf + 4 + flen, tail, 8);
+        rc = etlc_parquet_inspect(buf, n, json, err);
+        if (rc)
+            etlc_error_prefix(err, "%s", path);
+    }
+    free(buf);
+    fclose(fp);
+    return rc;
+}
