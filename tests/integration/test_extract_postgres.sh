@@ -17,7 +17,7 @@ CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 sql() { PGPASSWORD=$PG_PASSWORD "$ETLC_PG_BIN/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USERNAME" -d "$PG_DATABASE" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
 ids() { sql "$1" > "$WORK/ids"; }
-X() { run "$ETLCONN" extract postgres --compact "$@"; }
+X() { run "$ETLCONN" extract postgres --format jsonl --compact "$@"; }
 
 # ---- 1,500 rows sharing one watermark, batch size 1,000
 sql "CREATE TABLE ev(id bigint PRIMARY KEY, wm timestamptz NOT NULL, name text);
@@ -41,7 +41,7 @@ check "union equals the table" $CHK compare lake id "$WORK/ids"
 # ---- a row committed late, while a run is in progress
 sql "CREATE TABLE lt(id bigint PRIMARY KEY, updated_at timestamp NOT NULL);
      INSERT INTO lt SELECT g, timestamp '2024-06-01 12:00' + g * interval '1 minute' FROM generate_series(1, 20) g;"
-XL() { run "$ETLCONN" extract postgres --compact --table lt --watermark updated_at --key id "$@"; }
+XL() { run "$ETLCONN" extract postgres --format jsonl --compact --table lt --watermark updated_at --key id "$@"; }
 XL --lake ll --state ll.json --lag 10m
 expect_rc "lag run 1" 0
 contains "upper bound = max - 10m" "$OUT" '2024-06-01 12:10:00'
@@ -73,7 +73,7 @@ check "without a lag the late row 0 is missed, late row 21 above the cursor is r
 # ---- partitions over one exported snapshot
 sql "CREATE TABLE p(id bigint PRIMARY KEY, wm bigint NOT NULL, grp bigint);
      INSERT INTO p SELECT g, g % 17, CASE WHEN g % 40 = 0 THEN NULL ELSE g - 3000 END FROM generate_series(1, 6007) g;"
-run "$ETLCONN" --log-level debug extract postgres --compact --table public.p --watermark wm --key id --partitions 3 --partition-on grp --batch-size 500 --lake plake --state pst.json
+run "$ETLCONN" --log-level debug extract postgres --format jsonl --compact --table public.p --watermark wm --key id --partitions 3 --partition-on grp --batch-size 500 --lake plake --state pst.json
 expect_rc "3 parallel partitions" 0
 contains "the snapshot was exported" "$ERR" "exported snapshot"
 check "both worker sessions joined it" test "$(grep -c 'joined the exported snapshot' "$WORK/err")" -eq 2
@@ -105,7 +105,7 @@ expect_rc "kill test: first run" 0
 sql "INSERT INTO big SELECT g, g / 100, md5(g::text) || md5((g+1)::text) FROM generate_series(1001, 150000) g;"
 before_state=$(sha256sum kst.json | cut -d' ' -f1)
 before_files=$($CHK tree klake)
-"$ETLCONN" extract postgres --table big --watermark wm --key id --lake klake --state kst.json --batch-size 200 >/dev/null 2>&1 &
+"$ETLCONN" extract postgres --format jsonl --table big --watermark wm --key id --lake klake --state kst.json --batch-size 200 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do
   [ -f kst.json.pending ] && [ -n "$(find klake -name '.*.tmp-*' 2>/dev/null)" ] && break

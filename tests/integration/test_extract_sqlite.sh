@@ -6,7 +6,7 @@
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 DB="$WORK/src.db"
-X() { run "$ETLCONN" extract sqlite --set database_path="$DB" --compact "$@"; }
+X() { run "$ETLCONN" extract sqlite --format jsonl --set database_path="$DB" --compact "$@"; }
 ids() { python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]" "$DB" "$1" > "$WORK/ids"; }
 
 # ---- 1,500 rows sharing one watermark, batch size 1,000
@@ -45,10 +45,11 @@ done
 check "re-runs 1 and 2 byte-identical (names and sha256)" cmp -s tree1 tree2
 check "re-runs 2 and 3 byte-identical (names and sha256)" cmp -s tree2 tree3
 check "re-run landed 2500 rows in 3 parts" test "$(wc -l < tree1)" -eq 3
-for fmt in csv; do
+for fmt in csv parquet; do
   cp st0.json "stc1.json"; cp st0.json "stc2.json"
   X --table ev --watermark wm --key id --lake c1 --state stc1.json --format $fmt
   X --table ev --watermark wm --key id --lake c2 --state stc2.json --format $fmt
+  check "$fmt files landed" test -n "$(find c1 -name "*.$fmt")"
   check "$fmt re-runs byte-identical" cmp -s <($CHK tree c1) <($CHK tree c2)
 done
 
@@ -56,13 +57,13 @@ done
 KDB="$WORK/kill.db"
 $CHK sqlite "$KDB" "CREATE TABLE big(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL, pad TEXT); CREATE INDEX big_wm ON big(wm, id);
   WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 1000) INSERT INTO big SELECT i, i/100, 'first' FROM g;"
-run "$ETLCONN" extract sqlite --set database_path="$KDB" --table big --watermark wm --key id --lake klake --state kst.json
+run "$ETLCONN" extract sqlite --format jsonl --set database_path="$KDB" --table big --watermark wm --key id --lake klake --state kst.json
 expect_rc "kill test: first run" 0
 $CHK sqlite "$KDB" "WITH RECURSIVE g(i) AS (SELECT 1001 UNION ALL SELECT i+1 FROM g WHERE i < 200000)
   INSERT INTO big SELECT i, i/100, hex(randomblob(40)) FROM g;"
 before_state=$(sha256sum kst.json | cut -d' ' -f1)
 before_files=$($CHK tree klake)
-"$ETLCONN" extract sqlite --set database_path="$KDB" --table big --watermark wm --key id --lake klake \
+"$ETLCONN" extract sqlite --format jsonl --set database_path="$KDB" --table big --watermark wm --key id --lake klake \
   --state kst.json --batch-size 200 --max-records-per-file 50000 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do
@@ -74,7 +75,7 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "the killed run was mid-way (temporary file present)" test -n "$(find klake -name '.*.tmp-*')"
 check "kill leaves the old state byte-for-byte" test "$(sha256sum kst.json | cut -d' ' -f1)" = "$before_state"
 check "kill leaves no visible partial file" test "$($CHK tree klake)" = "$before_files"
-run "$ETLCONN" extract sqlite --set database_path="$KDB" --table big --watermark wm --key id --lake klake \
+run "$ETLCONN" extract sqlite --format jsonl --set database_path="$KDB" --table big --watermark wm --key id --lake klake \
   --state kst.json --batch-size 200 --max-records-per-file 50000 --compact
 expect_rc "re-run after the kill" 0
 contains "the re-run resumed the interrupted run's bound" "$OUT" '"record_count":199000'
@@ -88,7 +89,7 @@ check "pending intent removed" test ! -e kst.json.pending
 TDB="$WORK/ts.db"
 $CHK sqlite "$TDB" "CREATE TABLE t(id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL);
   INSERT INTO t VALUES (1,'2024-05-01 10:00:00'),(2,'2024-05-01 10:07:00'),(3,'2024-05-01 10:10:00');"
-XT() { run "$ETLCONN" extract sqlite --set database_path="$TDB" --table t --watermark updated_at --key id --compact "$@"; }
+XT() { run "$ETLCONN" extract sqlite --format jsonl --set database_path="$TDB" --table t --watermark updated_at --key id --compact "$@"; }
 XT --lake tl --state tl.json --lag 5m
 expect_rc "lag run 1" 0
 contains "lag: upper bound is max - 5m in the column's format" "$OUT" '2024-05-01 10:05:00'
@@ -113,17 +114,17 @@ PDB="$WORK/part.db"
 $CHK sqlite "$PDB" "CREATE TABLE p(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL, grp INTEGER);
   WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 5003) INSERT INTO p SELECT i, i%13, CASE WHEN i%50=0 THEN NULL ELSE i-2500 END FROM g;"
 python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT id FROM p')]" "$PDB" > "$WORK/pids"
-run "$ETLCONN" extract sqlite --set database_path="$PDB" --table p --watermark wm --key id --partitions 4 --partition-on grp --batch-size 333 --lake plake --state pst.json --compact
+run "$ETLCONN" extract sqlite --format jsonl --set database_path="$PDB" --table p --watermark wm --key id --partitions 4 --partition-on grp --batch-size 333 --lake plake --state pst.json --compact
 expect_rc "4 parallel partitions" 0
 contains "4 partitions reported" "$OUT" '"partitions":"4"'
 check "partitions cover every row exactly once (NULL and negative partition values too)" $CHK compare plake id "$WORK/pids"
 check "one file per partition" test "$($CHK tree plake | wc -l)" -eq 4
 $CHK sqlite "$PDB" "INSERT INTO p VALUES (9001, 12, 7), (9002, 99, NULL);"
-run "$ETLCONN" extract sqlite --set database_path="$PDB" --table p --watermark wm --key id --partitions 4 --partition-on grp --lake plake --state pst.json --compact
+run "$ETLCONN" extract sqlite --format jsonl --set database_path="$PDB" --table p --watermark wm --key id --partitions 4 --partition-on grp --lake plake --state pst.json --compact
 expect_rc "partitioned incremental run" 0
 contains "partitioned cursor: only the new row above the old bound" "$OUT" '"record_count":1'
 for i in 0 1 2; do
-  run "$ETLCONN" extract sqlite --set database_path="$PDB" --table p --watermark wm --key id --partition "$i/3" --partition-on grp --lake slake --compact
+  run "$ETLCONN" extract sqlite --format jsonl --set database_path="$PDB" --table p --watermark wm --key id --partition "$i/3" --partition-on grp --lake slake --compact
   expect_rc "slice $i/3" 0
 done
 python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT id FROM p')]" "$PDB" > "$WORK/pids"
