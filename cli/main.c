@@ -22,6 +22,7 @@ static void usage(FILE *out)
 "  config show ...      show the merged configuration, redacted, with each value's origin\n"
 "  test ...             health-check a connection\n"
 "  fetch ... QUERY      run a query and land the result in the lake; prints the IngestionResult\n"
+"  extract ...          incremental / partitioned SQL extraction into the lake (--table or --query)\n"
 "  inspect FILE         show a Parquet file's schema, row groups and statistics\n"
 "\n"
 "Global options:\n"
@@ -45,6 +46,7 @@ static const struct {
 } commands[] = {
     {"protocols", cmd_protocols}, {"options", cmd_options}, {"config", cmd_config},
     {"test", cmd_test},           {"fetch", cmd_fetch},     {"inspect", cmd_inspect},
+    {"extract", cmd_extract},
 };
 
 int main(int argc, char **argv)

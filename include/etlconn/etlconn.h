@@ -16,6 +16,7 @@
 #include "connector.h"
 #include "sqlite.h"
 #include "parquet.h"
+#include "extract.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -54,6 +54,16 @@ int etlc__mkdirs(const char *path, unsigned mode);
 /* Format a message with the redactor applied (malloc'd). */
 char *etlc__vformat_redacted(const char *fmt, va_list ap);
 
+/* ---- SQL capability helpers (sql.c) ---- */
+/* Deep-copy cell (col,row) of a batch into an owned value. */
+int etlc__value_copy_cell(const etlc_batch *b, size_t col, size_t row, etlc_value *out, etlc_error *err);
+/* A consumer keeping column 0 of the first row in *out (snapshot_scalar). */
+typedef struct etlc__scalar_capture {
+    etlc_value *out;
+    bool seen;
+} etlc__scalar_capture;
+etlc_batch_consumer etlc__scalar_consumer(etlc__scalar_capture *cap);
+
 #define ETLC__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -136,4 +136,5 @@ const etlc_connector_ops etlc_connector_postgres = {
     .alive = pg_alive,
     .source_name = pg_source_name,
     .close = pg_close,
+    .sql = &etlc__pg_sql_ops,
 };

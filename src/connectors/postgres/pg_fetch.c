@@ -345,8 +345,8 @@ static char *trimmed_query(const char *q)
     return etlc__strndup(q, n);
 }
 
-static int fetch_on(pg_ctx *ctx, PGconn *conn, const etlc_fetch_request *req, etlc_batch_consumer consumer,
-                    bool *clean, etlc_error *err)
+int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
+                      etlc_batch_consumer consumer, bool *clean, etlc_error *err)
 {
     char *query = trimmed_query(req->query);
     if (!query)
@@ -382,8 +382,8 @@ static int fetch_on(pg_ctx *ctx, PGconn *conn, const etlc_fetch_request *req, et
     }
     bool use_copy = false;
     if (rc == 0) {
-        use_copy = ctx->fetch_mode != PG_FETCH_ROWS && req->nparams == 0 && fs.binary;
-        if (ctx->fetch_mode == PG_FETCH_COPY && !use_copy)
+        use_copy = mode != PG_FETCH_ROWS && req->nparams == 0 && fs.binary;
+        if (mode == PG_FETCH_COPY && !use_copy)
             rc = etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                                 "fetch_mode=copy cannot run this query (%s); use fetch_mode=auto or rows",
                                 req->nparams ? "COPY takes no parameters" : "it cannot be wrapped in COPY (...)");
@@ -413,7 +413,7 @@ static int fetch_on(pg_ctx *ctx, PGconn *conn, const etlc_fetch_request *req, et
         /* auto: a statement COPY cannot hold (SHOW, EXPLAIN, ...) runs in
          * row mode instead. COPY's simple query dropped the unnamed
          * statement, so prepare it again first. */
-        if (rc == ETLC_QUERY && use_copy && ctx->fetch_mode == PG_FETCH_AUTO && fs.rows == 0 && *clean &&
+        if (rc == ETLC_QUERY && use_copy && mode == PG_FETCH_AUTO && fs.rows == 0 && *clean &&
             err && strcmp(err->native_state, "42601") == 0) {
             PGresult *again = NULL;
             etlc_log(ETLC_LOG_DEBUG, "postgres", "COPY refused the statement (%s); using row mode", err->message);
@@ -454,7 +454,7 @@ int etlc__pg_fetch(pg_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consum
     if (rc != 0)
         return rc;
     bool clean = false;
-    rc = fetch_on(ctx, conn, req, consumer, &clean, err);
+    rc = etlc__pg_fetch_on(ctx, conn, ctx->fetch_mode, req, consumer, &clean, err);
     /* A connection that stopped mid-stream or lost its server is not reused. */
     etlc__pg_pool_release(&ctx->pool, conn, clean);
     return rc;

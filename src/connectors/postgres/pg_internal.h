@@ -133,5 +133,13 @@ void etlc__pg_copy_free(pg_copy_parser *p);
 
 int etlc__pg_fetch(pg_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                    etlc_error *err);
+/* The fetch on a given connection; *clean says whether it can be reused
+ * (no half-read result left). Inside a transaction use PG_FETCH_ROWS: a
+ * failed COPY fallback would abort the transaction. */
+int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
+                      etlc_batch_consumer consumer, bool *clean, etlc_error *err);
+
+/* The SQL capability (pg_sql.c). */
+extern const etlc_sql_ops etlc__pg_sql_ops;
 
 #endif

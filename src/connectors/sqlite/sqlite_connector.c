@@ -189,16 +189,15 @@ static int make_batch(sqlite3_stmt *st, size_t rows, etlc_batch **out, etlc_erro
     return rc;
 }
 
-static int sqlite_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
-                        etlc_error *err)
+int etlc__sqlite_fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req,
+                          etlc_batch_consumer consumer, etlc_error *err)
 {
-    sqlite_ctx *ctx = vctx;
     if (!req->query || !*req->query)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "fetch needs a SQL query");
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(ctx->db, req->query, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, req->query, -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return etlc__sqlite_error(err, ctx->db, rc, "cannot prepare query");
+        return etlc__sqlite_error(err, db, rc, "cannot prepare query");
     if (!st)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "the query is empty (only comments or whitespace)");
     if (sqlite3_column_count(st) == 0) {
@@ -207,7 +206,7 @@ static int sqlite_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_co
                               "the statement returns no columns; fetch runs queries that return rows");
     }
     etlc_batch *batch = NULL;
-    rc = bind_params(st, req, ctx->db, err);
+    rc = bind_params(st, req, db, err);
     if (rc == ETLC_OK)
         rc = make_batch(st, req->batch_rows ? req->batch_rows : 10000, &batch, err);
     uint64_t row = 0;
@@ -218,7 +217,7 @@ static int sqlite_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_co
         if (step != SQLITE_ROW) {
             char what[64];
             snprintf(what, sizeof what, "query failed at row %llu", (unsigned long long)row + 1);
-            rc = etlc__sqlite_error(err, ctx->db, step, what);
+            rc = etlc__sqlite_error(err, db, step, what);
             break;
         }
         for (size_t c = 0; c < batch->ncols && rc == ETLC_OK; c++)
@@ -244,6 +243,13 @@ static int sqlite_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_co
     return rc;
 }
 
+static int sqlite_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                        etlc_error *err)
+{
+    sqlite_ctx *ctx = vctx;
+    return etlc__sqlite_fetch_on(ctx, ctx->db, req, consumer, err);
+}
+
 static const char *const sqlite_aliases[] = {"sqlite3", NULL};
 
 const etlc_connector_ops etlc_connector_sqlite = {
@@ -259,4 +265,5 @@ const etlc_connector_ops etlc_connector_sqlite = {
     .alive = sqlite_alive,
     .source_name = sqlite_source_name,
     .close = sqlite_close,
+    .sql = &etlc__sqlite_sql_ops,
 };

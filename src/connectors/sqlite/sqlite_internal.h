@@ -12,7 +12,14 @@ typedef struct sqlite_ctx {
     char *path_origin;       /* where database_path came from, for messages */
     bool read_only;
     int64_t busy_timeout_ms;
+    bool memory_snapshot_taken; /* ":memory:" has one session: one snapshot at a time */
 } sqlite_ctx;
+
+extern const etlc_sql_ops etlc__sqlite_sql_ops;
+
+/* Stream a query on `db` (the connector's own or a snapshot's session). */
+int etlc__sqlite_fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req,
+                          etlc_batch_consumer consumer, etlc_error *err);
 
 extern const etlc_option_table etlc__sqlite_options;
 

@@ -1,0 +1,89 @@
+/* Incremental extraction internals shared by src/core/extract*.c. */
+#ifndef ETLCONN_EXTRACT_INTERNAL_H
+#define ETLCONN_EXTRACT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "core/internal.h"
+
+#define EXT_MAX_CURSOR_COLS 9 /* watermark + up to 8 key columns */
+
+/* Where the next read starts. */
+typedef enum ext_cursor_kind {
+    EXT_CURSOR_NONE = 0,   /* from the beginning */
+    EXT_CURSOR_AFTER_ROW,  /* (wm, key...) > (v0, v1...) */
+    EXT_CURSOR_AFTER_VALUE,/* wm > v0 (everything <= v0 was read) */
+    EXT_CURSOR_FROM_VALUE  /* wm >= v0 (--initial) */
+} ext_cursor_kind;
+
+typedef struct ext_cursor {
+    ext_cursor_kind kind;
+    size_t n;                              /* values used */
+    etlc_value v[EXT_MAX_CURSOR_COLS];     /* owned */
+} ext_cursor;
+
+void etlc__ext_cursor_clear(ext_cursor *c);
+int etlc__ext_cursor_copy(ext_cursor *dst, const ext_cursor *src, etlc_error *err);
+int etlc__ext_value_copy(etlc_value *dst, const etlc_value *src, etlc_error *err);
+
+/* The SQL pieces of one extraction (extract_sql.c). */
+typedef struct ext_plan {
+    const etlc_sql_ops *sql;
+    char *relation;          /* "\"t\"" or "(query)" */
+    size_t ncur;             /* cursor columns: watermark (if any) then keys */
+    bool has_watermark;
+    char *cur[EXT_MAX_CURSOR_COLS]; /* etlc_src."col" */
+    char *part;              /* etlc_src."partition col" or NULL */
+} ext_plan;
+
+int etlc__ext_plan_build(const etlc_sql_ops *sql, const etlc_extract_options *o, ext_plan *p, etlc_error *err);
+void etlc__ext_plan_free(ext_plan *p);
+
+/* A slice of the partition column. */
+typedef struct ext_slice {
+    enum { EXT_SLICE_ALL = 0, EXT_SLICE_RANGE, EXT_SLICE_MODULO } kind;
+    bool has_lo, has_hi;     /* RANGE: lo <= p < hi; no lo also takes NULLs */
+    int64_t lo, hi;
+    unsigned index, count;   /* MODULO: ((p % count) + count) % count = index; NULLs in 0 */
+} ext_slice;
+
+/* A statement with its parameters (borrowing the values it was built from). */
+typedef struct ext_stmt {
+    etlc__buf sql;
+    etlc_param params[2 * EXT_MAX_CURSOR_COLS * EXT_MAX_CURSOR_COLS + 8];
+    size_t nparams;
+} ext_stmt;
+
+void etlc__ext_stmt_free(ext_stmt *s);
+/* SELECT etlc_src.*, raw(cursor cols) FROM rel AS etlc_src WHERE cursor AND wm <= upper AND slice
+ * ORDER BY cursor cols LIMIT limit (limit 0: no LIMIT). upper NULL: no upper bound. */
+int etlc__ext_page_sql(const ext_plan *p, const ext_cursor *from, const etlc_value *upper,
+                       const ext_slice *slice, size_t limit, ext_stmt *st, etlc_error *err);
+/* SELECT raw(AGG(col)) FROM rel AS etlc_src; agg "MAX"/"MIN". */
+int etlc__ext_agg_sql(const ext_plan *p, const char *agg, const char *col, ext_stmt *st, etlc_error *err);
+
+/* Subtract the lag spec from the upper bound, keeping its representation
+ * (extract_lag.c). */
+int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err);
+/* "5m" -> 300000 ms (1); "12.5" -> value (0); -1 not a lag. */
+int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value);
+
+/* JSON forms of values and cursors (extract_state.c). */
+json_t *etlc__ext_value_json(const etlc_value *v);
+int etlc__ext_value_from_json(const json_t *j, etlc_value *v, etlc_error *err);
+json_t *etlc__ext_cursor_json(const ext_cursor *c);
+int etlc__ext_cursor_from_json(const json_t *j, ext_cursor *c, etlc_error *err);
+/* Canonical text of a JSON value (sorted keys, compact), malloc'd. */
+char *etlc__ext_json_text(const json_t *j);
+
+/* Write `j` to `path` atomically: temp file in the same directory, fsync,
+ * rename, fsync the directory. */
+int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *err);
+/* Load a JSON file; *out NULL (and 0) when it does not exist. */
+int etlc__ext_read_json(const char *path, json_t **out, etlc_error *err);
+/* Remove a file and fsync its directory (ENOENT ok). */
+int etlc__ext_remove_durable(const char *path, etlc_error *err);
+/* Remove ".<base>.tmp-<pid>-*" leftovers of dead processes next to `path`. */
+void etlc__ext_remove_stale_temps(const char *path);
+
+#endif

@@ -1,0 +1,180 @@
+/* The lag window: the upper bound minus a duration (timestamp/date
+ * watermarks) or a number (numeric ones), written back in the bound's own
+ * representation so it compares exactly like the column's values. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/extract_internal.h"
+
+int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
+{
+    if (!lag || !*lag)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(lag, &end);
+    if (end == lag || errno || !isfinite(v) || v < 0)
+        return -1;
+    if (*end == '\0') {
+        *value = v;
+        return 0;
+    }
+    static const struct { const char *unit; double ms; } units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}};
+    for (size_t i = 0; i < ETLC__ARRAY_LEN(units); i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            *ms = (int64_t)llround(v * units[i].ms);
+            return 1;
+        }
+    return -1;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+/* Re-render `micros` (UTC) like `model`: same date/time separator, seconds
+ * and fraction digits (extra precision truncated downwards, which only
+ * widens the window) and the same zone suffix, in that zone. */
+static int format_like(const char *model, size_t len, int64_t micros, etlc__buf *out)
+{
+    char sep = len > 10 ? model[10] : 'T';
+    bool has_seconds = len >= 19 && model[16] == ':';
+    size_t pos = has_seconds ? 19 : 16;
+    int frac = 0;
+    if (has_seconds && pos < len && model[pos] == '.') {
+        pos++;
+        while (pos < len && isdigit((unsigned char)model[pos])) {
+            pos++;
+            frac++;
+        }
+    }
+    const char *zone = pos < len ? model + pos : "";
+    int64_t offset_s = 0;
+    if (zone[0] == '+' || zone[0] == '-') {
+        int hh = 0, mm = 0;
+        if (sscanf(zone + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(zone + 1, "%2d%2d", &hh, &mm) < 1)
+            return -1;
+        offset_s = (hh * 3600 + mm * 60) * (zone[0] == '-' ? -1 : 1);
+    }
+    int64_t local = micros + offset_s * 1000000;
+    int64_t days = floor_div(local, 86400000000LL);
+    int64_t rem = local - days * 86400000000LL;
+    int64_t y;
+    unsigned mo, d;
+    etlc_civil_from_days(days, &y, &mo, &d);
+    int64_t secs = rem / 1000000, us = rem % 1000000;
+    int rc = etlc__buf_printf(out, "%04lld-%02u-%02u%c%02lld:%02lld", (long long)y, mo, d, sep,
+                              (long long)(secs / 3600), (long long)(secs / 60 % 60));
+    if (rc == 0 && has_seconds)
+        rc = etlc__buf_printf(out, ":%02lld", (long long)(secs % 60));
+    if (rc == 0 && frac > 0) {
+        char digits[8];
+        snprintf(digits, sizeof digits, "%06lld", (long long)us);
+        rc = etlc__buf_printf(out, ".%.*s", frac > 6 ? 6 : frac, digits);
+        for (int i = 6; rc == 0 && i < frac; i++)
+            rc = etlc__buf_putc(out, '0');
+    }
+    return rc ? rc : etlc__buf_puts(out, zone);
+}
+
+static int set_text(etlc_value *out, etlc_type type, etlc__buf *b, etlc_error *err)
+{
+    out->type = type;
+    out->len = b->len;
+    out->data = etlc__buf_take(b);
+    if (!out->data) {
+        out->type = ETLC_TYPE_NULL;
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag");
+    }
+    return 0;
+}
+
+int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t ms = 0;
+    double value = 0;
+    int kind = etlc__ext_parse_lag(lag, &ms, &value);
+    if (kind < 0)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "lag '%s' is neither a duration (250ms, 90s, 5m, 2h, 1d) nor a non-negative number",
+                              lag ? lag : "");
+    if (upper->type == ETLC_TYPE_NULL)
+        return 0;
+    etlc__buf b = {0};
+    switch (upper->type) {
+    case ETLC_TYPE_INT64:
+        if (kind == 1 || value != floor(value))
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "the watermark holds integers: give the lag as a whole number in the column's "
+                                  "units, not '%s'", lag);
+        *out = *upper;
+        out->i64 = upper->i64 - (int64_t)value;
+        return 0;
+    case ETLC_TYPE_DOUBLE:
+        if (kind == 1)
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "the watermark holds numbers: give the lag as a number, not '%s'", lag);
+        *out = *upper;
+        out->f64 = upper->f64 - value;
+        return 0;
+    case ETLC_TYPE_TIMESTAMP:
+    case ETLC_TYPE_DATE:
+        if (kind != 1)
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "the watermark holds %s values: give the lag as a duration (e.g. 5m), not '%s'",
+                                  etlc_type_name(upper->type), lag);
+        *out = *upper;
+        if (upper->type == ETLC_TYPE_TIMESTAMP)
+            out->i64 = upper->i64 - ms * 1000;
+        else
+            out->i64 = upper->i64 - (ms + 86399999) / 86400000;
+        return 0;
+    case ETLC_TYPE_TEXT:
+    case ETLC_TYPE_DECIMAL: {
+        const char *s = upper->data ? upper->data : "";
+        if (kind == 0) {
+            char *end;
+            errno = 0;
+            long long iv = strtoll(s, &end, 10);
+            int rc;
+            if (*end == '\0' && end != s && !errno && value == floor(value))
+                rc = etlc__buf_printf(&b, "%lld", iv - (long long)value);
+            else {
+                double dv = strtod(s, &end);
+                if (*end != '\0' || end == s)
+                    return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                          "lag '%s' is a number but the watermark's maximum '%s' is not", lag, s);
+                rc = etlc__buf_printf(&b, "%.15g", dv - value);
+            }
+            return rc ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag")
+                      : set_text(out, upper->type, &b, err);
+        }
+        int32_t days;
+        int64_t micros;
+        if (upper->len == 10 && etlc_parse_date(s, upper->len, &days) == 0) {
+            int32_t nd = days - (int32_t)((ms + 86399999) / 86400000);
+            char buf[40];
+            etlc_format_date(nd, buf, sizeof buf);
+            if (etlc__buf_puts(&b, buf))
+                return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag");
+            return set_text(out, upper->type, &b, err);
+        }
+        if (etlc_parse_timestamp(s, upper->len, &micros) != 0 || upper->len < 16)
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "lag '%s' is a duration but the watermark's maximum '%s' is not a date or "
+                                  "timestamp", lag, s);
+        if (format_like(s, upper->len, micros - ms * 1000, &b) != 0) {
+            etlc__buf_free(&b);
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "cannot subtract lag '%s' from '%s'", lag, s);
+        }
+        return set_text(out, upper->type, &b, err);
+    }
+    default:
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "a lag cannot be applied to a %s watermark",
+                              etlc_type_name(upper->type));
+    }
+}

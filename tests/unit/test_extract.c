@@ -1,0 +1,250 @@
+/* Extraction pieces without servers: identifier quoting, the page query
+ * text for both placeholder styles, the lag window, state values, the
+ * atomic state write, and the engine end to end on a SQLite file. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/extract_internal.h"
+
+static const etlc_sql_ops qmark = {.dialect = "t", .identifier_quote = '"',
+                                   .placeholder = ETLC_SQL_PLACEHOLDER_QMARK, .raw_value_format = "+%s"};
+static const etlc_sql_ops dollar = {.dialect = "t", .identifier_quote = '"',
+                                    .placeholder = ETLC_SQL_PLACEHOLDER_DOLLAR, .raw_value_format = "(%s)::text"};
+static const etlc_sql_ops backtick = {.dialect = "m", .identifier_quote = '`',
+                                      .placeholder = ETLC_SQL_PLACEHOLDER_QMARK, .raw_value_format = "%s"};
+
+static void test_quote_ident(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    char *q = NULL;
+    assert_int_equal(etlc_sql_quote_ident(&qmark, "a\"b; DROP TABLE x", false, "table", &q, &err), 0);
+    assert_string_equal(q, "\"a\"\"b; DROP TABLE x\"");
+    free(q);
+    assert_int_equal(etlc_sql_quote_ident(&qmark, "s.t", true, "table", &q, &err), 0);
+    assert_string_equal(q, "\"s\".\"t\"");
+    free(q);
+    assert_int_equal(etlc_sql_quote_ident(&backtick, "a`b", false, "column", &q, &err), 0);
+    assert_string_equal(q, "`a``b`");
+    free(q);
+    assert_int_equal(etlc_sql_quote_ident(&qmark, "bad\nname", false, "key column", &q, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "key column contains a control byte"));
+    assert_int_equal(etlc_sql_quote_ident(&qmark, "", false, "watermark column", &q, &err), ETLC_INVALID_ARGUMENT);
+    assert_int_equal(etlc_sql_quote_ident(&qmark, "s..t", true, "table name", &q, &err), ETLC_INVALID_ARGUMENT);
+    assert_null(q);
+}
+
+static void test_page_sql(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    const char *keys[] = {"id", "sub"};
+    etlc_extract_options o = {.table = "ev", .watermark = "wm", .keys = keys, .nkeys = 2, .partition_on = "g"};
+    ext_plan p;
+    assert_int_equal(etlc__ext_plan_build(&dollar, &o, &p, &err), 0);
+    ext_cursor c = {.kind = EXT_CURSOR_AFTER_ROW, .n = 3};
+    c.v[0] = (etlc_value){.type = ETLC_TYPE_INT64, .i64 = 7};
+    c.v[1] = (etlc_value){.type = ETLC_TYPE_INT64, .i64 = 8};
+    c.v[2] = (etlc_value){.type = ETLC_TYPE_INT64, .i64 = 9};
+    etlc_value upper = {.type = ETLC_TYPE_INT64, .i64 = 100};
+    ext_slice slice = {.kind = EXT_SLICE_MODULO, .index = 0, .count = 3};
+    ext_stmt st;
+    assert_int_equal(etlc__ext_page_sql(&p, &c, &upper, &slice, 1000, &st, &err), 0);
+    assert_string_equal(st.sql.data,
+        "SELECT etlc_src.*, (etlc_src.\"wm\")::text AS etlc__c0, (etlc_src.\"id\")::text AS etlc__c1, "
+        "(etlc_src.\"sub\")::text AS etlc__c2 FROM \"ev\" AS etlc_src WHERE "
+        "(etlc_src.\"wm\" > $1 OR (etlc_src.\"wm\" = $2 AND (etlc_src.\"id\" > $3 OR (etlc_src.\"id\" = $4 AND "
+        "(etlc_src.\"sub\" > $5))))) AND etlc_src.\"wm\" <= $6 AND ((((etlc_src.\"g\" % 3) + 3) % 3) = 0 OR "
+        "etlc_src.\"g\" IS NULL) ORDER BY etlc_src.\"wm\", etlc_src.\"id\", "
+        "etlc_src.\"sub\" LIMIT 1000");
+    assert_int_equal(st.nparams, 6);
+    assert_int_equal(st.params[4].i64, 9);
+    assert_int_equal(st.params[5].i64, 100);
+    etlc__ext_stmt_free(&st);
+    etlc__ext_plan_free(&p);
+
+    /* first run, question marks, a range slice taking NULLs */
+    etlc_extract_options o2 = {.query = "SELECT * FROM t;  ", .watermark = "wm", .keys = keys, .nkeys = 1,
+                               .partition_on = "g", .partitions = 2};
+    assert_int_equal(etlc__ext_plan_build(&qmark, &o2, &p, &err), 0);
+    ext_cursor none = {0};
+    ext_slice first = {.kind = EXT_SLICE_RANGE, .has_lo = false, .has_hi = true, .hi = 50};
+    assert_int_equal(etlc__ext_page_sql(&p, &none, &upper, &first, 10, &st, &err), 0);
+    assert_string_equal(st.sql.data,
+        "SELECT etlc_src.*, +etlc_src.\"wm\" AS etlc__c0, +etlc_src.\"id\" AS etlc__c1 FROM (SELECT * FROM t\n) "
+        "AS etlc_src WHERE etlc_src.\"wm\" IS NOT NULL AND etlc_src.\"wm\" <= ? AND (etlc_src.\"g\" IS NULL OR "
+        "etlc_src.\"g\" < ?) ORDER BY etlc_src.\"wm\", etlc_src.\"id\" LIMIT 10");
+    assert_int_equal(st.nparams, 2);
+    etlc__ext_stmt_free(&st);
+    etlc__ext_plan_free(&p);
+
+    etlc_extract_options both = {.table = "a", .query = "b"};
+    assert_int_equal(etlc__ext_plan_build(&qmark, &both, &p, &err), ETLC_INVALID_ARGUMENT);
+}
+
+static void lag_text(const char *upper, const char *lag, const char *want)
+{
+    etlc_error err = {0};
+    etlc_value u = {.type = ETLC_TYPE_TEXT, .data = (char *)upper, .len = strlen(upper)}, out = {0};
+    assert_int_equal(etlc__ext_apply_lag(&u, lag, &out, &err), 0);
+    assert_string_equal(out.data, want);
+    etlc_value_clear(&out);
+}
+
+static void test_lag(void **state)
+{
+    (void)state;
+    lag_text("2024-05-01 10:10:00", "5m", "2024-05-01 10:05:00");
+    lag_text("2024-05-01T00:00:30.250Z", "1h", "2024-04-30T23:00:30.250Z");
+    lag_text("2024-05-01 10:10:00.123456+02", "90s", "2024-05-01 10:08:30.123456+02");
+    lag_text("2024-03-01", "1d", "2024-02-29");
+    lag_text("1000", "15", "985");
+    lag_text("10.5", "0.5", "10");
+    etlc_error err = {0};
+    etlc_value i = {.type = ETLC_TYPE_INT64, .i64 = 100}, out = {0};
+    assert_int_equal(etlc__ext_apply_lag(&i, "30", &out, &err), 0);
+    assert_int_equal(out.i64, 70);
+    assert_int_equal(etlc__ext_apply_lag(&i, "5m", &out, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "whole number"));
+    assert_int_equal(etlc__ext_apply_lag(&i, "soon", &out, &err), ETLC_INVALID_ARGUMENT);
+    etlc_value t = {.type = ETLC_TYPE_TEXT, .data = "abc", .len = 3};
+    assert_int_equal(etlc__ext_apply_lag(&t, "5m", &out, &err), ETLC_INVALID_ARGUMENT);
+    etlc_value ts = {.type = ETLC_TYPE_TIMESTAMP, .i64 = 3600000000LL};
+    assert_int_equal(etlc__ext_apply_lag(&ts, "30m", &out, &err), 0);
+    assert_int_equal(out.i64, 1800000000LL);
+}
+
+static void test_state_values(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    ext_cursor c = {.kind = EXT_CURSOR_AFTER_ROW, .n = 3};
+    c.v[0] = (etlc_value){.type = ETLC_TYPE_TEXT, .data = etlc__strdup("2024-01-01 \"x\""), .len = 14};
+    c.v[1] = (etlc_value){.type = ETLC_TYPE_DOUBLE, .f64 = 0.1};
+    c.v[2] = (etlc_value){.type = ETLC_TYPE_BYTES, .data = etlc__strndup("\0\xff", 2), .len = 2};
+    json_t *j = etlc__ext_cursor_json(&c);
+    ext_cursor back = {0};
+    assert_int_equal(etlc__ext_cursor_from_json(j, &back, &err), 0);
+    assert_int_equal(back.kind, EXT_CURSOR_AFTER_ROW);
+    assert_int_equal(back.n, 3);
+    assert_string_equal(back.v[0].data, "2024-01-01 \"x\"");
+    assert_true(back.v[1].f64 == 0.1);
+    assert_int_equal(back.v[2].len, 2);
+    assert_memory_equal(back.v[2].data, "\0\xff", 2);
+    json_decref(j);
+    etlc__ext_cursor_clear(&c);
+    etlc__ext_cursor_clear(&back);
+    json_t *bad = json_pack("{s:s,s:[{s:s}]}", "kind", "after_row", "values", "type", "int64");
+    assert_int_equal(etlc__ext_cursor_from_json(bad, &back, &err), ETLC_DATA);
+    json_decref(bad);
+
+    char *dir = tu_tempdir("extract-state");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sub/state.json", dir);
+    json_t *s = json_pack("{s:i}", "runs", 3);
+    assert_int_equal(etlc__ext_write_json_atomic(path, s, &err), 0);
+    json_decref(s);
+    json_t *r = NULL;
+    assert_int_equal(etlc__ext_read_json(path, &r, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "runs")), 3);
+    json_decref(r);
+    assert_int_equal(tu_count_files(dir), 1); /* no temp file left */
+    snprintf(path, sizeof path, "%s/missing.json", dir);
+    assert_int_equal(etlc__ext_read_json(path, &r, &err), 0);
+    assert_null(r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void test_engine_sqlite(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("extract-engine");
+    char db[4200], lake[4200], st[4200];
+    snprintf(db, sizeof db, "%s/src.db", dir);
+    snprintf(lake, sizeof lake, "%s/lake", dir);
+    snprintf(st, sizeof st, "%s/state.json", dir);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA journal_mode=wal; CREATE TABLE ev(id INTEGER PRIMARY KEY, wm INTEGER);"
+                                     "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 1500) "
+                                     "INSERT INTO ev SELECT i, 100 FROM g;", NULL, NULL, NULL), SQLITE_OK);
+    etlc_error err = {0};
+    etlc_connector *c = NULL;
+    assert_int_equal(etlc_get_sqlite_engine(db, true, &c, &err), ETLC_OK);
+    const char *keys[] = {"id"};
+    etlc_extract_options o = {.table = "ev", .watermark = "wm", .keys = keys, .nkeys = 1, .batch_size = 1000,
+                              .state_path = st, .land = {.lake_root = lake}};
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_extract(c, &o, &r, &err), ETLC_OK);
+    assert_int_equal(r->record_count, 1500);
+    assert_int_equal(r->item_count, 1);
+    assert_int_equal(etlc_result_validate(r, &err), 0);
+    assert_string_equal(etlc_meta_get(&r->metadata, "rows"), "1500");
+    etlc_result_free(r);
+    /* ties at the boundary and one more */
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO ev VALUES (1501, 100), (1502, 101);", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(etlc_extract(c, &o, &r, &err), ETLC_OK);
+    assert_int_equal(r->record_count, 2);
+    etlc_result_free(r);
+    /* a missing column: failed result, state unchanged, no new file */
+    char *before = tu_read_file(st, NULL);
+    o.watermark = "nope";
+    etlc_extract_options bad = o;
+    bad.state_path = NULL;
+    assert_int_equal(etlc_extract(c, &bad, &r, &err), ETLC_QUERY);
+    assert_int_equal(r->status, ETLC_STATUS_FAILED);
+    assert_non_null(strstr(err.message, "nope"));
+    etlc_result_free(r);
+    char *after = tu_read_file(st, NULL);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    etlc_connector_release(c);
+    sqlite3_close(h);
+    etlc_close_all_connections();
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static int noop_connect(void *ctx, const etlc_config *cfg, etlc_error *err)
+{
+    (void)ctx, (void)cfg, (void)err;
+    return 0;
+}
+static void noop_close(void *ctx) { (void)ctx; }
+static const etlc_option_table no_opts = {.protocol = "nosql", .env_prefix = "NOSQL"};
+static const etlc_connector_ops nosql_ops = {.abi_version = ETLC_ABI_VERSION, .name = "nosql", .options = &no_opts,
+                                             .connect = noop_connect, .close = noop_close};
+
+static void test_needs_sql(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    etlc_config *cfg = NULL;
+    etlc_config_sources src = {.env_prefix = ""};
+    assert_int_equal(etlc_config_load(&no_opts, &src, &cfg, &err), 0);
+    etlc_connector *c = NULL;
+    assert_int_equal(etlc_connector_open(&nosql_ops, cfg, &c, &err), 0);
+    etlc_extract_options o = {.table = "t"};
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_extract(c, &o, &r, &err), ETLC_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "no SQL support"));
+    assert_null(r);
+    etlc_connector_release(c);
+    etlc_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quote_ident),  cmocka_unit_test(test_page_sql),
+        cmocka_unit_test(test_lag),          cmocka_unit_test(test_state_values),
+        cmocka_unit_test(test_engine_sqlite), cmocka_unit_test(test_needs_sql),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
