@@ -16,6 +16,7 @@
 #include "connector.h"
 #include "sqlite.h"
 #include "parquet.h"
+#include "dw.h"
 
 #ifdef __cplusplus
 extern "C" {
