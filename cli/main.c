@@ -23,6 +23,7 @@ static void usage(FILE *out)
 "  test ...             health-check a connection\n"
 "  fetch ... QUERY      run a query and land the result in the lake; prints the IngestionResult\n"
 "  inspect FILE         show a Parquet file's schema, row groups and statistics\n"
+"  load ... PATH...     load lake files into a PostgreSQL warehouse table (dw)\n"
 "\n"
 "Global options:\n"
 "  --log-level LEVEL    trace|debug|info|warn|error|off (default warn; env ETLCONN_LOG_LEVEL)\n"
@@ -45,6 +46,7 @@ static const struct {
 } commands[] = {
     {"protocols", cmd_protocols}, {"options", cmd_options}, {"config", cmd_config},
     {"test", cmd_test},           {"fetch", cmd_fetch},     {"inspect", cmd_inspect},
+    {"load", cmd_load},
 };
 
 int main(int argc, char **argv)

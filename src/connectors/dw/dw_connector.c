@@ -18,6 +18,13 @@ static void dw_close(void *vctx)
     memset(ctx, 0, sizeof *ctx);
 }
 
+/* Server notices ("relation ... already exists, skipping") go to the debug log, not stderr. */
+static void dw_notice(void *arg, const char *message)
+{
+    (void)arg;
+    etlc_log(ETLC_LOG_DEBUG, "dw", "server notice: %s", message);
+}
+
 int etlc__dw_conn(dw_ctx *ctx, PGconn **out, etlc_error *err)
 {
     if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK && PQtransactionStatus(ctx->conn) == PQTRANS_IDLE) {
@@ -34,6 +41,7 @@ int etlc__dw_conn(dw_ctx *ctx, PGconn **out, etlc_error *err)
         ctx->conn = NULL;
         return rc;
     }
+    PQsetNoticeProcessor(ctx->conn, dw_notice, NULL);
     *out = ctx->conn;
     return 0;
 }

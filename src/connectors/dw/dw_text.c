@@ -327,8 +327,7 @@ static int csv_record(dw_text *t, size_t *nfields, etlc_error *err)
                                               (unsigned long long)t->lineno);
                     etlc__buf_putc(&t->rec, '\n');
                     etlc__buf_append(&t->rec, t->line, (size_t)n);
-                    etlc__buf_putc(&t->fields, '\n');
-                    continue;
+                    continue; /* the '\n' just added to rec is read next, as field content */
                 }
                 char c = t->rec.data[i++];
                 if (c == '"') {
