@@ -19,6 +19,9 @@
 
 /* Largest page we accept, and how much larger than its compressed form. */
 #define PQR_MAX_PAGE ((size_t)1 << 30)
+/* Most values in one page (our writer cuts pages at 2^20): bounds the
+ * per-page level and index arrays whatever a page header claims. */
+#define PQR_MAX_PAGE_VALUES ((size_t)1 << 21)
 
 typedef struct pqr_value {
     const uint8_t *p; /* byte arrays: into a retained page buffer */
@@ -32,14 +35,26 @@ typedef struct pqr_col {
     int phys, type_length, scale;
     bool required;
     bool decimal_int; /* INT64 / FLBA decimal: format as text */
-    /* decoded chunk */
-    uint8_t *defined;   /* per row */
-    pqr_value *vals;    /* per defined value, in order */
-    size_t nvals, nrows;
+    /* the current column chunk (compressed bytes, owned) */
+    uint8_t *chunk;
+    size_t chunk_cap, clen, cpos;
+    int codec;
+    size_t rows_left;   /* values of the chunk not yet returned */
     pqr_value *dict;
-    size_t ndict;
-    uint8_t **bufs;     /* page buffers kept alive for byte-array values */
-    size_t nbufs, bufs_cap;
+    size_t ndict, dict_cap;
+    uint8_t *dict_page; /* decompressed dictionary page (dict values point into it) */
+    size_t dict_page_cap;
+    /* the current data page */
+    uint8_t *page;      /* decompressed (owned) */
+    size_t page_cap;
+    size_t page_nv, page_i;  /* values in the page, values returned */
+    uint8_t *defs;      /* definition level per page value */
+    size_t defs_cap;
+    uint32_t *idx;      /* dictionary index per defined page value */
+    size_t idx_cap, vi;
+    bool dict_encoded;
+    const uint8_t *q, *qend; /* PLAIN cursor */
+    size_t bit;         /* PLAIN BOOLEAN bit position */
 } pqr_col;
 
 struct etlc_parquet_reader {
@@ -52,11 +67,8 @@ struct etlc_parquet_reader {
     pqr_col *cols;
     etlc_column_def *defs;
     size_t next_rg;
+    size_t rg_rows_left;  /* rows of the open row group not yet returned */
     etlc_batch *batch;
-    uint8_t *chunk;       /* raw bytes of one column chunk */
-    size_t chunk_cap;
-    uint32_t *idx;        /* scratch: levels / dictionary indices */
-    size_t idx_cap;
     char name[64];        /* for messages: file name or "memory" */
 };
 
@@ -157,33 +169,30 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
     return 0;
 }
 
-static void col_free_chunk(pqr_col *c)
-{
-    for (size_t i = 0; i < c->nbufs; i++)
-        free(c->bufs[i]);
-    c->nbufs = 0;
-    c->nvals = c->nrows = c->ndict = 0;
-}
+/* Rows per batch: a row group is returned in slices of this many rows, so
+ * memory is one row group's compressed chunks plus one page per column
+ * plus one slice, whatever the row group's row count. */
+#define PQR_BATCH_ROWS 65536
 
 void etlc_parquet_reader_free(etlc_parquet_reader *r)
 {
     if (!r)
         return;
     for (size_t i = 0; r->cols && i < r->ncols; i++) {
-        col_free_chunk(&r->cols[i]);
-        free(r->cols[i].bufs);
-        free(r->cols[i].defined);
-        free(r->cols[i].vals);
-        free(r->cols[i].dict);
-        free(r->cols[i].def.name);
+        pqr_col *c = &r->cols[i];
+        free(c->chunk);
+        free(c->dict);
+        free(c->dict_page);
+        free(c->page);
+        free(c->defs);
+        free(c->idx);
+        free(c->def.name);
     }
     free(r->cols);
     free(r->defs);
     pq_footer_free(&r->meta);
     free(r->footer_bytes);
     etlc_batch_free(r->batch);
-    free(r->chunk);
-    free(r->idx);
     if (r->fd >= 0)
         close(r->fd);
     free(r);
@@ -481,20 +490,6 @@ static bool plain_decode(const pqr_col *c, const uint8_t *p, const uint8_t *end,
     }
 }
 
-static int keep_buf(pqr_col *c, uint8_t *buf)
-{
-    if (c->nbufs == c->bufs_cap) {
-        size_t cap = c->bufs_cap ? c->bufs_cap * 2 : 8;
-        uint8_t **b = realloc(c->bufs, cap * sizeof *b);
-        if (!b)
-            return -1;
-        c->bufs = b;
-        c->bufs_cap = cap;
-    }
-    c->bufs[c->nbufs++] = buf;
-    return 0;
-}
-
 typedef struct page_header {
     int type;
     int32_t unc, comp;
@@ -533,60 +528,74 @@ static bool parse_page_header(tc_reader *t, page_header *h)
     return !t->failed && h->unc >= 0 && h->comp >= 0 && h->num_values >= 0;
 }
 
-/* Decode one column chunk of `rows` rows into c->defined / c->vals. */
-static int read_chunk(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, size_t rows, etlc_error *err)
+/* Read a column chunk's compressed bytes for `rows` rows. */
+static int chunk_open(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, size_t rows, etlc_error *err)
 {
     const char *name = c->def.name;
-    col_free_chunk(c);
     int64_t start = meta->has_dict && meta->dict_off > 0 && meta->dict_off < meta->data_off ? meta->dict_off
                                                                                          : meta->data_off;
     if (start < 4 || meta->comp < 0 || (uint64_t)start > r->size || (uint64_t)meta->comp > r->size - (uint64_t)start)
         return bad(r, err, name, "column chunk offsets are outside the file");
     size_t clen = (size_t)meta->comp;
-    if (grow((void **)&r->chunk, &r->chunk_cap, clen + 1, 1) != 0)
+    if (grow((void **)&c->chunk, &c->chunk_cap, clen + 1, 1) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-    int rc = read_at(r, (uint64_t)start, r->chunk, clen, err);
+    int rc = read_at(r, (uint64_t)start, c->chunk, clen, err);
     if (rc)
         return rc;
-    size_t vals_cap = 0;
-    uint8_t *defined = realloc(c->defined, rows + 1);
-    if (!defined)
+    c->clen = clen;
+    c->cpos = 0;
+    c->codec = meta->codec;
+    c->rows_left = rows;
+    c->ndict = 0;
+    c->page_nv = c->page_i = 0;
+    return 0;
+}
+
+/* Decompress the next page of the chunk into *buf (grown as needed). */
+static int next_page_raw(etlc_parquet_reader *r, pqr_col *c, page_header *h, uint8_t **buf, size_t *cap,
+                         etlc_error *err)
+{
+    const char *name = c->def.name;
+    tc_reader t = {.p = c->chunk + c->cpos, .end = c->chunk + c->clen};
+    if (c->cpos >= c->clen || !parse_page_header(&t, h))
+        return bad(r, err, name, "malformed or missing page header");
+    c->cpos = (size_t)(t.p - c->chunk);
+    if ((size_t)h->comp > c->clen - c->cpos)
+        return bad(r, err, name, "page runs past its column chunk");
+    size_t limit = (size_t)h->comp * 4096 + ((size_t)1 << 20);
+    if ((size_t)h->unc > PQR_MAX_PAGE || (size_t)h->unc > limit)
+        return bad(r, err, name, "page too large");
+    if (grow((void **)buf, cap, (size_t)h->unc + 1, 1) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-    c->defined = defined;
-    free(c->vals);
-    c->vals = NULL;
-    const uint8_t *p = r->chunk, *end = r->chunk + clen;
-    while (c->nrows < rows) {
-        tc_reader t = {.p = p, .end = end};
-        page_header h;
-        if (!parse_page_header(&t, &h))
-            return bad(r, err, name, "malformed page header");
-        p = t.p;
-        if ((size_t)h.comp > (size_t)(end - p))
-            return bad(r, err, name, "page runs past its column chunk");
-        size_t limit = (size_t)h.comp * 4096 + ((size_t)1 << 20);
-        if ((size_t)h.unc > PQR_MAX_PAGE || (size_t)h.unc > limit)
-            return bad(r, err, name, "page too large");
-        uint8_t *page = malloc((size_t)h.unc + 1);
-        if (!page || keep_buf(c, page) != 0) {
-            free(page);
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-        }
-        rc = decompress(r, meta->codec, p, (size_t)h.comp, page, (size_t)h.unc, name, err);
+    int rc = decompress(r, c->codec, c->chunk + c->cpos, (size_t)h->comp, *buf, (size_t)h->unc, name, err);
+    c->cpos += (size_t)h->comp;
+    return rc;
+}
+
+/* Make the next data page current (reading a dictionary page first when one comes). */
+static int next_page(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
+{
+    const char *name = c->def.name;
+    page_header h;
+    for (;;) {
+        int rc = next_page_raw(r, c, &h, &c->page, &c->page_cap, err);
         if (rc)
             return rc;
-        p += h.comp;
-        const uint8_t *q = page, *qend = page + h.unc;
         if (h.type == PQ_PAGE_DICTIONARY && h.has_dict) {
-            if (c->ndict || c->nrows)
-                return bad(r, err, name, "unexpected dictionary page");
-            if ((size_t)h.num_values > (size_t)h.unc + 1)
-                return bad(r, err, name, "dictionary count larger than its page");
-            pqr_value *d = realloc(c->dict, ((size_t)h.num_values + 1) * sizeof *d);
-            if (!d)
+            if (c->ndict)
+                return bad(r, err, name, "a second dictionary page");
+            if ((size_t)h.num_values > (size_t)h.unc + 1 || c->phys == PQ_BOOLEAN)
+                return bad(r, err, name, "malformed dictionary page");
+            /* Keep the dictionary's bytes: byte-array entries point into them. */
+            uint8_t *tmp = c->dict_page;
+            size_t tcap = c->dict_page_cap;
+            c->dict_page = c->page;
+            c->dict_page_cap = c->page_cap;
+            c->page = tmp;
+            c->page_cap = tcap;
+            if (grow((void **)&c->dict, &c->dict_cap, (size_t)h.num_values + 1, sizeof *c->dict) != 0)
                 return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-            c->dict = d;
-            if (c->phys == PQ_BOOLEAN || !plain_decode(c, q, qend, d, (size_t)h.num_values))
+            if (!plain_decode(c, c->dict_page, c->dict_page + h.unc, c->dict, (size_t)h.num_values))
                 return bad(r, err, name, "malformed dictionary page");
             c->ndict = (size_t)h.num_values;
             continue;
@@ -595,10 +604,12 @@ static int read_chunk(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, s
             return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": page type %d is not read "
                                   "(data pages v1 and dictionary pages only)", r->name, name, h.type);
         size_t nv = (size_t)h.num_values;
-        if (nv > rows - c->nrows)
-            return bad(r, err, name, "more values than the row group has rows");
-        if (grow((void **)&r->idx, &r->idx_cap, nv + 1, sizeof *r->idx) != 0)
+        if (nv == 0 || nv > c->rows_left || nv > PQR_MAX_PAGE_VALUES)
+            return bad(r, err, name, "page value count does not fit the row group (or passes 2^21)");
+        if (grow((void **)&c->defs, &c->defs_cap, nv + 1, 1) != 0 ||
+            grow((void **)&c->idx, &c->idx_cap, nv + 1, sizeof *c->idx) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
+        const uint8_t *q = c->page, *qend = c->page + h.unc;
         size_t ndef = nv;
         if (!c->required) {
             if (qend - q < 4)
@@ -606,43 +617,102 @@ static int read_chunk(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, s
             uint32_t dlen;
             memcpy(&dlen, q, 4);
             q += 4;
-            if (dlen > (size_t)(qend - q) || !rle_decode(q, q + dlen, 1, r->idx, nv))
+            if (dlen > (size_t)(qend - q) || !rle_decode(q, q + dlen, 1, c->idx, nv))
                 return bad(r, err, name, "malformed definition levels");
             q += dlen;
             ndef = 0;
             for (size_t i = 0; i < nv; i++) {
-                c->defined[c->nrows + i] = (uint8_t)r->idx[i];
-                ndef += r->idx[i];
+                c->defs[i] = (uint8_t)c->idx[i];
+                ndef += c->idx[i];
             }
         } else {
-            memset(c->defined + c->nrows, 1, nv);
+            memset(c->defs, 1, nv);
         }
         if (ndef && c->def.type == ETLC_TYPE_NULL)
             return bad(r, err, name, "values in a NULL-typed column");
-        if (grow((void **)&c->vals, &vals_cap, c->nvals + ndef + 1, sizeof *c->vals) != 0)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-        pqr_value *out = c->vals + c->nvals;
-        if (h.encoding == PQ_ENC_PLAIN) {
-            if (!plain_decode(c, q, qend, out, ndef))
-                return bad(r, err, name, "malformed PLAIN values");
-        } else if (h.encoding == PQ_ENC_RLE_DICTIONARY || h.encoding == 2 /* PLAIN_DICTIONARY */) {
+        c->dict_encoded = h.encoding == PQ_ENC_RLE_DICTIONARY || h.encoding == 2 /* PLAIN_DICTIONARY */;
+        if (c->dict_encoded) {
             if (ndef) {
-                if (q >= qend || *q > 32 || !rle_decode(q + 1, qend, *q, r->idx, ndef))
+                if (q >= qend || *q > 32 || !rle_decode(q + 1, qend, *q, c->idx, ndef))
                     return bad(r, err, name, "malformed dictionary indices");
-                for (size_t i = 0; i < ndef; i++) {
-                    if (r->idx[i] >= c->ndict)
+                for (size_t i = 0; i < ndef; i++)
+                    if (c->idx[i] >= c->ndict)
                         return bad(r, err, name, "dictionary index out of range");
-                    out[i] = c->dict[r->idx[i]];
-                }
             }
-        } else {
+        } else if (h.encoding != PQ_ENC_PLAIN) {
             return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": encoding %d is not read",
                                   r->name, name, h.encoding);
+        } else {
+            /* Check up front that the PLAIN values fit, so per-value reads need no checks. */
+            size_t avail = (size_t)(qend - q), w = c->phys == PQ_INT32 ? 4 : c->phys == PQ_FLBA ? (size_t)c->type_length : 8;
+            if (c->phys == PQ_BOOLEAN ? (ndef + 7) / 8 > avail
+                : c->phys == PQ_BYTE_ARRAY ? false : (w == 0 || ndef > avail / w))
+                return bad(r, err, name, "PLAIN values run past the page");
         }
-        c->nvals += ndef;
-        c->nrows += nv;
+        c->q = q;
+        c->qend = qend;
+        c->bit = 0;
+        c->page_nv = nv;
+        c->page_i = c->vi = 0;
+        return 0;
     }
-    return 0;
+}
+
+/* The next value of the column: *defined false for NULL. */
+static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_value *v, etlc_error *err)
+{
+    if (c->page_i == c->page_nv) {
+        int rc = next_page(r, c, err);
+        if (rc)
+            return rc;
+    }
+    c->rows_left--;
+    *defined = c->defs[c->page_i++] != 0;
+    if (!*defined)
+        return 0;
+    if (c->dict_encoded) {
+        *v = c->dict[c->idx[c->vi++]];
+        return 0;
+    }
+    switch (c->phys) {
+    case PQ_BOOLEAN:
+        v->i = (c->q[c->bit / 8] >> (c->bit % 8)) & 1;
+        c->bit++;
+        return 0;
+    case PQ_INT32: {
+        int32_t x;
+        memcpy(&x, c->q, 4);
+        c->q += 4;
+        v->i = x;
+        return 0;
+    }
+    case PQ_INT64:
+        memcpy(&v->i, c->q, 8);
+        c->q += 8;
+        return 0;
+    case PQ_DOUBLE:
+        memcpy(&v->d, c->q, 8);
+        c->q += 8;
+        return 0;
+    case PQ_FLBA:
+        v->p = c->q;
+        v->len = (uint32_t)c->type_length;
+        c->q += c->type_length;
+        return 0;
+    default: {
+        uint32_t len;
+        if (c->qend - c->q < 4)
+            return bad(r, err, c->def.name, "truncated PLAIN byte array");
+        memcpy(&len, c->q, 4);
+        c->q += 4;
+        if (len > (size_t)(c->qend - c->q))
+            return bad(r, err, c->def.name, "PLAIN byte array runs past the page");
+        v->p = c->q;
+        v->len = len;
+        c->q += len;
+        return 0;
+    }
+    }
 }
 
 static int append_value(etlc_batch *b, size_t col, const pqr_col *c, const pqr_value *v, etlc_error *err)
@@ -670,42 +740,39 @@ static int append_value(etlc_batch *b, size_t col, const pqr_col *c, const pqr_v
 int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etlc_error *err)
 {
     *out = NULL;
-    while (r->next_rg < r->meta.nrgs && r->meta.rgs[r->next_rg].num_rows == 0)
-        r->next_rg++;
-    if (r->next_rg >= r->meta.nrgs)
-        return 0;
-    const ins_rg *g = &r->meta.rgs[r->next_rg++];
-    size_t rows = (size_t)g->num_rows;
-    if ((uint64_t)g->num_rows > r->size * 8 + 1024)
-        return etlc_error_set(err, ETLC_DATA, "parquet %s: row group claims %" PRId64 " rows", r->name,
-                              g->num_rows);
     int rc;
-    for (size_t i = 0; i < r->ncols; i++)
-        if ((rc = read_chunk(r, &r->cols[i], &r->meta.cols[g->first_col + i], rows, err)))
-            return rc;
-    etlc_batch_free(r->batch);
-    r->batch = NULL;
-    if ((rc = etlc_batch_new(r->defs, r->ncols, rows ? rows : 1, &r->batch, err)))
+    if (r->rg_rows_left == 0) {
+        while (r->next_rg < r->meta.nrgs && r->meta.rgs[r->next_rg].num_rows == 0)
+            r->next_rg++;
+        if (r->next_rg >= r->meta.nrgs)
+            return 0;
+        const ins_rg *g = &r->meta.rgs[r->next_rg++];
+        for (size_t i = 0; i < r->ncols; i++)
+            if ((rc = chunk_open(r, &r->cols[i], &r->meta.cols[g->first_col + i], (size_t)g->num_rows, err)))
+                return rc;
+        r->rg_rows_left = (size_t)g->num_rows;
+    }
+    size_t rows = r->rg_rows_left < PQR_BATCH_ROWS ? r->rg_rows_left : PQR_BATCH_ROWS;
+    if (!r->batch && (rc = etlc_batch_new(r->defs, r->ncols, PQR_BATCH_ROWS, &r->batch, err)))
         return rc;
-    size_t *next = calloc(r->ncols + 1, sizeof *next);
-    if (!next)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a row group");
+    etlc_batch_reset(r->batch);
+    rc = 0;
     for (size_t row = 0; row < rows && rc == 0; row++) {
         for (size_t i = 0; i < r->ncols && rc == 0; i++) {
             pqr_col *c = &r->cols[i];
-            if (!c->defined[row])
-                rc = etlc_batch_append_null(r->batch, i, err);
-            else
-                rc = append_value(r->batch, i, c, &c->vals[next[i]++], err);
+            bool defined;
+            pqr_value v = {0};
+            if ((rc = next_value(r, c, &defined, &v, err)) == 0)
+                rc = defined ? append_value(r->batch, i, c, &v, err) : etlc_batch_append_null(r->batch, i, err);
         }
         if (rc == 0)
             rc = etlc_batch_end_row(r->batch, err);
     }
-    free(next);
-    for (size_t i = 0; i < r->ncols; i++)
-        col_free_chunk(&r->cols[i]);
-    if (rc)
+    if (rc) {
+        r->rg_rows_left = 0;
         return rc;
+    }
+    r->rg_rows_left -= rows;
     *out = r->batch;
     return 0;
 }
