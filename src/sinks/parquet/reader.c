@@ -110,7 +110,7 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
     name[n] = '\0';
     if (!(c->def.name = etlc__strndup(name, n)))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
-    if (memchr(s->name, 0, s->name_len) || n == 0)
+    if (!s->name || n == 0 || memchr(s->name, 0, s->name_len))
         return bad(r, err, name, "empty or NUL-containing column name");
     c->phys = s->type;
     c->type_length = s->type_length;
