@@ -69,6 +69,7 @@ int cmd_test(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 /* Progress line on stderr (only when g_cli.progress). */
 void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches);

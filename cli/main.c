@@ -24,6 +24,7 @@ static void usage(FILE *out)
 "  fetch ... QUERY      run a query and land the result in the lake; prints the IngestionResult\n"
 "  extract ...          incremental / partitioned SQL extraction into the lake (--table or --query)\n"
 "  inspect FILE         show a Parquet file's schema, row groups and statistics\n"
+"  load ... PATH...     load lake files into a PostgreSQL warehouse table (dw)\n"
 "\n"
 "Global options:\n"
 "  --log-level LEVEL    trace|debug|info|warn|error|off (default warn; env ETLCONN_LOG_LEVEL)\n"
@@ -47,6 +48,7 @@ static const struct {
     {"protocols", cmd_protocols}, {"options", cmd_options}, {"config", cmd_config},
     {"test", cmd_test},           {"fetch", cmd_fetch},     {"inspect", cmd_inspect},
     {"extract", cmd_extract},
+    {"load", cmd_load},
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "sqlite.h"
 #include "parquet.h"
 #include "extract.h"
+#include "dw.h"
 
 #ifdef __cplusplus
 extern "C" {

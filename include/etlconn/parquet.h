@@ -80,6 +80,27 @@ void etlc_parquet_writer_free(etlc_parquet_writer *w);
 int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_error *err);
 int etlc_parquet_inspect_file(const char *path, char **json, etlc_error *err);
 
+/* ---- reader ----------------------------------------------------------------
+ * Reads files with the layout our writer produces (flat schema, data pages
+ * v1, PLAIN / RLE_DICTIONARY, all four codecs, every logical type of the
+ * table in docs/parquet.md), one row group at a time. Types map back:
+ * STRING -> text, JSON -> json, DATE -> date, TIMESTAMP(MICROS) -> timestamp,
+ * DECIMAL -> decimal(p,s), NULL -> null, other BYTE_ARRAY -> bytes. Anything
+ * else is ETLC_UNSUPPORTED naming the column; a malformed file ETLC_DATA. */
+typedef struct etlc_parquet_reader etlc_parquet_reader;
+
+int etlc_parquet_reader_open(const char *path, etlc_parquet_reader **out, etlc_error *err);
+/* `data` is borrowed and must outlive the reader. */
+int etlc_parquet_reader_open_memory(const void *data, size_t len, etlc_parquet_reader **out,
+                                    etlc_error *err);
+/* The file's columns (borrowed, valid until free). */
+size_t etlc_parquet_reader_columns(const etlc_parquet_reader *r, const etlc_column_def **defs);
+int64_t etlc_parquet_reader_num_rows(const etlc_parquet_reader *r);
+/* The next row group as a batch (borrowed: valid until the next call or
+ * free); *batch is NULL after the last one. */
+int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **batch, etlc_error *err);
+void etlc_parquet_reader_free(etlc_parquet_reader *r); /* NULL ok */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-/* Config -> libpq keyword/value arrays for PQconnectdbParams.
+/* Config -> libpq keyword/value arrays for PQconnectdbParams. Shared with the
+ * dw destination, whose options table uses the same key names.
  *
  * The password (and a url carrying one) only ever goes into these arrays,
  * never into a conninfo string that could be logged. With url, keys left at
@@ -124,7 +125,8 @@ int etlc__pg_conninfo(const etlc_config *cfg, const char ***keys_out, char ***va
                               "PostgreSQL url must start with postgresql:// or postgres:// (value redacted)");
     if (!have_url && !etlc_config_has(cfg, "database"))
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY,
-                              "PostgreSQL needs 'database' (env PG_DATABASE, or --set database=...) or a url naming one");
+                              "PostgreSQL needs 'database' (env %s_DATABASE, or --set database=...) or a url naming one",
+                              etlc_config_table(cfg)->env_prefix);
     const char *pw = etlc_config_get_string(cfg, "password");
     if (pw)
         etlc_redact_register_secret(pw);

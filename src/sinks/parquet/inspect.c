@@ -9,55 +9,7 @@
 
 #include "sinks/parquet/pq.h"
 #include "sinks/parquet/thrift.h"
-
-typedef struct ins_schema {
-    const uint8_t *name;
-    size_t name_len;
-    int type, type_length, repetition, num_children, converted, scale, precision;
-    int logical;              /* LogicalType union field id, 0 = none */
-    int ts_unit;              /* 1 millis, 2 micros, 3 nanos */
-    bool ts_utc;
-    int lt_scale, lt_precision;
-} ins_schema;
-
-typedef struct ins_stats {
-    bool has_min, has_max, has_nulls;
-    const uint8_t *min, *max;
-    size_t minlen, maxlen;
-    int64_t null_count;
-} ins_stats;
-
-typedef struct ins_col {
-    size_t path_off, path_len; /* into ins.paths */
-    int type, codec;
-    uint32_t encodings;
-    int64_t num_values, unc, comp, data_off, dict_off;
-    bool has_dict, has_meta;
-    ins_stats stats;
-} ins_col;
-
-typedef struct ins_rg {
-    int64_t num_rows, total_byte_size, total_compressed;
-    size_t first_col, ncols;
-} ins_rg;
-
-typedef struct ins {
-    int32_t version;
-    int64_t num_rows;
-    const uint8_t *created_by;
-    size_t created_by_len;
-    ins_schema *schema;
-    size_t nschema;
-    ins_rg *rgs;
-    size_t nrgs;
-    ins_col *cols;
-    size_t ncols, cols_cap;
-    etlc__buf paths;
-    const uint8_t **kv;   /* key, value pairs: 2 pointers each */
-    size_t *kvlen;
-    size_t nkv;
-    bool nomem;
-} ins;
+#include "sinks/parquet/footer_parse.h"
 
 static void parse_logical(tc_reader *r, ins_schema *s)
 {
@@ -257,7 +209,7 @@ static void parse_row_group(tc_reader *r, ins *in, ins_rg *g)
     tcr_struct_leave(r);
 }
 
-static void parse_file_meta(tc_reader *r, ins *in)
+void pq_footer_parse(tc_reader *r, ins *in)
 {
     int16_t last = 0, id;
     uint8_t t;
@@ -543,7 +495,7 @@ static int render(const ins *in, etlc__buf *b)
     return rc ? -1 : 0;
 }
 
-static void ins_free(ins *in)
+void pq_footer_free(ins *in)
 {
     free(in->schema);
     free(in->rgs);
@@ -568,7 +520,7 @@ int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_e
     tc_reader r = {.p = f + len - 8 - flen, .end = f + len - 8};
     ins in;
     memset(&in, 0, sizeof in);
-    parse_file_meta(&r, &in);
+    pq_footer_parse(&r, &in);
     int rc = 0;
     if (in.nomem) {
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet footer");
@@ -586,7 +538,7 @@ int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_e
             *json = etlc__buf_take(&out);
         }
     }
-    ins_free(&in);
+    pq_footer_free(&in);
     return rc;
 }
 

@@ -1,0 +1,80 @@
+/* PostgreSQL data-warehouse destination internals. */
+#ifndef ETLCONN_DW_INTERNAL_H
+#define ETLCONN_DW_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "connectors/postgres/pg_internal.h" /* conninfo builder, SQLSTATE mapping, type OIDs */
+#include "core/internal.h"
+
+extern const etlc_option_table etlc__dw_options;
+extern const etlc_connector_ops etlc_connector_dw;
+
+typedef struct dw_ctx {
+    const char **keys; /* libpq keywords/values (secrets zeroed at close) */
+    char **values;
+    int expand_dbname;
+    PGconn *conn;      /* one connection: a load is one transaction */
+    char *schema;
+    char *database;
+} dw_ctx;
+
+/* A live connection (reconnects when the old one broke). */
+int etlc__dw_conn(dw_ctx *ctx, PGconn **out, etlc_error *err);
+
+/* ---- identifiers ---------------------------------------------------------- */
+/* Append "name" with embedded quotes doubled. */
+int etlc__dw_ident(etlc__buf *b, const char *name);
+/* Append "schema"."table". */
+int etlc__dw_qualified(etlc__buf *b, const char *schema, const char *table);
+
+/* ---- type mapping and binary COPY encoding (dw_encode.c) ------------------- */
+/* The PostgreSQL type created for an etlconn column ("bigint", "numeric(10,2)"...). */
+void etlc__dw_pg_type(const etlc_column_def *def, char *buf, size_t bufsz);
+/* Does a table column of type `oid` accept binary values of etlconn type t? */
+bool etlc__dw_type_accepts(Oid oid, etlc_type t);
+
+typedef struct dw_encoder {
+    size_t ncols;
+    Oid *oids;         /* target column type per file column (jsonb needs a version byte) */
+    etlc__buf out;
+} dw_encoder;
+
+/* Append the binary COPY header / one batch's tuples / the trailer to e->out. */
+int etlc__dw_copy_header(dw_encoder *e);
+int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err);
+int etlc__dw_copy_trailer(dw_encoder *e);
+/* Decimal text -> numeric binary; -1 if the text is not a decimal. */
+int etlc__dw_numeric_binary(etlc__buf *out, const char *s, size_t len);
+
+/* ---- file sources (dw_source.c, dw_text.c) -------------------------------- */
+typedef enum dw_format { DW_PARQUET, DW_JSONL, DW_CSV } dw_format;
+
+typedef struct dw_input {
+    char *path;
+    dw_format format;
+    char *columns;     /* "name:type,..." from an IngestionResult item, or NULL */
+} dw_input;
+
+typedef struct dw_source dw_source;
+int etlc__dw_source_open(const dw_input *in, size_t batch_rows, dw_source **out, etlc_error *err);
+size_t etlc__dw_source_columns(dw_source *s, const etlc_column_def **defs);
+/* Next batch (borrowed until the next call); NULL at the end. */
+int etlc__dw_source_next(dw_source *s, const etlc_batch **batch, etlc_error *err);
+void etlc__dw_source_free(dw_source *s);
+
+/* Text readers behind dw_source (dw_text.c). */
+typedef struct dw_text dw_text;
+int etlc__dw_text_open(const dw_input *in, size_t batch_rows, dw_text **out, etlc_error *err);
+size_t etlc__dw_text_columns(dw_text *t, const etlc_column_def **defs);
+int etlc__dw_text_next(dw_text *t, const etlc_batch **batch, etlc_error *err);
+void etlc__dw_text_free(dw_text *t);
+
+/* Paths -> inputs (dw_files.c): files, directories (recursive, sorted), IngestionResult JSON. */
+int etlc__dw_collect(const char *const *paths, size_t npaths, dw_input **inputs, size_t *ninputs,
+                     etlc_error *err);
+void etlc__dw_inputs_free(dw_input *inputs, size_t n);
+/* SHA-256 of a whole file and its size. */
+int etlc__dw_file_sha256(const char *path, char hex[65], int64_t *bytes, etlc_error *err);
+
+#endif
