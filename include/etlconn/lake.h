@@ -123,6 +123,7 @@ typedef struct etlc_sink_options {
     const char *format;        /* "parquet" (default when built), "jsonl", "csv" */
     const char *path_template; /* NULL = ETLC_LAKE_DEFAULT_TEMPLATE */
     etlc_path_vars vars;       /* part and ext are filled by the sink */
+    const char *query;         /* the query or resource, recorded in file metadata; NULL ok */
     /* Parquet only */
     const char *compression;   /* "zstd" (default), "snappy", "gzip", "none" */
     int64_t row_group_bytes;   /* 0 = default (64 MiB) */

@@ -69,6 +69,9 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
  * error makes the writer unusable. */
 int etlc_parquet_writer_write(etlc_parquet_writer *w, const etlc_batch *batch, etlc_error *err);
 /* Flush the last row group and write the footer. stats may be NULL. */
+/* Add or replace a footer key/value pair (any time before close). */
+int etlc_parquet_writer_set_meta(etlc_parquet_writer *w, const char *key, const char *value,
+                                 etlc_error *err);
 int etlc_parquet_writer_close(etlc_parquet_writer *w, etlc_parquet_stats *stats, etlc_error *err);
 /* NULL ok. */
 void etlc_parquet_writer_free(etlc_parquet_writer *w);

@@ -141,6 +141,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
         sopts.vars.source = source;
     if (!sopts.vars.date)
         sopts.vars.date = date;
+    if (!sopts.query)
+        sopts.query = req->query;
     if (!sopts.vars.query_hash) {
         if (request_hash(req, qhash) != 0) {
             etlc_result_free(r);

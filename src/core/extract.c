@@ -528,6 +528,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     run.sopts.vars.source = run.sopts.vars.source ? run.sopts.vars.source : source;
     run.sopts.vars.date = run.sopts.vars.date ? run.sopts.vars.date : date;
     run.sopts.vars.query_hash = run.sopts.vars.query_hash ? run.sopts.vars.query_hash : run.def_hash;
+    run.sopts.query = run.sopts.query ? run.sopts.query : (o->table ? o->table : o->query);
     for (unsigned i = 0; i < nparts; i++) {
         parts[i].run = &run;
         parts[i].index = i;

@@ -42,6 +42,14 @@ contains "inspect shows rows" "$OUT" "rows: 1000"
 contains "inspect shows the decimal type" "$OUT" "DECIMAL(10,2)"
 run "$ETLCONN" inspect --json "$PQ"
 check "inspect --json parses and counts rows" python3 -c 'import json,sys; j=json.loads(sys.argv[1]); assert j["num_rows"]==1000' "$OUT"
+check "footer carries writer, source, query and columns (read by pyarrow)" python3 - "$PQ" <<'PY'
+import sys, pyarrow.parquet as pq
+kv = {k.decode(): v.decode() for k, v in pq.read_metadata(sys.argv[1]).metadata.items()}
+assert kv["writer"].startswith("etlconn "), kv
+assert kv["etlconn.protocol"] == "sqlite" and kv["etlconn.source"] == "shop", kv
+assert kv["etlconn.query"] == "SELECT * FROM orders ORDER BY order_id", kv
+assert kv["etlconn.columns"].startswith("order_id:int64,customer_id:int64,ordered_at:timestamp"), kv
+PY
 echo "not parquet" > "$WORK/bad.parquet"
 run "$ETLCONN" inspect "$WORK/bad.parquet"
 expect_rc "inspect of a non-Parquet file fails" 1

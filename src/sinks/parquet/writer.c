@@ -411,3 +411,13 @@ void etlc_parquet_writer_free(etlc_parquet_writer *w)
     etlc__buf_free(&w->header);
     free(w);
 }
+
+int etlc_parquet_writer_set_meta(etlc_parquet_writer *w, const char *key, const char *value,
+                                 etlc_error *err)
+{
+    if (!w || !key)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "parquet metadata needs a writer and a key");
+    if (etlc_meta_set(&w->kv, key, value ? value : "") != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adding parquet metadata '%s'", key);
+    return ETLC_OK;
+}
