@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SAMPLE_DB = examples/sample/sample.db
 
-.PHONY: all deps build run test asan tsan sample install clean bench
+.PHONY: all deps build run test test-servers asan tsan sample install clean bench
 
 all: build
 
@@ -31,10 +31,15 @@ run: deps build sample
 	./$(BUILD)/etlconn fetch -c examples/sqlite_connector.example.yaml \
 	    "SELECT * FROM orders ORDER BY order_id" --lake ./lake
 
-test: deps build sample
+# Test servers that must be built before the tests run (SeaweedFS comes from
+# the Go module proxy and takes minutes the first time; cached afterwards).
+test-servers:
+	@bash tests/services/seaweedfs install
+
+test: deps build sample test-servers
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-asan: deps sample
+asan: deps sample test-servers
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DETLCONN_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug" build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --test-dir build-asan --output-on-failure -j $(JOBS)
