@@ -93,29 +93,52 @@ int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out)
         if (be16(d + 2 * i) > 9999)
             return -1;
 #define DIGIT(i) ((i) >= 0 && (i) < (int)ndigits ? be16(d + 2 * (i)) : 0)
-    int rc = 0;
+    /* Written by hand (no printf: this runs for every numeric value).
+     * Room: sign, integer groups of 4, point, dscale digits + a group of slack. */
+    size_t intgroups = weight < 0 ? 1 : (size_t)weight + 1;
+    if (etlc__buf_reserve(out, 2 + 4 * intgroups + (size_t)dscale + 8) != 0)
+        return -5;
+    char *o = out->data;
     if (sign == 0x4000)
-        rc |= etlc__buf_putc(out, '-');
+        *o++ = '-';
     if (weight < 0) {
-        rc |= etlc__buf_putc(out, '0');
+        *o++ = '0';
     } else {
-        rc |= etlc__buf_printf(out, "%u", (unsigned)DIGIT(0));
-        for (int i = 1; i <= weight; i++)
-            rc |= etlc__buf_printf(out, "%04u", (unsigned)DIGIT(i));
+        unsigned g = DIGIT(0);
+        char tmp[4];
+        int n = 0;
+        do {
+            tmp[n++] = (char)('0' + g % 10);
+            g /= 10;
+        } while (g);
+        while (n)
+            *o++ = tmp[--n];
+        for (int i = 1; i <= weight; i++) {
+            g = DIGIT(i);
+            o[0] = (char)('0' + g / 1000);
+            o[1] = (char)('0' + g / 100 % 10);
+            o[2] = (char)('0' + g / 10 % 10);
+            o[3] = (char)('0' + g % 10);
+            o += 4;
+        }
     }
     if (dscale > 0) {
-        rc |= etlc__buf_putc(out, '.');
+        *o++ = '.';
         size_t emitted = 0;
-        for (int i = weight + 1; emitted < dscale && rc == 0; i++) {
-            char grp[8];
-            snprintf(grp, sizeof grp, "%04u", (unsigned)DIGIT(i));
+        for (int i = weight + 1; emitted < dscale; i++) {
+            unsigned g = DIGIT(i);
+            char grp[4] = {(char)('0' + g / 1000), (char)('0' + g / 100 % 10),
+                           (char)('0' + g / 10 % 10), (char)('0' + g % 10)};
             size_t take = dscale - emitted < 4 ? dscale - emitted : 4;
-            rc |= etlc__buf_append(out, grp, take);
+            memcpy(o, grp, take);
+            o += take;
             emitted += take;
         }
     }
 #undef DIGIT
-    return rc ? -5 : 0;
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return 0;
 }
 
 /* PostgreSQL's own time text: HH:MM:SS with the fraction's trailing zeros dropped. */

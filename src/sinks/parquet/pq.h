@@ -81,6 +81,9 @@ typedef struct pq_dict {
     size_t count, cap;
     etlc__buf plain;     /* the dictionary page body, PLAIN-encoded */
     size_t width;        /* fixed value width (4/8/16) or 0 for byte arrays */
+    uint64_t *keys;      /* width 4/8: the value of each slot, compared in place */
+    int64_t last;        /* index returned last (-1 none): runs of a value skip the table */
+    uint64_t last_key;
 } pq_dict;
 
 void pq_dict_init(pq_dict *d, size_t width);
