@@ -334,6 +334,73 @@ static int append_text(etlc_batch *b, size_t colno, const pg_column *col, const 
     return bad_value(err, b, colno, col, row, why);
 }
 
+int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const char *data,
+                        size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    switch (col->oid) {
+    case PG_OID_INT8:
+        if (len != 8)
+            break;
+        etlc__batch_put_i64(b, colno, (int64_t)be64(p));
+        return 0;
+    case PG_OID_INT4:
+        if (len != 4)
+            break;
+        etlc__batch_put_i64(b, colno, (int32_t)be32(p));
+        return 0;
+    case PG_OID_INT2:
+        if (len != 2)
+            break;
+        etlc__batch_put_i64(b, colno, (int16_t)be16(p));
+        return 0;
+    case PG_OID_FLOAT8: {
+        if (len != 8)
+            break;
+        uint64_t u = be64(p);
+        double f;
+        memcpy(&f, &u, sizeof f);
+        etlc__batch_put_f64(b, colno, f);
+        return 0;
+    }
+    case PG_OID_DATE: {
+        if (len != 4)
+            break;
+        int32_t v = (int32_t)be32(p);
+        if (v == INT32_MAX || v == INT32_MIN)
+            break; /* infinity: the general path words the error */
+        etlc__batch_put_i32(b, colno, (int32_t)((int64_t)v + PG_EPOCH_DAYS));
+        return 0;
+    }
+    case PG_OID_TIMESTAMP:
+    case PG_OID_TIMESTAMPTZ: {
+        if (len != 8)
+            break;
+        int64_t v = (int64_t)be64(p);
+        if (v == INT64_MAX || v == INT64_MIN)
+            break;
+        etlc__batch_put_i64(b, colno, v + PG_EPOCH_MICROS);
+        return 0;
+    }
+    case PG_OID_NUMERIC:
+        if (etlc__pg_numeric_to_text(p, len, scratch) != 0)
+            break; /* NaN, infinity, malformed, no memory: the general path decides */
+        data = scratch->data;
+        len = scratch->len;
+        goto put_var;
+    case PG_OID_TEXT: case PG_OID_VARCHAR: case PG_OID_BPCHAR: case PG_OID_NAME:
+    case PG_OID_CHAR: case PG_OID_UNKNOWN:
+    put_var:
+        if (etlc__batch_put_var(b, colno, data, len) != 0)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory storing a %zu-byte value in "
+                                  "column '%s'", len, b->cols[colno].def.name);
+        return 0;
+    default:
+        break;
+    }
+    return append_binary(b, colno, col, (const unsigned char *)data, len, row, scratch, err);
+}
+
 int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, bool binary,
                           const char *data, size_t len, uint64_t row, etlc__buf *scratch,
                           etlc_error *err)
