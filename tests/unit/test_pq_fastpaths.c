@@ -120,6 +120,48 @@ static void dictionary_indexes_in_first_seen_order(void **state)
     pq_dict_free(&d);
 }
 
+/* Values near the first one go through the direct window, the rest through
+ * the hash table; both give first-seen indexes, also when the table is
+ * first built after thousands of window entries, and after a reset
+ * re-anchors the window. */
+static void dictionary_direct_window_and_table(void **state)
+{
+    (void)state;
+    pq_dict d;
+    pq_dict_init(&d, 8);
+    for (int round = 0; round < 2; round++) {
+        int64_t base = round ? -5000000000LL : 100;
+        for (int64_t k = 0; k < 6000; k++) {
+            int64_t v = base + k;
+            assert_int_equal(pq_dict_fixed(&d, &v), k);
+        }
+        for (int64_t k = 0; k < 20000; k++) { /* far outside the window */
+            int64_t v = base + 1000000 + k * 3;
+            assert_int_equal(pq_dict_fixed(&d, &v), 6000 + k);
+        }
+        for (int64_t k = 0; k < 26000; k += 7) { /* all of them again */
+            int64_t v = k < 6000 ? base + k : base + 1000000 + (k - 6000) * 3;
+            assert_int_equal(pq_dict_fixed(&d, &v), k);
+        }
+        int64_t below = base - PQ_DICT_DIRECT; /* below the window */
+        assert_int_equal(pq_dict_fixed(&d, &below), 26000);
+        assert_int_equal(d.plain.len, 26001 * 8);
+        pq_dict_reset(&d);
+    }
+    pq_dict_free(&d);
+
+    pq_dict_init(&d, 4); /* int32: negative values sign-extended into the window */
+    for (int32_t k = 0; k < 100; k++) {
+        int32_t v = -50 + k;
+        assert_int_equal(pq_dict_fixed(&d, &v), k);
+    }
+    int32_t extreme[] = {INT32_MIN, INT32_MAX, -50};
+    assert_int_equal(pq_dict_fixed(&d, &extreme[0]), 100);
+    assert_int_equal(pq_dict_fixed(&d, &extreme[1]), 101);
+    assert_int_equal(pq_dict_fixed(&d, &extreme[2]), 0);
+    pq_dict_free(&d);
+}
+
 /* A width set after the table exists (a column typed late) still works. */
 static void dictionary_width_set_late(void **state)
 {
@@ -143,6 +185,7 @@ int main(void)
         cmocka_unit_test(decimal_hand_over_to_general_parser),
         cmocka_unit_test(decimal_sweep_round_trips),
         cmocka_unit_test(dictionary_indexes_in_first_seen_order),
+        cmocka_unit_test(dictionary_direct_window_and_table),
         cmocka_unit_test(dictionary_width_set_late),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

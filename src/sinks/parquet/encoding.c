@@ -147,6 +147,7 @@ void pq_dict_reset(pq_dict *d)
         memset(d->slots, 0, d->nslots * sizeof *d->slots);
     d->count = 0;
     d->last = -1;
+    d->direct_ready = false;
     etlc__buf_reset(&d->plain);
 }
 
@@ -154,6 +155,7 @@ void pq_dict_free(pq_dict *d)
 {
     free(d->slots);
     free(d->keys);
+    free(d->direct);
     free(d->hashes);
     free(d->offsets);
     etlc__buf_free(&d->plain);
@@ -191,6 +193,8 @@ static int dict_grow(pq_dict *d)
         return 0;
     if (d->count >= d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 256;
+        while (cap <= d->count) /* entries may have come in through the direct window */
+            cap *= 2;
         if (!d->width) {
             uint64_t *h = realloc(d->hashes, cap * sizeof *h);
             if (!h)
@@ -205,6 +209,8 @@ static int dict_grow(pq_dict *d)
     }
     if ((d->count + 1) * 2 > d->nslots || need_keys) {
         size_t n = d->nslots ? d->nslots * 2 : 512;
+        while ((d->count + 1) * 2 > n)
+            n *= 2;
         uint32_t *s = calloc(n, sizeof *s);
         if (!s)
             return -1;
@@ -247,6 +253,19 @@ static inline bool fixed_equal(const char *a, const void *b, size_t width)
     return memcmp(a, b, width) == 0;
 }
 
+/* Append a new entry's value to the dictionary page. */
+static int dict_store(pq_dict *d, const void *value, uint64_t key)
+{
+    const size_t width = d->width;
+    if (d->plain.len + width + 1 > d->plain.cap && etlc__buf_reserve(&d->plain, width) != 0)
+        return -1;
+    memcpy(d->plain.data + d->plain.len, value, width);
+    d->plain.len += width;
+    d->last = (int64_t)d->count;
+    d->last_key = key;
+    return 0;
+}
+
 /* Width 4 or 8: keys compared in the table itself, no trip to the entries. */
 static int64_t dict_small(pq_dict *d, const void *value)
 {
@@ -254,6 +273,31 @@ static int64_t dict_small(pq_dict *d, const void *value)
     const uint64_t key = small_key(value, width);
     if (d->last >= 0 && d->last_key == key)
         return d->last;
+    /* The value as a signed integer (sign-extended for width 4). */
+    const int64_t sv = width == 4 ? (int64_t)(int32_t)(uint32_t)key : (int64_t)key;
+    if (!d->direct_ready && d->count == 0) {
+        /* Anchor the window on the chunk's first value. Every value inserted
+         * from here on that falls in the window is recorded in it, so a
+         * zero slot means "new value". */
+        if (!d->direct && !(d->direct = malloc(PQ_DICT_DIRECT * sizeof *d->direct)))
+            return -1;
+        memset(d->direct, 0, PQ_DICT_DIRECT * sizeof *d->direct);
+        d->direct_base = sv > INT64_MIN + PQ_DICT_DIRECT / 4 ? sv - PQ_DICT_DIRECT / 4 : INT64_MIN;
+        d->direct_ready = true;
+    }
+    uint64_t off = (uint64_t)sv - (uint64_t)d->direct_base;
+    if (d->direct_ready && off < PQ_DICT_DIRECT) {
+        uint32_t e = d->direct[off];
+        if (e) {
+            d->last = e - 1;
+            d->last_key = key;
+            return e - 1;
+        }
+        if (d->count >= UINT32_MAX - 1 || dict_store(d, value, key) != 0)
+            return -1;
+        d->direct[off] = (uint32_t)(d->count + 1);
+        return (int64_t)d->count++;
+    }
     if ((d->nslots == 0 || !d->keys) && dict_grow(d) != 0)
         return -1;
     uint64_t h = hash_bytes(value, width);
@@ -277,14 +321,10 @@ static int64_t dict_small(pq_dict *d, const void *value)
         while (d->slots[i])
             i = (i + 1) & mask;
     }
-    if (d->plain.len + width + 1 > d->plain.cap && etlc__buf_reserve(&d->plain, width) != 0)
+    if (dict_store(d, value, key) != 0)
         return -1;
-    memcpy(d->plain.data + d->plain.len, value, width);
-    d->plain.len += width;
     d->slots[i] = (uint32_t)(d->count + 1);
     d->keys[i] = key;
-    d->last = (int64_t)d->count;
-    d->last_key = key;
     return (int64_t)d->count++;
 }
 
