@@ -64,6 +64,40 @@ typedef struct etlc__scalar_capture {
 } etlc__scalar_capture;
 etlc_batch_consumer etlc__scalar_consumer(etlc__scalar_capture *cap);
 
+/* Direct batch writes for a producer that knows its column types (the
+ * PostgreSQL COPY decoder): after etlc__batch_reserve_capacity every column
+ * has storage for `capacity` rows, and the put helpers write the value of
+ * the row being built without the per-value checks of etlc_batch_append_*.
+ * The caller guarantees: column index valid, column of that type, one value
+ * per column per row, the batch not full; etlc__batch_end_row_unchecked
+ * closes a row whose every column got a value. Mixing with the checked
+ * appends is fine. */
+int etlc__batch_reserve_capacity(etlc_batch *b, etlc_error *err);
+/* 0, or -1 out of memory (nothing appended). */
+int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len);
+static inline void etlc__batch_put_i64(etlc_batch *b, size_t col, int64_t v)
+{
+    etlc_column *c = &b->cols[col];
+    c->fixed.i64[b->nrows] = v;
+    c->nulls[b->nrows] = 0;
+    c->count++;
+}
+static inline void etlc__batch_put_i32(etlc_batch *b, size_t col, int32_t v)
+{
+    etlc_column *c = &b->cols[col];
+    c->fixed.i32[b->nrows] = v;
+    c->nulls[b->nrows] = 0;
+    c->count++;
+}
+static inline void etlc__batch_put_f64(etlc_batch *b, size_t col, double v)
+{
+    etlc_column *c = &b->cols[col];
+    c->fixed.f64[b->nrows] = v;
+    c->nulls[b->nrows] = 0;
+    c->count++;
+}
+static inline void etlc__batch_end_row_unchecked(etlc_batch *b) { b->nrows++; }
+
 #define ETLC__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

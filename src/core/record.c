@@ -398,3 +398,39 @@ int etlc_batch_end_row(etlc_batch *b, etlc_error *err)
     b->nrows++;
     return 0;
 }
+
+int etlc__batch_reserve_capacity(etlc_batch *b, etlc_error *err)
+{
+    batch_impl *bi = (batch_impl *)b;
+    for (size_t i = 0; i < b->ncols; i++)
+        if (b->cols[i].def.type == ETLC_TYPE_NULL)
+            return etlc_error_set(err, ETLC_INTERNAL, "column '%s' has no type; direct writes need "
+                                  "typed columns", b->cols[i].def.name);
+    if (bi->row_alloc < b->capacity && batch_grow_rows(bi, b->capacity) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory growing a record batch to %zu rows",
+                              b->capacity);
+    return 0;
+}
+
+int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len)
+{
+    etlc_column *c = &b->cols[col];
+    if (c->data_len + len + 1 > c->data_cap) {
+        size_t cap = c->data_cap ? c->data_cap : 256;
+        while (cap < c->data_len + len + 1)
+            cap *= 2;
+        uint8_t *p = realloc(c->data, cap);
+        if (!p)
+            return -1;
+        c->data = p;
+        c->data_cap = cap;
+    }
+    size_t row = b->nrows;
+    if (len)
+        memcpy(c->data + c->data_len, data, len);
+    c->data_len += len;
+    c->offsets[row + 1] = c->offsets[row] + len;
+    c->nulls[row] = 0;
+    c->count++;
+    return 0;
+}

@@ -35,16 +35,18 @@ static int emit_if_full(fetch_state *fs, etlc_error *err)
     return rc;
 }
 
+/* The batch was prepared with etlc__batch_reserve_capacity (run_copy), and
+ * every field of the tuple gets a value, so the row closes unchecked. */
 static int copy_tuple(void *ud, const pg_copy_field *fields, size_t nfields, etlc_error *err)
 {
     fetch_state *fs = ud;
     int rc = 0;
     for (size_t c = 0; c < nfields && rc == 0; c++)
-        rc = fields[c].data ? etlc__pg_append_value(fs->batch, c, &fs->cols[c], true, fields[c].data,
-                                                    fields[c].len, fs->rows, &fs->scratch, err)
+        rc = fields[c].data ? etlc__pg_put_binary(fs->batch, c, &fs->cols[c], fields[c].data,
+                                                  fields[c].len, fs->rows, &fs->scratch, err)
                             : etlc_batch_append_null(fs->batch, c, err);
     if (rc == 0)
-        rc = etlc_batch_end_row(fs->batch, err);
+        etlc__batch_end_row_unchecked(fs->batch);
     fs->rows++;
     return rc ? rc : emit_if_full(fs, err);
 }
@@ -83,6 +85,11 @@ static int run_copy(fetch_state *fs, const char *query, bool *clean, etlc_error 
     PQclear(res);
     pg_copy_parser parser;
     rc = etlc__pg_copy_init(&parser, fs->ncols, err);
+    if (rc == 0 && fs->ncols != fs->batch->ncols)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "COPY has %zu columns but the batch %zu",
+                            fs->ncols, fs->batch->ncols);
+    if (rc == 0)
+        rc = etlc__batch_reserve_capacity(fs->batch, err);
     bool ended = false;
     while (rc == 0) {
         char *buf = NULL;

@@ -98,6 +98,12 @@ void etlc__pg_column_init(pg_column *col, Oid oid, int typmod);
 int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, bool binary,
                           const char *data, size_t len, uint64_t row, etlc__buf *scratch,
                           etlc_error *err);
+/* Binary form only, into a batch prepared with etlc__batch_reserve_capacity
+ * (whose column types come from etlc__pg_column_init): common types are
+ * written directly, the rest (and every error) go through
+ * etlc__pg_append_value's path. */
+int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const char *data,
+                        size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err);
 /* numeric binary form -> decimal text ("-12.3400"). 0, or -1 malformed, -2 NaN, -3 +inf, -4 -inf. */
 int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out);
 

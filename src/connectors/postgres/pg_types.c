@@ -93,29 +93,52 @@ int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out)
         if (be16(d + 2 * i) > 9999)
             return -1;
 #define DIGIT(i) ((i) >= 0 && (i) < (int)ndigits ? be16(d + 2 * (i)) : 0)
-    int rc = 0;
+    /* Written by hand (no printf: this runs for every numeric value).
+     * Room: sign, integer groups of 4, point, dscale digits + a group of slack. */
+    size_t intgroups = weight < 0 ? 1 : (size_t)weight + 1;
+    if (etlc__buf_reserve(out, 2 + 4 * intgroups + (size_t)dscale + 8) != 0)
+        return -5;
+    char *o = out->data;
     if (sign == 0x4000)
-        rc |= etlc__buf_putc(out, '-');
+        *o++ = '-';
     if (weight < 0) {
-        rc |= etlc__buf_putc(out, '0');
+        *o++ = '0';
     } else {
-        rc |= etlc__buf_printf(out, "%u", (unsigned)DIGIT(0));
-        for (int i = 1; i <= weight; i++)
-            rc |= etlc__buf_printf(out, "%04u", (unsigned)DIGIT(i));
+        unsigned g = DIGIT(0);
+        char tmp[4];
+        int n = 0;
+        do {
+            tmp[n++] = (char)('0' + g % 10);
+            g /= 10;
+        } while (g);
+        while (n)
+            *o++ = tmp[--n];
+        for (int i = 1; i <= weight; i++) {
+            g = DIGIT(i);
+            o[0] = (char)('0' + g / 1000);
+            o[1] = (char)('0' + g / 100 % 10);
+            o[2] = (char)('0' + g / 10 % 10);
+            o[3] = (char)('0' + g % 10);
+            o += 4;
+        }
     }
     if (dscale > 0) {
-        rc |= etlc__buf_putc(out, '.');
+        *o++ = '.';
         size_t emitted = 0;
-        for (int i = weight + 1; emitted < dscale && rc == 0; i++) {
-            char grp[8];
-            snprintf(grp, sizeof grp, "%04u", (unsigned)DIGIT(i));
+        for (int i = weight + 1; emitted < dscale; i++) {
+            unsigned g = DIGIT(i);
+            char grp[4] = {(char)('0' + g / 1000), (char)('0' + g / 100 % 10),
+                           (char)('0' + g / 10 % 10), (char)('0' + g % 10)};
             size_t take = dscale - emitted < 4 ? dscale - emitted : 4;
-            rc |= etlc__buf_append(out, grp, take);
+            memcpy(o, grp, take);
+            o += take;
             emitted += take;
         }
     }
 #undef DIGIT
-    return rc ? -5 : 0;
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
+    return 0;
 }
 
 /* PostgreSQL's own time text: HH:MM:SS with the fraction's trailing zeros dropped. */
@@ -309,6 +332,73 @@ static int append_text(etlc_batch *b, size_t colno, const pg_column *col, const 
     char why[120];
     snprintf(why, sizeof why, "cannot read the text value '%.60s'", z);
     return bad_value(err, b, colno, col, row, why);
+}
+
+int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const char *data,
+                        size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    switch (col->oid) {
+    case PG_OID_INT8:
+        if (len != 8)
+            break;
+        etlc__batch_put_i64(b, colno, (int64_t)be64(p));
+        return 0;
+    case PG_OID_INT4:
+        if (len != 4)
+            break;
+        etlc__batch_put_i64(b, colno, (int32_t)be32(p));
+        return 0;
+    case PG_OID_INT2:
+        if (len != 2)
+            break;
+        etlc__batch_put_i64(b, colno, (int16_t)be16(p));
+        return 0;
+    case PG_OID_FLOAT8: {
+        if (len != 8)
+            break;
+        uint64_t u = be64(p);
+        double f;
+        memcpy(&f, &u, sizeof f);
+        etlc__batch_put_f64(b, colno, f);
+        return 0;
+    }
+    case PG_OID_DATE: {
+        if (len != 4)
+            break;
+        int32_t v = (int32_t)be32(p);
+        if (v == INT32_MAX || v == INT32_MIN)
+            break; /* infinity: the general path words the error */
+        etlc__batch_put_i32(b, colno, (int32_t)((int64_t)v + PG_EPOCH_DAYS));
+        return 0;
+    }
+    case PG_OID_TIMESTAMP:
+    case PG_OID_TIMESTAMPTZ: {
+        if (len != 8)
+            break;
+        int64_t v = (int64_t)be64(p);
+        if (v == INT64_MAX || v == INT64_MIN)
+            break;
+        etlc__batch_put_i64(b, colno, v + PG_EPOCH_MICROS);
+        return 0;
+    }
+    case PG_OID_NUMERIC:
+        if (etlc__pg_numeric_to_text(p, len, scratch) != 0)
+            break; /* NaN, infinity, malformed, no memory: the general path decides */
+        data = scratch->data;
+        len = scratch->len;
+        goto put_var;
+    case PG_OID_TEXT: case PG_OID_VARCHAR: case PG_OID_BPCHAR: case PG_OID_NAME:
+    case PG_OID_CHAR: case PG_OID_UNKNOWN:
+    put_var:
+        if (etlc__batch_put_var(b, colno, data, len) != 0)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory storing a %zu-byte value in "
+                                  "column '%s'", len, b->cols[colno].def.name);
+        return 0;
+    default:
+        break;
+    }
+    return append_binary(b, colno, col, (const unsigned char *)data, len, row, scratch, err);
 }
 
 int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, bool binary,

@@ -12,9 +12,59 @@ static pq_u128 pow10_u128(int n)
     return p;
 }
 
+static const uint64_t pow10_u64[19] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+    1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+    1000000000000000000ull};
+
+/* The common case in 64-bit arithmetic: "[-]digits[.digits]" with at most
+ * 18 digits, no more fractional digits than the scale, precision <= 18.
+ * Returns false for anything else (the general parser then decides, and
+ * words the error). */
+static bool decimal_parse_u64(const uint8_t *s, size_t len, int precision, int scale,
+                              pq_i128 *out)
+{
+    if (len == 0 || len > 20 || precision < 1 || precision > 18 || scale < 0 || scale > 18)
+        return false;
+    size_t i = 0;
+    bool neg = s[0] == '-';
+    if (s[0] == '-' || s[0] == '+')
+        i++;
+    uint64_t mant = 0;
+    int ndigits = 0, frac = -1;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)s[i] - '0';
+        if (d <= 9) {
+            mant = mant * 10 + d;
+            ndigits++;
+            if (frac >= 0)
+                frac++;
+        } else if (s[i] == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return false;
+        }
+    }
+    if (frac < 0)
+        frac = 0;
+    if (ndigits == 0 || ndigits > 18 || frac > scale)
+        return false;
+    uint64_t p = pow10_u64[scale - frac];
+    if (mant > pow10_u64[18] / p)
+        return false;
+    mant *= p;
+    if (mant >= pow10_u64[precision])
+        return false;
+    *out = neg ? -(pq_i128)mant : (pq_i128)mant;
+    return true;
+}
+
 int pq_decimal_parse(const uint8_t *s, size_t len, int precision, int scale, pq_i128 *out,
                      const char **why)
 {
+    if (decimal_parse_u64(s, len, precision, scale, out))
+        return 0;
     size_t i = 0;
     bool neg = false;
     if (i < len && (s[i] == '+' || s[i] == '-'))

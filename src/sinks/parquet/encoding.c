@@ -138,6 +138,7 @@ void pq_dict_init(pq_dict *d, size_t width)
 {
     memset(d, 0, sizeof *d);
     d->width = width;
+    d->last = -1;
 }
 
 void pq_dict_reset(pq_dict *d)
@@ -145,16 +146,36 @@ void pq_dict_reset(pq_dict *d)
     if (d->slots)
         memset(d->slots, 0, d->nslots * sizeof *d->slots);
     d->count = 0;
+    d->last = -1;
+    d->direct_ready = false;
     etlc__buf_reset(&d->plain);
 }
 
 void pq_dict_free(pq_dict *d)
 {
     free(d->slots);
+    free(d->keys);
+    free(d->direct);
     free(d->hashes);
     free(d->offsets);
     etlc__buf_free(&d->plain);
     memset(d, 0, sizeof *d);
+    d->last = -1;
+}
+
+/* Widths 4 and 8 live in the table as a zero-extended uint64 key. */
+static inline bool small_width(size_t width) { return width == 4 || width == 8; }
+
+static inline uint64_t small_key(const void *p, size_t width)
+{
+    if (width == 8) {
+        uint64_t k;
+        memcpy(&k, p, 8);
+        return k;
+    }
+    uint32_t k;
+    memcpy(&k, p, 4);
+    return k;
 }
 
 static uint64_t entry_hash(const pq_dict *d, size_t e)
@@ -167,10 +188,13 @@ static uint64_t entry_hash(const pq_dict *d, size_t e)
 /* Keep the load factor at or under 1/2. */
 static int dict_grow(pq_dict *d)
 {
-    if ((d->count + 1) * 2 <= d->nslots && d->count < d->cap)
+    const bool need_keys = small_width(d->width) && !d->keys; /* width set after slots existed */
+    if ((d->count + 1) * 2 <= d->nslots && d->count < d->cap && !need_keys)
         return 0;
     if (d->count >= d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 256;
+        while (cap <= d->count) /* entries may have come in through the direct window */
+            cap *= 2;
         if (!d->width) {
             uint64_t *h = realloc(d->hashes, cap * sizeof *h);
             if (!h)
@@ -183,19 +207,30 @@ static int dict_grow(pq_dict *d)
         }
         d->cap = cap;
     }
-    if ((d->count + 1) * 2 > d->nslots) {
+    if ((d->count + 1) * 2 > d->nslots || need_keys) {
         size_t n = d->nslots ? d->nslots * 2 : 512;
+        while ((d->count + 1) * 2 > n)
+            n *= 2;
         uint32_t *s = calloc(n, sizeof *s);
         if (!s)
             return -1;
+        uint64_t *k = NULL;
+        if (small_width(d->width) && !(k = malloc(n * sizeof *k))) {
+            free(s);
+            return -1;
+        }
         for (size_t e = 0; e < d->count; e++) {
             size_t i = (size_t)entry_hash(d, e) & (n - 1);
             while (s[i])
                 i = (i + 1) & (n - 1);
             s[i] = (uint32_t)(e + 1);
+            if (k)
+                k[i] = small_key(d->plain.data + e * d->width, d->width);
         }
         free(d->slots);
+        free(d->keys);
         d->slots = s;
+        d->keys = k;
         d->nslots = n;
     }
     return 0;
@@ -218,8 +253,85 @@ static inline bool fixed_equal(const char *a, const void *b, size_t width)
     return memcmp(a, b, width) == 0;
 }
 
+/* Append a new entry's value to the dictionary page. */
+static int dict_store(pq_dict *d, const void *value, uint64_t key)
+{
+    const size_t width = d->width;
+    if (d->plain.len + width + 1 > d->plain.cap && etlc__buf_reserve(&d->plain, width) != 0)
+        return -1;
+    memcpy(d->plain.data + d->plain.len, value, width);
+    d->plain.len += width;
+    d->last = (int64_t)d->count;
+    d->last_key = key;
+    return 0;
+}
+
+/* Width 4 or 8: keys compared in the table itself, no trip to the entries. */
+static int64_t dict_small(pq_dict *d, const void *value)
+{
+    const size_t width = d->width;
+    const uint64_t key = small_key(value, width);
+    if (d->last >= 0 && d->last_key == key)
+        return d->last;
+    /* The value as a signed integer (sign-extended for width 4). */
+    const int64_t sv = width == 4 ? (int64_t)(int32_t)(uint32_t)key : (int64_t)key;
+    if (!d->direct_ready && d->count == 0) {
+        /* Anchor the window on the chunk's first value. Every value inserted
+         * from here on that falls in the window is recorded in it, so a
+         * zero slot means "new value". */
+        if (!d->direct && !(d->direct = malloc(PQ_DICT_DIRECT * sizeof *d->direct)))
+            return -1;
+        memset(d->direct, 0, PQ_DICT_DIRECT * sizeof *d->direct);
+        d->direct_base = sv > INT64_MIN + PQ_DICT_DIRECT / 4 ? sv - PQ_DICT_DIRECT / 4 : INT64_MIN;
+        d->direct_ready = true;
+    }
+    uint64_t off = (uint64_t)sv - (uint64_t)d->direct_base;
+    if (d->direct_ready && off < PQ_DICT_DIRECT) {
+        uint32_t e = d->direct[off];
+        if (e) {
+            d->last = e - 1;
+            d->last_key = key;
+            return e - 1;
+        }
+        if (d->count >= UINT32_MAX - 1 || dict_store(d, value, key) != 0)
+            return -1;
+        d->direct[off] = (uint32_t)(d->count + 1);
+        return (int64_t)d->count++;
+    }
+    if ((d->nslots == 0 || !d->keys) && dict_grow(d) != 0)
+        return -1;
+    uint64_t h = hash_bytes(value, width);
+    size_t mask = d->nslots - 1, i = (size_t)h & mask;
+    for (;;) {
+        uint32_t s = d->slots[i];
+        if (!s)
+            break;
+        if (d->keys[i] == key) {
+            d->last = s - 1;
+            d->last_key = key;
+            return s - 1;
+        }
+        i = (i + 1) & mask;
+    }
+    if ((d->count + 1) * 2 > d->nslots || d->count >= d->cap) {
+        if (dict_grow(d) != 0)
+            return -1;
+        mask = d->nslots - 1;
+        i = (size_t)h & mask;
+        while (d->slots[i])
+            i = (i + 1) & mask;
+    }
+    if (dict_store(d, value, key) != 0)
+        return -1;
+    d->slots[i] = (uint32_t)(d->count + 1);
+    d->keys[i] = key;
+    return (int64_t)d->count++;
+}
+
 int64_t pq_dict_fixed(pq_dict *d, const void *value)
 {
+    if (small_width(d->width))
+        return dict_small(d, value);
     if (d->nslots == 0 && dict_grow(d) != 0)
         return -1;
     const size_t width = d->width;
@@ -252,6 +364,13 @@ int64_t pq_dict_fixed(pq_dict *d, const void *value)
 
 int64_t pq_dict_bytes(pq_dict *d, const uint8_t *p, size_t len)
 {
+    if (d->last >= 0) { /* a run of one value: no hashing */
+        const uint8_t *q = (const uint8_t *)d->plain.data + d->offsets[d->last];
+        uint32_t qlen;
+        memcpy(&qlen, q, 4);
+        if (qlen == len && memcmp(q + 4, p, len) == 0)
+            return d->last;
+    }
     if (d->nslots == 0 && dict_grow(d) != 0)
         return -1;
     uint64_t h = hash_bytes(p, len);
@@ -266,7 +385,7 @@ int64_t pq_dict_bytes(pq_dict *d, const uint8_t *p, size_t len)
             uint32_t qlen;
             memcpy(&qlen, q, 4);
             if (qlen == len && memcmp(q + 4, p, len) == 0)
-                return (int64_t)e;
+                return d->last = (int64_t)e;
         }
         i = (i + 1) & mask;
     }
@@ -288,6 +407,7 @@ int64_t pq_dict_bytes(pq_dict *d, const uint8_t *p, size_t len)
     d->hashes[d->count] = h;
     d->offsets[d->count] = off;
     d->slots[i] = (uint32_t)(d->count + 1);
+    d->last = (int64_t)d->count;
     return (int64_t)d->count++;
 }
 

@@ -81,7 +81,17 @@ typedef struct pq_dict {
     size_t count, cap;
     etlc__buf plain;     /* the dictionary page body, PLAIN-encoded */
     size_t width;        /* fixed value width (4/8/16) or 0 for byte arrays */
+    uint64_t *keys;      /* width 4/8: the value of each slot, compared in place */
+    int64_t last;        /* index returned last (-1 none): runs of a value skip the table */
+    uint64_t last_key;
+    /* Width 4/8: values within PQ_DICT_DIRECT of the chunk's first value are
+     * looked up in a plain array (index + 1, 0 = not seen) instead of the
+     * hash table: dates, small codes and amounts stay in L1/L2. */
+    uint32_t *direct;
+    int64_t direct_base;
+    bool direct_ready;
 } pq_dict;
+#define PQ_DICT_DIRECT 8192
 
 void pq_dict_init(pq_dict *d, size_t width);
 void pq_dict_reset(pq_dict *d);
