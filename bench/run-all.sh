@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Every benchmark, one after the other (about 15 minutes on 2 cores).
+# Each prints Markdown tables; docs/benchmarks.md records a run of each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash bench/sqlite_export.sh "${SQLITE_ROWS:-2000000}"
+python3 bench/parquet_write.py --rows "${PARQUET_ROWS:-5000000}" --repeat 3
+bash bench/pg_to_parquet.sh
+bash bench/dw_load.sh "${DW_ROWS:-3000000}"
