@@ -1,6 +1,8 @@
 /* The statements of an extraction. Every name is quoted for the dialect
  * and every value is a bound parameter; only our own integers (LIMIT, the
- * modulo of a slice) are written into the text. */
+ * modulo of a slice, the boundaries of a range slice computed from the
+ * column's min/max) are written into the text. A full partitioned read thus
+ * has no parameters, which lets PostgreSQL stream it with COPY. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,10 +99,13 @@ static int bind(const ext_plan *p, ext_stmt *st, const etlc_value *v)
     return etlc__buf_putc(&st->sql, '?');
 }
 
-static int bind_int(const ext_plan *p, ext_stmt *st, int64_t v)
+/* An integer we computed, as a literal every dialect reads as one: in
+ * parentheses, INT64_MIN as an expression (its digits alone overflow). */
+static int put_int(ext_stmt *st, int64_t v)
 {
-    etlc_value val = {.type = ETLC_TYPE_INT64, .i64 = v};
-    return bind(p, st, &val);
+    if (v == INT64_MIN)
+        return etlc__buf_puts(&st->sql, "(-9223372036854775807 - 1)");
+    return etlc__buf_printf(&st->sql, "(%lld)", (long long)v);
 }
 
 /* (c0 > v0 OR (c0 = v0 AND (c1 > v1 OR (c1 = v1 AND c2 > v2)))) */
@@ -127,14 +132,14 @@ static int slice_cond(const ext_plan *p, ext_stmt *st, const ext_slice *s)
     if (s->kind == EXT_SLICE_RANGE) {
         if (!s->has_lo) {
             rc = etlc__buf_printf(&st->sql, "(%s IS NULL OR %s < ", p->part, p->part);
-            rc = rc ? rc : bind_int(p, st, s->hi);
+            rc = rc ? rc : put_int(st, s->hi);
             return rc ? rc : etlc__buf_putc(&st->sql, ')');
         }
         rc = etlc__buf_printf(&st->sql, "%s >= ", p->part);
-        rc = rc ? rc : bind_int(p, st, s->lo);
+        rc = rc ? rc : put_int(st, s->lo);
         if (rc == 0 && s->has_hi) {
             rc = etlc__buf_printf(&st->sql, " AND %s < ", p->part);
-            rc = rc ? rc : bind_int(p, st, s->hi);
+            rc = rc ? rc : put_int(st, s->hi);
         }
         return rc;
     }

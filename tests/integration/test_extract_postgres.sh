@@ -86,6 +86,20 @@ for i in 0 1; do
 done
 check "slices 0/2 and 1/2 cover every row exactly once" $CHK compare slake id "$WORK/ids"
 
+# ---- a full read (no watermark) in 3 partitions: each range streams with COPY binary
+run "$ETLCONN" --log-level debug extract postgres --format jsonl --compact --table p --partitions 3 --partition-on grp --lake flake
+expect_rc "full read in 3 partitions" 0
+check "every partition read its range with COPY" test "$(grep -c 'fetching 3 columns with COPY binary' "$WORK/err")" -eq 3
+check "full partitioned read covers every row (NULL partition keys too) exactly once" $CHK compare flake id "$WORK/ids"
+run "$ETLCONN" --log-level debug extract postgres --format jsonl --compact --query "SELECT id, grp, ARRAY[id, grp] AS arr FROM p" --partitions 2 --partition-on grp --lake qlake
+expect_rc "full read of a query with an array column in 2 partitions" 0
+check "the wrapped query streams with COPY too" test "$(grep -c 'fetching 3 columns with COPY binary' "$WORK/err")" -eq 2
+check "query partitions cover every row exactly once" $CHK compare qlake id "$WORK/ids"
+run "$ETLCONN" --log-level debug extract postgres --set fetch_mode=rows --format jsonl --compact --table p --partitions 2 --partition-on grp --lake rlake
+expect_rc "fetch_mode=rows is respected inside the snapshot" 0
+check "no COPY with fetch_mode=rows" test "$(grep -c 'with COPY binary' "$WORK/err")" -eq 0
+check "row-mode partitions cover every row exactly once" $CHK compare rlake id "$WORK/ids"
+
 # ---- identical re-runs from the same state
 cp st.json st0.json
 sql "INSERT INTO ev SELECT g, '2024-05-02 00:00:00+00'::timestamptz + (g % 5) * interval '1 second', 'r' || g FROM generate_series(2000, 4000) g;"

@@ -77,8 +77,21 @@ static void test_page_sql(void **state)
     assert_string_equal(st.sql.data,
         "SELECT etlc_src.*, +etlc_src.\"wm\" AS etlc__c0, +etlc_src.\"id\" AS etlc__c1 FROM (SELECT * FROM t\n) "
         "AS etlc_src WHERE etlc_src.\"wm\" IS NOT NULL AND etlc_src.\"wm\" <= ? AND (etlc_src.\"g\" IS NULL OR "
-        "etlc_src.\"g\" < ?) ORDER BY etlc_src.\"wm\", etlc_src.\"id\" LIMIT 10");
-    assert_int_equal(st.nparams, 2);
+        "etlc_src.\"g\" < (50)) ORDER BY etlc_src.\"wm\", etlc_src.\"id\" LIMIT 10");
+    assert_int_equal(st.nparams, 1); /* range boundaries are our own integers, written as literals */
+    etlc__ext_stmt_free(&st);
+    etlc__ext_plan_free(&p);
+
+    /* a full read (no watermark, no key) of a middle range: no parameters at all, so
+     * PostgreSQL can stream it with COPY; INT64_MIN is written as an expression */
+    etlc_extract_options o3 = {.table = "t", .partition_on = "g", .partitions = 3};
+    assert_int_equal(etlc__ext_plan_build(&dollar, &o3, &p, &err), 0);
+    ext_slice mid = {.kind = EXT_SLICE_RANGE, .has_lo = true, .has_hi = true, .lo = INT64_MIN, .hi = -7};
+    assert_int_equal(etlc__ext_page_sql(&p, &none, NULL, &mid, 0, &st, &err), 0);
+    assert_string_equal(st.sql.data,
+        "SELECT etlc_src.* FROM \"t\" AS etlc_src WHERE etlc_src.\"g\" >= (-9223372036854775807 - 1) AND "
+        "etlc_src.\"g\" < (-7)");
+    assert_int_equal(st.nparams, 0);
     etlc__ext_stmt_free(&st);
     etlc__ext_plan_free(&p);
 

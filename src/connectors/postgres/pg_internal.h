@@ -45,7 +45,10 @@ void etlc__pg_pool_destroy(pg_pool *pool);
 
 /* ---- the connector's state ------------------------------------------------ */
 
-typedef enum pg_fetch_mode { PG_FETCH_AUTO = 0, PG_FETCH_COPY, PG_FETCH_ROWS } pg_fetch_mode;
+/* AUTO: COPY when possible, row mode if COPY refuses the statement.
+ * IN_TRANSACTION: COPY when possible (no parameters, binary types), else row
+ * mode, but a failed COPY is never retried: it has aborted the transaction. */
+typedef enum pg_fetch_mode { PG_FETCH_AUTO = 0, PG_FETCH_COPY, PG_FETCH_ROWS, PG_FETCH_IN_TRANSACTION } pg_fetch_mode;
 
 typedef struct pg_ctx {
     pg_pool pool;
@@ -140,8 +143,8 @@ void etlc__pg_copy_free(pg_copy_parser *p);
 int etlc__pg_fetch(pg_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                    etlc_error *err);
 /* The fetch on a given connection; *clean says whether it can be reused
- * (no half-read result left). Inside a transaction use PG_FETCH_ROWS: a
- * failed COPY fallback would abort the transaction. */
+ * (no half-read result left). Inside a transaction use PG_FETCH_IN_TRANSACTION
+ * (or ROWS): AUTO's retry after a failed COPY would run in an aborted one. */
 int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
                       etlc_batch_consumer consumer, bool *clean, etlc_error *err);
 

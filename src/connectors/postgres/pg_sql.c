@@ -90,7 +90,10 @@ static int snap_fetch(void *vctx, void *vsnap, const etlc_fetch_request *req, et
     bool clean = false;
     if (!req || !req->query || !*req->query)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "fetch needs a SQL query");
-    int rc = etlc__pg_fetch_on(vctx, s->conn, PG_FETCH_ROWS, req, consumer, &clean, err);
+    /* Pages without parameters (a full or range-partitioned read) stream
+     * with COPY binary; the rest run as prepared statements in row mode. */
+    pg_fetch_mode mode = ((pg_ctx *)vctx)->fetch_mode == PG_FETCH_ROWS ? PG_FETCH_ROWS : PG_FETCH_IN_TRANSACTION;
+    int rc = etlc__pg_fetch_on(vctx, s->conn, mode, req, consumer, &clean, err);
     if (!clean)
         s->reusable = false;
     return rc;
@@ -99,8 +102,16 @@ static int snap_fetch(void *vctx, void *vsnap, const etlc_fetch_request *req, et
 static int snap_scalar(void *vctx, void *vsnap, const etlc_fetch_request *req, etlc_value *out,
                        etlc_error *err)
 {
+    pg_snap *s = vsnap;
     etlc__scalar_capture cap = {.out = out};
-    return snap_fetch(vctx, vsnap, req, etlc__scalar_consumer(&cap), err);
+    bool clean = false;
+    if (!req || !req->query || !*req->query)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "fetch needs a SQL query");
+    /* One value: a prepared statement is cheaper than a COPY. */
+    int rc = etlc__pg_fetch_on(vctx, s->conn, PG_FETCH_ROWS, req, etlc__scalar_consumer(&cap), &clean, err);
+    if (!clean)
+        s->reusable = false;
+    return rc;
 }
 
 static void snap_end(void *vctx, void *vsnap)
