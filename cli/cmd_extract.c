@@ -31,6 +31,7 @@ static void help(void)
            "                           many processes or machines; each slice keeps its own state\n"
            "  --lake DIR|s3://B/P      lake root (default ./lake); an S3 lake needs --state\n"
            "  --format FORMAT          jsonl (default), csv or parquet (when built)\n"
+           "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"
            "  --max-records-per-file N roll to a new file after N records\n"
            "  --path-template T        lake path template (default %s)\n"
            "  --compact                print the result JSON on one line\n\n"
@@ -86,6 +87,7 @@ int cmd_extract(int argc, char **argv)
         {"partition", required_argument, NULL, 'X'},
         {"lake", required_argument, NULL, 'l'},
         {"format", required_argument, NULL, 'f'},
+        {"compression", required_argument, NULL, 'z'},
         {"max-records-per-file", required_argument, NULL, 'm'},
         {"path-template", required_argument, NULL, 't'},
         {"compact", no_argument, NULL, 'C'},
@@ -112,6 +114,7 @@ int cmd_extract(int argc, char **argv)
         case 'O': x.partition_on = optarg; break;
         case 'l': x.land.lake_root = optarg; break;
         case 'f': x.land.sink.format = optarg; break;
+        case 'z': x.land.sink.compression = optarg; break;
         case 't': x.land.sink.path_template = optarg; break;
         case 'C': compact = true; break;
         case 'b':
