@@ -176,16 +176,39 @@ static int value_as_int(const etlc_value *v, int64_t *out)
     return -1;
 }
 
+/* The first row's two cells of a MIN/MAX query. */
+typedef struct minmax_capture {
+    etlc_value *lo, *hi;
+    bool seen;
+} minmax_capture;
+
+static int minmax_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
+{
+    minmax_capture *cap = ud;
+    if (cap->seen || batch->nrows == 0)
+        return 0;
+    if (batch->ncols < 2)
+        return etlc_error_set(err, ETLC_INTERNAL, "the MIN/MAX query returned %zu column(s)", batch->ncols);
+    cap->seen = true;
+    int rc = etlc__value_copy_cell(batch, 0, 0, cap->lo, err);
+    return rc ? rc : etlc__value_copy_cell(batch, 1, 0, cap->hi, err);
+}
+
 /* N contiguous ranges over [min, max]; the first also takes NULLs and
- * everything below, the last everything above: every row lands in one. */
+ * everything below, the last everything above: every row lands in one.
+ * MIN and MAX come from one query: one scan of the table without an index. */
 static int range_slices(ext_run *run, void *snap, ext_part *parts, unsigned n, etlc_error *err)
 {
     etlc_value lo = {0}, hi = {0};
     ext_stmt st;
-    int rc = etlc__ext_agg_sql(&run->plan, "MIN", run->plan.part, &st, err);
-    rc = rc ? rc : scalar(run, snap, &st, &lo, err);
-    rc = rc ? rc : etlc__ext_agg_sql(&run->plan, "MAX", run->plan.part, &st, err);
-    rc = rc ? rc : scalar(run, snap, &st, &hi, err);
+    int rc = etlc__ext_minmax_sql(&run->plan, run->plan.part, &st, err);
+    if (rc == 0) {
+        minmax_capture cap = {.lo = &lo, .hi = &hi};
+        etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams, .batch_rows = 1};
+        rc = run->sql->snapshot_fetch(run->c->ctx, snap, &req,
+                                      (etlc_batch_consumer){.on_batch = minmax_on_batch, .userdata = &cap}, err);
+        etlc__ext_stmt_free(&st);
+    }
     int64_t min = 0, max = 0;
     if (rc == 0 && lo.type != ETLC_TYPE_NULL && (value_as_int(&lo, &min) || value_as_int(&hi, &max)))
         rc = etlc_error_set(err, ETLC_INVALID_ARGUMENT,

@@ -61,6 +61,8 @@ int etlc__ext_page_sql(const ext_plan *p, const ext_cursor *from, const etlc_val
                        const ext_slice *slice, size_t limit, ext_stmt *st, etlc_error *err);
 /* SELECT raw(AGG(col)) FROM rel AS etlc_src; agg "MAX"/"MIN". */
 int etlc__ext_agg_sql(const ext_plan *p, const char *agg, const char *col, ext_stmt *st, etlc_error *err);
+/* SELECT raw(MIN(col)), raw(MAX(col)) FROM rel AS etlc_src: one scan (or two index probes). */
+int etlc__ext_minmax_sql(const ext_plan *p, const char *col, ext_stmt *st, etlc_error *err);
 
 /* Subtract the lag spec from the upper bound, keeping its representation
  * (extract_lag.c). */

@@ -215,3 +215,23 @@ int etlc__ext_agg_sql(const ext_plan *p, const char *agg, const char *col, ext_s
     }
     return 0;
 }
+
+int etlc__ext_minmax_sql(const ext_plan *p, const char *col, ext_stmt *st, etlc_error *err)
+{
+    memset(st, 0, sizeof *st);
+    etlc__buf lo = {0}, hi = {0};
+    int rc = etlc__buf_printf(&lo, "MIN(%s)", col);
+    rc = rc ? rc : etlc__buf_printf(&hi, "MAX(%s)", col);
+    rc = rc ? rc : etlc__buf_puts(&st->sql, "SELECT ");
+    rc = rc ? rc : etlc__buf_printf(&st->sql, p->sql->raw_value_format, lo.data);
+    rc = rc ? rc : etlc__buf_puts(&st->sql, " AS etlc_min, ");
+    rc = rc ? rc : etlc__buf_printf(&st->sql, p->sql->raw_value_format, hi.data);
+    rc = rc ? rc : etlc__buf_printf(&st->sql, " AS etlc_max FROM %s AS etlc_src", p->relation);
+    etlc__buf_free(&lo);
+    etlc__buf_free(&hi);
+    if (rc) {
+        etlc__ext_stmt_free(st);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building the MIN/MAX query");
+    }
+    return 0;
+}

@@ -93,6 +93,10 @@ static void test_page_sql(void **state)
         "etlc_src.\"g\" < (-7)");
     assert_int_equal(st.nparams, 0);
     etlc__ext_stmt_free(&st);
+    assert_int_equal(etlc__ext_minmax_sql(&p, p.part, &st, &err), 0);
+    assert_string_equal(st.sql.data, "SELECT (MIN(etlc_src.\"g\"))::text AS etlc_min, (MAX(etlc_src.\"g\"))::text "
+                                     "AS etlc_max FROM \"t\" AS etlc_src");
+    etlc__ext_stmt_free(&st);
     etlc__ext_plan_free(&p);
 
     etlc_extract_options both = {.table = "a", .query = "b"};
