@@ -17,6 +17,10 @@
 
 #include "core/connector_internal.h"
 #include "core/extract_internal.h"
+#include "etlconn/parquet.h"
+
+/* Smallest row group a partition gets when they share the budget. */
+#define EXT_MIN_ROW_GROUP_BYTES (8 * 1024 * 1024)
 
 typedef struct ext_run {
     etlc_connector *c;
@@ -552,6 +556,12 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     run.sopts.vars.date = run.sopts.vars.date ? run.sopts.vars.date : date;
     run.sopts.vars.query_hash = run.sopts.vars.query_hash ? run.sopts.vars.query_hash : run.def_hash;
     run.sopts.query = run.sopts.query ? run.sopts.query : (o->table ? o->table : o->query);
+    /* N partitions share one run's row-group budget (each holds a row group
+     * in memory), so memory stays that of one reader instead of N times it. */
+    if (nparts > 1 && run.sopts.row_group_bytes == 0) {
+        int64_t share = ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES / nparts;
+        run.sopts.row_group_bytes = share < EXT_MIN_ROW_GROUP_BYTES ? EXT_MIN_ROW_GROUP_BYTES : share;
+    }
     for (unsigned i = 0; i < nparts; i++) {
         parts[i].run = &run;
         parts[i].index = i;
