@@ -136,4 +136,5 @@ const etlc_connector_ops etlc_connector_mysql = {
     .alive = my_alive,
     .source_name = my_source_name,
     .close = my_close,
+    .sql = &etlc__my_sql_ops,
 };
