@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "core/internal.h"
+#include "core/pool.h"
 
 /* ---- connection parameters (my_params.c) ---------------------------------- */
 
@@ -51,29 +52,17 @@ int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, MYSQL *conn, const ch
 
 /* ---- pool (my_pool.c) ----------------------------------------------------- */
 
-typedef struct my_idle_conn {
-    MYSQL *conn;
-    int64_t since_us;
-} my_idle_conn;
-
+/* The generic pool (core/pool.h) with the parameters its connect uses. */
 typedef struct my_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t freed;
-    bool initialised;
-    bool closed;
+    etlc__pool base;
     my_params params;       /* owned */
-    size_t min, max;
-    int64_t idle_timeout_ms;
-    int64_t wait_ms;
-    my_idle_conn *idle;
-    size_t nidle;
-    size_t open;
 } my_pool;
 
 /* Takes ownership of params (freed by destroy, also on failure). */
 int etlc__my_pool_init(my_pool *pool, my_params *params, size_t min, size_t max, int64_t idle_timeout_ms,
                        etlc_error *err);
-/* An idle connection that answers mysql_ping, or a new one. */
+/* An idle connection that answers mysql_ping, or a new one (BUSY when all
+ * pool_max stay in use for connect_timeout). */
 int etlc__my_pool_acquire(my_pool *pool, MYSQL **out, etlc_error *err);
 /* Give it back; `reusable` false closes it. */
 void etlc__my_pool_release(my_pool *pool, MYSQL *conn, bool reusable);
