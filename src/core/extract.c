@@ -62,6 +62,13 @@ static int part_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
         return etlc_error_set(err, ETLC_INTERNAL, "page has %zu columns, fewer than its %zu cursor columns",
                               batch->ncols, ncur);
     size_t user = batch->ncols - ncur;
+    /* The database compared it as a value, but it reads back as NULL (e.g.
+     * a MariaDB zero date with zero_date=null): no cursor can follow it. */
+    if (run->plan.has_watermark && batch->cols[user].null_count > 0)
+        return etlc_error_set(err, ETLC_DATA,
+                              "watermark %s reads back as NULL in a row the database did not see as NULL "
+                              "(a zero date with zero_date=null?); no cursor can be placed after it",
+                              run->plan.cur[0]);
     for (size_t j = run->plan.has_watermark ? 1 : 0; j < ncur; j++)
         if (batch->cols[user + j].null_count > 0)
             return etlc_error_set(err, ETLC_DATA,
@@ -235,7 +242,7 @@ static int check_options(const etlc_connector *c, const etlc_extract_options *o,
 {
     if (!c->ops->sql)
         return etlc_error_set(err, ETLC_UNSUPPORTED,
-                              "protocol '%s' has no SQL support: extract needs a SQL connector (sqlite, postgres)",
+                              "protocol '%s' has no SQL support: extract needs a SQL connector (sqlite, postgres, mysql)",
                               c->ops->name);
     if (o->watermark && o->nkeys == 0)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
