@@ -202,8 +202,10 @@ static int item_from_json(json_t *o, size_t index, etlc_item *it, etlc_error *er
         (rc = get_int(o, where, "byte_count", &it->byte_count, err)) ||
         (rc = get_string(o, where, "sha256", false, &sha, err)) ||
         (rc = get_time(o, where, "fetched_at", &it->fetched_at_us, err)) ||
-        (rc = get_meta(o, where, &it->metadata, err)))
+        (rc = get_meta(o, where, &it->metadata, err))) {
+        free(sha); /* read before fetched_at and metadata, which can still fail */
         return rc;
+    }
     size_t n = strlen(sha);
     if (n > 64) {
         free(sha);
