@@ -150,12 +150,15 @@ static void *slice_thread(void *arg)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static void hash16(const char *text, char out[17])
+/* 0, or -1 when OpenSSL ran out of memory (no hash: names would be wrong). */
+static int hash16(const char *text, char out[17])
 {
     char hex[65];
-    etlc__sha256_hex(text, strlen(text), hex);
+    if (etlc__sha256_hex(text, strlen(text), hex) != 0)
+        return -1;
     memcpy(out, hex, 16);
     out[16] = '\0';
+    return 0;
 }
 
 static int scalar(ext_run *run, void *snap, ext_stmt *st, etlc_value *out, etlc_error *err)
@@ -396,11 +399,10 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     etlc_format_date((int32_t)(r->started_at_us / 86400000000LL), date, sizeof date);
 
     def_text = definition_text(o);
-    if (!parts || !def_text) {
+    if (!parts || !def_text || hash16(def_text, run.def_hash) != 0) {
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory starting the extraction");
         goto done;
     }
-    hash16(def_text, run.def_hash);
     etlc__buf path = {0};
     const char *local_root = strncmp(lake_root, "file://", 7) == 0 ? lake_root + 7 : lake_root;
     if (!o->state_path && strstr(local_root, "://")) {
@@ -504,12 +506,11 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         int brc = etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
                                    (long long)runs, nparts);
         free(ut);
-        if (brc) {
+        if (brc || hash16(idb.data, run.run_id) != 0) {
             etlc__buf_free(&idb);
             rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory naming the run");
             goto done;
         }
-        hash16(idb.data, run.run_id);
         etlc__buf_free(&idb);
     }
     {
