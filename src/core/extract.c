@@ -17,6 +17,7 @@
 
 #include "core/connector_internal.h"
 #include "core/extract_internal.h"
+#include "core/extract_withdraw.h"
 
 typedef struct ext_run {
     etlc_connector *c;
@@ -393,6 +394,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     int64_t runs = 0;
     uint64_t total_rows = 0;
     size_t first_item = 0;
+    bool committing = false;
     ext_cursor end = {0};
     const char *lake_root = o->land.lake_root ? o->land.lake_root : "./lake";
     char date[40];
@@ -577,6 +579,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
 
     /* 4. commit the files, then the state */
     first_item = r->item_count;
+    committing = true; /* from here a failure takes the files back (done:) */
     for (unsigned i = 0; i < nparts; i++) {
         total_rows += parts[i].rows;
         if (rc == 0 && parts[i].rows > 0) {
@@ -621,6 +624,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     etlc__ext_remove_stale_temps(pending_path);
 
 done:
+    if (rc && committing) /* nothing new stays visible: lake as before, like the state */
+        etlc__ext_withdraw_items(run.lake, r, first_item);
     for (unsigned i = 0; parts && i < nparts; i++) {
         etlc_sink_abort(parts[i].sink);
         etlc__ext_cursor_clear(&parts[i].last);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/extract_internal.h"
+#include "core/json_load.h"
 
 void etlc__ext_cursor_clear(ext_cursor *c)
 {
@@ -249,8 +250,39 @@ int etlc__ext_read_json(const char *path, json_t **out, etlc_error *err)
     *out = NULL;
     if (access(path, F_OK) != 0 && errno == ENOENT)
         return 0;
+    /* Read it ourselves (not json_load_file): an allocation failure must be
+     * NO_MEMORY, not a "cannot be read" that looks like a damaged state. */
+    etlc__buf text = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno_err(err, errno, "cannot open state file", path);
+    for (;;) {
+        if (etlc__buf_reserve(&text, 4096) != 0) {
+            close(fd);
+            etlc__buf_free(&text);
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
+        }
+        ssize_t n = read(fd, text.data + text.len, text.cap - text.len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            etlc__buf_free(&text);
+            return errno_err(err, e, "cannot read state file", path);
+        }
+        if (n == 0)
+            break;
+        text.len += (size_t)n;
+        text.data[text.len] = '\0';
+    }
+    close(fd);
     json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    bool out_of_memory;
+    json_t *j = etlc__json_loadb(text.data, text.len, 0, &je, &out_of_memory);
+    etlc__buf_free(&text);
+    if (out_of_memory)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
     if (!j)
         return etlc_error_set(err, ETLC_DATA, "state file '%s' cannot be read: %s (line %d)", path, je.text,
                               je.line);

@@ -31,6 +31,8 @@ static void nomem_each_allocation_fails(const char *what, nomem_scenario_fn fn, 
         fail_msg("%s: warm-up failed: %s: %s", what, etlc_code_name(rc), err.message);
     if (after)
         after(ctx, rc, 0);
+    /* The logger's one-time state (time zone data): failed runs log warnings. */
+    etlc_log(ETLC_LOG_WARN, "nomem", "starting to fail allocations in turn: %s", what);
     /* OpenSSL keeps a per-thread error queue once an error happens: create it now. */
     ERR_raise(ERR_LIB_EVP, ERR_R_MALLOC_FAILURE);
     ERR_clear_error();
