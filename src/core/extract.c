@@ -18,6 +18,7 @@
 #include "core/connector_internal.h"
 #include "core/extract_internal.h"
 #include "core/extract_withdraw.h"
+#include "core/json_load.h"
 
 typedef struct ext_run {
     etlc_connector *c;
@@ -386,6 +387,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
 
     etlc_error e = {0};
+    /* jansson ignores some failed allocations (a key silently missing from
+     * the state): any failure since here makes the run NO_MEMORY. */
+    unsigned long json_failed = etlc__json_failed_allocations();
     json_t *state = NULL, *pending = NULL;
     char *def_text = NULL, *start_text = NULL, *state_path = NULL, *pending_path = NULL;
     unsigned nparts = o->partitions > 1 ? o->partitions : 1;
@@ -505,10 +509,11 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         char *ut = etlc__ext_json_text(uj);
         json_decref(uj);
         etlc__buf idb = {0};
-        int brc = etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
+        int brc = !uj || !ut ||
+                  etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
                                    (long long)runs, nparts);
         free(ut);
-        if (brc || hash16(idb.data, run.run_id) != 0) {
+        if (brc || hash16(idb.data, run.run_id) != 0 || etlc__json_failed_allocations() != json_failed) {
             etlc__buf_free(&idb);
             rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory naming the run");
             goto done;
@@ -524,7 +529,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         json_object_set_new(pj, "run_id", json_string(run.run_id));
         json_object_set_new(pj, "runs", json_integer(runs));
         json_object_set_new(pj, "partitions", json_integer(nparts));
-        rc = etlc__ext_write_json_atomic(pending_path, pj, &e);
+        rc = !pj || etlc__json_failed_allocations() != json_failed
+                 ? etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory recording the pending run")
+                 : etlc__ext_write_json_atomic(pending_path, pj, &e);
         json_decref(pj);
         if (rc)
             goto done;
@@ -605,7 +612,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     if (rc)
         goto done;
     json_t *sj = state_json(&run, source, &end, runs + 1, r, first_item, total_rows, nparts);
-    if (!sj) {
+    if (!sj || etlc__json_failed_allocations() != json_failed) {
+        json_decref(sj);
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory building the state");
         goto done;
     }

@@ -67,8 +67,15 @@ json_t *etlc__ext_value_json(const etlc_value *v)
     case ETLC_TYPE_DOUBLE: json_object_set_new(o, "value", json_real(v->f64)); break;
     case ETLC_TYPE_BYTES: {
         etlc__buf hex = {0};
-        for (size_t i = 0; i < v->len; i++)
-            etlc__buf_printf(&hex, "%02x", (unsigned char)v->data[i]);
+        int hrc = etlc__buf_reserve(&hex, 2 * v->len);
+        for (size_t i = 0; i < v->len && hrc == 0; i++)
+            hrc = etlc__buf_printf(&hex, "%02x", (unsigned char)v->data[i]);
+        if (hrc) { /* no silently shorter value */
+            etlc__json_note_failed_allocation();
+            etlc__buf_free(&hex);
+            json_decref(o);
+            return NULL;
+        }
         json_object_set_new(o, "hex", json_string(hex.data ? hex.data : ""));
         etlc__buf_free(&hex);
         break;
@@ -190,9 +197,11 @@ static int errno_err(etlc_error *err, int e, const char *what, const char *path)
 
 int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *err)
 {
+    unsigned long json_failed = etlc__json_failed_allocations();
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     etlc__buf tmp = {0}, dir = {0};
-    if (!text || etlc__buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
+    /* jansson may lose a failed allocation and dump malformed text */
+    if (!text || etlc__json_failed_allocations() != json_failed || etlc__buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
         free(text);
         etlc__buf_free(&tmp);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);

@@ -16,5 +16,8 @@ json_t *etlc__json_loadb(const char *text, size_t len, size_t flags, json_error_
 /* Allocation failures jansson has seen on this thread so far (a counter to
  * compare around a call such as json_dumps). */
 unsigned long etlc__json_failed_allocations(void);
+/* Count a failure of our own while building a JSON value, so callers
+ * comparing the counter see it as they see jansson's. */
+void etlc__json_note_failed_allocation(void);
 
 #endif

@@ -19,6 +19,7 @@
 typedef struct extract_ctx {
     char db[4200], lake[4200], state[4200];
     char *state_before; /* the state every run starts from */
+    char *state_after;  /* what the warm-up run wrote (finished_at blanked) */
     etlc_extract_options opts;
     bool committed;     /* the run succeeded: files and the new state are in place */
 } extract_ctx;
@@ -40,6 +41,16 @@ static int do_extract(void *p, etlc_error *err)
     return rc;
 }
 
+/* The state but its one time-dependent value, so successful runs compare. */
+static void blank_finished_at(char *state)
+{
+    char *at = state ? strstr(state, "\"finished_at\": \"") : NULL;
+    if (!at)
+        return;
+    for (at += strlen("\"finished_at\": \""); *at && *at != '"'; at++)
+        *at = '-';
+}
+
 static void state_kept_unless_committed(void *p, int rc, long n)
 {
     extract_ctx *ctx = p;
@@ -57,6 +68,13 @@ static void state_kept_unless_committed(void *p, int rc, long n)
     } else {
         if (!now || strcmp(now, ctx->state_before) == 0)
             fail_msg("a successful run (allocation %ld) did not advance the state", n);
+        blank_finished_at(now);
+        if (!ctx->state_after)
+            ctx->state_after = strdup(now);
+        else if (strcmp(now, ctx->state_after) != 0) { /* nothing silently lost */
+            fprintf(stderr, "%s\n--- instead of ---\n%s\n", now, ctx->state_after);
+            fail_msg("a successful run past allocation %ld wrote another state (above)", n);
+        }
         if (visible != 1 || all != 1)
             fail_msg("a successful run left %zu file(s), %zu visible, not 1", all, visible);
     }
@@ -109,6 +127,7 @@ static void run_extract(const char *format, const char *lag)
     snprintf(what, sizeof what, "extract -> %s%s", format, lag ? " (lag)" : "");
     nomem_each_allocation_fails(what, do_extract, state_kept_unless_committed, &ctx);
     free(ctx.state_before);
+    free(ctx.state_after);
     tu_rmtree(dir);
     free(dir);
 }
