@@ -239,13 +239,33 @@ int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *e
         rc = errno_err(err, errno, "cannot fsync the state file", tmp.data);
     if (close(fd) != 0 && rc == 0)
         rc = errno_err(err, errno, "cannot close the state file", tmp.data);
+    /* Keep the old state under a second name until the new one is durable:
+     * when the directory fsync fails after the rename, the old state goes
+     * back (the caller reports the failure with the state unchanged). */
+    etlc__buf old = {0};
+    bool have_old = false;
+    if (rc == 0 && etlc__buf_printf(&old, "%s.old", tmp.data) != 0)
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);
+    if (rc == 0) {
+        unlink(old.data);
+        have_old = link(path, old.data) == 0;
+    }
     if (rc == 0 && rename(tmp.data, path) != 0)
         rc = errno_err(err, errno, "cannot rename the state file into", path);
-    if (rc == 0) {
+    else if (rc == 0) {
         int e = etlc__fsync_parent_dir(path);
-        if (e)
+        if (e) {
             rc = errno_err(err, e, "cannot fsync the directory of the state", path);
+            if (have_old ? rename(old.data, path) == 0 : unlink(path) == 0)
+                have_old = false;
+            else
+                etlc_error_prefix(err, "the new state could not be taken back either");
+            etlc__fsync_parent_dir(path);
+        }
     }
+    if (have_old)
+        unlink(old.data);
+    etlc__buf_free(&old);
     if (rc)
         unlink(tmp.data);
 out:

@@ -22,7 +22,7 @@ typedef int (*nomem_scenario_fn)(void *ctx, etlc_error *err);
 /* Called after every run with the nomem failure off; fails the test itself. */
 typedef void (*nomem_after_fn)(void *ctx, int rc, long n);
 
-static void nomem_each_allocation_fails(const char *what, nomem_scenario_fn fn, nomem_after_fn after,
+__attribute__((unused)) static void nomem_each_allocation_fails(const char *what, nomem_scenario_fn fn, nomem_after_fn after,
                                         void *ctx)
 {
     etlc_error err = {0};
