@@ -55,6 +55,47 @@ static int do_fetch(void *p, etlc_error *err)
     return rc;
 }
 
+/* The façade without a fetch: load_connection_config, test_connection,
+ * an uncached get (no_reuse), the cache and the registry's lookups. */
+static int do_facade(void *p, etlc_error *err)
+{
+    fetch_ctx *ctx = p;
+    etlc_kv over[] = {{"database_path", ctx->db}};
+    etlc_config_sources src = {.overrides = over, .overrides_len = 1, .env_prefix = ""};
+    etlc_config *cfg = NULL;
+    int rc = etlc_load_connection_config("sqlite3", &src, &cfg, err); /* an alias */
+    etlc_config_free(cfg);
+    etlc_health health;
+    if (rc == 0)
+        rc = etlc_test_connection("sqlite", &src, &health, err);
+    if (rc == 0 && !health.healthy)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "unhealthy: %s", health.detail);
+    etlc_connector *fresh = NULL, *cached = NULL;
+    etlc_get_options no_reuse = {.no_reuse = true};
+    if (rc == 0)
+        rc = etlc_get_connection("sqlite", &src, &no_reuse, &fresh, err);
+    if (rc == 0)
+        rc = etlc_get_connection("sqlite", &src, NULL, &cached, err);
+    etlc_connector_release(fresh);
+    etlc_connector_release(cached);
+    etlc_close_all_connections();
+    /* an unknown protocol names the known ones ("did you mean") */
+    if (rc == 0) {
+        const etlc_connector_ops *ops;
+        int frc = etlc_registry_find("sqlitee", &ops, err);
+        rc = frc == ETLC_UNKNOWN_PROTOCOL ? 0 : (frc ? frc : ETLC_INTERNAL);
+    }
+    return rc;
+}
+
+static void cache_empty(void *p, int rc, long n)
+{
+    (void)p;
+    if (etlc_cache_size() != 0)
+        fail_msg("facade: failing allocation %ld (rc %s) left %zu cache entries", n, etlc_code_name(rc),
+                 etlc_cache_size());
+}
+
 static void lake_empty_unless_landed(void *p, int rc, long n)
 {
     fetch_ctx *ctx = p;
@@ -94,6 +135,21 @@ static void run_fetch(const char *format)
     free(dir);
 }
 
+static void nomem_facade(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("facade-nomem");
+    fetch_ctx ctx = {.format = "none"};
+    snprintf(ctx.db, sizeof ctx.db, "%s/src.db", dir);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(ctx.db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE t(id INTEGER);", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    nomem_each_allocation_fails("facade", do_facade, cache_empty, &ctx);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void nomem_fetch_jsonl(void **state) { (void)state; run_fetch("jsonl"); }
 static void nomem_fetch_parquet(void **state) { (void)state; run_fetch("parquet"); }
 
@@ -101,6 +157,7 @@ int main(void)
 {
     unsetenv("SQLITE_DATABASE_PATH");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nomem_facade),
         cmocka_unit_test(nomem_fetch_jsonl),
         cmocka_unit_test(nomem_fetch_parquet),
     };
