@@ -620,7 +620,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     rc = etlc__ext_write_json_atomic(state_path, sj, &e);
     json_decref(sj);
     if (rc) {
-        etlc_error_prefix(&e, "the files are landed but the state was not advanced (a re-run lands the same names)");
+        etlc_error_prefix(&e, "the state was not advanced and the run's files are taken back (a re-run lands the same names)");
         goto done;
     }
     etlc_error ignored = {0};
