@@ -17,6 +17,8 @@
 
 #include "core/connector_internal.h"
 #include "core/extract_internal.h"
+#include "core/extract_withdraw.h"
+#include "core/json_load.h"
 
 typedef struct ext_run {
     etlc_connector *c;
@@ -150,12 +152,15 @@ static void *slice_thread(void *arg)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static void hash16(const char *text, char out[17])
+/* 0, or -1 when OpenSSL ran out of memory (no hash: names would be wrong). */
+static int hash16(const char *text, char out[17])
 {
     char hex[65];
-    etlc__sha256_hex(text, strlen(text), hex);
+    if (etlc__sha256_hex(text, strlen(text), hex) != 0)
+        return -1;
     memcpy(out, hex, 16);
     out[16] = '\0';
+    return 0;
 }
 
 static int scalar(ext_run *run, void *snap, ext_stmt *st, etlc_value *out, etlc_error *err)
@@ -382,6 +387,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
 
     etlc_error e = {0};
+    /* jansson ignores some failed allocations (a key silently missing from
+     * the state): any failure since here makes the run NO_MEMORY. */
+    unsigned long json_failed = etlc__json_failed_allocations();
     json_t *state = NULL, *pending = NULL;
     char *def_text = NULL, *start_text = NULL, *state_path = NULL, *pending_path = NULL;
     unsigned nparts = o->partitions > 1 ? o->partitions : 1;
@@ -390,17 +398,17 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     int64_t runs = 0;
     uint64_t total_rows = 0;
     size_t first_item = 0;
+    bool committing = false;
     ext_cursor end = {0};
     const char *lake_root = o->land.lake_root ? o->land.lake_root : "./lake";
     char date[40];
     etlc_format_date((int32_t)(r->started_at_us / 86400000000LL), date, sizeof date);
 
     def_text = definition_text(o);
-    if (!parts || !def_text) {
+    if (!parts || !def_text || hash16(def_text, run.def_hash) != 0) {
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory starting the extraction");
         goto done;
     }
-    hash16(def_text, run.def_hash);
     etlc__buf path = {0};
     const char *local_root = strncmp(lake_root, "file://", 7) == 0 ? lake_root + 7 : lake_root;
     if (!o->state_path && strstr(local_root, "://")) {
@@ -501,15 +509,15 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         char *ut = etlc__ext_json_text(uj);
         json_decref(uj);
         etlc__buf idb = {0};
-        int brc = etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
+        int brc = !uj || !ut ||
+                  etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
                                    (long long)runs, nparts);
         free(ut);
-        if (brc) {
+        if (brc || hash16(idb.data, run.run_id) != 0 || etlc__json_failed_allocations() != json_failed) {
             etlc__buf_free(&idb);
             rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory naming the run");
             goto done;
         }
-        hash16(idb.data, run.run_id);
         etlc__buf_free(&idb);
     }
     {
@@ -521,7 +529,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         json_object_set_new(pj, "run_id", json_string(run.run_id));
         json_object_set_new(pj, "runs", json_integer(runs));
         json_object_set_new(pj, "partitions", json_integer(nparts));
-        rc = etlc__ext_write_json_atomic(pending_path, pj, &e);
+        rc = !pj || etlc__json_failed_allocations() != json_failed
+                 ? etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory recording the pending run")
+                 : etlc__ext_write_json_atomic(pending_path, pj, &e);
         json_decref(pj);
         if (rc)
             goto done;
@@ -576,6 +586,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
 
     /* 4. commit the files, then the state */
     first_item = r->item_count;
+    committing = true; /* from here a failure takes the files back (done:) */
     for (unsigned i = 0; i < nparts; i++) {
         total_rows += parts[i].rows;
         if (rc == 0 && parts[i].rows > 0) {
@@ -601,14 +612,15 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     if (rc)
         goto done;
     json_t *sj = state_json(&run, source, &end, runs + 1, r, first_item, total_rows, nparts);
-    if (!sj) {
+    if (!sj || etlc__json_failed_allocations() != json_failed) {
+        json_decref(sj);
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory building the state");
         goto done;
     }
     rc = etlc__ext_write_json_atomic(state_path, sj, &e);
     json_decref(sj);
     if (rc) {
-        etlc_error_prefix(&e, "the files are landed but the state was not advanced (a re-run lands the same names)");
+        etlc_error_prefix(&e, "the state was not advanced and the run's files are taken back (a re-run lands the same names)");
         goto done;
     }
     etlc_error ignored = {0};
@@ -620,6 +632,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     etlc__ext_remove_stale_temps(pending_path);
 
 done:
+    if (rc && committing) /* nothing new stays visible: lake as before, like the state */
+        etlc__ext_withdraw_items(run.lake, r, first_item);
     for (unsigned i = 0; parts && i < nparts; i++) {
         etlc_sink_abort(parts[i].sink);
         etlc__ext_cursor_clear(&parts[i].last);
