@@ -46,6 +46,14 @@ int cli_conn_load(const cli_conn *conn, bool allow_missing, etlc_config **cfg);
 int cli_parse_conn_args(int argc, char **argv, const char *cmd, void (*help)(void), cli_conn *conn,
                         bool *json);
 
+/* A whole number for option `opt` of command `cmd`, within [min, max]. */
+int cli_parse_count(const char *cmd, const char *opt, const char *arg, long long min, long long max,
+                    long long *out);
+/* Find the config's connector and connect it (uncached). */
+int cli_connector_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err);
+/* The IngestionResult as JSON on stdout. */
+void cli_print_result(const etlc_result *r, bool compact);
+
 /* Map an etlc code to the CLI exit status. */
 int cli_exit_for(int code);
 /* Print "etlconn: <message>" (and the code name) on stderr; returns the exit status. */
@@ -71,7 +79,10 @@ int cmd_inspect(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 
-/* Progress line on stderr (only when g_cli.progress). */
+/* Progress line on stderr (only when g_cli.progress): rows, MB (omitted
+ * when < 0) and the rate since the first call. */
+void cli_progress_rows(uint64_t rows, double mbytes);
+/* etlc_progress_fn for fetch and extract. */
 void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches);
 void cli_progress_done(void);
 

@@ -40,17 +40,6 @@ static void help(void)
            "See docs/extract.md for the guarantees and the lag window.\n", ETLC_EXTRACT_DEFAULT_TEMPLATE);
 }
 
-static int parse_count(const char *opt, const char *arg, long long min, long long max, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(arg, &end, 10);
-    if (errno || *end || end == arg || v < min || v > max)
-        return cli_usage_error("extract", "%s '%s' must be a whole number from %lld to %lld", opt, arg, min, max);
-    *out = v;
-    return EXIT_OK;
-}
-
 /* --key a,b --key c: split on commas into one list. */
 static int add_keys(const char *arg, char ***keys, size_t *nkeys)
 {
@@ -118,15 +107,15 @@ int cmd_extract(int argc, char **argv)
         case 't': x.land.sink.path_template = optarg; break;
         case 'C': compact = true; break;
         case 'b':
-            if ((rc = parse_count("--batch-size", optarg, 1, 100000000, &v)) == EXIT_OK)
+            if ((rc = cli_parse_count("extract", "--batch-size", optarg, 1, 100000000, &v)) == EXIT_OK)
                 x.batch_size = (size_t)v;
             break;
         case 'm':
-            if ((rc = parse_count("--max-records-per-file", optarg, 1, INT64_MAX, &v)) == EXIT_OK)
+            if ((rc = cli_parse_count("extract", "--max-records-per-file", optarg, 1, INT64_MAX, &v)) == EXIT_OK)
                 x.land.sink.max_records_per_file = v;
             break;
         case 'P':
-            if ((rc = parse_count("--partitions", optarg, 1, 64, &v)) == EXIT_OK)
+            if ((rc = cli_parse_count("extract", "--partitions", optarg, 1, 64, &v)) == EXIT_OK)
                 x.partitions = (unsigned)v;
             break;
         case 'X': {
@@ -165,26 +154,16 @@ int cmd_extract(int argc, char **argv)
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
     etlc_error err = {0};
-    const etlc_connector_ops *ops = NULL;
     etlc_connector *c = NULL;
     etlc_result *result = NULL;
-    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, &err);
-    if (code == ETLC_OK)
-        code = etlc_connector_open(ops, cfg, &c, &err);
+    int code = cli_connector_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         x.land.progress = cli_progress_cb;
         code = etlc_extract(c, &x, &result, &err);
         cli_progress_done();
     }
-    if (result) {
-        char *json = NULL;
-        etlc_error jerr = {0};
-        if (etlc_result_to_json(result, !compact, &json, &jerr) == ETLC_OK) {
-            fputs(json, stdout);
-            putchar('\n');
-        }
-        free(json);
-    }
+    if (result)
+        cli_print_result(result, compact);
     rc = code == ETLC_OK ? EXIT_OK : cli_fail(&err);
     etlc_result_free(result);
     etlc_connector_release(c);

@@ -29,17 +29,6 @@ static void help(void)
            "2 usage or configuration error.\n", ETLC_LAKE_DEFAULT_TEMPLATE);
 }
 
-static int parse_count(const char *opt, const char *arg, long long min, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(arg, &end, 10);
-    if (errno || *end || end == arg || v < min)
-        return cli_usage_error("fetch", "%s '%s' must be a whole number >= %lld", opt, arg, min);
-    *out = v;
-    return EXIT_OK;
-}
-
 static int parse_param(const char *arg, etlc_param *p)
 {
     memset(p, 0, sizeof *p);
@@ -112,12 +101,12 @@ int cmd_fetch(int argc, char **argv)
         case 't': land.sink.path_template = optarg; break;
         case 'C': compact = true; break;
         case 'r':
-            if ((rc = parse_count("--row-group-bytes", optarg, 1024, &v)) == EXIT_OK)
+            if ((rc = cli_parse_count("fetch", "--row-group-bytes", optarg, 1024, INT64_MAX, &v)) == EXIT_OK)
                 land.sink.row_group_bytes = v;
             break;
-        case 'b': rc = parse_count("--batch-size", optarg, 1, &batch); break;
+        case 'b': rc = cli_parse_count("fetch", "--batch-size", optarg, 1, INT64_MAX, &batch); break;
         case 'm':
-            if ((rc = parse_count("--max-records-per-file", optarg, 1, &v)) == EXIT_OK)
+            if ((rc = cli_parse_count("fetch", "--max-records-per-file", optarg, 1, INT64_MAX, &v)) == EXIT_OK)
                 land.sink.max_records_per_file = v;
             break;
         case 'h': help(); goto out;
@@ -144,27 +133,17 @@ int cmd_fetch(int argc, char **argv)
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
     etlc_error err = {0};
-    const etlc_connector_ops *ops = NULL;
     etlc_connector *c = NULL;
     etlc_result *result = NULL;
-    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, &err);
-    if (code == ETLC_OK)
-        code = etlc_connector_open(ops, cfg, &c, &err);
+    int code = cli_connector_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         etlc_fetch_request req = {.query = query, .params = params, .nparams = nparams, .batch_rows = (size_t)batch};
         land.progress = cli_progress_cb;
         code = etlc_connector_fetch(c, &req, &land, &result, &err);
         cli_progress_done();
     }
-    if (result) {
-        char *json = NULL;
-        etlc_error jerr = {0};
-        if (etlc_result_to_json(result, !compact, &json, &jerr) == ETLC_OK) {
-            fputs(json, stdout);
-            putchar('\n');
-        }
-        free(json);
-    }
+    if (result)
+        cli_print_result(result, compact);
     rc = code == ETLC_OK ? EXIT_OK : cli_fail(&err);
     etlc_result_free(result);
     etlc_connector_release(c);

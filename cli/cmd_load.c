@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -30,25 +29,10 @@ static void help(void)
            "was changed, 2 usage or configuration error.\n");
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double g_started;
-static bool g_shown;
-
 static void progress(void *ud, uint64_t rows, uint64_t bytes)
 {
     (void)ud;
-    if (!g_cli.progress)
-        return;
-    double el = now_s() - g_started;
-    fprintf(stderr, "\r%llu rows, %.1f MB, %.0f rows/s   ", (unsigned long long)rows, bytes / 1e6,
-            el > 0 ? rows / el : 0.0);
-    g_shown = true;
+    cli_progress_rows(rows, bytes / 1e6);
 }
 
 int cmd_load(int argc, char **argv)
@@ -91,12 +75,8 @@ int cmd_load(int argc, char **argv)
             break;
         }
         case 'b': {
-            char *end;
-            errno = 0;
-            long long v = strtoll(optarg, &end, 10);
-            if (errno || *end || v < 1)
-                rc = cli_usage_error("load", "--batch-size '%s' must be a whole number >= 1", optarg);
-            else
+            long long v;
+            if ((rc = cli_parse_count("load", "--batch-size", optarg, 1, 100000000, &v)) == EXIT_OK)
                 lo.batch_rows = (size_t)v;
             break;
         }
@@ -141,10 +121,8 @@ int cmd_load(int argc, char **argv)
         code = etlc_connector_open(ops, cfg, &c, &err);
     if (code == ETLC_OK) {
         lo.progress = progress;
-        g_started = now_s();
         code = etlc_dw_load(c, (const char *const *)(argv + optind), (size_t)(argc - optind), &lo, &res, &err);
-        if (g_shown)
-            fputc('\n', stderr);
+        cli_progress_done();
     }
     if (res) {
         char *json = NULL;

@@ -64,13 +64,11 @@ int cmd_test(int argc, char **argv)
         cli_conn_free(&conn);
         return rc;
     }
-    const etlc_connector_ops *ops = NULL;
     etlc_error err = {0};
     const char *protocol = etlc_config_table(cfg)->protocol;
-    etlc_registry_find(protocol, &ops, &err);
     etlc_health h = {0};
     etlc_connector *c = NULL;
-    if (ops && etlc_connector_open(ops, cfg, &c, &err) == ETLC_OK)
+    if (cli_connector_open(cfg, &c, &err) == ETLC_OK)
         etlc_connector_test(c, &h, &err);
     if (!h.healthy && !err.code)
         etlc_error_set(&err, ETLC_UNHEALTHY, "%s", h.detail[0] ? h.detail : "health check failed");

@@ -1,4 +1,5 @@
 /* Parsing shared by the commands that name a connection. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -125,4 +126,36 @@ int cli_parse_conn_args(int argc, char **argv, const char *cmd, void (*help)(voi
     if (!conn->protocol && !conn->file)
         return cli_usage_error(cmd, "name a PROTOCOL or a config file with -c");
     return -1;
+}
+
+int cli_parse_count(const char *cmd, const char *opt, const char *arg, long long min, long long max,
+                    long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || *end || end == arg || v < min || v > max)
+        return cli_usage_error(cmd, "%s '%s' must be a whole number from %lld to %lld", opt, arg, min, max);
+    *out = v;
+    return EXIT_OK;
+}
+
+int cli_connector_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err)
+{
+    const etlc_connector_ops *ops = NULL;
+    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, err);
+    return code == ETLC_OK ? etlc_connector_open(ops, cfg, c, err) : code;
+}
+
+void cli_print_result(const etlc_result *r, bool compact)
+{
+    char *json = NULL;
+    etlc_error err = {0};
+    if (etlc_result_to_json(r, !compact, &json, &err) == ETLC_OK) {
+        fputs(json, stdout);
+        putchar('\n');
+    } else {
+        fprintf(stderr, "etlconn: cannot print the result: %s\n", err.message);
+    }
+    free(json);
 }

@@ -14,9 +14,8 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches)
+void cli_progress_rows(uint64_t rows, double mbytes)
 {
-    (void)userdata;
     if (!g_cli.progress)
         return;
     double t = now_s();
@@ -24,9 +23,19 @@ void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches)
         started = t;
     shown = true;
     double el = t - started;
-    fprintf(stderr, "\r%llu records, %llu batches, %.0f records/s   ", (unsigned long long)records,
-            (unsigned long long)batches, el > 0 ? records / el : 0.0);
+    if (mbytes >= 0)
+        fprintf(stderr, "\r%llu rows, %.1f MB, %.0f rows/s   ", (unsigned long long)rows, mbytes,
+                el > 0 ? rows / el : 0.0);
+    else
+        fprintf(stderr, "\r%llu rows, %.0f rows/s   ", (unsigned long long)rows, el > 0 ? rows / el : 0.0);
     fflush(stderr);
+}
+
+void cli_progress_cb(void *userdata, uint64_t records, uint64_t batches)
+{
+    (void)userdata;
+    (void)batches;
+    cli_progress_rows(records, -1);
 }
 
 void cli_progress_done(void)

@@ -49,8 +49,9 @@ typedef struct etlc_extract_options {
  * cursor_end, rows, partitions and state_path. Errors: UNSUPPORTED for a
  * connector without SQL support; INVALID_ARGUMENT for bad names/options
  * (named); DATA for a NULL key or watermark type problems; QUERY etc. from
- * the database; IO when the state cannot be written (files stay, the old
- * state too: the re-run overwrites them). */
+ * the database; IO when a file or the state cannot be written. A failed
+ * run leaves the state and the lake as they were: files it had committed
+ * are taken back (docs/extract.md). */
 int etlc_extract(etlc_connector *c, const etlc_extract_options *opts, etlc_result **result,
                  etlc_error *err);
 

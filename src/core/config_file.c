@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "core/config_internal.h"
+#include "core/json_load.h"
 
 #define CONFIG_FILE_MAX (16u * 1024u * 1024u)
 
@@ -175,18 +176,11 @@ static int read_json(const char *path, const char *text, size_t len, etlc__raw_f
                      etlc_error *err)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root && json_error_code(&jerr) != json_error_out_of_memory && jerr.text[0]) {
-        /* jansson reports some allocation failures as syntax errors: a
-         * syntax error that does not come back on a second parse was one. */
-        json_t *again = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (again) {
-            json_decref(again);
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
-        }
-    }
-    /* Some of jansson's allocation failures leave the error text empty. */
-    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+    bool out_of_memory;
+    /* jansson can turn a failed allocation into a syntax error or a
+     * silently changed value: etlc__json_loadb tells. */
+    json_t *root = etlc__json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr, &out_of_memory);
+    if (out_of_memory)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
     if (!root)
         return etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%d:%d: %s", path, jerr.line,

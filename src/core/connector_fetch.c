@@ -41,8 +41,10 @@ static int request_hash(const etlc_fetch_request *req, char out[13])
         return ETLC_NO_MEMORY;
     }
     char hex[65];
-    etlc__sha256_hex(b.data, b.len, hex);
+    int hash_rc = etlc__sha256_hex(b.data, b.len, hex);
     etlc__buf_free(&b);
+    if (hash_rc != 0) /* OpenSSL out of memory: hex is "" */
+        return ETLC_NO_MEMORY;
     memcpy(out, hex, 12);
     out[12] = '\0';
     return 0;

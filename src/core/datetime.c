@@ -234,7 +234,18 @@ int etlc_parse_timestamp(const char *s, size_t len, int64_t *micros)
     }
     if (c.pos != len)
         return -1;
-    /* Local time minus the offset is UTC. */
-    *micros = days * US_PER_DAY + ((h * 60 + mi - offset_min) * 60 + sec) * 1000000 + frac_us;
+    /* Local time minus the offset is UTC. The time of day (offset
+     * applied) lies within a day either side, so near the ends of the int64
+     * range the sum is taken from the neighbouring midnight; a value that
+     * still does not fit is refused rather than wrapped. */
+    int64_t tod = ((h * 60 + mi - offset_min) * 60 + sec) * 1000000 + frac_us;
+    int64_t v;
+    if (__builtin_mul_overflow(days, US_PER_DAY, &v) || __builtin_add_overflow(v, tod, &v)) {
+        int64_t step = days < 0 ? 1 : -1;
+        if (__builtin_mul_overflow(days + step, US_PER_DAY, &v) ||
+            __builtin_add_overflow(v, tod - step * US_PER_DAY, &v))
+            return -1;
+    }
+    *micros = v;
     return 0;
 }

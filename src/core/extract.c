@@ -17,6 +17,8 @@
 
 #include "core/connector_internal.h"
 #include "core/extract_internal.h"
+#include "core/extract_withdraw.h"
+#include "core/json_load.h"
 #include "etlconn/parquet.h"
 
 /* Smallest row group a partition gets when they share the budget. */
@@ -66,6 +68,13 @@ static int part_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
         return etlc_error_set(err, ETLC_INTERNAL, "page has %zu columns, fewer than its %zu cursor columns",
                               batch->ncols, ncur);
     size_t user = batch->ncols - ncur;
+    /* The database compared it as a value, but it reads back as NULL (e.g.
+     * a MariaDB zero date with zero_date=null): no cursor can follow it. */
+    if (run->plan.has_watermark && batch->cols[user].null_count > 0)
+        return etlc_error_set(err, ETLC_DATA,
+                              "watermark %s reads back as NULL in a row the database did not see as NULL "
+                              "(a zero date with zero_date=null?); no cursor can be placed after it",
+                              run->plan.cur[0]);
     for (size_t j = run->plan.has_watermark ? 1 : 0; j < ncur; j++)
         if (batch->cols[user + j].null_count > 0)
             return etlc_error_set(err, ETLC_DATA,
@@ -147,12 +156,15 @@ static void *slice_thread(void *arg)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static void hash16(const char *text, char out[17])
+/* 0, or -1 when OpenSSL ran out of memory (no hash: names would be wrong). */
+static int hash16(const char *text, char out[17])
 {
     char hex[65];
-    etlc__sha256_hex(text, strlen(text), hex);
+    if (etlc__sha256_hex(text, strlen(text), hex) != 0)
+        return -1;
     memcpy(out, hex, 16);
     out[16] = '\0';
+    return 0;
 }
 
 static int scalar(ext_run *run, void *snap, ext_stmt *st, etlc_value *out, etlc_error *err)
@@ -262,7 +274,7 @@ static int check_options(const etlc_connector *c, const etlc_extract_options *o,
 {
     if (!c->ops->sql)
         return etlc_error_set(err, ETLC_UNSUPPORTED,
-                              "protocol '%s' has no SQL support: extract needs a SQL connector (sqlite, postgres)",
+                              "protocol '%s' has no SQL support: extract needs a SQL connector (sqlite, postgres, mysql)",
                               c->ops->name);
     if (o->watermark && o->nkeys == 0)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
@@ -402,6 +414,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
 
     etlc_error e = {0};
+    /* jansson ignores some failed allocations (a key silently missing from
+     * the state): any failure since here makes the run NO_MEMORY. */
+    unsigned long json_failed = etlc__json_failed_allocations();
     json_t *state = NULL, *pending = NULL;
     char *def_text = NULL, *start_text = NULL, *state_path = NULL, *pending_path = NULL;
     unsigned nparts = o->partitions > 1 ? o->partitions : 1;
@@ -410,17 +425,17 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     int64_t runs = 0;
     uint64_t total_rows = 0;
     size_t first_item = 0;
+    bool committing = false;
     ext_cursor end = {0};
     const char *lake_root = o->land.lake_root ? o->land.lake_root : "./lake";
     char date[40];
     etlc_format_date((int32_t)(r->started_at_us / 86400000000LL), date, sizeof date);
 
     def_text = definition_text(o);
-    if (!parts || !def_text) {
+    if (!parts || !def_text || hash16(def_text, run.def_hash) != 0) {
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory starting the extraction");
         goto done;
     }
-    hash16(def_text, run.def_hash);
     etlc__buf path = {0};
     const char *local_root = strncmp(lake_root, "file://", 7) == 0 ? lake_root + 7 : lake_root;
     if (!o->state_path && strstr(local_root, "://")) {
@@ -521,15 +536,15 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         char *ut = etlc__ext_json_text(uj);
         json_decref(uj);
         etlc__buf idb = {0};
-        int brc = etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
+        int brc = !uj || !ut ||
+                  etlc__buf_printf(&idb, "%s\n%s\n%s\n%lld\n%u", run.def_hash, start_text, ut ? ut : "",
                                    (long long)runs, nparts);
         free(ut);
-        if (brc) {
+        if (brc || hash16(idb.data, run.run_id) != 0 || etlc__json_failed_allocations() != json_failed) {
             etlc__buf_free(&idb);
             rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory naming the run");
             goto done;
         }
-        hash16(idb.data, run.run_id);
         etlc__buf_free(&idb);
     }
     {
@@ -541,7 +556,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
         json_object_set_new(pj, "run_id", json_string(run.run_id));
         json_object_set_new(pj, "runs", json_integer(runs));
         json_object_set_new(pj, "partitions", json_integer(nparts));
-        rc = etlc__ext_write_json_atomic(pending_path, pj, &e);
+        rc = !pj || etlc__json_failed_allocations() != json_failed
+                 ? etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory recording the pending run")
+                 : etlc__ext_write_json_atomic(pending_path, pj, &e);
         json_decref(pj);
         if (rc)
             goto done;
@@ -602,6 +619,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
 
     /* 4. commit the files, then the state */
     first_item = r->item_count;
+    committing = true; /* from here a failure takes the files back (done:) */
     for (unsigned i = 0; i < nparts; i++) {
         total_rows += parts[i].rows;
         if (rc == 0 && parts[i].rows > 0) {
@@ -627,14 +645,15 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     if (rc)
         goto done;
     json_t *sj = state_json(&run, source, &end, runs + 1, r, first_item, total_rows, nparts);
-    if (!sj) {
+    if (!sj || etlc__json_failed_allocations() != json_failed) {
+        json_decref(sj);
         rc = etlc_error_set(&e, ETLC_NO_MEMORY, "out of memory building the state");
         goto done;
     }
     rc = etlc__ext_write_json_atomic(state_path, sj, &e);
     json_decref(sj);
     if (rc) {
-        etlc_error_prefix(&e, "the files are landed but the state was not advanced (a re-run lands the same names)");
+        etlc_error_prefix(&e, "the state was not advanced and the run's files are taken back (a re-run lands the same names)");
         goto done;
     }
     etlc_error ignored = {0};
@@ -646,6 +665,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     etlc__ext_remove_stale_temps(pending_path);
 
 done:
+    if (rc && committing) /* nothing new stays visible: lake as before, like the state */
+        etlc__ext_withdraw_items(run.lake, r, first_item);
     for (unsigned i = 0; parts && i < nparts; i++) {
         etlc_sink_abort(parts[i].sink);
         etlc__ext_cursor_clear(&parts[i].last);

@@ -92,6 +92,86 @@ static int set_text(etlc_value *out, etlc_type type, etlc__buf *b, etlc_error *e
     return 0;
 }
 
+/* [-]digits[.digits] -> sign, integer digits (no leading zeros kept beyond
+ * one) and fraction digits; false for anything else (exponents, spaces). */
+static bool plain_decimal(const char *s, bool *neg, const char **ip, size_t *in, const char **fp, size_t *fn)
+{
+    *neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    *ip = s;
+    *in = strspn(s, "0123456789");
+    s += *in;
+    *fp = s;
+    *fn = 0;
+    if (*s == '.') {
+        *fp = ++s;
+        *fn = strspn(s, "0123456789");
+        s += *fn;
+    }
+    return *s == '\0' && *in + *fn > 0;
+}
+
+/* Exact a - b for plain decimal texts with b >= 0: a lag must never round
+ * the bound upwards (a double cannot hold a DECIMAL(30,10)). Trailing
+ * fraction zeros are trimmed. 1 when either is not a plain decimal. */
+static int decimal_minus(const char *a, const char *b, etlc__buf *out)
+{
+    bool an, bn;
+    const char *ai, *af, *bi, *bf;
+    size_t ail, afl, bil, bfl;
+    if (!plain_decimal(a, &an, &ai, &ail, &af, &afl) || !plain_decimal(b, &bn, &bi, &bil, &bf, &bfl) || bn)
+        return 1;
+    size_t il = (ail > bil ? ail : bil) + 1, fl = afl > bfl ? afl : bfl, n = il + fl;
+    /* Digits aligned on the point, least significant last. */
+    char *x = calloc(n, 1), *y = calloc(n, 1), *r = calloc(n + 2, 1);
+    if (!x || !y || !r) {
+        free(x), free(y), free(r);
+        return -1;
+    }
+    for (size_t i = 0; i < ail; i++) x[il - ail + i] = (char)(ai[i] - '0');
+    for (size_t i = 0; i < afl; i++) x[il + i] = (char)(af[i] - '0');
+    for (size_t i = 0; i < bil; i++) y[il - bil + i] = (char)(bi[i] - '0');
+    for (size_t i = 0; i < bfl; i++) y[il + i] = (char)(bf[i] - '0');
+    bool neg;
+    const char *big = x, *small = y;
+    if (an) { /* -(|a| + b) */
+        int carry = 0;
+        for (size_t i = n; i-- > 0;) {
+            int d = x[i] + y[i] + carry;
+            r[i] = (char)(d % 10);
+            carry = d / 10;
+        }
+        neg = true;
+    } else {
+        neg = memcmp(x, y, n) < 0; /* same length, digit per byte: compares as numbers */
+        if (neg)
+            big = y, small = x;
+        int borrow = 0;
+        for (size_t i = n; i-- > 0;) {
+            int d = big[i] - small[i] - borrow;
+            borrow = d < 0;
+            r[i] = (char)(d < 0 ? d + 10 : d);
+        }
+    }
+    size_t first = 0, last = n;
+    while (first + 1 < il && r[first] == 0)
+        first++;
+    while (last > il && r[last - 1] == 0)
+        last--;
+    bool zero = true;
+    for (size_t i = first; i < last; i++)
+        zero = zero && r[i] == 0;
+    int rc = neg && !zero ? etlc__buf_putc(out, '-') : 0;
+    for (size_t i = first; i < last && rc == 0; i++) {
+        if (i == il)
+            rc = etlc__buf_putc(out, '.');
+        rc = rc ? rc : etlc__buf_putc(out, (char)('0' + r[i]));
+    }
+    free(x), free(y), free(r);
+    return rc ? -1 : 0;
+}
+
 int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -143,6 +223,8 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
             int rc;
             if (*end == '\0' && end != s && !errno && value == floor(value))
                 rc = etlc__buf_printf(&b, "%lld", iv - (long long)value);
+            else if ((rc = decimal_minus(s, lag, &b)) <= 0)
+                ;
             else {
                 double dv = strtod(s, &end);
                 if (*end != '\0' || end == s)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/extract_internal.h"
+#include "core/json_load.h"
 
 void etlc__ext_cursor_clear(ext_cursor *c)
 {
@@ -66,8 +67,15 @@ json_t *etlc__ext_value_json(const etlc_value *v)
     case ETLC_TYPE_DOUBLE: json_object_set_new(o, "value", json_real(v->f64)); break;
     case ETLC_TYPE_BYTES: {
         etlc__buf hex = {0};
-        for (size_t i = 0; i < v->len; i++)
-            etlc__buf_printf(&hex, "%02x", (unsigned char)v->data[i]);
+        int hrc = etlc__buf_reserve(&hex, 2 * v->len);
+        for (size_t i = 0; i < v->len && hrc == 0; i++)
+            hrc = etlc__buf_printf(&hex, "%02x", (unsigned char)v->data[i]);
+        if (hrc) { /* no silently shorter value */
+            etlc__json_note_failed_allocation();
+            etlc__buf_free(&hex);
+            json_decref(o);
+            return NULL;
+        }
         json_object_set_new(o, "hex", json_string(hex.data ? hex.data : ""));
         etlc__buf_free(&hex);
         break;
@@ -189,9 +197,11 @@ static int errno_err(etlc_error *err, int e, const char *what, const char *path)
 
 int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *err)
 {
+    unsigned long json_failed = etlc__json_failed_allocations();
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     etlc__buf tmp = {0}, dir = {0};
-    if (!text || etlc__buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
+    /* jansson may lose a failed allocation and dump malformed text */
+    if (!text || etlc__json_failed_allocations() != json_failed || etlc__buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
         free(text);
         etlc__buf_free(&tmp);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);
@@ -229,13 +239,33 @@ int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *e
         rc = errno_err(err, errno, "cannot fsync the state file", tmp.data);
     if (close(fd) != 0 && rc == 0)
         rc = errno_err(err, errno, "cannot close the state file", tmp.data);
+    /* Keep the old state under a second name until the new one is durable:
+     * when the directory fsync fails after the rename, the old state goes
+     * back (the caller reports the failure with the state unchanged). */
+    etlc__buf old = {0};
+    bool have_old = false;
+    if (rc == 0 && etlc__buf_printf(&old, "%s.old", tmp.data) != 0)
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);
+    if (rc == 0) {
+        unlink(old.data);
+        have_old = link(path, old.data) == 0;
+    }
     if (rc == 0 && rename(tmp.data, path) != 0)
         rc = errno_err(err, errno, "cannot rename the state file into", path);
-    if (rc == 0) {
+    else if (rc == 0) {
         int e = etlc__fsync_parent_dir(path);
-        if (e)
+        if (e) {
             rc = errno_err(err, e, "cannot fsync the directory of the state", path);
+            if (have_old ? rename(old.data, path) == 0 : unlink(path) == 0)
+                have_old = false;
+            else
+                etlc_error_prefix(err, "the new state could not be taken back either");
+            etlc__fsync_parent_dir(path);
+        }
     }
+    if (have_old)
+        unlink(old.data);
+    etlc__buf_free(&old);
     if (rc)
         unlink(tmp.data);
 out:
@@ -249,8 +279,39 @@ int etlc__ext_read_json(const char *path, json_t **out, etlc_error *err)
     *out = NULL;
     if (access(path, F_OK) != 0 && errno == ENOENT)
         return 0;
+    /* Read it ourselves (not json_load_file): an allocation failure must be
+     * NO_MEMORY, not a "cannot be read" that looks like a damaged state. */
+    etlc__buf text = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno_err(err, errno, "cannot open state file", path);
+    for (;;) {
+        if (etlc__buf_reserve(&text, 4096) != 0) {
+            close(fd);
+            etlc__buf_free(&text);
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
+        }
+        ssize_t n = read(fd, text.data + text.len, text.cap - text.len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            etlc__buf_free(&text);
+            return errno_err(err, e, "cannot read state file", path);
+        }
+        if (n == 0)
+            break;
+        text.len += (size_t)n;
+        text.data[text.len] = '\0';
+    }
+    close(fd);
     json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    bool out_of_memory;
+    json_t *j = etlc__json_loadb(text.data, text.len, 0, &je, &out_of_memory);
+    etlc__buf_free(&text);
+    if (out_of_memory)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
     if (!j)
         return etlc_error_set(err, ETLC_DATA, "state file '%s' cannot be read: %s (line %d)", path, je.text,
                               je.line);

@@ -264,9 +264,12 @@ int etlc_result_validate(const etlc_result *r, etlc_error *err)
         if (it->fetched_at_us <= 0)
             return etlc_error_set(err, ETLC_DATA_CONTRACT, "items[%zu] '%s': 'fetched_at' is not set",
                                   i, it->name);
-        if (it->record_count > 0)
-            records += it->record_count;
-        bytes += it->byte_count;
+        /* Counts come from outside too (result JSON): a sum past int64 is
+         * a contract violation, not a wrap. */
+        if ((it->record_count > 0 && __builtin_add_overflow(records, it->record_count, &records)) ||
+            __builtin_add_overflow(bytes, it->byte_count, &bytes))
+            return etlc_error_set(err, ETLC_DATA_CONTRACT,
+                                  "items[%zu] '%s': the counts' sums exceed 64 bits", i, it->name);
     }
     if (records != r->record_count)
         return etlc_error_set(err, ETLC_DATA_CONTRACT,

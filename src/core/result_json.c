@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "core/internal.h"
+#include "core/json_load.h"
 
 #define CONTRACT_VERSION 1
 
@@ -72,9 +73,10 @@ static json_t *result_to_json_value(const etlc_result *r)
         json_t *e = json_object();
         ok = e && put(e, "code", str_or_null(r->errors[i].code)) &&
              put(e, "message", str_or_null(r->errors[i].message));
-        ok = ok && json_array_append_new(errors, e) == 0;
         if (!ok)
             json_decref(e);
+        else /* takes e's reference even when it fails */
+            ok = json_array_append_new(errors, e) == 0;
     }
     ok = ok && put(o, "contract_version", json_integer(CONTRACT_VERSION)) &&
          put(o, "protocol", str_or_null(r->protocol)) && put(o, "source", str_or_null(r->source)) &&
@@ -104,12 +106,17 @@ static json_t *result_to_json_value(const etlc_result *r)
 int etlc_result_to_json(const etlc_result *r, bool pretty, char **json, etlc_error *err)
 {
     *json = NULL;
+    unsigned long failed_before = etlc__json_failed_allocations();
     json_t *v = result_to_json_value(r);
     char *text = v ? json_dumps(v, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER)
                    : NULL;
     json_decref(v);
-    if (!text)
+    /* jansson 2.14 can lose a failed allocation while dumping and hand back
+     * malformed text: any failure during the dump means out of memory. */
+    if (!text || etlc__json_failed_allocations() != failed_before) {
+        free(text);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the result as JSON");
+    }
     /* Hand back memory the caller can release with free(). */
     *json = etlc__strdup(text);
     free(text);
@@ -202,8 +209,10 @@ static int item_from_json(json_t *o, size_t index, etlc_item *it, etlc_error *er
         (rc = get_int(o, where, "byte_count", &it->byte_count, err)) ||
         (rc = get_string(o, where, "sha256", false, &sha, err)) ||
         (rc = get_time(o, where, "fetched_at", &it->fetched_at_us, err)) ||
-        (rc = get_meta(o, where, &it->metadata, err)))
+        (rc = get_meta(o, where, &it->metadata, err))) {
+        free(sha); /* read before the field that failed */
         return rc;
+    }
     size_t n = strlen(sha);
     if (n > 64) {
         free(sha);
@@ -293,7 +302,10 @@ int etlc_result_from_json(const char *json, etlc_result **out, etlc_error *err)
     if (!json)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "result JSON text is missing");
     json_error_t jerr;
-    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+    bool out_of_memory;
+    json_t *root = etlc__json_loadb(json, strlen(json), JSON_REJECT_DUPLICATES, &jerr, &out_of_memory);
+    if (out_of_memory)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading the result JSON");
     if (!root)
         return etlc_error_set(err, ETLC_DATA_CONTRACT, "result JSON: %s at line %d column %d",
                               jerr.text, jerr.line, jerr.column);

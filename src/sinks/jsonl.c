@@ -5,20 +5,23 @@
 
 #include <jansson.h>
 
+#include "core/json_load.h"
 #include "sinks/sink_formats.h"
 
 typedef struct jsonl_state {
     etlc__buf buf; /* one batch of lines, reused */
 } jsonl_state;
 
-static bool is_valid_json(const uint8_t *p, size_t len)
+/* 1 valid, 0 not, -1 out of memory (the answer is unknown: not "invalid",
+ * which would silently write the value as a string instead). */
+static int is_valid_json(const uint8_t *p, size_t len)
 {
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)p, len, JSON_DECODE_ANY, &jerr);
+    bool out_of_memory;
+    json_t *v = etlc__json_loadb((const char *)p, len, JSON_DECODE_ANY, NULL, &out_of_memory);
     if (!v)
-        return false;
+        return out_of_memory ? -1 : 0;
     json_decref(v);
-    return true;
+    return 1;
 }
 
 /* Valid JSON embedded raw; raw CR/LF can only be whitespace there, so they
@@ -58,8 +61,11 @@ static int put_value(etlc__buf *b, const etlc_column *c, size_t row)
         return etlc__buf_putc(b, '"');
     case ETLC_TYPE_JSON:
         p = etlc_column_var(c, row, &len);
-        if (is_valid_json(p, len))
-            return put_raw_json(b, p, len);
+        switch (is_valid_json(p, len)) {
+        case 1: return put_raw_json(b, p, len);
+        case -1: return -1;
+        default: break;
+        }
         return etlc__buf_json_string(b, (const char *)p, len);
     case ETLC_TYPE_TEXT:
     case ETLC_TYPE_DECIMAL:

@@ -342,7 +342,7 @@ static int perform_once(etlc__s3_client *c, const s3_request *rq, long *status, 
     etag_ctx etag = {NULL, false};
 
     int rc = 0;
-    if (build_url(c, rq, &url) != 0 ||
+    if (!body_sha[0] /* OpenSSL out of memory */ || build_url(c, rq, &url) != 0 ||
         header_add(&headers, "x-amz-content-sha256: %s", body_sha) != 0 ||
         (sends_body && header_add(&headers, "Content-Type: %s",
                                   rq->content_type ? rq->content_type

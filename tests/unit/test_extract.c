@@ -121,6 +121,12 @@ static void test_lag(void **state)
     lag_text("2024-03-01", "1d", "2024-02-29");
     lag_text("1000", "15", "985");
     lag_text("10.5", "0.5", "10");
+    /* exact on decimals no double can hold, never rounded upwards */
+    lag_text("12345678901234567890.0000000003", "0.0000000002", "12345678901234567890.0000000001");
+    lag_text("99999999999999999999", "0.25", "99999999999999999998.75");
+    lag_text("0.5", "1", "-0.5");
+    lag_text("-2.25", "0.75", "-3");
+    lag_text("1.000", "1", "0");
     etlc_error err = {0};
     etlc_value i = {.type = ETLC_TYPE_INT64, .i64 = 100}, out = {0};
     assert_int_equal(etlc__ext_apply_lag(&i, "30", &out, &err), 0);

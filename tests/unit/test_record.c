@@ -329,7 +329,9 @@ static void parse_timestamps(void **state)
     const char *bad[] = {"2024-01-31T24:00:00", "2024-01-31T12:60", "2024-01-31T12:34:61",
                          "2024-01-31T12", "2024-01-31T12:34:56.", "2024-01-31T12:34:56.1234567890",
                          "2024-01-31T12:34:56+2", "2024-01-31T12:34:56+02:", "2024-01-31X12:34",
-                         "2024-01-31T12:34:56Zjunk", "", "not a date", "2024-01-31T12:34:56+24:00"};
+                         "2024-01-31T12:34:56Zjunk", "", "not a date", "2024-01-31T12:34:56+24:00",
+                         "+999999-12-31T23:59:59Z" /* beyond int64 microseconds */,
+                         "-292277-01-01T00:00:00Z"};
     int64_t us;
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         if (etlc_parse_timestamp(bad[i], strlen(bad[i]), &us) == 0)
@@ -341,7 +343,8 @@ static void timestamp_text_round_trips(void **state)
     (void)state;
     int64_t samples[] = {0, 1, -1, 999999, -999999, -1000000, 1706704496123456LL,
                          -62135596800000000LL /* 0001-01-01 */, 253402300799999999LL /* 9999 */,
-                         -86400000001LL, -12345678901234LL};
+                         -86400000001LL, -12345678901234LL, INT64_MIN, INT64_MAX,
+                         INT64_MIN + 1, INT64_MAX - 1};
     char buf[40];
     for (size_t i = 0; i < ARRAY_LEN(samples); i++) {
         etlc_format_timestamp(samples[i], buf, sizeof buf);

@@ -107,7 +107,7 @@ static bool my_alive(void *vctx)
 {
     my_ctx *ctx = vctx;
     /* The pool pings and replaces dead connections itself. */
-    return ctx->pool.initialised && !ctx->pool.closed;
+    return etlc__pool_is_open(&ctx->pool.base);
 }
 
 static void my_source_name(void *vctx, char *buf, size_t bufsz)
@@ -136,4 +136,5 @@ const etlc_connector_ops etlc_connector_mysql = {
     .alive = my_alive,
     .source_name = my_source_name,
     .close = my_close,
+    .sql = &etlc__my_sql_ops,
 };

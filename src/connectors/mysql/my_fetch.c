@@ -121,7 +121,7 @@ int etlc__my_fetch(my_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consum
         return rc;
     bool reusable = true;
     bool prepared = ctx->fetch_mode == MY_FETCH_PREPARED || req->nparams > 0;
-    rc = prepared ? etlc__my_fetch_prepared(ctx, conn, req, consumer, &reusable, err)
+    rc = prepared ? etlc__my_fetch_prepared(ctx, conn, req, NULL, consumer, &reusable, err)
                   : etlc__my_fetch_text(ctx, conn, req, consumer, &reusable, err);
     if (rc == ETLC_CONNECT)
         reusable = false; /* the session is gone */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "core/internal.h"
+#include "core/pool.h"
 
 /* ---- connection parameters (my_params.c) ---------------------------------- */
 
@@ -51,29 +52,17 @@ int etlc__my_stmt_error(etlc_error *err, MYSQL_STMT *stmt, MYSQL *conn, const ch
 
 /* ---- pool (my_pool.c) ----------------------------------------------------- */
 
-typedef struct my_idle_conn {
-    MYSQL *conn;
-    int64_t since_us;
-} my_idle_conn;
-
+/* The generic pool (core/pool.h) with the parameters its connect uses. */
 typedef struct my_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t freed;
-    bool initialised;
-    bool closed;
+    etlc__pool base;
     my_params params;       /* owned */
-    size_t min, max;
-    int64_t idle_timeout_ms;
-    int64_t wait_ms;
-    my_idle_conn *idle;
-    size_t nidle;
-    size_t open;
 } my_pool;
 
 /* Takes ownership of params (freed by destroy, also on failure). */
 int etlc__my_pool_init(my_pool *pool, my_params *params, size_t min, size_t max, int64_t idle_timeout_ms,
                        etlc_error *err);
-/* An idle connection that answers mysql_ping, or a new one. */
+/* An idle connection that answers mysql_ping, or a new one (BUSY when all
+ * pool_max stay in use for connect_timeout). */
 int etlc__my_pool_acquire(my_pool *pool, MYSQL **out, etlc_error *err);
 /* Give it back; `reusable` false closes it. */
 void etlc__my_pool_release(my_pool *pool, MYSQL *conn, bool reusable);
@@ -105,12 +94,17 @@ typedef struct my_column {
     etlc_type type;
     int precision, scale;
     unsigned decimals;        /* fractional digits of TIME */
+    bool widen_float;         /* FLOAT read as (double)value (exact_internal_floats) */
 } my_column;
 
 typedef struct my_type_options {
     bool zero_date_null;
     bool unsigned_as_decimal;
     bool tinyint1_as_bool;
+    /* FLOAT columns named "etlc_*" (extraction cursors and bounds) are read
+     * as the exact double the float widens to, not its shortest text, so the
+     * value bound back compares equal to the stored float. */
+    bool exact_internal_floats;
 } my_type_options;
 
 /* Decide how a result column is read. */
@@ -149,8 +143,10 @@ void etlc__my_library_init(void);
 int etlc__my_fetch(my_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer, etlc_error *err);
 int etlc__my_fetch_text(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                         bool *reusable, etlc_error *err);
+/* `types` NULL = the connector's own type options. */
 int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req,
-                            etlc_batch_consumer consumer, bool *reusable, etlc_error *err);
+                            const my_type_options *types, etlc_batch_consumer consumer, bool *reusable,
+                            etlc_error *err);
 /* Column definitions for a result's fields (names borrowed from fields). */
 int etlc__my_make_batch(const MYSQL_FIELD *fields, size_t ncols, my_column *cols, const my_type_options *opt,
                         size_t rows, etlc_batch **out, etlc_error *err);
@@ -158,5 +154,8 @@ int etlc__my_make_batch(const MYSQL_FIELD *fields, size_t ncols, my_column *cols
 int etlc__my_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err);
 /* Stop an unfinished stream fast: shut the socket so draining fails at once. */
 void etlc__my_abort_stream(MYSQL *conn);
+
+/* The SQL capability (my_sql.c). */
+extern const etlc_sql_ops etlc__my_sql_ops;
 
 #endif

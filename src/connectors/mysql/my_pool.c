@@ -1,11 +1,10 @@
-/* A small thread-safe pool of MYSQL connections. An idle connection must
- * answer mysql_ping before it is handed out again (no auto-reconnect: a
- * dead one is closed and replaced). Connecting happens outside the lock. */
-#include <errno.h>
+/* MYSQL sessions for the generic pool (src/core/pool.c): how one is opened
+ * (options, TLS, session settings), checked (an idle connection must answer
+ * mysql_ping: no auto-reconnect, a dead one is closed and replaced) and
+ * closed. The policy (min/max, waiting, idle timeout) lives in the pool. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "my_internal.h"
 
@@ -58,9 +57,9 @@ static int session_query(MYSQL *m, const char *sql, etlc_error *err)
     return 0;
 }
 
-static int open_conn(my_pool *pool, MYSQL **out, etlc_error *err)
+static int open_conn(void *userdata, void **handle, etlc_error *err)
 {
-    const my_params *p = &pool->params;
+    const my_params *p = &((my_pool *)userdata)->params;
     etlc__my_library_init();
     MYSQL *m = mysql_init(NULL);
     if (!m)
@@ -101,9 +100,29 @@ static int open_conn(my_pool *pool, MYSQL **out, etlc_error *err)
         mysql_close(m);
         return rc;
     }
-    *out = m;
+    *handle = m;
     return 0;
 }
+
+static bool conn_alive(void *userdata, void *handle)
+{
+    (void)userdata;
+    return mysql_ping(handle) == 0;
+}
+
+static void close_conn(void *userdata, void *handle)
+{
+    (void)userdata;
+    mysql_close(handle);
+}
+
+static const etlc__pool_ops my_pool_ops = {
+    .name = "MySQL",
+    .log_area = "mysql",
+    .connect = open_conn,
+    .alive = conn_alive,
+    .close = close_conn,
+};
 
 int etlc__my_pool_init(my_pool *pool, my_params *params, size_t min, size_t max, int64_t idle_timeout_ms,
                        etlc_error *err)
@@ -111,137 +130,28 @@ int etlc__my_pool_init(my_pool *pool, my_params *params, size_t min, size_t max,
     memset(pool, 0, sizeof *pool);
     pool->params = *params;
     memset(params, 0, sizeof *params);
-    pool->max = max ? max : 1;
-    pool->min = min > pool->max ? pool->max : min;
-    pool->idle_timeout_ms = idle_timeout_ms;
-    pool->wait_ms = pool->params.connect_timeout_s ? pool->params.connect_timeout_s * 1000LL : 30000;
-    pool->idle = calloc(pool->max, sizeof *pool->idle);
-    if (!pool->idle)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating the MySQL pool");
-    if (pthread_mutex_init(&pool->lock, NULL) != 0)
-        return etlc_error_set(err, ETLC_INTERNAL, "cannot create the MySQL pool lock");
-    if (pthread_cond_init(&pool->freed, NULL) != 0) {
-        pthread_mutex_destroy(&pool->lock);
-        return etlc_error_set(err, ETLC_INTERNAL, "cannot create the MySQL pool condition");
-    }
-    pool->initialised = true;
-    return 0;
-}
-
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
+    int64_t wait_ms = pool->params.connect_timeout_s ? pool->params.connect_timeout_s * 1000LL : 30000;
+    return etlc__pool_init(&pool->base, &my_pool_ops, pool, min, max, idle_timeout_ms, wait_ms, err);
 }
 
 int etlc__my_pool_acquire(my_pool *pool, MYSQL **out, etlc_error *err)
 {
-    *out = NULL;
-    struct timespec deadline;
-    deadline_after(&deadline, pool->wait_ms);
-    pthread_mutex_lock(&pool->lock);
-    for (;;) {
-        if (pool->closed) {
-            pthread_mutex_unlock(&pool->lock);
-            return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "the MySQL connector is closed");
-        }
-        if (pool->nidle > 0) {
-            my_idle_conn ic = pool->idle[--pool->nidle]; /* most recently used first */
-            pthread_mutex_unlock(&pool->lock);
-            bool expired = pool->idle_timeout_ms > 0 && etlc_now_us() - ic.since_us > pool->idle_timeout_ms * 1000;
-            if (!expired && mysql_ping(ic.conn) == 0) {
-                *out = ic.conn;
-                return 0;
-            }
-            etlc_log(ETLC_LOG_DEBUG, "mysql", "closing a %s pooled connection", expired ? "long-idle" : "dead");
-            mysql_close(ic.conn);
-            pthread_mutex_lock(&pool->lock);
-            pool->open--;
-            continue;
-        }
-        if (pool->open < pool->max) {
-            pool->open++; /* reserve the slot, connect unlocked */
-            pthread_mutex_unlock(&pool->lock);
-            int rc = open_conn(pool, out, err);
-            if (rc != 0) {
-                pthread_mutex_lock(&pool->lock);
-                pool->open--;
-                pthread_cond_signal(&pool->freed);
-                pthread_mutex_unlock(&pool->lock);
-            }
-            return rc;
-        }
-        int w = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
-        if (w == ETIMEDOUT && pool->nidle == 0 && pool->open >= pool->max) {
-            size_t max = pool->max;
-            pthread_mutex_unlock(&pool->lock);
-            return etlc_error_set(err, ETLC_BUSY,
-                                  "all %zu MySQL pool connections stayed in use for %lld ms (raise pool_max)", max,
-                                  (long long)pool->wait_ms);
-        }
-    }
+    void *handle = NULL;
+    int rc = etlc__pool_acquire(&pool->base, &handle, err);
+    *out = handle;
+    return rc;
 }
 
 void etlc__my_pool_release(my_pool *pool, MYSQL *conn, bool reusable)
 {
-    if (!conn)
-        return;
-    MYSQL *close_now = NULL;
-    MYSQL *reaped[64];
-    size_t nreaped = 0;
-    pthread_mutex_lock(&pool->lock);
-    if (reusable && !pool->closed && pool->nidle < pool->max) {
-        pool->idle[pool->nidle].conn = conn;
-        pool->idle[pool->nidle].since_us = etlc_now_us();
-        pool->nidle++;
-    } else {
-        close_now = conn;
-        pool->open--;
-    }
-    /* Close connections above pool_min that sat idle too long (oldest first). */
-    int64_t now = etlc_now_us();
-    while (pool->idle_timeout_ms > 0 && pool->nidle > 0 && pool->open > pool->min && nreaped < 64 &&
-           now - pool->idle[0].since_us > pool->idle_timeout_ms * 1000) {
-        reaped[nreaped++] = pool->idle[0].conn;
-        memmove(pool->idle, pool->idle + 1, (pool->nidle - 1) * sizeof *pool->idle);
-        pool->nidle--;
-        pool->open--;
-    }
-    pthread_cond_signal(&pool->freed);
-    pthread_mutex_unlock(&pool->lock);
-    if (close_now)
-        mysql_close(close_now);
-    for (size_t i = 0; i < nreaped; i++)
-        mysql_close(reaped[i]);
+    etlc__pool_release(&pool->base, conn, reusable);
 }
 
-size_t etlc__my_pool_open_count(my_pool *pool)
-{
-    pthread_mutex_lock(&pool->lock);
-    size_t n = pool->open;
-    pthread_mutex_unlock(&pool->lock);
-    return n;
-}
+size_t etlc__my_pool_open_count(my_pool *pool) { return etlc__pool_open_count(&pool->base); }
 
 void etlc__my_pool_destroy(my_pool *pool)
 {
-    if (pool->initialised) {
-        pthread_mutex_lock(&pool->lock);
-        pool->closed = true;
-        for (size_t i = 0; i < pool->nidle; i++)
-            mysql_close(pool->idle[i].conn);
-        pool->open -= pool->nidle;
-        pool->nidle = 0;
-        pthread_mutex_unlock(&pool->lock);
-        pthread_cond_destroy(&pool->freed);
-        pthread_mutex_destroy(&pool->lock);
-    }
-    free(pool->idle);
+    etlc__pool_destroy(&pool->base);
     etlc__my_params_free(&pool->params);
     memset(pool, 0, sizeof *pool);
 }

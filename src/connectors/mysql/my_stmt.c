@@ -31,8 +31,30 @@ static bool variable(my_kind k)
            k == MY_K_BIT1 || k == MY_K_BITS;
 }
 
+/* DATE (days) or TIMESTAMP (UTC micros; sessions run at time_zone '+00:00'). */
+static void to_mysql_time(const etlc_param *p, MYSQL_TIME *t)
+{
+    memset(t, 0, sizeof *t);
+    int64_t days = p->i64, us = 0;
+    if (p->type == ETLC_TYPE_TIMESTAMP) {
+        days = p->i64 / 86400000000LL - (p->i64 % 86400000000LL < 0);
+        us = p->i64 - days * 86400000000LL;
+    }
+    int64_t y;
+    unsigned m, d;
+    etlc_civil_from_days(days, &y, &m, &d);
+    t->year = (unsigned)y;
+    t->month = m;
+    t->day = d;
+    t->hour = (unsigned)(us / 3600000000LL);
+    t->minute = (unsigned)(us / 60000000LL % 60);
+    t->second = (unsigned)(us / 1000000LL % 60);
+    t->second_part = (unsigned long)(us % 1000000LL);
+    t->time_type = p->type == ETLC_TYPE_DATE ? MYSQL_TIMESTAMP_DATE : MYSQL_TIMESTAMP_DATETIME;
+}
+
 static int bind_params(MYSQL_STMT *stmt, MYSQL *conn, const etlc_fetch_request *req, MYSQL_BIND *pb, unsigned long *plen,
-                       etlc_error *err)
+                       MYSQL_TIME *ptime, etlc_error *err)
 {
     unsigned long expected = mysql_stmt_param_count(stmt);
     if (expected != req->nparams)
@@ -53,11 +75,22 @@ static int bind_params(MYSQL_STMT *stmt, MYSQL *conn, const etlc_fetch_request *
             b->buffer_type = MYSQL_TYPE_DOUBLE;
             b->buffer = (void *)&p->f64;
             break;
+        case ETLC_TYPE_DATE:
+        case ETLC_TYPE_TIMESTAMP:
+            to_mysql_time(p, &ptime[i]);
+            b->buffer_type = p->type == ETLC_TYPE_DATE ? MYSQL_TYPE_DATE : MYSQL_TYPE_DATETIME;
+            b->buffer = &ptime[i];
+            b->buffer_length = sizeof ptime[i];
+            break;
         case ETLC_TYPE_TEXT:
         case ETLC_TYPE_BYTES:
         case ETLC_TYPE_DECIMAL:
         case ETLC_TYPE_JSON:
-            b->buffer_type = p->type == ETLC_TYPE_BYTES ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+            /* A DECIMAL goes as an exact decimal (a string would compare
+             * with a DECIMAL column as a double). */
+            b->buffer_type = p->type == ETLC_TYPE_BYTES     ? MYSQL_TYPE_BLOB
+                           : p->type == ETLC_TYPE_DECIMAL ? MYSQL_TYPE_NEWDECIMAL
+                                                            : MYSQL_TYPE_STRING;
             b->buffer = (void *)p->data;
             plen[i] = (unsigned long)p->len;
             b->buffer_length = plen[i];
@@ -156,6 +189,8 @@ static int append_slot(etlc_batch *b, size_t c, const my_column *col, const MYSQ
     case MY_K_BOOL:
         return etlc__my_append_int(b, c, col, s->v.i64, rb->is_unsigned, row, err);
     case MY_K_FLOAT:
+        if (col->widen_float)
+            return etlc_batch_append_double(b, c, (double)s->v.f32, err);
         return etlc__my_append_float(b, c, s->v.f32, err);
     case MY_K_DOUBLE:
         return etlc_batch_append_double(b, c, s->v.f64, err);
@@ -169,13 +204,17 @@ static int append_slot(etlc_batch *b, size_t c, const my_column *col, const MYSQ
 }
 
 int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req,
-                            etlc_batch_consumer consumer, bool *reusable, etlc_error *err)
+                            const my_type_options *types, etlc_batch_consumer consumer, bool *reusable,
+                            etlc_error *err)
 {
+    if (!types)
+        types = &ctx->types;
     MYSQL_STMT *stmt = mysql_stmt_init(conn);
     if (!stmt)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating a prepared statement");
     MYSQL_BIND *pb = calloc(req->nparams ? req->nparams : 1, sizeof *pb);
     unsigned long *plen = calloc(req->nparams ? req->nparams : 1, sizeof *plen);
+    MYSQL_TIME *ptime = calloc(req->nparams ? req->nparams : 1, sizeof *ptime);
     MYSQL_RES *meta = NULL;
     MYSQL_BIND *rb = NULL;
     slot *slots = NULL;
@@ -184,11 +223,11 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
     size_t ncols = 0;
     bool streaming = false, done = false;
     uint64_t row = 0;
-    int rc = pb && plen ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory binding parameters");
+    int rc = pb && plen && ptime ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory binding parameters");
     if (rc == 0 && mysql_stmt_prepare(stmt, req->query, (unsigned long)strlen(req->query)) != 0)
         rc = etlc__my_stmt_error(err, stmt, conn, "cannot prepare the query");
     if (rc == 0)
-        rc = bind_params(stmt, conn, req, pb, plen, err);
+        rc = bind_params(stmt, conn, req, pb, plen, ptime, err);
     if (rc == 0 && mysql_stmt_field_count(stmt) == 0)
         rc = etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                             "the statement returns no columns; fetch runs queries that return rows");
@@ -210,7 +249,7 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
             rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory describing columns");
     }
     if (rc == 0)
-        rc = etlc__my_make_batch(fields, ncols, cols, &ctx->types, req->batch_rows ? req->batch_rows : 10000,
+        rc = etlc__my_make_batch(fields, ncols, cols, types, req->batch_rows ? req->batch_rows : 10000,
                                  &batch, err);
     for (size_t c = 0; rc == 0 && c < ncols; c++) {
         if (variable(cols[c].kind) || cols[c].kind == MY_K_TEXT) {
@@ -238,7 +277,7 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
         if (f == MYSQL_DATA_TRUNCATED)
             rc = refetch_truncated(stmt, conn, rb, slots, cols, ncols, fields, row, err);
         for (size_t c = 0; c < ncols && rc == 0; c++)
-            rc = append_slot(batch, c, &cols[c], &rb[c], &slots[c], row, &ctx->types, err);
+            rc = append_slot(batch, c, &cols[c], &rb[c], &slots[c], row, types, err);
         if (rc == 0)
             rc = etlc_batch_end_row(batch, err);
         row++;
@@ -262,6 +301,7 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
     free(cols);
     free(pb);
     free(plen);
+    free(ptime);
     etlc_batch_free(batch);
     return rc;
 }

@@ -65,6 +65,7 @@ void etlc__my_column_init(my_column *col, const MYSQL_FIELD *f, const my_type_op
     case MYSQL_TYPE_FLOAT:
         col->kind = MY_K_FLOAT;
         col->type = ETLC_TYPE_DOUBLE;
+        col->widen_float = opt->exact_internal_floats && f->name && strncmp(f->name, "etlc_", 5) == 0;
         break;
     case MYSQL_TYPE_DOUBLE:
         col->kind = MY_K_DOUBLE;

@@ -106,7 +106,7 @@ static bool pg_alive(void *vctx)
     pg_ctx *ctx = vctx;
     /* The pool replaces dead connections itself; the connector lives as
      * long as its pool is open. */
-    return ctx->pool.initialised && !ctx->pool.closed;
+    return etlc__pool_is_open(&ctx->pool.base);
 }
 
 static void pg_source_name(void *vctx, char *buf, size_t bufsz)

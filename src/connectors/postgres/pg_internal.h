@@ -6,29 +6,17 @@
 #include <pthread.h>
 
 #include "core/internal.h"
+#include "core/pool.h"
 
 /* ---- connection pool (pg_pool.c) ---------------------------------------- */
 
-typedef struct pg_idle_conn {
-    PGconn *conn;
-    int64_t since_us; /* when it went idle */
-} pg_idle_conn;
-
+/* The generic pool (core/pool.h) with the libpq parameters its connect uses. */
 typedef struct pg_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t freed;
-    bool initialised;
-    bool closed;
+    etlc__pool base;
     /* libpq keyword/value arrays, NULL-terminated; values owned (secrets zeroed at free). */
     const char **keys;
     char **values;
     int expand_dbname;
-    size_t min, max;
-    int64_t idle_timeout_ms;
-    int64_t wait_ms;        /* how long acquire waits for a free slot */
-    pg_idle_conn *idle;     /* max entries */
-    size_t nidle;
-    size_t open;            /* idle + checked out + being connected */
 } pg_pool;
 
 /* Takes ownership of keys/values (freed by pg_pool_destroy, also on failure). */

@@ -217,6 +217,8 @@ static int append_binary(etlc_batch *b, size_t colno, const pg_column *col, cons
         if (v == INT32_MAX || v == INT32_MIN)
             return bad_value(err, b, colno, col, row,
                              "date 'infinity' has no calendar value (filter it, or cast the column to text)");
+        if ((int64_t)v + PG_EPOCH_DAYS > INT32_MAX)
+            return bad_value(err, b, colno, col, row, "date beyond the range of a 32-bit day count");
         return etlc_batch_append_date(b, colno, (int32_t)((int64_t)v + PG_EPOCH_DAYS), err);
     }
     case PG_OID_TIMESTAMP:
@@ -227,7 +229,11 @@ static int append_binary(etlc_batch *b, size_t colno, const pg_column *col, cons
         if (v == INT64_MAX || v == INT64_MIN)
             return bad_value(err, b, colno, col, row,
                              "timestamp 'infinity' has no calendar value (filter it, or cast the column to text)");
-        return etlc_batch_append_timestamp(b, colno, v + PG_EPOCH_MICROS, err);
+        int64_t unix_us;
+        if (__builtin_add_overflow(v, PG_EPOCH_MICROS, &unix_us))
+            return bad_value(err, b, colno, col, row,
+                             "timestamp beyond the range of 64-bit microseconds since 1970");
+        return etlc_batch_append_timestamp(b, colno, unix_us, err);
     }
     case PG_OID_TIME: {
         if (len != 8)
@@ -367,8 +373,8 @@ int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const
         if (len != 4)
             break;
         int32_t v = (int32_t)be32(p);
-        if (v == INT32_MAX || v == INT32_MIN)
-            break; /* infinity: the general path words the error */
+        if (v == INT32_MAX || v == INT32_MIN || (int64_t)v + PG_EPOCH_DAYS > INT32_MAX)
+            break; /* infinity, out of range: the general path words the error */
         etlc__batch_put_i32(b, colno, (int32_t)((int64_t)v + PG_EPOCH_DAYS));
         return 0;
     }
@@ -376,10 +382,10 @@ int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const
     case PG_OID_TIMESTAMPTZ: {
         if (len != 8)
             break;
-        int64_t v = (int64_t)be64(p);
-        if (v == INT64_MAX || v == INT64_MIN)
+        int64_t v = (int64_t)be64(p), unix_us;
+        if (v == INT64_MAX || v == INT64_MIN || __builtin_add_overflow(v, PG_EPOCH_MICROS, &unix_us))
             break;
-        etlc__batch_put_i64(b, colno, v + PG_EPOCH_MICROS);
+        etlc__batch_put_i64(b, colno, unix_us);
         return 0;
     }
     case PG_OID_NUMERIC:

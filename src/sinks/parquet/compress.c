@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h> /* ZSTD_error_memory_allocation */
 
 #include "sinks/parquet/pq.h"
 
@@ -71,6 +72,8 @@ int pq_compress(pq_compressor *c, const void *src, size_t len, etlc__buf *out, e
         if (etlc__buf_reserve(out, bound) != 0)
             break;
         size_t n = ZSTD_compress2(c->zstd, out->data, bound, src, len);
+        if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+            break; /* zstd's own workspace: out of memory like ours */
         if (ZSTD_isError(n))
             return etlc_error_set(err, ETLC_INTERNAL, "zstd compression of a %zu-byte page failed: %s",
                                   len, ZSTD_getErrorName(n));

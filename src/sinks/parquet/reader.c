@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h> /* ZSTD_error_memory_allocation */
 
 #include "sinks/parquet/footer_parse.h"
 
@@ -321,6 +322,8 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
     }
     case PQ_CODEC_ZSTD: {
         size_t n = ZSTD_decompress(dst, want, src, len);
+        if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a zstd page");
         if (ZSTD_isError(n) || n != want)
             return bad(r, err, col, "corrupt zstd page");
         return 0;
@@ -337,6 +340,8 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
         int z = inflate(&zs, Z_FINISH);
         size_t n = zs.total_out;
         inflateEnd(&zs);
+        if (z == Z_MEM_ERROR)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a gzip page");
         if (z != Z_STREAM_END || n != want)
             return bad(r, err, col, "corrupt gzip page");
         return 0;

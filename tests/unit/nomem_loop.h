@@ -1,0 +1,108 @@
+/* The allocation-failure loop shared by the *_nomem tests: run a scenario
+ * failing allocation 1, 2, 3, ... in turn. Every run must give
+ * ETLC_NO_MEMORY (or succeed once the failure falls past the last
+ * allocation), leave no allocation behind and pass the scenario's own
+ * `after` check (no visible lake file, state unchanged...).
+ *
+ * A failure injected into an allocation a library makes (SQLite, OpenSSL,
+ * zstd) must also give NO_MEMORY, or success when the library copes on its
+ * own; blocks a library keeps (caches) are not counted as leaks there.
+ * NOMEM_VERBOSE=1 prints every library failure that did not give NO_MEMORY
+ * or kept blocks.
+ *
+ * Include after nomem_alloc.h and testutil.h, in the test's only source. */
+#ifndef ETLCONN_NOMEM_LOOP_H
+#define ETLCONN_NOMEM_LOOP_H
+
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef int (*nomem_scenario_fn)(void *ctx, etlc_error *err);
+/* Called after every run with the nomem failure off; fails the test itself. */
+typedef void (*nomem_after_fn)(void *ctx, int rc, long n);
+
+__attribute__((unused)) static void nomem_each_allocation_fails(const char *what, nomem_scenario_fn fn, nomem_after_fn after,
+                                        void *ctx)
+{
+    etlc_error err = {0};
+    int rc = fn(ctx, &err); /* warm-up: one-time library state (OpenSSL, SQLite, redactor) */
+    if (rc != 0)
+        fail_msg("%s: warm-up failed: %s: %s", what, etlc_code_name(rc), err.message);
+    if (after)
+        after(ctx, rc, 0);
+    /* The logger's one-time state (time zone data): failed runs log warnings. */
+    etlc_log(ETLC_LOG_WARN, "nomem", "starting to fail allocations in turn: %s", what);
+    /* OpenSSL keeps a per-thread error queue once an error happens: create it now. */
+    ERR_raise(ERR_LIB_EVP, ERR_R_MALLOC_FAILURE);
+    ERR_clear_error();
+    long n, in_library = 0;
+    for (n = 1; n < 100000; n++) {
+        long before = nomem_live;
+        etlc_error_clear(&err);
+        nomem_seen = 0;
+        nomem_failed_in_library = false;
+        nomem_fail_at = n;
+        rc = fn(ctx, &err);
+        nomem_fail_at = 0;
+        ERR_clear_error();
+        bool past_end = rc == 0 && nomem_seen < n;
+        if (nomem_failed_in_library) {
+            in_library++;
+            if (getenv("NOMEM_VERBOSE") && (rc != ETLC_NO_MEMORY || nomem_live != before))
+                print_message("%s: library allocation %ld: rc %s, %ld block(s) kept: %s\n", what, n,
+                              etlc_code_name(rc), nomem_live - before, err.message);
+            /* A library that handles the failure itself may let the run succeed. */
+            if (rc != 0 && rc != ETLC_NO_MEMORY)
+                fail_msg("%s: failing library allocation %ld gave %s, not NO_MEMORY: %s", what, n,
+                         etlc_code_name(rc), err.message);
+        } else {
+            if (nomem_live != before)
+                fail_msg("%s: failing allocation %ld leaked %ld block(s) (rc %s: %s)", what, n,
+                         nomem_live - before, etlc_code_name(rc), err.message);
+            if (rc != 0 && rc != ETLC_NO_MEMORY)
+                fail_msg("%s: failing allocation %ld gave %s, not NO_MEMORY: %s", what, n,
+                         etlc_code_name(rc), err.message);
+        }
+        if (after)
+            after(ctx, rc, n);
+        if (past_end)
+            break;
+    }
+    print_message("%s: %ld allocations failed in turn (%ld inside libraries)\n", what, n - 1, in_library);
+    assert_true(n - in_library > 5); /* etlconn itself did allocate */
+}
+
+/* Regular files below dir whose name does not start with '.', recursively
+ * (temporary lake files are ".name.tmp-..."). */
+#include <dirent.h>
+#include <sys/stat.h>
+
+__attribute__((unused)) static size_t nomem_visible_files(const char *dir, char *first, size_t firstsz)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            count += nomem_visible_files(path, first, firstsz);
+        } else if (e->d_name[0] != '.') {
+            if (count == 0 && first && !first[0])
+                snprintf(first, firstsz, "%s", path);
+            count++;
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+#endif

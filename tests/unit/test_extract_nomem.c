@@ -1,0 +1,145 @@
+/* Allocation failures in incremental extraction on a SQLite file
+ * (etlc_extract): fail allocation 1, 2, ... of a run in turn. Every run
+ * gives ETLC_NO_MEMORY (or succeeds past the end), leaks nothing, and a
+ * failed run leaves the state file byte-identical and no visible data file.
+ *
+ * The allocator is replaced through glibc's malloc interposition, which a
+ * sanitizer runtime also claims: this test is not built under sanitizers. */
+#define _GNU_SOURCE /* dladdr, in nomem_alloc.h */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nomem_alloc.h"
+#include "nomem_loop.h"
+
+typedef struct extract_ctx {
+    char db[4200], lake[4200], state[4200];
+    char *state_before; /* the state every run starts from */
+    char *state_after;  /* what the warm-up run wrote (finished_at blanked) */
+    etlc_extract_options opts;
+    bool committed;     /* the run succeeded: files and the new state are in place */
+} extract_ctx;
+
+static int do_extract(void *p, etlc_error *err)
+{
+    extract_ctx *ctx = p;
+    etlc_connector *c = NULL;
+    etlc_result *r = NULL;
+    int rc = etlc_get_sqlite_engine(ctx->db, true, &c, err);
+    if (rc == 0)
+        rc = etlc_extract(c, &ctx->opts, &r, err);
+    ctx->committed = rc == 0;
+    if (rc == 0 && r->record_count != 50)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "expected 50 rows, got %lld", (long long)r->record_count);
+    etlc_result_free(r);
+    etlc_connector_release(c);
+    etlc_close_all_connections();
+    return rc;
+}
+
+/* The state but its one time-dependent value, so successful runs compare. */
+static void blank_finished_at(char *state)
+{
+    char *at = state ? strstr(state, "\"finished_at\": \"") : NULL;
+    if (!at)
+        return;
+    for (at += strlen("\"finished_at\": \""); *at && *at != '"'; at++)
+        *at = '-';
+}
+
+static void state_kept_unless_committed(void *p, int rc, long n)
+{
+    extract_ctx *ctx = p;
+    char *now = tu_read_file(ctx->state, NULL);
+    char first[4096] = "";
+    size_t visible = nomem_visible_files(ctx->lake, first, sizeof first);
+    size_t all = tu_count_files(ctx->lake);
+    if (!ctx->committed) {
+        if (!now || strcmp(now, ctx->state_before) != 0)
+            fail_msg("failing allocation %ld (rc %s) changed the state file to:\n%s", n, etlc_code_name(rc),
+                     now ? now : "(missing)");
+        if (all != 0)
+            fail_msg("failing allocation %ld (rc %s) left %zu file(s) (%zu visible, e.g. %s)", n,
+                     etlc_code_name(rc), all, visible, first);
+    } else {
+        if (!now || strcmp(now, ctx->state_before) == 0)
+            fail_msg("a successful run (allocation %ld) did not advance the state", n);
+        blank_finished_at(now);
+        if (!ctx->state_after)
+            ctx->state_after = strdup(now);
+        else if (strcmp(now, ctx->state_after) != 0) { /* nothing silently lost */
+            fprintf(stderr, "%s\n--- instead of ---\n%s\n", now, ctx->state_after);
+            fail_msg("a successful run past allocation %ld wrote another state (above)", n);
+        }
+        if (visible != 1 || all != 1)
+            fail_msg("a successful run left %zu file(s), %zu visible, not 1", all, visible);
+    }
+    free(now);
+    /* Back to the starting point for the next run. */
+    assert_int_equal(tu_write_file(ctx->state, ctx->state_before), 0);
+    tu_rmtree(ctx->lake);
+}
+
+static void run_extract(const char *format, const char *lag)
+{
+    char *dir = tu_tempdir("extract-nomem");
+    extract_ctx ctx = {0};
+    snprintf(ctx.db, sizeof ctx.db, "%s/src.db", dir);
+    snprintf(ctx.lake, sizeof ctx.lake, "%s/lake", dir);
+    snprintf(ctx.state, sizeof ctx.state, "%s/state.json", dir);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(ctx.db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "PRAGMA journal_mode=wal; CREATE TABLE ev(id INTEGER PRIMARY KEY, wm INTEGER, "
+                                  "name TEXT, at TIMESTAMP);"
+                                  "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 100) "
+                                  "INSERT INTO ev SELECT i, i / 10, 'n' || i, '2024-01-01 00:00:00' FROM g;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    static const char *keys[] = {"id"};
+    ctx.opts = (etlc_extract_options){.table = "ev", .watermark = "wm", .keys = keys, .nkeys = 1,
+                                      .batch_size = 20, .state_path = ctx.state, .lag = lag,
+                                      .land = {.lake_root = ctx.lake, .sink = {.format = format}}};
+    /* A first run makes the state the others start from. */
+    etlc_error err = {0};
+    etlc_connector *c = NULL;
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_get_sqlite_engine(ctx.db, true, &c, &err), 0);
+    assert_int_equal(etlc_extract(c, &ctx.opts, &r, &err), 0);
+    etlc_result_free(r);
+    etlc_connector_release(c);
+    etlc_close_all_connections();
+    tu_rmtree(ctx.lake);
+    ctx.state_before = tu_read_file(ctx.state, NULL);
+    assert_non_null(ctx.state_before);
+    /* 50 new rows past the watermark (and past any lag window). */
+    assert_int_equal(sqlite3_exec(h,
+                                  "WITH RECURSIVE g(i) AS (SELECT 101 UNION ALL SELECT i+1 FROM g WHERE i < 150) "
+                                  "INSERT INTO ev SELECT i, 1000 + i / 10, 'n' || i, NULL FROM g;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    char what[64];
+    snprintf(what, sizeof what, "extract -> %s%s", format, lag ? " (lag)" : "");
+    nomem_each_allocation_fails(what, do_extract, state_kept_unless_committed, &ctx);
+    free(ctx.state_before);
+    free(ctx.state_after);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void nomem_extract_jsonl(void **state) { (void)state; run_extract("jsonl", NULL); }
+static void nomem_extract_parquet_lag(void **state) { (void)state; run_extract("parquet", "5"); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nomem_extract_jsonl),
+        cmocka_unit_test(nomem_extract_parquet_lag),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
