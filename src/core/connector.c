@@ -99,13 +99,6 @@ bool etlc__connector_alive(etlc_connector *c)
     return alive;
 }
 
-double etlc__monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 void etlc_connector_release(etlc_connector *c)
 {
     if (!c)

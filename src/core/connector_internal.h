@@ -26,8 +26,6 @@ int etlc__connector_open_owned(const etlc_connector_ops *ops, etlc_config *cfg,
 void etlc__connector_destroy(etlc_connector *c);
 /* ops->alive under the connector's lock (true when the connector has none). */
 bool etlc__connector_alive(etlc_connector *c);
-/* Milliseconds on the monotonic clock, for latencies. */
-double etlc__monotonic_ms(void);
 /* Cache side of etlc_connector_release for a cached connector. */
 void etlc__cache_release(etlc_connector *c);
 /* The cache lookup behind etlc_get_connection; takes ownership of cfg. */

@@ -434,3 +434,16 @@ int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len)
     c->count++;
     return 0;
 }
+
+int etlc__batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err)
+{
+    /* The last (possibly empty) batch always goes out: an empty result
+     * still tells the sink the schema. */
+    if (final ? !(batch->nrows > 0 || batch->batch_index == 0) : !etlc_batch_full(batch))
+        return 0;
+    int rc = consumer.on_batch(consumer.userdata, batch, err);
+    uint64_t next = batch->batch_index + 1;
+    etlc_batch_reset(batch);
+    batch->batch_index = next;
+    return rc;
+}

@@ -136,3 +136,10 @@ int64_t etlc_now_us(void)
 }
 
 const char *etlc_version(void) { return ETLCONN_VERSION; }
+
+double etlc__monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}

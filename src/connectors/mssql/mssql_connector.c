@@ -75,13 +75,6 @@ static int mssql_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return ETLC_OK;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Run `sql` and position on the first result set that has columns. */
 static int run_query(mssql_ctx *ctx, const char *sql, etlc_error *err)
 {
@@ -107,7 +100,7 @@ static int run_query(mssql_ctx *ctx, const char *sql, etlc_error *err)
 static int mssql_test(void *vctx, etlc_health *health, etlc_error *err)
 {
     mssql_ctx *ctx = vctx;
-    double t0 = now_ms();
+    double t0 = etlc__monotonic_ms();
     etlc_error qerr = {0};
     int rc = run_query(ctx, "SELECT @@VERSION", &qerr);
     if (rc == ETLC_OK && dbnextrow(ctx->dbproc) == REG_ROW) {
@@ -118,13 +111,13 @@ static int mssql_test(void *vctx, etlc_health *health, etlc_error *err)
             line++;
         snprintf(health->server_version, sizeof health->server_version, "%.*s", line, v ? (const char *)v : "");
         dbcancel(ctx->dbproc);
-        health->latency_ms = now_ms() - t0;
+        health->latency_ms = etlc__monotonic_ms() - t0;
         health->healthy = true;
         snprintf(health->detail, sizeof health->detail, "%s, database %s", ctx->server, ctx->database);
         return ETLC_OK;
     }
     dbcancel(ctx->dbproc);
-    health->latency_ms = now_ms() - t0;
+    health->latency_ms = etlc__monotonic_ms() - t0;
     health->healthy = false;
     snprintf(health->detail, sizeof health->detail, "%s", qerr.code ? qerr.message : "SELECT @@VERSION returned no row");
     (void)err;
@@ -202,15 +195,11 @@ static int mssql_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_con
         if (rc == ETLC_OK)
             rc = etlc_batch_end_row(batch, err);
         row++;
-        if (rc == ETLC_OK && etlc_batch_full(batch)) {
-            rc = consumer.on_batch(consumer.userdata, batch, err);
-            uint64_t next = batch->batch_index + 1;
-            etlc_batch_reset(batch);
-            batch->batch_index = next;
-        }
+        if (rc == ETLC_OK)
+            rc = etlc__batch_flush(batch, consumer, false, err);
     }
-    if (rc == ETLC_OK && (batch->nrows > 0 || batch->batch_index == 0))
-        rc = consumer.on_batch(consumer.userdata, batch, err);
+    if (rc == ETLC_OK)
+        rc = etlc__batch_flush(batch, consumer, true, err);
     /* Later result sets and unread rows are discarded. */
     dbcancel(ctx->dbproc);
     if (rc == ETLC_OK)

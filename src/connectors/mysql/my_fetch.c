@@ -36,19 +36,6 @@ int etlc__my_make_batch(const MYSQL_FIELD *fields, size_t ncols, my_column *cols
     return rc;
 }
 
-int etlc__my_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err)
-{
-    /* The last (possibly empty) batch always goes out: an empty result
-     * still tells the sink the schema. */
-    if (final ? !(batch->nrows > 0 || batch->batch_index == 0) : !etlc_batch_full(batch))
-        return 0;
-    int rc = consumer.on_batch(consumer.userdata, batch, err);
-    uint64_t next = batch->batch_index + 1;
-    etlc_batch_reset(batch);
-    batch->batch_index = next;
-    return rc;
-}
-
 int etlc__my_fetch_text(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                         bool *reusable, etlc_error *err)
 {
@@ -89,10 +76,10 @@ int etlc__my_fetch_text(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req,
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == 0)
-            rc = etlc__my_flush(batch, consumer, false, err);
+            rc = etlc__batch_flush(batch, consumer, false, err);
     }
     if (rc == 0)
-        rc = etlc__my_flush(batch, consumer, true, err);
+        rc = etlc__batch_flush(batch, consumer, true, err);
     if (!done) {
         etlc__my_abort_stream(conn);
         *reusable = false;

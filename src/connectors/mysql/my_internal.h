@@ -151,7 +151,6 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
 int etlc__my_make_batch(const MYSQL_FIELD *fields, size_t ncols, my_column *cols, const my_type_options *opt,
                         size_t rows, etlc_batch **out, etlc_error *err);
 /* Hand a full batch on and reset it. */
-int etlc__my_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err);
 /* Stop an unfinished stream fast: shut the socket so draining fails at once. */
 void etlc__my_abort_stream(MYSQL *conn);
 

@@ -85,19 +85,12 @@ static int oracle_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return ETLC_OK;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int oracle_test(void *vctx, etlc_health *health, etlc_error *err)
 {
     oracle_ctx *ctx = vctx;
-    double t0 = now_ms();
+    double t0 = etlc__monotonic_ms();
     sword s = ctx->api.Ping(ctx->svc, ctx->errh, OCI_DEFAULT);
-    health->latency_ms = now_ms() - t0;
+    health->latency_ms = etlc__monotonic_ms() - t0;
     if (s != OCI_SUCCESS) {
         etlc_error perr = {0};
         etlc__oracle_error(&perr, &ctx->api, ctx->errh, s, false, "ping failed");
@@ -267,15 +260,11 @@ static int stream_rows(oracle_ctx *ctx, OCIStmt *st, oracle_col *cols, size_t nc
         if (rc == ETLC_OK)
             rc = etlc_batch_end_row(batch, err);
         row++;
-        if (rc == ETLC_OK && etlc_batch_full(batch)) {
-            rc = consumer.on_batch(consumer.userdata, batch, err);
-            uint64_t next = batch->batch_index + 1;
-            etlc_batch_reset(batch);
-            batch->batch_index = next;
-        }
+        if (rc == ETLC_OK)
+            rc = etlc__batch_flush(batch, consumer, false, err);
     }
-    if (rc == ETLC_OK && (batch->nrows > 0 || batch->batch_index == 0))
-        rc = consumer.on_batch(consumer.userdata, batch, err);
+    if (rc == ETLC_OK)
+        rc = etlc__batch_flush(batch, consumer, true, err);
     etlc_batch_free(batch);
     *rows = row;
     return rc;

@@ -62,29 +62,22 @@ static int pg_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return rc;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int pg_test(void *vctx, etlc_health *health, etlc_error *err)
 {
     pg_ctx *ctx = vctx;
     (void)err;
-    double t0 = now_ms();
+    double t0 = etlc__monotonic_ms();
     PGconn *conn = NULL;
     etlc_error cerr = {0};
     if (etlc__pg_pool_acquire(&ctx->pool, &conn, &cerr) != 0) {
         health->healthy = false;
-        health->latency_ms = now_ms() - t0;
+        health->latency_ms = etlc__monotonic_ms() - t0;
         snprintf(health->detail, sizeof health->detail, "%s", cerr.message);
         return ETLC_OK;
     }
     PGresult *res = PQexec(conn, "SELECT current_database(), current_user, "
                                  "pg_catalog.current_setting('server_version')");
-    health->latency_ms = now_ms() - t0;
+    health->latency_ms = etlc__monotonic_ms() - t0;
     const char *ver = PQparameterStatus(conn, "server_version");
     bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
     snprintf(health->server_version, sizeof health->server_version, "PostgreSQL %s",

@@ -26,13 +26,7 @@ typedef struct fetch_state {
 
 static int emit_if_full(fetch_state *fs, etlc_error *err)
 {
-    if (!etlc_batch_full(fs->batch))
-        return 0;
-    int rc = fs->consumer.on_batch(fs->consumer.userdata, fs->batch, err);
-    uint64_t next = fs->batch->batch_index + 1;
-    etlc_batch_reset(fs->batch);
-    fs->batch->batch_index = next;
-    return rc;
+    return etlc__batch_flush(fs->batch, fs->consumer, false, err);
 }
 
 /* The batch was prepared with etlc__batch_reserve_capacity (run_copy), and

@@ -95,24 +95,17 @@ static int sqlite_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return ETLC_OK;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int sqlite_test(void *vctx, etlc_health *health, etlc_error *err)
 {
     sqlite_ctx *ctx = vctx;
-    double t0 = now_ms();
+    double t0 = etlc__monotonic_ms();
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(ctx->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     long long tables = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
-    health->latency_ms = now_ms() - t0;
+    health->latency_ms = etlc__monotonic_ms() - t0;
     snprintf(health->server_version, sizeof health->server_version, "SQLite %s", sqlite3_libversion());
     if (rc != SQLITE_ROW) {
         health->healthy = false;
@@ -228,17 +221,11 @@ int etlc__sqlite_fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request
         if (rc == ETLC_OK)
             rc = etlc_batch_end_row(batch, err);
         row++;
-        if (rc == ETLC_OK && etlc_batch_full(batch)) {
-            rc = consumer.on_batch(consumer.userdata, batch, err);
-            uint64_t next = batch->batch_index + 1;
-            etlc_batch_reset(batch);
-            batch->batch_index = next;
-        }
+        if (rc == ETLC_OK)
+            rc = etlc__batch_flush(batch, consumer, false, err);
     }
-    /* The last (possibly empty) batch always goes out: an empty result still
-     * tells the sink the schema. */
-    if (rc == ETLC_OK && (batch->nrows > 0 || batch->batch_index == 0))
-        rc = consumer.on_batch(consumer.userdata, batch, err);
+    if (rc == ETLC_OK)
+        rc = etlc__batch_flush(batch, consumer, true, err);
     if (rc == ETLC_OK)
         etlc_log(ETLC_LOG_INFO, "sqlite", "fetched %llu rows from %s", (unsigned long long)row, ctx->path);
     etlc_batch_free(batch);
