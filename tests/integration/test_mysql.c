@@ -777,14 +777,8 @@ static int rss_child(const char *mode, long rows)
 static void memory_is_flat_from_100k_to_1m_rows(void **state)
 {
     (void)state;
-    const char *modes[] = {"text", "prepared"};
-    for (int m = 0; m < 2; m++) {
-        long small = tu_child_peak_rss(modes[m], 100000);
-        long large = tu_child_peak_rss(modes[m], 1000000);
-        printf("# %s: peak RSS %ld KiB at 100k rows, %ld KiB at 1M rows\n", modes[m], small, large);
-        assert_true(small > 0 && large > 0);
-        assert_true(large - small < 16 * 1024); /* 10x the rows, < 16 MiB more */
-    }
+    const char *const modes[] = {"text", "prepared"};
+    tu_assert_rss_flat(modes, 2);
 }
 
 int main(int argc, char **argv)

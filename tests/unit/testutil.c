@@ -148,3 +148,14 @@ long tu_fetch_peak_rss(etlc_connector *c, const char *query, long rows)
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
+
+void tu_assert_rss_flat(const char *const *modes, size_t nmodes)
+{
+    for (size_t m = 0; m < nmodes; m++) {
+        long small = tu_child_peak_rss(modes[m], 100000);
+        long large = tu_child_peak_rss(modes[m], 1000000);
+        printf("# %s: peak RSS %ld KiB at 100k rows, %ld KiB at 1M rows\n", modes[m], small, large);
+        assert_true(small > 0 && large > 0);
+        assert_true(large - small < 16 * 1024); /* 10x the rows, < 16 MiB more */
+    }
+}

@@ -34,5 +34,8 @@ long tu_child_peak_rss(const char *mode, long rows);
 /* The child side: run `query` on c through the connector's fetch, counting
  * rows only; returns peak RSS (KiB) if exactly `rows` came back, else -1. */
 long tu_fetch_peak_rss(etlc_connector *c, const char *query, long rows);
+/* For each mode: a child fetching 100k rows and one fetching 1M rows; fails
+ * unless both ran and the larger peaked less than 16 MiB above the smaller. */
+void tu_assert_rss_flat(const char *const *modes, size_t nmodes);
 
 #endif
