@@ -89,6 +89,8 @@ check "no visible parquet file after kill -9" test -z "$(find "$WORK/lake-kill" 
 
 # A full disk: a 1 MiB tmpfs (we run as root in CI; without mount rights this fails loudly).
 mkdir -p "$WORK/small"
+# Unmount even if the test is killed by its timeout midway.
+trap 'umount "$WORK/small" 2>/dev/null; rm -rf "$WORK"' EXIT
 if mount -t tmpfs -o size=1m tmpfs "$WORK/small" 2>"$WORK/mount.err"; then
   run "$ETLCONN" fetch sqlite --set database_path="$BIG" "SELECT * FROM t LIMIT 200000" --compression none --lake "$WORK/small/lake"
   expect_rc "full disk fails" 1
