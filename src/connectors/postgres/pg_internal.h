@@ -45,6 +45,34 @@ typedef struct pg_ctx {
     char *endpoint;       /* "host:port" as connected, for messages */
 } pg_ctx;
 
+/* The libpq connection keys, shared by every table whose config goes
+ * through etlc__pg_conninfo (the postgres source and the dw destination). */
+#define ETLC__PG_CONNECTION_OPTIONS(app_name) \
+    {.name = "host", .type = ETLC_OPT_STRING, .default_value = "localhost", \
+     .description = "Server host name or IP address"}, \
+    {.name = "port", .type = ETLC_OPT_INT, .default_value = "5432", \
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1, .max = 65535, \
+     .description = "Server TCP port"}, \
+    {.name = "database", .type = ETLC_OPT_STRING, \
+     .description = "Database name (required unless url names one)"}, \
+    {.name = "username", .type = ETLC_OPT_STRING, \
+     .description = "Role to log in as (libpq's default, the OS user, when unset)"}, \
+    {.name = "password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET, \
+     .description = "Password for username"}, \
+    {.name = "url", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET, \
+     .description = "postgresql://user:password@host:port/database?sslmode=... instead of the separate keys; " \
+                    "keys set explicitly override its parts"}, \
+    {.name = "sslmode", .type = ETLC_OPT_ENUM, .default_value = "prefer", \
+     .choices = "disable|allow|prefer|require|verify-ca|verify-full", \
+     .description = "TLS policy (libpq sslmode)"}, \
+    {.name = "sslrootcert", .type = ETLC_OPT_PATH, \
+     .description = "CA certificate file for verify-ca / verify-full"}, \
+    {.name = "application_name", .type = ETLC_OPT_STRING, .default_value = app_name, \
+     .description = "Name shown in pg_stat_activity"}, \
+    {.name = "connect_timeout", .type = ETLC_OPT_DURATION, .default_value = "10s", \
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 3600000, \
+     .description = "How long to wait for a connection (rounded up to whole seconds; 0 = wait forever)"}
+
 extern const etlc_option_table etlc__pg_options;
 
 /* Build libpq keywords/values from the config (pg_conninfo.c). Secrets are
