@@ -70,6 +70,30 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     {"set", required_argument, NULL, 's'},              \
     {"env-prefix", required_argument, NULL, 'E'}
 
+/* Where fetched records land: the options fetch and extract share. */
+#define CLI_LAND_OPTS                                           \
+    {"lake", required_argument, NULL, 'l'},                     \
+    {"format", required_argument, NULL, 'f'},                   \
+    {"compression", required_argument, NULL, 'z'},              \
+    {"row-group-bytes", required_argument, NULL, 'r'},          \
+    {"max-records-per-file", required_argument, NULL, 'm'},     \
+    {"path-template", required_argument, NULL, 't'}
+
+#define CLI_LAND_HELP                                                                     \
+    "  --lake DIR|s3://BUCKET/PREFIX  lake root (default ./lake); S3 settings from AWS_*\n" \
+    "                           (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...)\n"   \
+    "  --format FORMAT          parquet (default when built), jsonl or csv\n"              \
+    "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"             \
+    "  --row-group-bytes N      parquet: row group size in bytes\n"                         \
+    "  --max-records-per-file N roll to a new file after N records\n"                       \
+    "  --path-template T        lake path template\n"
+
+/* Handle one CLI_LAND_OPTS option into `land`; returns true if consumed
+ * (*rc then holds EXIT_OK or the usage error's status). */
+bool cli_land_option(const char *cmd, etlc_land_options *land, int opt, const char *arg, int *rc);
+/* After parsing: EXIT_OK, or a usage error for a format not built in. */
+int cli_land_check(const char *cmd, const etlc_land_options *land);
+
 int cmd_protocols(int argc, char **argv);
 int cmd_options(int argc, char **argv);
 int cmd_config(int argc, char **argv);

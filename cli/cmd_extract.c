@@ -20,7 +20,8 @@ static void help(void)
            "  --query Q                or a SELECT, used as a subquery\n"
            "  --watermark COL          column that grows with each change (omit: full snapshot each run)\n"
            "  --key COL[,COL...]       unique NOT NULL tie-breaker column(s) (repeatable; needed with --watermark)\n"
-           "  --state FILE             state file (default LAKE/_state/extract-<hash>.json)\n"
+           "  --state FILE             state file (default LAKE/_state/extract-<hash>.json;\n"
+           "                           required with an S3 lake)\n"
            "  --batch-size N           rows per page and batch (default 10000)\n"
            "  --initial VALUE          first run only: start at watermark >= VALUE\n"
            "  --lag DURATION_OR_VALUE  leave the newest part for the next run, for late commits:\n"
@@ -29,11 +30,8 @@ static void help(void)
            "  --partition-on COL       integer column to split on\n"
            "  --partition I/N          read only slice I of N (0-based; rows where COL mod N = I), for\n"
            "                           many processes or machines; each slice keeps its own state\n"
-           "  --lake DIR|s3://B/P      lake root (default ./lake); an S3 lake needs --state\n"
-           "  --format FORMAT          jsonl (default), csv or parquet (when built)\n"
-           "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"
-           "  --max-records-per-file N roll to a new file after N records\n"
-           "  --path-template T        lake path template (default %s)\n"
+           CLI_LAND_HELP
+           "                           (default %s)\n"
            "  --compact                print the result JSON on one line\n\n"
            "Exit status: 0 success, 1 extraction failed (the state is unchanged; a re-run\n"
            "lands the same file names), 2 usage or configuration error.\n"
@@ -63,6 +61,7 @@ int cmd_extract(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_CONN_OPTS,
+        CLI_LAND_OPTS,
         {"table", required_argument, NULL, 'T'},
         {"query", required_argument, NULL, 'Q'},
         {"watermark", required_argument, NULL, 'W'},
@@ -74,11 +73,6 @@ int cmd_extract(int argc, char **argv)
         {"partitions", required_argument, NULL, 'P'},
         {"partition-on", required_argument, NULL, 'O'},
         {"partition", required_argument, NULL, 'X'},
-        {"lake", required_argument, NULL, 'l'},
-        {"format", required_argument, NULL, 'f'},
-        {"compression", required_argument, NULL, 'z'},
-        {"max-records-per-file", required_argument, NULL, 'm'},
-        {"path-template", required_argument, NULL, 't'},
         {"compact", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
@@ -90,7 +84,7 @@ int cmd_extract(int argc, char **argv)
     bool compact = false;
     int opt, rc = EXIT_OK;
     while (rc == EXIT_OK && (opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (cli_conn_option(&conn, opt, optarg))
+        if (cli_conn_option(&conn, opt, optarg) || cli_land_option("extract", &x.land, opt, optarg, &rc))
             continue;
         switch (opt) {
         case 'T': x.table = optarg; break;
@@ -101,18 +95,10 @@ int cmd_extract(int argc, char **argv)
         case 'I': x.initial = optarg; break;
         case 'g': x.lag = optarg; break;
         case 'O': x.partition_on = optarg; break;
-        case 'l': x.land.lake_root = optarg; break;
-        case 'f': x.land.sink.format = optarg; break;
-        case 'z': x.land.sink.compression = optarg; break;
-        case 't': x.land.sink.path_template = optarg; break;
         case 'C': compact = true; break;
         case 'b':
             if ((rc = cli_parse_count("extract", "--batch-size", optarg, 1, 100000000, &v)) == EXIT_OK)
                 x.batch_size = (size_t)v;
-            break;
-        case 'm':
-            if ((rc = cli_parse_count("extract", "--max-records-per-file", optarg, 1, INT64_MAX, &v)) == EXIT_OK)
-                x.land.sink.max_records_per_file = v;
             break;
         case 'P':
             if ((rc = cli_parse_count("extract", "--partitions", optarg, 1, 64, &v)) == EXIT_OK)
@@ -143,11 +129,8 @@ int cmd_extract(int argc, char **argv)
         rc = cli_usage_error("extract", "give exactly one of --table and --query");
         goto out;
     }
-    if (x.land.sink.format && !etlc_sink_format_supported(x.land.sink.format)) {
-        rc = cli_usage_error("extract", "--format '%s' is not available (jsonl, csv%s)", x.land.sink.format,
-                             etlc_sink_format_supported("parquet") ? ", parquet" : "");
+    if ((rc = cli_land_check("extract", &x.land)) != EXIT_OK)
         goto out;
-    }
     x.keys = (const char *const *)keys;
     x.nkeys = nkeys;
     etlc_config *cfg = NULL;

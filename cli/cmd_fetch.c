@@ -16,14 +16,9 @@ static void help(void)
            "  --set KEY=VALUE          explicit override (repeatable)\n"
            "  --param [TYPE:]VALUE     bind a query parameter (repeatable, in order);\n"
            "                           TYPE is text (default), int, float or null\n"
-           "  --lake DIR|s3://BUCKET/PREFIX  lake root (default ./lake); S3 settings from AWS_*\n"
-           "                           (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...)\n"
-           "  --format FORMAT          parquet (default when built), jsonl or csv\n"
-           "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"
-           "  --row-group-bytes N      parquet: row group size in bytes\n"
+           CLI_LAND_HELP
+           "                           (default %s)\n"
            "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
-           "  --max-records-per-file N roll to a new file after N records\n"
-           "  --path-template T        lake path template (default %s)\n"
            "  --compact                print the result JSON on one line\n\n"
            "Exit status: 0 success, 1 fetch failed (nothing partial is left in the lake),\n"
            "2 usage or configuration error.\n", ETLC_LAKE_DEFAULT_TEMPLATE);
@@ -69,14 +64,9 @@ int cmd_fetch(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_CONN_OPTS,
+        CLI_LAND_OPTS,
         {"param", required_argument, NULL, 'p'},
-        {"lake", required_argument, NULL, 'l'},
-        {"format", required_argument, NULL, 'f'},
-        {"compression", required_argument, NULL, 'z'},
-        {"row-group-bytes", required_argument, NULL, 'r'},
         {"batch-size", required_argument, NULL, 'b'},
-        {"max-records-per-file", required_argument, NULL, 'm'},
-        {"path-template", required_argument, NULL, 't'},
         {"compact", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
@@ -84,31 +74,19 @@ int cmd_fetch(int argc, char **argv)
     etlc_param *params = NULL;
     size_t nparams = 0;
     etlc_land_options land = {0};
-    long long batch = 10000, v;
+    long long batch = 10000;
     bool compact = false;
     int opt, rc = EXIT_OK;
     while (rc == EXIT_OK && (opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (cli_conn_option(&conn, opt, optarg))
+        if (cli_conn_option(&conn, opt, optarg) || cli_land_option("fetch", &land, opt, optarg, &rc))
             continue;
         switch (opt) {
         case 'p':
             params = realloc(params, (nparams + 1) * sizeof *params);
             rc = parse_param(optarg, &params[nparams++]);
             break;
-        case 'l': land.lake_root = optarg; break;
-        case 'f': land.sink.format = optarg; break;
-        case 'z': land.sink.compression = optarg; break;
-        case 't': land.sink.path_template = optarg; break;
         case 'C': compact = true; break;
-        case 'r':
-            if ((rc = cli_parse_count("fetch", "--row-group-bytes", optarg, 1024, INT64_MAX, &v)) == EXIT_OK)
-                land.sink.row_group_bytes = v;
-            break;
         case 'b': rc = cli_parse_count("fetch", "--batch-size", optarg, 1, INT64_MAX, &batch); break;
-        case 'm':
-            if ((rc = cli_parse_count("fetch", "--max-records-per-file", optarg, 1, INT64_MAX, &v)) == EXIT_OK)
-                land.sink.max_records_per_file = v;
-            break;
         case 'h': help(); goto out;
         default: rc = cli_usage_error("fetch", "unknown option");
         }
@@ -124,11 +102,8 @@ int cmd_fetch(int argc, char **argv)
         goto out;
     }
     const char *query = argv[optind];
-    if (land.sink.format && !etlc_sink_format_supported(land.sink.format)) {
-        rc = cli_usage_error("fetch", "--format '%s' is not available (jsonl, csv%s)", land.sink.format,
-                             etlc_sink_format_supported("parquet") ? ", parquet" : "");
+    if ((rc = cli_land_check("fetch", &land)) != EXIT_OK)
         goto out;
-    }
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;

@@ -159,3 +159,33 @@ void cli_print_result(const etlc_result *r, bool compact)
     }
     free(json);
 }
+
+bool cli_land_option(const char *cmd, etlc_land_options *land, int opt, const char *arg, int *rc)
+{
+    long long v;
+    *rc = EXIT_OK;
+    switch (opt) {
+    case 'l': land->lake_root = arg; return true;
+    case 'f': land->sink.format = arg; return true;
+    case 'z': land->sink.compression = arg; return true;
+    case 't': land->sink.path_template = arg; return true;
+    case 'r':
+        if ((*rc = cli_parse_count(cmd, "--row-group-bytes", arg, 1024, INT64_MAX, &v)) == EXIT_OK)
+            land->sink.row_group_bytes = v;
+        return true;
+    case 'm':
+        if ((*rc = cli_parse_count(cmd, "--max-records-per-file", arg, 1, INT64_MAX, &v)) == EXIT_OK)
+            land->sink.max_records_per_file = v;
+        return true;
+    default:
+        return false;
+    }
+}
+
+int cli_land_check(const char *cmd, const etlc_land_options *land)
+{
+    if (land->sink.format && !etlc_sink_format_supported(land->sink.format))
+        return cli_usage_error(cmd, "--format '%s' is not available (jsonl, csv%s)", land->sink.format,
+                               etlc_sink_format_supported("parquet") ? ", parquet" : "");
+    return EXIT_OK;
+}
