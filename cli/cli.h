@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "etlconn/etlconn.h"
+#include "etlconn/connector_api.h" /* protocols and options list the ops tables */
 
 /* Exit codes (documented in `etlconn --help` and the README). */
 enum {

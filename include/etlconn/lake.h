@@ -94,6 +94,66 @@ int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[6
 /* Remove the temporary file and free f. NULL ok. */
 void etlc_lake_file_abort(etlc_lake_file *f);
 
+/* ---- reading and managing what is in a lake -----------------------------
+ * Both backends (local, S3) implement these, so whatever reads the lake
+ * (the loader, checkpoints, listings) works the same on either. Temporary
+ * files of uncommitted writes are never listed or read. */
+
+typedef struct etlc_lake_entry {
+    const char *relpath;   /* relative to the root; borrowed for the callback */
+    uint64_t size;
+    int64_t mtime_us;      /* last modification, UTC microseconds; 0 if unknown */
+    const char *etag;      /* S3 ETag as the server sent it, NULL for local files */
+} etlc_lake_entry;
+
+/* Return 0 to go on, an etlc code to stop the listing with that code. */
+typedef int (*etlc_lake_list_fn)(void *userdata, const etlc_lake_entry *entry, etlc_error *err);
+
+/* Every committed file under `prefix` (a relpath prefix; "" or NULL = the
+ * whole lake), recursively, in byte order of relpath. A prefix that matches
+ * nothing lists nothing (not an error). */
+int etlc_lake_list(etlc_lake *lake, const char *prefix, etlc_lake_list_fn fn, void *userdata,
+                   etlc_error *err);
+
+/* A whole small file (a checkpoint, a manifest) into *data (malloc'd, NUL
+ * after the last byte). IO_NOT_FOUND when absent; IO when larger than
+ * max_bytes (0 = 64 MiB). */
+int etlc_lake_read(etlc_lake *lake, const char *relpath, size_t max_bytes, char **data, size_t *len,
+                   etlc_error *err);
+
+/* Random-access reading of a committed file (ranged GETs on S3), for the
+ * Parquet reader and the loader. Used by one thread at a time. */
+typedef struct etlc_lake_reader etlc_lake_reader;
+int etlc_lake_reader_open(etlc_lake *lake, const char *relpath, etlc_lake_reader **out,
+                          uint64_t *size, etlc_error *err);
+/* Up to len bytes at offset; *got < len only at the end of the file. */
+int etlc_lake_reader_pread(etlc_lake_reader *r, uint64_t offset, void *buf, size_t len, size_t *got,
+                           etlc_error *err);
+void etlc_lake_reader_close(etlc_lake_reader *r); /* NULL ok */
+
+/* Write a small file whole and atomically (create, write, commit). */
+int etlc_lake_put(etlc_lake *lake, const char *relpath, const void *data, size_t len,
+                  etlc_error *err);
+/* Remove a committed file; one already absent is not an error. */
+int etlc_lake_delete(etlc_lake *lake, const char *relpath, etlc_error *err);
+
+/* ---- exclusive holds -------------------------------------------------------
+ * One run at a time per checkpoint. Local lake: flock(2) on the file at
+ * relpath (the kernel drops it when the process dies; the holder text is
+ * written into the file for messages). S3: a lease object created with
+ * If-None-Match: * (a conditional PUT; where the server ignores it, a
+ * read-back confirms who won) that expires ttl_ms after its last renewal; an
+ * expired lease is taken over. wait_ms 0 fails at once; > 0 retries until
+ * then. A hold that cannot be had is ETLC_BUSY with a message naming the
+ * holder and since when. */
+typedef struct etlc_lake_lock etlc_lake_lock;
+int etlc_lake_lock_acquire(etlc_lake *lake, const char *relpath, const char *holder, int64_t wait_ms,
+                           int64_t ttl_ms, etlc_lake_lock **out, etlc_error *err);
+/* Extend an S3 lease (call well before ttl_ms runs out); no-op locally. */
+int etlc_lake_lock_renew(etlc_lake_lock *lock, etlc_error *err);
+/* Release and free. NULL ok. */
+void etlc_lake_lock_release(etlc_lake_lock *lock);
+
 /* ---- path templates ------------------------------------------------------
  * Placeholders: {protocol} {source} {date} (YYYY-MM-DD, UTC) {run_id}
  * {query_hash} (12 hex) {part} (5 digits) {ext} {format}. Values are made

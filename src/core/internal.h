@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "etlconn/etlconn.h"
+#include "etlconn/connector_api.h"
 
 /* NULL-safe string copies; NULL only for NULL input or no memory. */
 char *etlc__strdup(const char *s);
@@ -51,11 +52,6 @@ int etlc__fsync_parent_dir(const char *path);
 /* mkdir -p; 0 or errno. */
 int etlc__mkdirs(const char *path, unsigned mode);
 
-/* Hand `batch` to `consumer` when it is full (final = false) or, at the
- * end of a result (final = true), when it has rows or is the first batch
- * (an empty result still carries the schema); then reset it for the next
- * batch. 0 when nothing was due, else the consumer's code. */
-int etlc__batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err);
 
 /* A monotonic clock in milliseconds (for latencies and timeouts). */
 double etlc__monotonic_ms(void);

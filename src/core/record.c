@@ -435,7 +435,7 @@ int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len)
     return 0;
 }
 
-int etlc__batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err)
+int etlc_batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err)
 {
     /* The last (possibly empty) batch always goes out: an empty result
      * still tells the sink the schema. */

@@ -2,7 +2,7 @@
 #ifndef ETLCONN_REGISTRY_BUILTIN_H
 #define ETLCONN_REGISTRY_BUILTIN_H
 
-#include "etlconn/connector.h"
+#include "etlconn/connector_api.h"
 
 /* NULL-terminated. */
 extern const etlc_connector_ops *const etlc__builtin_connectors[];

@@ -1,6 +1,6 @@
 /* An empty connector registry, for building fuzz targets from the core
  * sources alone (no connector folders, no libpq/sqlite). */
-#include "etlconn/connector.h"
+#include "etlconn/connector_api.h"
 #include "core/registry_builtin.h"
 
 const etlc_connector_ops *const etlc__builtin_connectors[] = {NULL};

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "etlconn/etlconn.h"
+#include "etlconn/connector_api.h"
 
 /* A fresh empty directory under the build tree's test scratch area (malloc'd). */
 char *tu_tempdir(const char *tag);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "etlconn/connector.h"
+#include "etlconn/connector_api.h"
 #include "etlconn/log.h"
 
 /* ---- 1. the options table: drives validation, redaction, docs --------- */
@@ -64,19 +64,6 @@ static int np_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return 0;
 }
 
-/* Hand the batch to the consumer and start the next one. */
-static int np_flush(etlc_batch *batch, etlc_batch_consumer consumer, etlc_error *err)
-{
-    if (batch->nrows == 0)
-        return 0;
-    int rc = consumer.on_batch(consumer.userdata, batch, err);
-    if (rc != 0)
-        return rc;
-    etlc_batch_reset(batch);
-    batch->batch_index++;
-    return 0;
-}
-
 static int np_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                     etlc_error *err)
 {
@@ -109,11 +96,10 @@ static int np_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_consum
             (rc = etlc_batch_append_timestamp(batch, 3, base_us + id * INT64_C(1000000), err)) != 0 ||
             (rc = etlc_batch_end_row(batch, err)) != 0)
             break;
-        if (etlc_batch_full(batch))
-            rc = np_flush(batch, consumer, err);
+        rc = etlc_batch_flush(batch, consumer, false, err); /* hands it over when full */
     }
     if (rc == 0)
-        rc = np_flush(batch, consumer, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     etlc_batch_free(batch);
     return rc;
 }

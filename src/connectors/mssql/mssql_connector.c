@@ -196,10 +196,10 @@ static int mssql_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_con
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == ETLC_OK)
-            rc = etlc__batch_flush(batch, consumer, false, err);
+            rc = etlc_batch_flush(batch, consumer, false, err);
     }
     if (rc == ETLC_OK)
-        rc = etlc__batch_flush(batch, consumer, true, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     /* Later result sets and unread rows are discarded. */
     dbcancel(ctx->dbproc);
     if (rc == ETLC_OK)

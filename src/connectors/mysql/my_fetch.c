@@ -76,10 +76,10 @@ int etlc__my_fetch_text(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *req,
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == 0)
-            rc = etlc__batch_flush(batch, consumer, false, err);
+            rc = etlc_batch_flush(batch, consumer, false, err);
     }
     if (rc == 0)
-        rc = etlc__batch_flush(batch, consumer, true, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     if (!done) {
         etlc__my_abort_stream(conn);
         *reusable = false;

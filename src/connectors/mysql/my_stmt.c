@@ -282,10 +282,10 @@ int etlc__my_fetch_prepared(my_ctx *ctx, MYSQL *conn, const etlc_fetch_request *
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == 0)
-            rc = etlc__batch_flush(batch, consumer, false, err);
+            rc = etlc_batch_flush(batch, consumer, false, err);
     }
     if (rc == 0)
-        rc = etlc__batch_flush(batch, consumer, true, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     if (streaming && !done) {
         etlc__my_abort_stream(conn);
         *reusable = false;

@@ -261,10 +261,10 @@ static int stream_rows(oracle_ctx *ctx, OCIStmt *st, oracle_col *cols, size_t nc
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == ETLC_OK)
-            rc = etlc__batch_flush(batch, consumer, false, err);
+            rc = etlc_batch_flush(batch, consumer, false, err);
     }
     if (rc == ETLC_OK)
-        rc = etlc__batch_flush(batch, consumer, true, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     etlc_batch_free(batch);
     *rows = row;
     return rc;

@@ -26,7 +26,7 @@ typedef struct fetch_state {
 
 static int emit_if_full(fetch_state *fs, etlc_error *err)
 {
-    return etlc__batch_flush(fs->batch, fs->consumer, false, err);
+    return etlc_batch_flush(fs->batch, fs->consumer, false, err);
 }
 
 /* The batch was prepared with etlc__batch_reserve_capacity (run_copy), and

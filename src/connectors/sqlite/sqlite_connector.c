@@ -222,10 +222,10 @@ int etlc__sqlite_fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request
             rc = etlc_batch_end_row(batch, err);
         row++;
         if (rc == ETLC_OK)
-            rc = etlc__batch_flush(batch, consumer, false, err);
+            rc = etlc_batch_flush(batch, consumer, false, err);
     }
     if (rc == ETLC_OK)
-        rc = etlc__batch_flush(batch, consumer, true, err);
+        rc = etlc_batch_flush(batch, consumer, true, err);
     if (rc == ETLC_OK)
         etlc_log(ETLC_LOG_INFO, "sqlite", "fetched %llu rows from %s", (unsigned long long)row, ctx->path);
     etlc_batch_free(batch);
