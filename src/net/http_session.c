@@ -67,6 +67,8 @@ int etlc__http_session_new(const etlc__http_settings *settings, etlc__http_sessi
               copy_opt(&s->set.proxy, copy.proxy) && copy_opt(&s->set.no_proxy, copy.no_proxy) &&
               copy_opt(&s->set.user_agent,
                        copy.user_agent ? copy.user_agent : "etlconn/" ETLCONN_VERSION);
+    if (ok && s->set.client_key_password) /* masked should curl or a caller ever echo it */
+        etlc_redact_register_secret(s->set.client_key_password);
     s->curl = ok ? curl_easy_init() : NULL;
     if (!s->curl) {
         etlc__http_session_free(s);

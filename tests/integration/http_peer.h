@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 
 static char peer_dir[900];
-static char peer_url[256], peer_https_url[256], peer_token[128];
+static char peer_url[256], peer_https_url[256], peer_mtls_url[256], peer_token[128];
 
 static int peer_sh(const char *cmd)
 {
@@ -28,7 +28,7 @@ static void peer_value(char *dst, size_t dstsz, const char *line, const char *na
 }
 
 /* Start the peer under $BUILD/services/httpbin-<tag>; `tls_args` is "" or
- * "--tls CERT KEY". 0 when it runs and its env was read. */
+ * "--tls CERT KEY [--client-ca CA]". 0 when it runs and its env was read. */
 static int peer_start(const char *tag, const char *tls_args)
 {
     snprintf(peer_dir, sizeof peer_dir, "%s/services/httpbin-%s", ETLCONN_BINARY_DIR, tag);
@@ -51,6 +51,7 @@ static int peer_start(const char *tag, const char *tls_args)
     while (fgets(line, sizeof line, f)) {
         peer_value(peer_url, sizeof peer_url, line, "ETLC_TEST_HTTPBIN_URL");
         peer_value(peer_https_url, sizeof peer_https_url, line, "ETLC_TEST_HTTPBIN_HTTPS_URL");
+        peer_value(peer_mtls_url, sizeof peer_mtls_url, line, "ETLC_TEST_HTTPBIN_MTLS_URL");
         peer_value(peer_token, sizeof peer_token, line, "ETLC_TEST_HTTPBIN_TOKEN");
     }
     fclose(f);

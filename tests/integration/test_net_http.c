@@ -5,9 +5,9 @@
  * no retry for bodies that cannot be replayed, 4xx mapping, timeouts, the
  * redirect limit, streaming in bounded memory with restart on retry,
  * keep-alive, TLS verification, the proxy, and that secrets never reach the
- * debug log. Not covered here: a connect timeout (nothing on loopback
- * blackholes a SYN) and mutual TLS (the peer does not ask for a client
- * certificate); docs/net.md says so. */
+ * debug log, and mutual TLS with a password-protected client key. Not
+ * covered here: a connect timeout (nothing on loopback blackholes a SYN);
+ * docs/net.md says so. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,8 @@
 
 #include "net/http.h"
 
-static char cert_dir[900], cert_file[1000], key_file[1000];
+static char cert_dir[900], cert_file[1000], key_file[1000], client_cert[1000], client_key[1000];
+#define CLIENT_KEY_PASSWORD "client-key-pass-7f3a"
 
 static etlc__http_settings base_settings(void)
 {
@@ -580,6 +581,47 @@ static void test_https_verification(void **state)
     etlc__http_session_free(h);
 }
 
+static void test_mutual_tls(void **state)
+{
+    (void)state;
+    assert_true(*peer_mtls_url);
+    char u[400];
+    snprintf(u, sizeof u, "%s/status/200", peer_mtls_url);
+    etlc__http_settings s = base_settings();
+    s.retry_max = 0;
+    s.ca_file = cert_file;
+    etlc__http_request rq = {.url = u};
+    etlc__http_response resp = {0};
+    etlc_error err = {0};
+
+    /* No client certificate: the server refuses the handshake. */
+    etlc__http_session *h = session(&s);
+    assert_int_not_equal(etlc__http_perform(h, &rq, &resp, &err), 0);
+    assert_int_equal(resp.status, 0);
+    etlc__http_response_free(&resp);
+    etlc__http_session_free(h);
+
+    /* Certificate and encrypted key with its password: accepted. */
+    s.client_cert = client_cert;
+    s.client_key = client_key;
+    s.client_key_password = CLIENT_KEY_PASSWORD;
+    h = session(&s);
+    assert_int_equal(etlc__http_perform(h, &rq, &resp, &err), 0);
+    assert_int_equal(resp.status, 200);
+    etlc__http_response_free(&resp);
+    etlc__http_session_free(h);
+
+    /* A wrong key password: a clear error naming client_cert, no password. */
+    s.client_key_password = "wrong-key-password-1";
+    h = session(&s);
+    assert_int_equal(etlc__http_perform(h, &rq, &resp, &err), ETLC_CONNECT);
+    assert_int_equal(err.native_code, CURLE_SSL_CERTPROBLEM);
+    assert_non_null(strstr(err.message, "client_cert"));
+    assert_null(strstr(err.message, "wrong-key-password"));
+    etlc__http_response_free(&resp);
+    etlc__http_session_free(h);
+}
+
 /* ---- proxy ------------------------------------------------------------------------- */
 
 static void test_forward_proxy(void **state)
@@ -689,23 +731,30 @@ static int make_cert(void)
     snprintf(cert_dir, sizeof cert_dir, "%s/services/httpbin-test_net_http-certs", ETLCONN_BINARY_DIR);
     snprintf(cert_file, sizeof cert_file, "%s/cert.pem", cert_dir);
     snprintf(key_file, sizeof key_file, "%s/key.pem", cert_dir);
-    char cmd[4000];
+    snprintf(client_cert, sizeof client_cert, "%s/client.pem", cert_dir);
+    snprintf(client_key, sizeof client_key, "%s/client-key.pem", cert_dir);
+    char cmd[8000];
+    /* The server's certificate, and a client certificate whose key is
+     * encrypted with CLIENT_KEY_PASSWORD (the server trusts it as its own CA). */
     snprintf(cmd, sizeof cmd,
              "rm -rf '%s' && mkdir -p '%s' && openssl req -x509 -newkey rsa:2048 -nodes "
              "-keyout '%s' -out '%s' -days 2 -subj /CN=localhost "
-             "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >'%s/openssl.out' 2>&1",
-             cert_dir, cert_dir, key_file, cert_file, cert_dir);
+             "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >'%s/openssl.out' 2>&1 && "
+             "openssl req -x509 -newkey rsa:2048 -passout pass:" CLIENT_KEY_PASSWORD " "
+             "-keyout '%s' -out '%s' -days 2 -subj /CN=etlc-client >>'%s/openssl.out' 2>&1",
+             cert_dir, cert_dir, key_file, cert_file, cert_dir, client_key, client_cert, cert_dir);
     return peer_sh(cmd);
 }
 
 int main(void)
 {
-    char tls[2100];
+    char tls[3200];
     if (make_cert() != 0) {
         fprintf(stderr, "FAIL: openssl could not make a self-signed certificate in %s\n", cert_dir);
         return 1;
     }
-    snprintf(tls, sizeof tls, "--tls '%s' '%s'", cert_file, key_file);
+    snprintf(tls, sizeof tls, "--tls '%s' '%s' --client-ca '%s'", cert_file, key_file,
+             client_cert);
     if (peer_start("test_net_http", tls) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
@@ -721,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_streaming_download_bounded),
         cmocka_unit_test(test_keep_alive_reuses_the_connection),
         cmocka_unit_test(test_https_verification),
+        cmocka_unit_test(test_mutual_tls),
         cmocka_unit_test(test_forward_proxy),
         cmocka_unit_test(test_secrets_never_logged),
         cmocka_unit_test(test_settings_from_config),
