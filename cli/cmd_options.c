@@ -51,10 +51,10 @@ int cmd_options(int argc, char **argv)
     if (rc != ETLC_OK)
         return cli_fail(&err);
     fputs(out, stdout);
-    if ((mode == 0 || mode == 'm') && ops->options->count > 0) {
+    if ((mode == 0 || mode == 'm') && etlc_option_count(ops->options) > 0) {
         char upper[128];
         size_t n = 0;
-        for (const char *p = ops->options->options[0].name; *p && n < sizeof upper - 1; p++)
+        for (const char *p = etlc_option_at(ops->options, 0)->name; *p && n < sizeof upper - 1; p++)
             upper[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
         upper[n] = '\0';
         printf("\nEnvironment variables: %s_<KEY>, e.g. %s_%s.\n", ops->options->env_prefix,

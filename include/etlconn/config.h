@@ -48,10 +48,22 @@ typedef struct etlc_option_table {
     const char *env_prefix;    /* default environment prefix, e.g. "SQLITE" */
     const etlc_option *options;
     size_t count;
+    /* Shared option fragments (TLS, proxy, timeouts, retries, pool...) this
+     * table includes after its own options: a NULL-terminated list, or NULL.
+     * A fragment is itself a table whose protocol, env_prefix and fragments
+     * are ignored (one level); its keys take this table's env prefix.
+     * Validation, dumps, redaction, `etlconn options` and the docs see the
+     * fragments' options as the table's own, in etlc_option_at order. */
+    const struct etlc_option_table *const *fragments;
 } etlc_option_table;
 
 const char *etlc_opt_type_name(etlc_opt_type type);
-/* Find an option by name; NULL if the table has none. */
+/* Number of options of the table, its fragments' included. */
+size_t etlc_option_count(const etlc_option_table *table);
+/* The index-th option: the table's own first, then each fragment's in list
+ * order. NULL when index >= etlc_option_count(table). */
+const etlc_option *etlc_option_at(const etlc_option_table *table, size_t index);
+/* Find an option by name (fragments included); NULL if the table has none. */
 const etlc_option *etlc_option_find(const etlc_option_table *table, const char *name);
 
 typedef enum etlc_layer {

@@ -42,7 +42,7 @@ int etlc_kv_parse(const char *assignment, char **key, char **value, etlc_error *
 
 static bool secret_option(const etlc_config *cfg, size_t i)
 {
-    return (cfg->table->options[i].flags & ETLC_OPT_SECRET) != 0;
+    return (etlc_option_at(cfg->table, i)->flags & ETLC_OPT_SECRET) != 0;
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
@@ -99,14 +99,14 @@ int etlc_config_to_json(const etlc_config *cfg, char **json, etlc_error *err)
         bad |= json_object_set_new(root, "protocol_origin", json_string(cfg->protocol.origin));
         bad |= json_object_set(root, "values", values);
     }
-    for (size_t i = 0; !bad && i < cfg->table->count; i++)
-        bad |= json_object_set_new(values, cfg->table->options[i].name,
-                                   slot_json(&cfg->table->options[i], &cfg->slots[i]));
+    for (size_t i = 0; !bad && i < etlc_option_count(cfg->table); i++)
+        bad |= json_object_set_new(values, etlc_option_at(cfg->table, i)->name,
+                                   slot_json(etlc_option_at(cfg->table, i), &cfg->slots[i]));
     if (!bad && cfg->missing) {
         json_t *missing = json_array();
         bad |= json_object_set_new(root, "missing", missing);
-        for (size_t i = 0; !bad && i < cfg->table->count; i++) {
-            const etlc_option *o = &cfg->table->options[i];
+        for (size_t i = 0; !bad && i < etlc_option_count(cfg->table); i++) {
+            const etlc_option *o = etlc_option_at(cfg->table, i);
             const etlc__slot *s = &cfg->slots[i];
             if ((o->flags & ETLC_OPT_REQUIRED) && (!s->is_set || s->layer == ETLC_LAYER_DEFAULT))
                 bad |= json_array_append_new(missing, json_string(o->name));
@@ -131,8 +131,8 @@ int etlc_config_to_text(const etlc_config *cfg, char **text, etlc_error *err)
     int rc = etlc__buf_printf(&b, "protocol = %s  (%s: %s)\n",
                               cfg->protocol.value.text ? cfg->protocol.value.text : "",
                               etlc_layer_name(cfg->protocol.layer), cfg->protocol.origin);
-    for (size_t i = 0; i < cfg->table->count && rc == 0; i++) {
-        const etlc_option *o = &cfg->table->options[i];
+    for (size_t i = 0; i < etlc_option_count(cfg->table) && rc == 0; i++) {
+        const etlc_option *o = etlc_option_at(cfg->table, i);
         const etlc__slot *s = &cfg->slots[i];
         if (!s->is_set)
             rc = etlc__buf_printf(&b, "%s = (unset%s)\n", o->name,
@@ -157,7 +157,7 @@ static void sort_by_name(const etlc_option_table *t, size_t *order, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         size_t cur = order[i], j = i;
-        while (j > 0 && strcmp(t->options[order[j - 1]].name, t->options[cur].name) > 0) {
+        while (j > 0 && strcmp(etlc_option_at(t, order[j - 1])->name, etlc_option_at(t, cur)->name) > 0) {
             order[j] = order[j - 1];
             j--;
         }
@@ -181,7 +181,7 @@ int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secr
     if (!cfg || !normalized || !secrets_sha256)
         return ETLC_INVALID_ARGUMENT;
     *normalized = NULL;
-    size_t n = cfg->table->count;
+    size_t n = etlc_option_count(cfg->table);
     size_t *order = malloc((n ? n : 1) * sizeof *order);
     if (!order)
         return ETLC_NO_MEMORY;
@@ -196,7 +196,7 @@ int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secr
     int rc = etlc__buf_puts(&norm, "") | etlc__buf_puts(&sec, "");
     bool proto_done = false;
     for (size_t k = 0; k <= n && rc == 0; k++) {
-        const etlc_option *o = k < n ? &cfg->table->options[order[k]] : NULL;
+        const etlc_option *o = k < n ? etlc_option_at(cfg->table, order[k]) : NULL;
         if (!proto_done && (!o || strcmp(ETLC_CONFIG_KEY_PROTOCOL, o->name) < 0)) {
             rc |= etlc__buf_printf(&norm, "%s=%s\n", ETLC_CONFIG_KEY_PROTOCOL, proto);
             proto_done = true;

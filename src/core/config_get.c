@@ -1,4 +1,5 @@
 /* Reading a loaded configuration: typed getters, provenance, iteration. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,8 @@ void etlc_config_free(etlc_config *cfg)
 {
     if (!cfg)
         return;
-    for (size_t i = 0; cfg->slots && cfg->table && i < cfg->table->count; i++) {
-        bool secret = (cfg->table->options[i].flags & ETLC_OPT_SECRET) != 0;
+    for (size_t i = 0; cfg->slots && cfg->table && i < etlc_option_count(cfg->table); i++) {
+        bool secret = (etlc_option_at(cfg->table, i)->flags & ETLC_OPT_SECRET) != 0;
         etlc__value_clear(&cfg->slots[i].value, secret);
         free(cfg->slots[i].origin);
     }
@@ -33,12 +34,12 @@ const etlc__slot *etlc__config_slot(const etlc_config *cfg, const char *key, con
         return NULL;
     if (strcmp(key, ETLC_CONFIG_KEY_PROTOCOL) == 0)
         return &cfg->protocol;
-    const etlc_option *o = etlc_option_find(cfg->table, key);
-    if (!o)
+    size_t i = etlc__option_index(cfg->table, key);
+    if (i == SIZE_MAX)
         return NULL;
     if (opt)
-        *opt = o;
-    return &cfg->slots[o - cfg->table->options];
+        *opt = etlc_option_at(cfg->table, i);
+    return &cfg->slots[i];
 }
 
 /* The slot when set and (type_ok) of a type the getter understands. */
@@ -117,15 +118,15 @@ bool etlc_config_provenance(const etlc_config *cfg, const char *key, etlc_layer 
 
 size_t etlc_config_count(const etlc_config *cfg)
 {
-    return cfg ? cfg->table->count : 0;
+    return cfg ? etlc_option_count(cfg->table) : 0;
 }
 
 bool etlc_config_entry_at(const etlc_config *cfg, size_t index, etlc_config_entry *entry)
 {
-    if (!cfg || !entry || index >= cfg->table->count)
+    if (!cfg || !entry || index >= etlc_option_count(cfg->table))
         return false;
     const etlc__slot *s = &cfg->slots[index];
-    entry->option = &cfg->table->options[index];
+    entry->option = etlc_option_at(cfg->table, index);
     entry->is_set = s->is_set;
     entry->value = s->is_set ? s->value.text : NULL;
     entry->layer = s->is_set ? s->layer : ETLC_LAYER_DEFAULT;

@@ -28,6 +28,9 @@ int etlc__value_canonical(const etlc_option *opt, const etlc__value *v, etlc__bu
 
 /* "<PREFIX>_<UPPER_KEY>" (malloc'd), NULL when out of memory. */
 char *etlc__option_env_name(const char *prefix, const char *key);
+/* Index of `name` among the table's options, fragments included
+ * (etlc_option_at order); SIZE_MAX when absent. */
+size_t etlc__option_index(const etlc_option_table *table, const char *name);
 
 /* ---- raw top-level entries of a config file (config_file.c) -------------- */
 

@@ -1,5 +1,6 @@
 /* Merge the configuration layers (defaults -> file -> env -> dict ->
  * overrides, later wins), then validate the winners and check required keys. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,16 @@ typedef struct pending {
 
 typedef struct loader {
     const etlc_option_table *table;
-    pending *slots;        /* table->count, then one for `protocol` */
+    pending *slots;        /* etlc_option_count(table), then one for `protocol` */
     etlc_error *err;
 } loader;
 
 static pending *pending_for(loader *ld, const char *key)
 {
     if (strcmp(key, ETLC_CONFIG_KEY_PROTOCOL) == 0)
-        return &ld->slots[ld->table->count];
-    const etlc_option *opt = etlc_option_find(ld->table, key);
-    return opt ? &ld->slots[opt - ld->table->options] : NULL;
+        return &ld->slots[etlc_option_count(ld->table)];
+    size_t i = etlc__option_index(ld->table, key);
+    return i == SIZE_MAX ? NULL : &ld->slots[i];
 }
 
 static int pending_set(loader *ld, pending *p, etlc_layer layer, const char *origin_fmt,
@@ -55,8 +56,8 @@ static int unknown_key(loader *ld, const char *key, const char *origin)
 {
     const char *best = NULL;
     unsigned best_d = 256;
-    for (size_t i = 0; i <= ld->table->count; i++) {
-        const char *name = i < ld->table->count ? ld->table->options[i].name : ETLC_CONFIG_KEY_PROTOCOL;
+    for (size_t i = 0; i <= etlc_option_count(ld->table); i++) {
+        const char *name = i < etlc_option_count(ld->table) ? etlc_option_at(ld->table, i)->name : ETLC_CONFIG_KEY_PROTOCOL;
         unsigned d = etlc__edit_distance(key, name);
         if (d < best_d) {
             best_d = d;
@@ -78,8 +79,8 @@ static int unknown_key(loader *ld, const char *key, const char *origin)
 
 static void apply_defaults(loader *ld)
 {
-    for (size_t i = 0; i < ld->table->count; i++) {
-        const etlc_option *opt = &ld->table->options[i];
+    for (size_t i = 0; i < etlc_option_count(ld->table); i++) {
+        const etlc_option *opt = etlc_option_at(ld->table, i);
         if (opt->default_value) {
             ld->slots[i].is_set = true;
             ld->slots[i].layer = ETLC_LAYER_DEFAULT;
@@ -100,7 +101,7 @@ static int apply_file(loader *ld, const char *path, const etlc__raw_file *f)
         }
         if (e->kind == ETLC__RAW_NULL)
             continue;
-        bool is_protocol = p == &ld->slots[ld->table->count];
+        bool is_protocol = p == &ld->slots[etlc_option_count(ld->table)];
         if (e->kind == ETLC__RAW_NESTED || (e->kind == ETLC__RAW_LIST && is_protocol))
             return etlc_error_set(ld->err, ETLC_CONFIG_TYPE,
                                   "key '%s' (from %s:%u): expected %s, not a nested mapping or list",
@@ -119,8 +120,8 @@ static int apply_file(loader *ld, const char *path, const etlc__raw_file *f)
 
 static int apply_env(loader *ld, const char *prefix)
 {
-    for (size_t i = 0; i < ld->table->count; i++) {
-        char *name = etlc__option_env_name(prefix, ld->table->options[i].name);
+    for (size_t i = 0; i < etlc_option_count(ld->table); i++) {
+        char *name = etlc__option_env_name(prefix, etlc_option_at(ld->table, i)->name);
         if (!name)
             return etlc_error_set(ld->err, ETLC_NO_MEMORY, "out of memory loading configuration");
         const char *v = getenv(name);
@@ -159,9 +160,9 @@ static int apply_kvs(loader *ld, const etlc_kv *kvs, size_t n, etlc_layer layer,
 
 static void register_secrets(loader *ld)
 {
-    for (size_t i = 0; i < ld->table->count; i++) {
+    for (size_t i = 0; i < etlc_option_count(ld->table); i++) {
         const pending *p = &ld->slots[i];
-        if (!p->is_set || !(ld->table->options[i].flags & ETLC_OPT_SECRET))
+        if (!p->is_set || !(etlc_option_at(ld->table, i)->flags & ETLC_OPT_SECRET))
             continue;
         if (p->is_list)
             for (size_t j = 0; j < p->n_items; j++)
@@ -190,8 +191,8 @@ static void shown_value(const etlc_option *opt, const pending *p, char *buf, siz
 
 static int validate(loader *ld, etlc_config *cfg)
 {
-    for (size_t i = 0; i < ld->table->count; i++) {
-        const etlc_option *opt = &ld->table->options[i];
+    for (size_t i = 0; i < etlc_option_count(ld->table); i++) {
+        const etlc_option *opt = etlc_option_at(ld->table, i);
         pending *p = &ld->slots[i];
         if (!p->is_set)
             continue;
@@ -218,7 +219,7 @@ static int validate(loader *ld, etlc_config *cfg)
         if (!cfg->slots[i].origin)
             return etlc_error_set(ld->err, ETLC_NO_MEMORY, "out of memory loading configuration");
     }
-    pending *proto = &ld->slots[ld->table->count];
+    pending *proto = &ld->slots[etlc_option_count(ld->table)];
     cfg->protocol.is_set = true;
     cfg->protocol.layer = proto->is_set ? proto->layer : ETLC_LAYER_DEFAULT;
     cfg->protocol.origin = proto->is_set ? proto->origin : etlc__strdup("default");
@@ -235,8 +236,8 @@ static int check_required(loader *ld, etlc_config *cfg, const char *env_prefix, 
     etlc__buf names = {0}, detail = {0};
     int rc = 0;
     size_t missing = 0;
-    for (size_t i = 0; i < ld->table->count && rc == 0; i++) {
-        const etlc_option *opt = &ld->table->options[i];
+    for (size_t i = 0; i < etlc_option_count(ld->table) && rc == 0; i++) {
+        const etlc_option *opt = etlc_option_at(ld->table, i);
         if (!(opt->flags & ETLC_OPT_REQUIRED) ||
             (cfg->slots[i].is_set && cfg->slots[i].layer != ETLC_LAYER_DEFAULT))
             continue;
@@ -275,10 +276,10 @@ int etlc_config_load(const etlc_option_table *table, const etlc_config_sources *
         sources = &none;
 
     etlc_config *cfg = calloc(1, sizeof *cfg);
-    loader ld = {table, calloc(table->count + 1, sizeof(pending)), err};
+    loader ld = {table, calloc(etlc_option_count(table) + 1, sizeof(pending)), err};
     if (cfg)
         cfg->table = table;
-    if (!cfg || !ld.slots || !(cfg->slots = calloc(table->count + 1, sizeof(etlc__slot)))) {
+    if (!cfg || !ld.slots || !(cfg->slots = calloc(etlc_option_count(table) + 1, sizeof(etlc__slot)))) {
         free(ld.slots);
         etlc_config_free(cfg);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory loading configuration");
@@ -309,7 +310,7 @@ int etlc_config_load(const etlc_option_table *table, const etlc_config_sources *
     if (rc == 0)
         rc = check_required(&ld, cfg, prefix, sources->allow_missing_required);
 
-    for (size_t i = 0; i <= table->count; i++)
+    for (size_t i = 0; i <= etlc_option_count(table); i++)
         free(ld.slots[i].origin);
     free(ld.slots);
     etlc__raw_file_free(&file);

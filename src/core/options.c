@@ -1,4 +1,5 @@
 /* Options tables: lookup and rendering (JSON, Markdown, example config files). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,46 @@ const char *etlc_opt_type_name(etlc_opt_type type)
     return "unknown";
 }
 
+size_t etlc_option_count(const etlc_option_table *table)
+{
+    if (!table)
+        return 0;
+    size_t n = table->count;
+    for (const etlc_option_table *const *f = table->fragments; f && *f; f++)
+        n += (*f)->count;
+    return n;
+}
+
+const etlc_option *etlc_option_at(const etlc_option_table *table, size_t index)
+{
+    if (!table)
+        return NULL;
+    if (index < table->count)
+        return &table->options[index];
+    index -= table->count;
+    for (const etlc_option_table *const *f = table->fragments; f && *f; f++) {
+        if (index < (*f)->count)
+            return &(*f)->options[index];
+        index -= (*f)->count;
+    }
+    return NULL;
+}
+
+size_t etlc__option_index(const etlc_option_table *table, const char *name)
+{
+    size_t n = etlc_option_count(table);
+    for (size_t i = 0; name && i < n; i++) {
+        const etlc_option *o = etlc_option_at(table, i);
+        if (o->name && strcmp(o->name, name) == 0)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
 const etlc_option *etlc_option_find(const etlc_option_table *table, const char *name)
 {
-    if (!table || !name)
-        return NULL;
-    for (size_t i = 0; i < table->count; i++)
-        if (table->options[i].name && strcmp(table->options[i].name, name) == 0)
-            return &table->options[i];
-    return NULL;
+    size_t i = etlc__option_index(table, name);
+    return i == SIZE_MAX ? NULL : etlc_option_at(table, i);
 }
 
 static bool is_secret(const etlc_option *o) { return (o->flags & ETLC_OPT_SECRET) != 0; }
@@ -81,8 +114,8 @@ int etlc_options_to_json(const etlc_option_table *table, char **out, etlc_error 
     if (!table || !out)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "options table and result are required");
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < table->count; i++) {
-        if (json_array_append_new(arr, option_json(table, &table->options[i]))) {
+    for (size_t i = 0; arr && i < etlc_option_count(table); i++) {
+        if (json_array_append_new(arr, option_json(table, etlc_option_at(table, i)))) {
             json_decref(arr);
             arr = NULL;
         }
@@ -131,8 +164,8 @@ int etlc_options_to_markdown(const etlc_option_table *table, char **out, etlc_er
     int rc = etlc__buf_printf(&b, "| Option | Type | Default | Required | %sDescription |\n",
                               env ? "Environment | " : "");
     rc |= etlc__buf_printf(&b, "|---|---|---|---|%s---|\n", env ? "---|" : "");
-    for (size_t i = 0; i < table->count && rc == 0; i++) {
-        const etlc_option *o = &table->options[i];
+    for (size_t i = 0; i < etlc_option_count(table) && rc == 0; i++) {
+        const etlc_option *o = etlc_option_at(table, i);
         rc |= etlc__buf_puts(&b, "| `");
         rc |= md_cell(&b, o->name);
         rc |= etlc__buf_puts(&b, "` | ");
@@ -227,11 +260,11 @@ static int example_json(const etlc_option_table *table, etlc__buf *b)
 {
     int rc = etlc__buf_puts(b, "{\n  \"protocol\": ");
     rc |= put_string(b, table->protocol ? table->protocol : "");
-    for (size_t i = 0; i < table->count && rc == 0; i++) {
+    for (size_t i = 0; i < etlc_option_count(table) && rc == 0; i++) {
         rc |= etlc__buf_puts(b, ",\n  ");
-        rc |= put_string(b, table->options[i].name);
+        rc |= put_string(b, etlc_option_at(table, i)->name);
         rc |= etlc__buf_puts(b, ": ");
-        rc |= example_value(b, &table->options[i]);
+        rc |= example_value(b, etlc_option_at(table, i));
     }
     rc |= etlc__buf_puts(b, "\n}\n");
     return rc;
@@ -244,8 +277,8 @@ static int example_yaml(const etlc_option_table *table, etlc__buf *b)
     rc |= etlc__buf_puts(b, "protocol: ");
     rc |= put_string(b, table->protocol ? table->protocol : "");
     rc |= etlc__buf_putc(b, '\n');
-    for (size_t i = 0; i < table->count && rc == 0; i++) {
-        const etlc_option *o = &table->options[i];
+    for (size_t i = 0; i < etlc_option_count(table) && rc == 0; i++) {
+        const etlc_option *o = etlc_option_at(table, i);
         rc |= etlc__buf_puts(b, "\n# ");
         for (const char *p = o->description ? o->description : ""; *p && rc == 0; p++)
             rc |= etlc__buf_putc(b, *p == '\n' ? ' ' : *p);

@@ -1,10 +1,12 @@
-/* etlconn — a small S3 client over libcurl (private).
+/* etlconn — a small S3 client on the HTTP layer (src/net) (private).
  *
- * Requests are signed by libcurl's own SigV4 (CURLOPT_AWS_SIGV4). We hand
- * curl a canonical path and query (S3 URI-encoding, sorted "k=v" pairs) so
- * the string curl signs equals the one the server rebuilds, whatever curl's
- * version does with query strings. A client owns one CURL handle (kept for
- * connection reuse) and is used by one thread at a time. */
+ * Requests are signed by libcurl's own SigV4 (CURLOPT_AWS_SIGV4, set through
+ * the layer's setup hook). We hand curl a canonical path and query (S3
+ * URI-encoding, sorted "k=v" pairs) so the string curl signs equals the one
+ * the server rebuilds, whatever curl's version does with query strings. A
+ * client owns one HTTP session (one kept-alive connection) and is used by one
+ * thread at a time. Retries, backoff and libcurl error mapping are the
+ * layer's; S3 error replies (<Code>, <Message>) are mapped here. */
 #ifndef ETLCONN_S3_CLIENT_H
 #define ETLCONN_S3_CLIENT_H
 
@@ -13,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/internal.h"
+#include "net/http.h"
 
 typedef struct etlc__s3_client etlc__s3_client;
 
@@ -34,6 +37,43 @@ typedef struct etlc__s3_config {
 int etlc__s3_client_new(const etlc__s3_config *cfg, etlc__s3_client **out, etlc_error *err);
 void etlc__s3_client_free(etlc__s3_client *c);
 const char *etlc__s3_client_bucket(const etlc__s3_client *c);
+
+/* ---- one signed request (the helper every operation uses) ------------------ */
+
+typedef struct etlc__s3_param {
+    const char *name;
+    const char *value;  /* NULL or "" both give "name=" */
+} etlc__s3_param;
+
+typedef struct etlc__s3_request {
+    const char *method;             /* GET PUT POST DELETE HEAD */
+    const char *what;               /* for messages: "PUT object" */
+    const char *key;                /* NULL: the bucket itself */
+    const etlc__s3_param *params;   /* query parameters (signed, canonical order) */
+    size_t nparams;
+    const etlc__http_header *headers; /* extra headers: Range, If-None-Match, ... */
+    size_t nheaders;
+    const void *body;               /* sent for PUT/POST (may be empty) */
+    size_t body_len;
+    const char *content_type;       /* PUT/POST; NULL = application/octet-stream */
+    etlc__buf *response;            /* 2xx body appended here; NULL = discard */
+    bool unbounded;                 /* response may be any size (else at most 1 MiB) */
+    /* Or stream the 2xx body (instead of `response`); on_restart makes a
+     * half-received body retryable (see net/http.h). */
+    etlc__http_write_fn on_body;
+    etlc__http_restart_fn on_restart;
+    void *body_ud;
+    char **etag_out;                /* receives the ETag header (malloc'd, quotes kept) */
+} etlc__s3_request;
+
+/* Sign and send `rq` with the client's retries. 0 for a 2xx reply. Errors:
+ * 401/403 AUTH_DENIED, 404 IO_NOT_FOUND, 409/412 BUSY, 429/503 BUSY and 5xx
+ * IO/TIMEOUT (retryable), 301/307 CONNECT (wrong endpoint/region), libcurl
+ * failures as net/http.h maps them; messages name "what s3://bucket/key at
+ * endpoint" and the S3 <Code>/<Message>. `resp` (may be NULL) receives the
+ * final reply's status and headers: free it with etlc__http_response_free. */
+int etlc__s3_send(etlc__s3_client *c, const etlc__s3_request *rq, etlc__http_response *resp,
+                  etlc_error *err);
 
 /* HEAD the bucket: 0, AUTH_DENIED, IO_NOT_FOUND, CONNECT_* ... */
 int etlc__s3_head_bucket(etlc__s3_client *c, etlc_error *err);
@@ -66,10 +106,6 @@ int etlc__s3_multipart_count(etlc__s3_client *c, const char *key_prefix, unsigne
  * '/' kept when keep_slash, everything else %XX (upper-case hex). */
 int etlc__s3_uri_encode(etlc__buf *b, const char *s, bool keep_slash);
 
-typedef struct etlc__s3_param {
-    const char *name;
-    const char *value;  /* NULL or "" both give "name=" */
-} etlc__s3_param;
 /* Canonical query: pairs encoded, sorted by encoded name then value, "k=v"
  * joined with '&' (what SigV4 signs). Appended to b. */
 int etlc__s3_canonical_query(etlc__buf *b, const etlc__s3_param *params, size_t n);
@@ -82,30 +118,8 @@ size_t etlc__s3_xml_count(const char *xml, size_t len, const char *tag);
 /* Append `s` with &<>"' escaped for an XML text node. */
 int etlc__s3_xml_escape(etlc__buf *b, const char *s);
 
-/* Retry delay in ms before attempt `attempt` (1-based): 100ms doubling,
- * capped at 3.2s, with up to 25% random jitter. */
-long etlc__s3_backoff_ms(unsigned attempt);
 
-/* ---- any request (the reading side, s3_client_read.c, builds on it) ----- */
-typedef struct etlc__s3_call {
-    const char *method;              /* GET PUT POST DELETE HEAD */
-    const char *what;                /* for messages: "GET object" */
-    const char *key;                 /* NULL: the bucket itself */
-    const etlc__s3_param *params;
-    size_t nparams;
-    const void *body;                /* PUT/POST */
-    size_t body_len;
-    const char *content_type;
-    const char *const *headers;      /* extra "Name: value" request headers */
-    size_t nheaders;
-    etlc__buf *response;             /* response body; NULL = discard */
-    bool unbounded;                  /* keep the whole body (else capped like error bodies) */
-    char **etag_out;                 /* receives the reply's ETag (malloc'd); required when set */
-    long status;                     /* out: HTTP status of the last attempt, 0 if none */
-} etlc__s3_call;
-/* One request with the client's signing, retries and error mapping; a 2xx
- * reply is 0. */
-int etlc__s3_call_perform(etlc__s3_client *c, etlc__s3_call *call, etlc_error *err);
+
 
 /* ---- reading and conditional writes (s3_client_read.c) -------------------- */
 

@@ -1,6 +1,6 @@
 /* S3 requests of the lake's reading side: ListObjectsV2 pages, ranged and
  * small GETs, and conditional PUT/DELETE (If-None-Match / If-Match) for
- * leases. Built on etlc__s3_call_perform. */
+ * leases. Built on etlc__s3_send. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +81,10 @@ int etlc__s3_list_objects(etlc__s3_client *c, const char *key_prefix, unsigned p
             params[np++] = (etlc__s3_param){"max-keys", max_keys};
         if (token)
             params[np++] = (etlc__s3_param){"continuation-token", token};
-        etlc__s3_call call = {.method = "GET", .what = "list objects", .params = params,
-                              .nparams = np, .response = &reply, .unbounded = true};
+        etlc__s3_request rq = {.method = "GET", .what = "list objects", .params = params,
+                               .nparams = np, .response = &reply, .unbounded = true};
         etlc__buf_reset(&reply);
-        rc = etlc__s3_call_perform(c, &call, err);
+        rc = etlc__s3_send(c, &rq, NULL, err);
         if (rc)
             break;
         const char *xml = reply.data ? reply.data : "";
@@ -115,21 +115,24 @@ int etlc__s3_get_range(etlc__s3_client *c, const char *key, uint64_t offset, siz
     if (len == 0)
         return 0;
     char range[64];
-    snprintf(range, sizeof range, "Range: bytes=%llu-%llu", (unsigned long long)offset,
+    snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)offset,
              (unsigned long long)(offset + len - 1));
-    const char *headers[] = {range};
+    const etlc__http_header headers[] = {{"Range", range}};
     etlc__buf body = {0};
-    etlc__s3_call call = {.method = "GET", .what = "GET object range", .key = key,
-                          .headers = headers, .nheaders = 1, .response = &body, .unbounded = true};
-    int rc = etlc__s3_call_perform(c, &call, err);
-    if (rc == ETLC_PROTOCOL && call.status == 416) { /* offset at or past the end */
+    etlc__http_response resp = {0};
+    etlc__s3_request rq = {.method = "GET", .what = "GET object range", .key = key,
+                           .headers = headers, .nheaders = 1, .response = &body, .unbounded = true};
+    int rc = etlc__s3_send(c, &rq, &resp, err);
+    long status = resp.status;
+    etlc__http_response_free(&resp);
+    if (rc != 0 && status == 416) { /* offset at or past the end */
         etlc_error_clear(err);
         rc = 0;
     } else if (rc == 0) {
         /* 206 is the range; a server ignoring Range answers 200 with it all. */
         const char *p = body.data;
         size_t n = body.len;
-        if (call.status == 200) {
+        if (status == 200) {
             size_t skip = offset < n ? (size_t)offset : n;
             p += skip;
             n -= skip;
@@ -147,9 +150,9 @@ int etlc__s3_get_small(etlc__s3_client *c, const char *key, size_t max_bytes, et
 {
     if (etag)
         *etag = NULL;
-    etlc__s3_call call = {.method = "GET", .what = "GET object", .key = key, .response = body,
-                          .unbounded = true, .etag_out = etag};
-    int rc = etlc__s3_call_perform(c, &call, err);
+    etlc__s3_request rq = {.method = "GET", .what = "GET object", .key = key, .response = body,
+                           .unbounded = true, .etag_out = etag};
+    int rc = etlc__s3_send(c, &rq, NULL, err);
     if (rc == 0 && body->len > max_bytes) {
         rc = etlc_error_set(err, ETLC_IO, "s3://%s/%s is %zu bytes, more than the %zu read here",
                             etlc__s3_client_bucket(c), key, body->len, max_bytes);
@@ -163,14 +166,21 @@ int etlc__s3_get_small(etlc__s3_client *c, const char *key, size_t max_bytes, et
 
 /* ---- conditional writes ------------------------------------------------------ */
 
-static int precondition(etlc__s3_client *c, const etlc__s3_call *call, int rc, bool *lost,
-                        etlc_error *err)
+/* Send a conditional request; a failed precondition (412, or 409 from a
+ * concurrent write) sets *lost and is BUSY. */
+static int send_conditional(etlc__s3_client *c, const etlc__s3_request *rq, bool *lost,
+                            etlc_error *err)
 {
+    etlc__http_response resp = {0};
+    int rc = etlc__s3_send(c, rq, &resp, err);
+    long status = resp.status;
+    etlc__http_response_free(&resp);
     *lost = false;
-    if (rc && (call->status == 412 || call->status == 409)) {
+    if (rc && (status == 412 || status == 409)) {
         *lost = true;
+        etlc_error_clear(err);
         return etlc_error_set(err, ETLC_BUSY, "%s s3://%s/%s: the object changed (HTTP %ld)",
-                              call->what, etlc__s3_client_bucket(c), call->key, call->status);
+                              rq->what, etlc__s3_client_bucket(c), rq->key, status);
     }
     return rc;
 }
@@ -179,34 +189,21 @@ int etlc__s3_put_if(etlc__s3_client *c, const char *key, const void *data, size_
                     const char *content_type, const char *if_match, char **etag, bool *lost,
                     etlc_error *err)
 {
-    etlc__buf h = {0};
     if (etag)
         *etag = NULL;
-    if (if_match ? etlc__buf_printf(&h, "If-Match: %s", if_match) : etlc__buf_puts(&h, "If-None-Match: *")) {
-        *lost = false;
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building S3 request");
-    }
-    const char *headers[] = {h.data};
-    etlc__s3_call call = {.method = "PUT", .what = "conditional PUT", .key = key, .body = data,
-                          .body_len = len, .content_type = content_type, .headers = headers,
-                          .nheaders = 1, .etag_out = etag};
-    int rc = precondition(c, &call, etlc__s3_call_perform(c, &call, err), lost, err);
-    etlc__buf_free(&h);
-    return rc;
+    const etlc__http_header headers[] = {
+        if_match ? (etlc__http_header){"If-Match", if_match} : (etlc__http_header){"If-None-Match", "*"}};
+    etlc__s3_request rq = {.method = "PUT", .what = "conditional PUT", .key = key, .body = data,
+                           .body_len = len, .content_type = content_type, .headers = headers,
+                           .nheaders = 1, .etag_out = etag};
+    return send_conditional(c, &rq, lost, err);
 }
 
 int etlc__s3_delete_if(etlc__s3_client *c, const char *key, const char *if_match, bool *lost,
                        etlc_error *err)
 {
-    etlc__buf h = {0};
-    if (etlc__buf_printf(&h, "If-Match: %s", if_match) != 0) {
-        *lost = false;
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building S3 request");
-    }
-    const char *headers[] = {h.data};
-    etlc__s3_call call = {.method = "DELETE", .what = "conditional DELETE", .key = key,
-                          .headers = headers, .nheaders = 1};
-    int rc = precondition(c, &call, etlc__s3_call_perform(c, &call, err), lost, err);
-    etlc__buf_free(&h);
-    return rc;
+    const etlc__http_header headers[] = {{"If-Match", if_match}};
+    etlc__s3_request rq = {.method = "DELETE", .what = "conditional DELETE", .key = key,
+                           .headers = headers, .nheaders = 1};
+    return send_conditional(c, &rq, lost, err);
 }

@@ -221,14 +221,3 @@ int etlc__s3_xml_escape(etlc__buf *b, const char *s)
     }
     return 0;
 }
-
-long etlc__s3_backoff_ms(unsigned attempt)
-{
-    long base = 100;
-    for (unsigned i = 1; i < attempt && base < 3200; i++)
-        base *= 2;
-    if (base > 3200)
-        base = 3200;
-    /* Jitter spreads retries from several writers; rand() is fine for that. */
-    return base + (long)(rand() % (int)(base / 4 + 1));
-}

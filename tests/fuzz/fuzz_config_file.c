@@ -27,7 +27,7 @@ static const etlc_option options[] = {
     {"dir", ETLC_OPT_PATH, NULL, 0, 0, NULL, 0, "path"},
 };
 static const etlc_option_table table = {"fuzzproto", "FUZZPROTO", options,
-                                        sizeof options / sizeof *options};
+                                        sizeof options / sizeof *options, NULL};
 
 static void load(const char *path, const uint8_t *data, size_t size, bool allow_missing)
 {

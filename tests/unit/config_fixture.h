@@ -26,7 +26,7 @@ static const etlc_option fx_options[] = {
 };
 
 static const etlc_option_table fx_table = {"testdb", "TESTDB", fx_options,
-                                           sizeof fx_options / sizeof fx_options[0]};
+                                           sizeof fx_options / sizeof fx_options[0], NULL};
 
 /* Unset every TESTDB_* / MYPFX_* variable the table could read. */
 static inline void fx_clear_env(void)

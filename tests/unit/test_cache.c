@@ -18,8 +18,8 @@ static const etlc_option cache_options[] = {
     {"password", ETLC_OPT_STRING, NULL, 0, 0, NULL, ETLC_OPT_SECRET, "a secret"},
     {"fail", ETLC_OPT_BOOL, "false", 0, 0, NULL, 0, "fail to connect"},
 };
-static const etlc_option_table cache_table = {"cachetest", "CACHETEST", cache_options, 3};
-static const etlc_option_table cache_pt_table = {"cachetest_pt", "CACHETEST_PT", cache_options, 3};
+static const etlc_option_table cache_table = {"cachetest", "CACHETEST", cache_options, 3, NULL};
+static const etlc_option_table cache_pt_table = {"cachetest_pt", "CACHETEST_PT", cache_options, 3, NULL};
 
 static int ct_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
 {

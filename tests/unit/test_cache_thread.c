@@ -25,8 +25,8 @@ static const etlc_option race_options[] = {
     {"name", ETLC_OPT_STRING, "a", 0, 0, NULL, 0, "any name"},
     {"password", ETLC_OPT_STRING, NULL, 0, 0, NULL, ETLC_OPT_SECRET, "a secret"},
 };
-static const etlc_option_table race_table = {"racetest", "RACETEST", race_options, 2};
-static const etlc_option_table race_pt_table = {"racetest_pt", "RACETEST_PT", race_options, 2};
+static const etlc_option_table race_table = {"racetest", "RACETEST", race_options, 2, NULL};
+static const etlc_option_table race_pt_table = {"racetest_pt", "RACETEST_PT", race_options, 2, NULL};
 
 static void enter(race_ctx *ctx)
 {

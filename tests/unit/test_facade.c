@@ -9,8 +9,8 @@
 static const etlc_option fac_options[] = {
     {"path", ETLC_OPT_STRING, NULL, 0, 0, NULL, ETLC_OPT_REQUIRED, "a path"},
 };
-static const etlc_option_table fac_table = {"factest", "FACTEST", fac_options, 1};
-static const etlc_option_table other_table = {"facother", "FACOTHER", fac_options, 1};
+static const etlc_option_table fac_table = {"factest", "FACTEST", fac_options, 1, NULL};
+static const etlc_option_table other_table = {"facother", "FACOTHER", fac_options, 1, NULL};
 
 static int f_connect(void *ctx, const etlc_config *cfg, etlc_error *err)
 {

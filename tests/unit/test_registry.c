@@ -8,7 +8,7 @@
 static const etlc_option dummy_options[] = {
     {"path", ETLC_OPT_STRING, NULL, 0, 0, NULL, 0, "a path"},
 };
-static const etlc_option_table dummy_table = {"regtest", "REGTEST", dummy_options, 1};
+static const etlc_option_table dummy_table = {"regtest", "REGTEST", dummy_options, 1, NULL};
 
 static int dummy_connect(void *ctx, const etlc_config *cfg, etlc_error *err)
 {

@@ -29,7 +29,7 @@ static const etlc_option newprotocol_options[] = {
 
 static const etlc_option_table newprotocol_table = {
     "newprotocol", "NEWPROTOCOL", newprotocol_options,
-    sizeof newprotocol_options / sizeof newprotocol_options[0]};
+    sizeof newprotocol_options / sizeof newprotocol_options[0], NULL};
 
 /* ---- 2. the connector's state: context_size bytes, zero-initialised ---- */
 
