@@ -1,7 +1,9 @@
 # PostgreSQL data-warehouse destination (libpq; reuses the postgres
 # connector's conninfo builder and SQLSTATE mapping).
 if(NOT ETLCONN_WITH_POSTGRES)
-  message(FATAL_ERROR "the dw destination needs the postgres connector (ETLCONN_WITH_POSTGRES=ON) or ETLCONN_WITH_DW=OFF")
+  message(STATUS "dw is compiled out: it needs the postgres connector (ETLCONN_WITH_POSTGRES=ON)")
+  set(ETLCONN_CONNECTOR_OFF ON)
+  return()
 endif()
 file(GLOB _dw_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.c)
 list(APPEND ETLCONN_CONNECTOR_SOURCES ${_dw_sources})

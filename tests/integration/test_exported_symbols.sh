@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# libetlconn.so exports its public API and nothing else (include/etlconn/
+# export.h): no internal helper (etlc__*), no libpq-style driver code (pq_*),
+# no other name beyond the linker's own; and a program built against the
+# shared library alone (C and C++) links and runs.
+. "$(dirname "$0")/lib.sh"
+
+lib=$(ls "$ETLCONN_BINARY_DIR"/libetlconn.so.* 2>/dev/null | head -n 1)
+check "libetlconn.so was built" test -n "$lib"
+[ -n "$lib" ] || { finish; exit 1; }
+
+nm -D --defined-only "$lib" | awk '{print $NF}' | sort -u >"$WORK/symbols"
+count=$(wc -l <"$WORK/symbols")
+echo "# libetlconn.so exports $count symbols"
+check "it exports something" test "$count" -gt 0
+
+internal=$(grep -E '^(etlc__|pq_)' "$WORK/symbols" | tr '\n' ' ')
+check "no etlc__* or pq_* symbol is exported${internal:+ (found: $internal)}" test -z "$internal"
+
+# The linker's own symbols; everything else must be ours.
+allowed='^(_init|_fini|_edata|_end|__bss_start)$'
+stray=$(grep -Ev '^(etlc_|etlconn_|pq_)' "$WORK/symbols" | grep -Ev "$allowed" | tr '\n' ' ')
+check "every other export starts with etlc_ or etlconn_${stray:+ (found: $stray)}" test -z "$stray"
+
+for prog in shared_link shared_link_cxx; do
+  exe="$ETLCONN_BINARY_DIR/tests/$prog"
+  check "$prog was built" test -x "$exe"
+  [ -x "$exe" ] || continue
+  check "$prog loads libetlconn.so" sh -c "ldd '$exe' | grep -q 'libetlconn\\.so'"
+  # A static copy of the library in the program would hide missing exports.
+  own=$(nm --defined-only "$exe" | grep -c ' T etlc_' || true)
+  check "$prog holds no etlc_ code of its own ($own)" test "$own" -eq 0
+  run "$exe"
+  expect_rc "$prog runs against the shared library" 0
+done
+finish
