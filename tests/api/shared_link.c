@@ -2,7 +2,8 @@
  * few functions from each public header group: if a public function were
  * not exported, this program would not link. test_exported_symbols.sh runs
  * it. Plain C (and, through shared_link.cpp, C++), no test framework, so
- * the only etlconn symbols it needs come from the shared library. */
+ * the only etlconn symbols it needs come from the shared library; given a
+ * plugin, it also shows plugins resolve against libetlconn.so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,12 +78,51 @@ static void check_registry(void)
     EXPECT(ops == NULL);
 }
 
-int main(void)
+/* A plugin resolves its etlc_* calls against libetlconn.so too: load the
+ * newprotocol template and land its rows. */
+static void check_plugin_fetch(const char *plugin, const char *lake)
+{
+    etlc_error err;
+    etlc_error_clear(&err);
+    EXPECT(etlc_plugin_load(plugin, &err) == 0);
+    if (err.code) {
+        fprintf(stderr, "%s\n", err.message);
+        return;
+    }
+    etlc_kv rows[] = {{"rows", "3"}};
+    etlc_config_sources src;
+    memset(&src, 0, sizeof src);
+    src.env_prefix = "";
+    src.overrides = rows;
+    src.overrides_len = 1;
+    etlc_connector *c = NULL;
+    EXPECT(etlc_get_connection("newprotocol", &src, NULL, &c, &err) == 0);
+    if (!c)
+        return;
+    etlc_fetch_request req;
+    memset(&req, 0, sizeof req);
+    req.query = "anything";
+    etlc_land_options land;
+    memset(&land, 0, sizeof land);
+    land.lake_root = lake;
+    land.sink.format = "jsonl";
+    etlc_result *res = NULL;
+    EXPECT(etlc_connector_fetch(c, &req, &land, &res, &err) == 0);
+    EXPECT(res && res->record_count == 3 && res->item_count == 1);
+    etlc_result_free(res);
+    etlc_connector_release(c);
+    etlc_close_all_connections();
+}
+
+/* argv: [plugin.so lake-dir] (the plugin check runs when given). */
+int main(int argc, char **argv)
 {
     check_errors_and_log();
     check_result_round_trip();
     check_batches();
     check_registry();
+    if (argc == 3)
+        check_plugin_fetch(argv[1], argv[2]);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -2,7 +2,8 @@
 # libetlconn.so exports its public API and nothing else (include/etlconn/
 # export.h): no internal helper (etlc__*), no libpq-style driver code (pq_*),
 # no other name beyond the linker's own; and a program built against the
-# shared library alone (C and C++) links and runs.
+# shared library alone (C and C++) links, runs, and loads a plugin whose
+# etlc_* calls resolve against the shared library.
 . "$(dirname "$0")/lib.sh"
 
 lib=$(ls "$ETLCONN_BINARY_DIR"/libetlconn.so.* 2>/dev/null | head -n 1)
@@ -30,7 +31,7 @@ for prog in shared_link shared_link_cxx; do
   # A static copy of the library in the program would hide missing exports.
   own=$(nm --defined-only "$exe" | grep -c ' T etlc_' || true)
   check "$prog holds no etlc_ code of its own ($own)" test "$own" -eq 0
-  run "$exe"
-  expect_rc "$prog runs against the shared library" 0
+  run "$exe" "$ETLCONN_BINARY_DIR/plugins/newprotocol.so" "$WORK/lake-$prog"
+  expect_rc "$prog runs against the shared library and loads a plugin into it" 0
 done
 finish
