@@ -4,13 +4,14 @@
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the concurrency tests (cache, connection pools) under ThreadSanitizer
 #   make minimal  every optional connector compiled out; builds and runs the core tests
+#   make compile-out  each connector compiled out alone: builds, checks NOT_BUILT_IN
 #   make deps   install the Debian/PyPI packages the build and tests need
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SAMPLE_DB = examples/sample/sample.db
 
-.PHONY: all deps build run test test-servers asan tsan minimal sample install clean bench
+.PHONY: all deps build run test test-servers asan tsan minimal compile-out sample install clean bench
 
 all: build
 
@@ -61,6 +62,17 @@ minimal: deps
 	cmake --build build-minimal -j $(JOBS)
 	ctest --test-dir build-minimal --output-on-failure -j $(JOBS) -L core
 
+# Each connector switched off alone (build-off-<x>/): it builds, and the
+# compile-out checks pass. Not in CI (six builds); run it when touching a
+# connector's CMake or the public API.
+compile-out: deps
+	@set -e; for c in $(notdir $(CONNECTORS)); do \
+	  C=$$(echo $$c | tr a-z A-Z); echo "== -DETLCONN_WITH_$$C=OFF"; \
+	  cmake -S . -B build-off-$$c -G Ninja -DETLCONN_WERROR=ON -DETLCONN_WITH_$$C=OFF >/dev/null; \
+	  cmake --build build-off-$$c -j $(JOBS); \
+	  ctest --test-dir build-off-$$c --output-on-failure -R 'not_built_in|exported_symbols|test_examples'; \
+	done
+
 install: build
 	cmake --install $(BUILD)
 
@@ -68,4 +80,4 @@ bench: deps build
 	bash bench/run-all.sh
 
 clean:
-	rm -rf build build-asan build-tsan build-minimal $(SAMPLE_DB)
+	rm -rf build build-asan build-tsan build-minimal build-off-* $(SAMPLE_DB)
