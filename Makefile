@@ -3,13 +3,15 @@
 #   make test   build, start what the tests need, run every test
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make tsan   the concurrency tests (cache, connection pools) under ThreadSanitizer
+#   make minimal  every optional connector compiled out; builds and runs the core tests
+#   make compile-out  each connector compiled out alone: builds, checks NOT_BUILT_IN
 #   make deps   install the Debian/PyPI packages the build and tests need
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SAMPLE_DB = examples/sample/sample.db
 
-.PHONY: all deps build run test test-servers asan tsan sample install clean bench
+.PHONY: all deps build run test test-servers asan tsan minimal compile-out sample install clean bench
 
 all: build
 
@@ -48,6 +50,29 @@ tsan: deps sample
 	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|integration.test_(postgres|mysql)$$'
 
+# The minimal configuration: every connector folder switched off
+# (-DETLCONN_WITH_<X>=OFF). Configured every time, so a connector added
+# later is switched off too. Runs the tests labelled `core` (no connector,
+# no server), which include the NOT_BUILT_IN and exported-symbol checks.
+CONNECTORS = $(patsubst src/%/connector.cmake,%,$(wildcard src/connectors/*/connector.cmake src/destinations/*/connector.cmake))
+MINIMAL_FLAGS = $(foreach c,$(notdir $(CONNECTORS)),-DETLCONN_WITH_$(shell echo $(c) | tr a-z A-Z)=OFF)
+
+minimal: deps
+	cmake -S . -B build-minimal -G Ninja -DETLCONN_WERROR=ON $(MINIMAL_FLAGS)
+	cmake --build build-minimal -j $(JOBS)
+	ctest --test-dir build-minimal --output-on-failure -j $(JOBS) -L core
+
+# Each connector switched off alone (build-off-<x>/): it builds, and the
+# compile-out checks pass. Not in CI (six builds); run it when touching a
+# connector's CMake or the public API.
+compile-out: deps
+	@set -e; for c in $(notdir $(CONNECTORS)); do \
+	  C=$$(echo $$c | tr a-z A-Z); echo "== -DETLCONN_WITH_$$C=OFF"; \
+	  cmake -S . -B build-off-$$c -G Ninja -DETLCONN_WERROR=ON -DETLCONN_WITH_$$C=OFF >/dev/null; \
+	  cmake --build build-off-$$c -j $(JOBS); \
+	  ctest --test-dir build-off-$$c --output-on-failure -R 'not_built_in|exported_symbols|test_examples'; \
+	done
+
 install: build
 	cmake --install $(BUILD)
 
@@ -55,4 +80,4 @@ bench: deps build
 	bash bench/run-all.sh
 
 clean:
-	rm -rf build build-asan build-tsan $(SAMPLE_DB)
+	rm -rf build build-asan build-tsan build-minimal build-off-* $(SAMPLE_DB)

@@ -12,10 +12,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 typedef enum etlc_opt_type {
     ETLC_OPT_STRING = 0,
@@ -168,7 +167,5 @@ int etlc_options_example(const etlc_option_table *table, const char *format, cha
 /* Parse helpers shared with the CLI: "KEY=VALUE" -> key/value (malloc'd). */
 int etlc_kv_parse(const char *assignment, char **key, char **value, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

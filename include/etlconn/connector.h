@@ -12,13 +12,12 @@
 
 #include "config.h"
 #include "error.h"
+#include "export.h"
 #include "lake.h"
 #include "record.h"
 #include "result.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 /* A bound query parameter. Text parameters let the database apply its own
  * affinity/casts; typed ones are bound as that type. */
@@ -169,7 +168,5 @@ size_t etlc_cache_size(void);
 int etlc_load_connection_config(const char *protocol, const etlc_config_sources *sources,
                                 etlc_config **out, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

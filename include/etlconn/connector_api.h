@@ -14,11 +14,10 @@
 #include "config.h"
 #include "connector.h"
 #include "error.h"
+#include "export.h"
 #include "record.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 /* Bumped whenever etlc_connector_ops or anything it points to changes shape.
  * 2: etlc_connector_ops gained `sql` (the optional SQL capability) at its end.
@@ -154,7 +153,5 @@ int etlc_registry_add(const etlc_connector_ops *ops, etlc_error *err);
  * batch. 0 when nothing was due, else the consumer's code. */
 int etlc_batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

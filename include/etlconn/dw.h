@@ -14,10 +14,9 @@
 
 #include "connector.h"
 #include "error.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 /* Name of the journal table created in the target schema. */
 #define ETLC_DW_JOURNAL_TABLE "etlconn_load_journal"
@@ -96,7 +95,5 @@ typedef struct etlc_dw_status {
 
 int etlc_dw_status_get(etlc_connector *dw, etlc_dw_status *status, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "export.h"
+
+ETLC_BEGIN_DECLS
 
 #define ETLC_CODE_MAP(X)                                                                  \
     X(OK, 0, "success")                                                                   \
@@ -105,7 +105,5 @@ int etlc_error_prefix(etlc_error *err, const char *fmt, ...)
 /* Map an errno value to the closest etlc code (ENOSPC -> IO_NO_SPACE, ...). */
 int etlc_code_from_errno(int errnum);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

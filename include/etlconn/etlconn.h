@@ -7,6 +7,7 @@
 #define ETLCONN_VERSION_MINOR 1
 #define ETLCONN_VERSION_PATCH 0
 
+#include "export.h"
 #include "error.h"
 #include "log.h"
 #include "config.h"
@@ -19,12 +20,8 @@
 #include "extract.h"
 #include "dw.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 /* Library version string, e.g. "0.1.0". */
 const char *etlc_version(void);
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

@@ -12,10 +12,9 @@
 #include <stddef.h>
 
 #include "connector.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 typedef struct etlc_extract_options {
     const char *table;            /* a table ("name" or "schema.name"), or */
@@ -61,7 +60,5 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *opts, etlc_resul
 int etlc_sql_quote_ident(const etlc_sql_ops *sql, const char *name, bool allow_dots, const char *what,
                          char **out, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

@@ -13,12 +13,11 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 #include "record.h"
 #include "result.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 typedef struct etlc_lake etlc_lake;
 typedef struct etlc_lake_file etlc_lake_file;
@@ -225,7 +224,5 @@ typedef struct etlc_sink_format {
     void (*release)(void *state);
 } etlc_sink_format;
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

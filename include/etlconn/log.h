@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "export.h"
+
+ETLC_BEGIN_DECLS
 
 typedef enum etlc_log_level {
     ETLC_LOG_TRACE = 0,
@@ -70,7 +70,5 @@ char *etlc_redact_dup(const char *in);
  * Thread-safe; the library keeps a copy that is zeroed at exit. */
 void etlc_redact_register_secret(const char *value);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

@@ -12,12 +12,11 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 #include "record.h"
 #include "result.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 typedef enum etlc_parquet_codec {
     ETLC_PARQUET_ZSTD = 0, /* default */
@@ -104,7 +103,5 @@ int64_t etlc_parquet_reader_num_rows(const etlc_parquet_reader *r);
 int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **batch, etlc_error *err);
 void etlc_parquet_reader_free(etlc_parquet_reader *r); /* NULL ok */
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

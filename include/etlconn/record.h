@@ -11,10 +11,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 typedef enum etlc_type {
     ETLC_TYPE_NULL = 0,   /* no non-null value seen yet; promoted by the first value */
@@ -118,7 +117,5 @@ typedef struct etlc_batch_consumer {
     void *userdata;
 } etlc_batch_consumer;
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

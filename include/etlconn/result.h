@@ -10,10 +10,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 /* String-to-string metadata, insertion ordered, keys unique. */
 typedef struct etlc_meta_entry {
@@ -106,7 +105,5 @@ void etlc_item_clear(etlc_item *item); /* frees the item's members, not the stru
 /* Current time in microseconds since the epoch (UTC). */
 int64_t etlc_now_us(void);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif

@@ -3,10 +3,9 @@
 #define ETLCONN_SQLITE_H
 
 #include "connector.h"
+#include "export.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+ETLC_BEGIN_DECLS
 
 /* get_sqlite_engine(database_path, ...): a cached SQLite connector for
  * database_path (":memory:" allowed) with the other options from the
@@ -16,7 +15,5 @@ int etlc_get_sqlite_engine(const char *database_path, bool read_only, etlc_conne
 /* test_sqlite_connection(database_path): open and health-check. */
 int etlc_test_sqlite_connection(const char *database_path, etlc_health *health, etlc_error *err);
 
-#ifdef __cplusplus
-}
-#endif
+ETLC_END_DECLS
 #endif
