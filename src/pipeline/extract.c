@@ -16,8 +16,8 @@
 #include <time.h>
 
 #include "core/connector_internal.h"
-#include "core/extract_internal.h"
-#include "core/extract_withdraw.h"
+#include "pipeline/extract_internal.h"
+#include "pipeline/extract_withdraw.h"
 #include "core/json_load.h"
 #include "etlconn/parquet.h"
 

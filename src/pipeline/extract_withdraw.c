@@ -1,6 +1,6 @@
 /* Taking back files an extraction committed before it failed: the lake
  * then looks as before the run, like the state (see docs/extract.md). */
-#include "core/extract_withdraw.h"
+#include "pipeline/extract_withdraw.h"
 
 #include "core/internal.h"
 #include "sinks/lake_backend.h"
