@@ -1,13 +1,11 @@
-/* etlc_connector_fetch: run a connector's fetch into a lake sink and
- * produce the IngestionResult, also on failure. */
+/* etlc_connector_fetch: a thin driver of the run: the connector's fetch
+ * into one sink of the run's lake, and the IngestionResult, also on failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/connector_internal.h"
-
-/* ---- fetch and land -------------------------------------------------------- */
+#include "pipeline/run.h"
 
 /* First 12 hex digits of SHA-256 over the query and its parameters, so a
  * re-run of the same request lands under the same names. */
@@ -50,60 +48,22 @@ static int request_hash(const etlc_fetch_request *req, char out[13])
     return 0;
 }
 
-static void utc_date(int64_t micros, char out[16])
+/* Run the connector's fetch into a sink of the run, then commit or discard. */
+static int fetch_into(etlc__run *run, const etlc_fetch_request *req, const etlc_sink_options *sopts, etlc_error *e)
 {
-    time_t secs = (time_t)(micros / 1000000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
-/* Counts what passes to the sink and reports it to the caller's progress hook. */
-typedef struct progress_tap {
-    etlc_batch_consumer inner;
-    etlc_progress_fn fn;
-    void *userdata;
-    uint64_t records, batches;
-} progress_tap;
-
-static int progress_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
-{
-    progress_tap *tap = ud;
-    int rc = tap->inner.on_batch(tap->inner.userdata, batch, err);
-    if (rc == 0) {
-        tap->records += batch->nrows;
-        tap->batches++;
-        tap->fn(tap->userdata, tap->records, tap->batches);
-    }
-    return rc;
-}
-
-/* Run the connector's fetch into an open sink, then commit or discard. */
-static int fetch_into(etlc_connector *c, const etlc_fetch_request *req, etlc_lake *lake,
-                      const etlc_sink_options *sopts, const etlc_land_options *land, etlc_result *r,
-                      etlc_error *e)
-{
-    etlc_sink *sink = NULL;
-    int rc = etlc_sink_open(lake, sopts, &sink, e);
+    etlc_connector *c = etlc__run_connector(run);
+    etlc__run_tap tap = {.run = run};
+    int rc = etlc__run_sink_open(run, sopts, &tap.sink, e);
     if (rc != 0)
         return rc;
-    etlc_batch_consumer consumer = etlc_sink_consumer(sink);
-    progress_tap tap = {.inner = consumer};
-    if (land && land->progress) {
-        tap.fn = land->progress;
-        tap.userdata = land->progress_userdata;
-        consumer = (etlc_batch_consumer){.on_batch = progress_on_batch, .userdata = &tap};
-    }
     pthread_mutex_lock(&c->use_lock);
-    rc = c->ops->fetch(c->ctx, req, consumer, e);
+    rc = c->ops->fetch(c->ctx, req, etlc__run_sink_consumer(&tap), e);
     pthread_mutex_unlock(&c->use_lock);
     if (rc != 0) {
-        if (e->code == 0)
-            etlc_error_set(e, rc, "%s: fetch failed", c->ops->name);
-        etlc_sink_abort(sink);
+        etlc_sink_abort(tap.sink);
         return rc;
     }
-    return etlc_sink_finish(sink, r, e);
+    return etlc__run_sink_commit(run, tap.sink, e);
 }
 
 int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
@@ -114,61 +74,19 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     if (!c || !req || !result)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "etlc_connector_fetch needs a connector, a request and a result pointer");
-    etlc_error e = {0};
-    char source[256] = "";
-    if (c->ops->source_name) {
-        pthread_mutex_lock(&c->use_lock);
-        c->ops->source_name(c->ctx, source, sizeof source);
-        pthread_mutex_unlock(&c->use_lock);
-    }
-    if (!source[0])
-        snprintf(source, sizeof source, "%s", c->ops->name);
-
-    etlc_result *r = NULL;
-    int rc = etlc_result_new(c->ops->name, source, req->query, &r, err);
+    char qhash[13];
+    if (request_hash(req, qhash) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory hashing the request");
+    etlc__run *run = NULL;
+    int rc = etlc__run_begin(c, "fetch", req->query, land, &run, err);
     if (rc != 0)
         return rc;
-
     etlc_fetch_request effective = *req;
     if (!effective.batch_rows)
         effective.batch_rows = 10000;
-    etlc_sink_options sopts = {0};
-    if (land)
-        sopts = land->sink;
-    char date[16], qhash[13];
-    utc_date(r->started_at_us, date);
-    if (!sopts.vars.protocol)
-        sopts.vars.protocol = c->ops->name;
-    if (!sopts.vars.source)
-        sopts.vars.source = source;
-    if (!sopts.vars.date)
-        sopts.vars.date = date;
-    if (!sopts.query)
-        sopts.query = req->query;
-    if (!sopts.vars.query_hash) {
-        if (request_hash(req, qhash) != 0) {
-            etlc_result_free(r);
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory hashing the request");
-        }
-        sopts.vars.query_hash = qhash;
-    }
-    const char *root = land && land->lake_root ? land->lake_root : "./lake";
-    etlc_lake *lake = NULL;
-    /* "s3://bucket/prefix" lands in S3 (settings from AWS_* env), else a local directory. */
-    rc = etlc_lake_open_uri(root, NULL, &lake, &e);
-    if (rc == 0)
-        rc = fetch_into(c, &effective, lake, &sopts, land, r, &e);
-    etlc_lake_free(lake);
-    if (rc != 0) {
-        etlc_log(ETLC_LOG_WARN, c->ops->name, "fetch failed: %s", e.message);
-        if (etlc_result_add_error(r, rc, e.message, NULL) != 0) {
-            etlc_result_free(r);
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory recording a fetch error");
-        }
-        if (err)
-            *err = e;
-    }
-    etlc_result_finish(r);
-    *result = r;
-    return rc;
+    etlc_sink_options sopts;
+    etlc__run_sink_options(run, qhash, NULL, &sopts);
+    etlc_error e = {0};
+    rc = fetch_into(run, &effective, &sopts, &e);
+    return etlc__run_end(run, rc, &e, result, err);
 }
