@@ -21,8 +21,19 @@ extern "C" {
 #endif
 
 /* Bumped whenever etlc_connector_ops or anything it points to changes shape.
- * 2: etlc_connector_ops gained `sql` (the optional SQL capability) at its end. */
-#define ETLC_ABI_VERSION 2
+ * 2: etlc_connector_ops gained `sql` (the optional SQL capability) at its end.
+ * 3: capabilities: destinations have `load` (and fetch == NULL). */
+#define ETLC_ABI_VERSION 3
+
+/* ---- the load capability (destinations) ----------------------------------
+ * A destination takes files from a lake (etlc_load_request, connector.h)
+ * into its own store in one unit of work: all of it or none of it. */
+struct etlc_load_ops {
+    /* Load req->sources into req->target. On success *result_json is the
+     * load result (malloc'd JSON, documented per destination, e.g.
+     * docs/dw.md); nothing is set on failure. */
+    int (*load)(void *ctx, const etlc_load_request *req, char **result_json, etlc_error *err);
+};
 
 /* ---- the optional SQL capability ----------------------------------------
  * What incremental / partitioned extraction (extract.h) needs from a SQL
@@ -95,6 +106,8 @@ struct etlc_sql_ops {
 
 #define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
 
+/* A source sets `fetch` (and optional capabilities before the
+ * "destinations" line); a destination sets `load` and leaves fetch NULL. */
 struct etlc_connector_ops {
     int abi_version;                 /* ETLC_ABI_VERSION */
     const char *name;                /* canonical protocol name */
@@ -105,7 +118,8 @@ struct etlc_connector_ops {
     unsigned flags;                  /* ETLC_CONNECTOR_* */
     /* Open the engine/session from a validated config. */
     int (*connect)(void *ctx, const etlc_config *cfg, etlc_error *err);
-    /* Stream the request's records into `consumer`, one batch at a time. */
+    /* Stream the request's records into `consumer`, one batch at a time.
+     * NULL for a destination. */
     int (*fetch)(void *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                  etlc_error *err);
     /* Health check: fill `health`; return 0 even when unhealthy, an error
@@ -119,6 +133,10 @@ struct etlc_connector_ops {
     void (*close)(void *ctx);
     /* Optional SQL capability (ABI 2+); NULL for non-SQL connectors. */
     const etlc_sql_ops *sql;
+    /* destinations */
+    /* The load capability (ABI 3+): set by destinations, whose fetch is
+     * NULL; NULL for sources. */
+    const etlc_load_ops *load;
 };
 
 /* Plugins export this symbol: it returns the plugin's ops (static storage). */

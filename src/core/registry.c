@@ -254,10 +254,15 @@ static int check_ops_shape(const etlc_connector_ops *ops, etlc_error *err)
                               ETLC_ABI_VERSION);
     if (!ops->name || !*ops->name)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "connector ops have no name");
-    if (!ops->options || !ops->connect || !ops->fetch || !ops->close)
+    if (!ops->options || !ops->connect || !(ops->fetch || ops->load) || !ops->close)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "connector '%s' lacks a required member (options, connect, fetch "
-                              "and close must be set)",
+                              "connector '%s' lacks a required member (options, connect, close "
+                              "and fetch, or load for a destination, must be set)",
+                              ops->name);
+    if (ops->fetch && ops->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' sets both fetch and load: a source has fetch, a "
+                              "destination has load",
                               ops->name);
     return 0;
 }
