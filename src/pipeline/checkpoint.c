@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_load.h"
 #include "pipeline/checkpoint_internal.h"
 
 #define CHECKPOINT_TEMPLATE "_checkpoints/{protocol}/{source}/{query_hash}.json"
@@ -99,8 +100,13 @@ static int read_legacy_sidecar(etlc__checkpoint *cp, const char *relpath, etlc_e
             *err = e;
         return rc == ETLC_NO_MEMORY ? rc : 0;
     }
-    json_t *p = rc ? NULL : json_loadb(text, len, 0, NULL);
+    bool oom = false;
+    json_t *p = rc ? NULL : etlc__json_loadb(text, len, 0, NULL, &oom);
     free(text);
+    if (oom) {
+        free(side);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading the intent beside '%s'", cp->location);
+    }
     if (json_is_object(p)) {
         cp->pending = p;
         cp->sidecar = side;

@@ -61,7 +61,10 @@ static int take_current(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
 int etlc__checkpoint_parse(etlc__checkpoint *cp, const char *text, size_t len, etlc_error *err)
 {
     json_error_t je;
-    json_t *doc = json_loadb(text, len, 0, &je);
+    bool oom = false;
+    json_t *doc = etlc__json_loadb(text, len, 0, &je, &oom);
+    if (oom)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading checkpoint '%s'", cp->location);
     if (!json_is_object(doc)) {
         json_decref(doc);
         return etlc_error_set(err, ETLC_CONFIG, "checkpoint '%s' is not a JSON object (line %d: %s)",
