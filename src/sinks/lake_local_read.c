@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sinks/lake_backend.h"
@@ -237,7 +238,17 @@ typedef struct local_lock {
 static int busy_from_fd(int fd, const char *relpath, etlc_error *err)
 {
     char text[2048];
-    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    ssize_t n = 0;
+    /* The holder writes its name right after taking the lock: a lock just
+     * taken may still read empty or half written, so look again briefly
+     * before saying the holder is unknown. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        n = pread(fd, text, sizeof text - 1, 0);
+        if (n > 0 && etlc__lake_hold_parse(text, (size_t)n, NULL, NULL, NULL, NULL) == 0)
+            break;
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     return etlc__lake_busy_error(err, relpath, text, n > 0 ? (size_t)n : 0);
 }
 
