@@ -145,8 +145,8 @@ static int take_hold(etlc__checkpoint *cp, const etlc__checkpoint_options *opts,
     int rc = etlc_lake_lock_acquire(cp->lake, lock, cp->holder, opts->wait_ms, opts->lease_ttl_ms, &cp->hold, err);
     free(lock);
     if (rc == ETLC_BUSY)
-        etlc_error_prefix(err, "another run holds checkpoint %s%s", cp->location,
-                          opts->wait_ms > 0 ? " (waited for it)" : "");
+        etlc_error_prefix(err, "checkpoint %s is in use by another run%s", cp->location,
+                          opts->wait_ms > 0 ? " (waited for it in vain)" : "");
     return rc;
 }
 
@@ -189,6 +189,8 @@ const char *etlc__checkpoint_location(const etlc__checkpoint *cp) { return cp->l
 
 static int store(etlc__checkpoint *cp, json_t *position, json_t *pending, int64_t runs, etlc_error *err)
 {
+    if (!cp->created_at[0]) /* the first write creates it */
+        etlc_format_timestamp(etlc_now_us(), cp->created_at, sizeof cp->created_at);
     char *text = etlc__checkpoint_render(cp, position, pending, runs);
     if (!text)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing checkpoint '%s'", cp->location);
