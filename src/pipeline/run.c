@@ -120,12 +120,13 @@ int etlc__run_sink_commit(etlc__run *run, etlc_sink *sink, etlc_error *err)
 
 void etlc__run_progress(etlc__run *run, uint64_t rows)
 {
-    if (!run->land || !run->land->progress || rows == 0)
-        return;
     pthread_mutex_lock(&run->lock);
-    run->prog_rows += rows;
-    run->prog_batches++;
-    run->land->progress(run->land->progress_userdata, run->prog_rows, run->prog_batches);
+    etlc__run_keep_hold(run);
+    if (run->land && run->land->progress && rows > 0) {
+        run->prog_rows += rows;
+        run->prog_batches++;
+        run->land->progress(run->land->progress_userdata, run->prog_rows, run->prog_batches);
+    }
     pthread_mutex_unlock(&run->lock);
 }
 

@@ -17,9 +17,15 @@ struct etlc__run {
     etlc_result *result;
     etlc_lake *lake;                /* opened on first use */
     etlc__checkpoint *cp;           /* NULL until checkpoint_open */
-    pthread_mutex_t lock;           /* result items, progress counters */
+    pthread_mutex_t lock;           /* result items, progress counters, lease renewal */
     uint64_t prog_rows, prog_batches;
+    double renewed_ms;              /* monotonic time of the hold's last renewal */
+    int renew_rc;                   /* a renewal failed: the run must not commit */
+    etlc_error renew_err;
 };
+
+/* Renew the checkpoint's hold when due (an S3 lease); called under run->lock. */
+void etlc__run_keep_hold(etlc__run *run);
 
 /* Remove from the lake, and from r, the items r->items[first...] (their
  * counts leave the totals). A file that cannot be removed stays listed and
