@@ -206,8 +206,9 @@ int etlc__checkpoint_intent(etlc__checkpoint *cp, json_t *intent, etlc_error *er
     int rc = store(cp, cp->position, intent, cp->runs, err);
     if (rc)
         return rc;
+    json_incref(intent); /* before the old one goes: they may be the same */
     json_decref(cp->pending);
-    cp->pending = json_incref(intent);
+    cp->pending = intent;
     return 0;
 }
 
@@ -216,9 +217,10 @@ int etlc__checkpoint_commit(etlc__checkpoint *cp, json_t *position, etlc_error *
     int rc = store(cp, position, NULL, cp->runs + 1, err);
     if (rc)
         return rc;
+    json_incref(position); /* before the old one goes: they may be the same */
     json_decref(cp->position);
     json_decref(cp->pending);
-    cp->position = json_incref(position);
+    cp->position = position;
     cp->pending = NULL;
     cp->runs++;
     if (cp->sidecar) { /* the old format's intent file: superseded by the envelope */

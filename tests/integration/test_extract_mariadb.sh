@@ -30,7 +30,7 @@ ids "SELECT id FROM ev"
 check "all 1500 landed exactly once" $CHK compare lake id "$WORK/ids"
 check "the cursor is typed: the timestamp and the last key" python3 - st.json <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))["cursor"]
+c = json.load(open(sys.argv[1]))["position"]["cursor"]
 assert c["kind"] == "after_row", c
 assert c["values"] == [{"type": "timestamp", "value": 1714557600000000}, {"type": "int64", "value": 1500}], c
 PY
@@ -105,7 +105,9 @@ contains "named as DATA_TYPE" "$ERR" "zero date '0000-00-00'"
 X --set zero_date=null --table zd --watermark d --key id --batch-size 1 --lake zlake --state zd2.json
 expect_rc "zero date watermark read as NULL fails instead of ending the pages early" 1
 contains "named as DATA" "$ERR" "reads back as NULL"
-check "no state, no files" sh -c '! test -e zd1.json && ! test -e zd2.json && test -z "$(find zlake -type f ! -name ".*" 2>/dev/null)"'
+no_position() { [ ! -e "$1" ] || python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["position"] is not None)' "$1"; }
+zd_clean() { no_position zd1.json && no_position zd2.json && test -z "$(find zlake -type f ! -name '.*' 2>/dev/null)"; }
+check "no position, no files" zd_clean
 
 # ---- partitions: each thread its own consistent snapshot
 sql "CREATE TABLE p(id BIGINT PRIMARY KEY, wm BIGINT NOT NULL, grp BIGINT) ENGINE=InnoDB;
