@@ -228,7 +228,8 @@ static int local_remove(etlc_lake *lake, const char *relpath, etlc_error *err)
  * flock(2) belongs to the open file description, so the kernel drops it when
  * the holder dies and a second open in the same process conflicts too. The
  * lock file is never removed (removing it would let two runs lock two
- * different inodes); its text names the current or last holder. */
+ * different inodes); its text names the current holder (emptied at release;
+ * a holder that died leaves its name until the next one writes its own). */
 
 typedef struct local_lock {
     int fd;
@@ -319,6 +320,10 @@ fail:
 static void local_lock_release(void *lstate)
 {
     local_lock *lk = lstate;
+    /* Empty the name first: the next holder has the lock before it writes
+     * its own, and a run refused in that moment must not read ours. */
+    if (ftruncate(lk->fd, 0) != 0)
+        etlc_log(ETLC_LOG_DEBUG, "lake", "cannot empty a lake hold before releasing it");
     close(lk->fd); /* drops the flock */
     free(lk);
 }
