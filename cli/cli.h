@@ -50,6 +50,8 @@ int cli_parse_conn_args(int argc, char **argv, const char *cmd, void (*help)(voi
 /* A whole number for option `opt` of command `cmd`, within [min, max]. */
 int cli_parse_count(const char *cmd, const char *opt, const char *arg, long long min, long long max,
                     long long *out);
+/* A duration ("500ms", "30s", "5m", "2h"; a bare number is seconds) in ms. */
+int cli_parse_duration_ms(const char *cmd, const char *opt, const char *arg, long long *out);
 /* Find the config's connector and connect it (uncached). */
 int cli_connector_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err);
 /* The same for fetch and extract: a destination is ETLC_UNSUPPORTED

@@ -20,8 +20,11 @@ static void help(void)
            "  --query Q                or a SELECT, used as a subquery\n"
            "  --watermark COL          column that grows with each change (omit: full snapshot each run)\n"
            "  --key COL[,COL...]       unique NOT NULL tie-breaker column(s) (repeatable; needed with --watermark)\n"
-           "  --state FILE             state file (default LAKE/_state/extract-<hash>.json;\n"
-           "                           required with an S3 lake)\n"
+           "  --state FILE             keep the checkpoint in this local file instead of the lake\n"
+           "                           (default LAKE/_checkpoints/PROTOCOL/SOURCE/<hash>.json, in S3\n"
+           "                           too; docs/checkpoint.md)\n"
+           "  --wait DURATION          when another run holds the checkpoint, wait for it up to\n"
+           "                           DURATION (30s, 5m); default: fail at once (exit 1)\n"
            "  --batch-size N           rows per page and batch (default 10000)\n"
            "  --initial VALUE          first run only: start at watermark >= VALUE\n"
            "  --lag DURATION_OR_VALUE  leave the newest part for the next run, for late commits:\n"
@@ -33,8 +36,11 @@ static void help(void)
            CLI_LAND_HELP
            "                           (default %s)\n"
            "  --compact                print the result JSON on one line\n\n"
-           "Exit status: 0 success, 1 extraction failed (the state is unchanged; a re-run\n"
-           "lands the same file names), 2 usage or configuration error.\n"
+           "One run at a time per checkpoint: a second run on the same extraction fails\n"
+           "at once naming the run that holds it (or waits, --wait), and never lands a copy.\n\n"
+           "Exit status: 0 success, 1 extraction failed or the checkpoint is held (the\n"
+           "position is unchanged; a re-run lands the same file names), 2 usage or\n"
+           "configuration error.\n"
            "See docs/extract.md for the guarantees and the lag window.\n", ETLC_EXTRACT_DEFAULT_TEMPLATE);
 }
 
@@ -67,6 +73,7 @@ int cmd_extract(int argc, char **argv)
         {"watermark", required_argument, NULL, 'W'},
         {"key", required_argument, NULL, 'K'},
         {"state", required_argument, NULL, 'S'},
+        {"wait", required_argument, NULL, 'w'},
         {"batch-size", required_argument, NULL, 'b'},
         {"initial", required_argument, NULL, 'I'},
         {"lag", required_argument, NULL, 'g'},
@@ -92,6 +99,10 @@ int cmd_extract(int argc, char **argv)
         case 'W': x.watermark = optarg; break;
         case 'K': rc = add_keys(optarg, &keys, &nkeys); break;
         case 'S': x.state_path = optarg; break;
+        case 'w':
+            if ((rc = cli_parse_duration_ms("extract", "--wait", optarg, &v)) == EXIT_OK)
+                x.wait_ms = v;
+            break;
         case 'I': x.initial = optarg; break;
         case 'g': x.lag = optarg; break;
         case 'O': x.partition_on = optarg; break;

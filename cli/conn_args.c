@@ -140,6 +140,25 @@ int cli_parse_count(const char *cmd, const char *opt, const char *arg, long long
     return EXIT_OK;
 }
 
+int cli_parse_duration_ms(const char *cmd, const char *opt, const char *arg, long long *out)
+{
+    static const struct {
+        const char *unit;
+        long long ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (!errno && end != arg && v >= 0)
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strcmp(end, units[i].unit) == 0 && v <= 7LL * 86400000 / units[i].ms) {
+                *out = v * units[i].ms;
+                return EXIT_OK;
+            }
+    return cli_usage_error(cmd, "%s '%s' must be a duration such as 500ms, 30s, 5m or 2h (at most a week)", opt,
+                           arg);
+}
+
 int cli_connector_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err)
 {
     const etlc_connector_ops *ops = NULL;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "connector.h"
 #include "export.h"
@@ -22,7 +23,10 @@ typedef struct etlc_extract_options {
     const char *watermark;        /* column that grows with changes; NULL = full snapshot each run */
     const char *const *keys;      /* unique, NOT NULL tie-breaker column(s) */
     size_t nkeys;
-    const char *state_path;       /* NULL = <lake>/_state/extract-<definition hash>.json */
+    /* The checkpoint: NULL = in the lake beside the data,
+     * _checkpoints/{protocol}/{source}/{definition hash}.json (an S3 lake
+     * keeps it in S3); or a local file. See docs/checkpoint.md. */
+    const char *state_path;
     size_t batch_size;            /* rows per page (LIMIT) and per batch; 0 = 10000 */
     const char *initial;          /* first run (no state): watermark >= initial */
     /* Subtracted from the upper bound so rows committed late with a
@@ -36,6 +40,10 @@ typedef struct etlc_extract_options {
     unsigned slice_count;         /* ... and N; 0 = not a single slice */
     etlc_land_options land;       /* lake root, sink format, progress; path_template
                                      NULL = ETLC_EXTRACT_DEFAULT_TEMPLATE */
+    /* One run at a time per checkpoint: a run that finds it held by
+     * another waits up to this long for it (0: fails at once with
+     * ETLC_BUSY naming the holder). */
+    int64_t wait_ms;
 } etlc_extract_options;
 
 /* Deterministic names: {query_hash} is the extraction's definition hash,
@@ -45,12 +53,14 @@ typedef struct etlc_extract_options {
 
 /* Run one extraction. The result (also on failure, status "failed") lists
  * the files landed; its metadata carries run_id, upper_bound, cursor_start,
- * cursor_end, rows, partitions and state_path. Errors: UNSUPPORTED for a
- * connector without SQL support; INVALID_ARGUMENT for bad names/options
- * (named); DATA for a NULL key or watermark type problems; QUERY etc. from
- * the database; IO when a file or the state cannot be written. A failed
- * run leaves the state and the lake as they were: files it had committed
- * are taken back (docs/extract.md). */
+ * cursor_end, rows, partitions and state_path (where the checkpoint is).
+ * Errors: UNSUPPORTED for a connector without SQL support; INVALID_ARGUMENT
+ * for bad names/options (named); BUSY when another run holds the
+ * checkpoint (the message names it); CONFIG for a checkpoint of another
+ * extraction; DATA for a NULL key or watermark type problems; QUERY etc.
+ * from the database; IO when a file or the checkpoint cannot be written. A
+ * failed run leaves the position and the lake as they were: files it had
+ * committed are taken back (docs/extract.md). */
 int etlc_extract(etlc_connector *c, const etlc_extract_options *opts, etlc_result **result,
                  etlc_error *err);
 

@@ -151,16 +151,39 @@ static int local_commit(void *fstate, char **final_path, etlc_error *err)
         local_abort(lf);
         return rc;
     }
+    /* An overwrite (etlc_lake_put of a checkpoint) keeps the old version
+     * under a second, temporary name until the new one is durable, so a
+     * failure below puts it back instead of leaving nothing. */
+    etlc__buf old = {0};
+    if (etlc__buf_printf(&old, "%s.old", lf->tmp_path) != 0) {
+        local_abort(lf);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory committing lake file");
+    }
+    unlink(old.data);
+    bool have_old = link(lf->final_path, old.data) == 0;
     if (rename(lf->tmp_path, lf->final_path) != 0) {
         rc = etlc__lake_errno_error(err, errno, "cannot rename temporary file to", lf->final_path);
+        if (have_old)
+            unlink(old.data);
+        etlc__buf_free(&old);
         local_abort(lf);
         return rc;
     }
     int e = etlc__fsync_parent_dir(lf->final_path);
     if (e) {
-        /* Not durable: take it back so the caller can retry the whole file. */
+        /* Not durable: take it back (the old version back) so the caller
+         * can retry the whole file. */
         rc = etlc__lake_errno_error(err, e, "cannot fsync the directory of", lf->final_path);
-        unlink(lf->final_path);
+        if (!(have_old && rename(old.data, lf->final_path) == 0))
+            unlink(lf->final_path);
+        else
+            have_old = false;
+        etlc__fsync_parent_dir(lf->final_path);
+    }
+    if (have_old)
+        unlink(old.data);
+    etlc__buf_free(&old);
+    if (e) {
         local_release(lf);
         return rc;
     }

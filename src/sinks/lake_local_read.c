@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sinks/lake_backend.h"
@@ -227,7 +228,8 @@ static int local_remove(etlc_lake *lake, const char *relpath, etlc_error *err)
  * flock(2) belongs to the open file description, so the kernel drops it when
  * the holder dies and a second open in the same process conflicts too. The
  * lock file is never removed (removing it would let two runs lock two
- * different inodes); its text names the current or last holder. */
+ * different inodes); its text names the current holder (emptied at release;
+ * a holder that died leaves its name until the next one writes its own). */
 
 typedef struct local_lock {
     int fd;
@@ -237,7 +239,17 @@ typedef struct local_lock {
 static int busy_from_fd(int fd, const char *relpath, etlc_error *err)
 {
     char text[2048];
-    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    ssize_t n = 0;
+    /* The holder writes its name right after taking the lock: a lock just
+     * taken may still read empty or half written, so look again briefly
+     * before saying the holder is unknown. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        n = pread(fd, text, sizeof text - 1, 0);
+        if (n > 0 && etlc__lake_hold_parse(text, (size_t)n, NULL, NULL, NULL, NULL) == 0)
+            break;
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     return etlc__lake_busy_error(err, relpath, text, n > 0 ? (size_t)n : 0);
 }
 
@@ -308,6 +320,10 @@ fail:
 static void local_lock_release(void *lstate)
 {
     local_lock *lk = lstate;
+    /* Empty the name first: the next holder has the lock before it writes
+     * its own, and a run refused in that moment must not read ours. */
+    if (ftruncate(lk->fd, 0) != 0)
+        etlc_log(ETLC_LOG_DEBUG, "lake", "cannot empty a lake hold before releasing it");
     close(lk->fd); /* drops the flock */
     free(lk);
 }

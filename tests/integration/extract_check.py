@@ -5,13 +5,16 @@
   extract_check.py union LAKE KEYCOL         print "<rows> <unique keys>" over every visible landed file
   extract_check.py compare LAKE KEYCOL IDS_FILE   exit 0 iff the landed keys equal the ids (one per line), no duplicates
   extract_check.py tree LAKE                 print "relpath sha256" of every visible file, sorted
+  extract_check.py position CHECKPOINT       print the checkpoint's position and run count (canonical JSON)
+  extract_check.py pending CHECKPOINT        exit 0 iff the checkpoint records a pending intent
 """
 import hashlib, json, os, sqlite3, sys
 
 
 def visible_files(lake):
     for root, dirs, files in os.walk(lake):
-        dirs[:] = [d for d in dirs if d != "_state"]
+        # checkpoints (and the old extract state) are not landed data
+        dirs[:] = [d for d in dirs if d not in ("_state", "_checkpoints")]
         for f in files:
             if not f.startswith("."):
                 yield os.path.join(root, f)
@@ -48,3 +51,8 @@ elif cmd == "compare":
 elif cmd == "tree":
     for p in sorted(visible_files(sys.argv[2])):
         print(os.path.relpath(p, sys.argv[2]), hashlib.sha256(open(p, "rb").read()).hexdigest())
+elif cmd == "position":
+    doc = json.load(open(sys.argv[2]))
+    print(json.dumps({"position": doc.get("position"), "runs": doc.get("runs")}, sort_keys=True))
+elif cmd == "pending":
+    sys.exit(0 if json.load(open(sys.argv[2])).get("pending") else 1)

@@ -30,7 +30,7 @@ ids "SELECT id FROM ev"
 check "all 1500 landed exactly once" $CHK compare lake id "$WORK/ids"
 check "the cursor is typed: the timestamp and the last key" python3 - st.json <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))["cursor"]
+c = json.load(open(sys.argv[1]))["position"]["cursor"]
 assert c["kind"] == "after_row", c
 assert c["values"] == [{"type": "timestamp", "value": 1714557600000000}, {"type": "int64", "value": 1500}], c
 PY
@@ -105,7 +105,9 @@ contains "named as DATA_TYPE" "$ERR" "zero date '0000-00-00'"
 X --set zero_date=null --table zd --watermark d --key id --batch-size 1 --lake zlake --state zd2.json
 expect_rc "zero date watermark read as NULL fails instead of ending the pages early" 1
 contains "named as DATA" "$ERR" "reads back as NULL"
-check "no state, no files" sh -c '! test -e zd1.json && ! test -e zd2.json && test -z "$(find zlake -type f ! -name ".*" 2>/dev/null)"'
+no_position() { [ ! -e "$1" ] || python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["position"] is not None)' "$1"; }
+zd_clean() { no_position zd1.json && no_position zd2.json && test -z "$(find zlake -type f ! -name '.*' 2>/dev/null)"; }
+check "no position, no files" zd_clean
 
 # ---- partitions: each thread its own consistent snapshot
 sql "CREATE TABLE p(id BIGINT PRIMARY KEY, wm BIGINT NOT NULL, grp BIGINT) ENGINE=InnoDB;
@@ -146,17 +148,17 @@ sql "CREATE TABLE big(id BIGINT PRIMARY KEY, wm BIGINT NOT NULL, pad VARCHAR(80)
 X --table big --watermark wm --key id --lake klake --state kst.json
 expect_rc "kill test: first run" 0
 sql "INSERT INTO big SELECT seq, seq DIV 100, CONCAT(MD5(seq), MD5(seq + 1)) FROM seq_1001_to_150000;"
-before_state=$(sha256sum kst.json | cut -d' ' -f1)
+before_state=$($CHK position kst.json)
 before_files=$($CHK tree klake)
 "$ETLCONN" extract mysql --format jsonl --table big --watermark wm --key id --lake klake --state kst.json --batch-size 200 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do
-  [ -f kst.json.pending ] && [ -n "$(find klake -name '.*.tmp-*' 2>/dev/null)" ] && break
+  grep -q '"pending": {' kst.json && [ -n "$(find klake -name '.*.tmp-*' 2>/dev/null)" ] && break
   sleep 0.01
 done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "the killed run was mid-way" test -n "$(find klake -name '.*.tmp-*')"
-check "kill leaves the old state" test "$(sha256sum kst.json | cut -d' ' -f1)" = "$before_state"
+check "kill leaves the old position" test "$($CHK position kst.json)" = "$before_state"
 check "kill leaves no visible partial file" test "$($CHK tree klake)" = "$before_files"
 X --table big --watermark wm --key id --lake klake --state kst.json --batch-size 200
 expect_rc "re-run after the kill" 0

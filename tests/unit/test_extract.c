@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 
 static const etlc_sql_ops qmark = {.dialect = "t", .identifier_quote = '"',
                                    .placeholder = ETLC_SQL_PLACEHOLDER_QMARK, .raw_value_format = "+%s"};
@@ -165,22 +165,6 @@ static void test_state_values(void **state)
     assert_int_equal(etlc__ext_cursor_from_json(bad, &back, &err), ETLC_DATA);
     json_decref(bad);
 
-    char *dir = tu_tempdir("extract-state");
-    char path[4200];
-    snprintf(path, sizeof path, "%s/sub/state.json", dir);
-    json_t *s = json_pack("{s:i}", "runs", 3);
-    assert_int_equal(etlc__ext_write_json_atomic(path, s, &err), 0);
-    json_decref(s);
-    json_t *r = NULL;
-    assert_int_equal(etlc__ext_read_json(path, &r, &err), 0);
-    assert_int_equal(json_integer_value(json_object_get(r, "runs")), 3);
-    json_decref(r);
-    assert_int_equal(tu_count_files(dir), 1); /* no temp file left */
-    snprintf(path, sizeof path, "%s/missing.json", dir);
-    assert_int_equal(etlc__ext_read_json(path, &r, &err), 0);
-    assert_null(r);
-    tu_rmtree(dir);
-    free(dir);
 }
 
 static void test_engine_sqlite(void **state)

@@ -1,5 +1,5 @@
-/* The extraction's state file and its JSON values, written atomically:
- * temp file in the same directory, fsync, rename, fsync the directory. */
+/* The JSON forms of an extraction's values and cursors (stored in its
+ * checkpoint, see docs/checkpoint.md), and tidying of dead runs' temporaries. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 #include "core/json_load.h"
 
 void etlc__ext_cursor_clear(ext_cursor *c)
@@ -185,153 +185,6 @@ int etlc__ext_cursor_from_json(const json_t *j, ext_cursor *c, etlc_error *err)
 char *etlc__ext_json_text(const json_t *j)
 {
     return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : etlc__strdup("null");
-}
-
-static int errno_err(etlc_error *err, int e, const char *what, const char *path)
-{
-    int rc = etlc_error_set(err, etlc_code_from_errno(e), "%s '%s': %s", what, path, strerror(e));
-    if (err)
-        err->native_code = e;
-    return rc;
-}
-
-int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *err)
-{
-    unsigned long json_failed = etlc__json_failed_allocations();
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-    etlc__buf tmp = {0}, dir = {0};
-    /* jansson may lose a failed allocation and dump malformed text */
-    if (!text || etlc__json_failed_allocations() != json_failed || etlc__buf_printf(&tmp, "%s.tmp-%ld", path, (long)getpid())) {
-        free(text);
-        etlc__buf_free(&tmp);
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);
-    }
-    const char *slash = strrchr(path, '/');
-    if (slash && slash != path && etlc__buf_append(&dir, path, (size_t)(slash - path)) == 0) {
-        int e = etlc__mkdirs(dir.data, 0755);
-        if (e) {
-            free(text);
-            etlc__buf_free(&tmp);
-            etlc__buf_free(&dir);
-            return errno_err(err, e, "cannot create the state directory", path);
-        }
-    }
-    etlc__buf_free(&dir);
-    int rc = 0;
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = errno_err(err, errno, "cannot create the temporary state file", tmp.data);
-        goto out;
-    }
-    size_t len = strlen(text), off = 0;
-    while (off < len && rc == 0) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = errno_err(err, errno, "cannot write the state file", tmp.data);
-        else
-            off += (size_t)n;
-    }
-    if (rc == 0 && write(fd, "\n", 1) != 1)
-        rc = errno_err(err, errno, "cannot write the state file", tmp.data);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = errno_err(err, errno, "cannot fsync the state file", tmp.data);
-    if (close(fd) != 0 && rc == 0)
-        rc = errno_err(err, errno, "cannot close the state file", tmp.data);
-    /* Keep the old state under a second name until the new one is durable:
-     * when the directory fsync fails after the rename, the old state goes
-     * back (the caller reports the failure with the state unchanged). */
-    etlc__buf old = {0};
-    bool have_old = false;
-    if (rc == 0 && etlc__buf_printf(&old, "%s.old", tmp.data) != 0)
-        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the state '%s'", path);
-    if (rc == 0) {
-        unlink(old.data);
-        have_old = link(path, old.data) == 0;
-    }
-    if (rc == 0 && rename(tmp.data, path) != 0)
-        rc = errno_err(err, errno, "cannot rename the state file into", path);
-    else if (rc == 0) {
-        int e = etlc__fsync_parent_dir(path);
-        if (e) {
-            rc = errno_err(err, e, "cannot fsync the directory of the state", path);
-            if (have_old ? rename(old.data, path) == 0 : unlink(path) == 0)
-                have_old = false;
-            else
-                etlc_error_prefix(err, "the new state could not be taken back either");
-            etlc__fsync_parent_dir(path);
-        }
-    }
-    if (have_old)
-        unlink(old.data);
-    etlc__buf_free(&old);
-    if (rc)
-        unlink(tmp.data);
-out:
-    free(text);
-    etlc__buf_free(&tmp);
-    return rc;
-}
-
-int etlc__ext_read_json(const char *path, json_t **out, etlc_error *err)
-{
-    *out = NULL;
-    if (access(path, F_OK) != 0 && errno == ENOENT)
-        return 0;
-    /* Read it ourselves (not json_load_file): an allocation failure must be
-     * NO_MEMORY, not a "cannot be read" that looks like a damaged state. */
-    etlc__buf text = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno_err(err, errno, "cannot open state file", path);
-    for (;;) {
-        if (etlc__buf_reserve(&text, 4096) != 0) {
-            close(fd);
-            etlc__buf_free(&text);
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
-        }
-        ssize_t n = read(fd, text.data + text.len, text.cap - text.len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            etlc__buf_free(&text);
-            return errno_err(err, e, "cannot read state file", path);
-        }
-        if (n == 0)
-            break;
-        text.len += (size_t)n;
-        text.data[text.len] = '\0';
-    }
-    close(fd);
-    json_error_t je;
-    bool out_of_memory;
-    json_t *j = etlc__json_loadb(text.data, text.len, 0, &je, &out_of_memory);
-    etlc__buf_free(&text);
-    if (out_of_memory)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading state file '%s'", path);
-    if (!j)
-        return etlc_error_set(err, ETLC_DATA, "state file '%s' cannot be read: %s (line %d)", path, je.text,
-                              je.line);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return etlc_error_set(err, ETLC_DATA, "state file '%s' does not hold a JSON object", path);
-    }
-    *out = j;
-    return 0;
-}
-
-int etlc__ext_remove_durable(const char *path, etlc_error *err)
-{
-    if (unlink(path) != 0) {
-        if (errno == ENOENT)
-            return 0;
-        return errno_err(err, errno, "cannot remove", path);
-    }
-    int e = etlc__fsync_parent_dir(path);
-    return e ? errno_err(err, e, "cannot fsync the directory of", path) : 0;
 }
 
 void etlc__ext_remove_stale_temps(const char *path)

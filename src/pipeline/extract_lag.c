@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 
 int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
 {
@@ -172,6 +172,53 @@ static int decimal_minus(const char *a, const char *b, etlc__buf *out)
     return rc ? -1 : 0;
 }
 
+/* A watermark held as text (SQLite timestamps, exact decimals): the bound
+ * is written back in the column's own representation. */
+static int lag_text(const etlc_value *upper, const char *lag, int kind, int64_t ms, double value, etlc_value *out,
+                    etlc_error *err)
+{
+    etlc__buf b = {0};
+    const char *s = upper->data ? upper->data : "";
+    if (kind == 0) {
+        char *end;
+        errno = 0;
+        long long iv = strtoll(s, &end, 10);
+        int rc;
+        if (*end == '\0' && end != s && !errno && value == floor(value))
+            rc = etlc__buf_printf(&b, "%lld", iv - (long long)value);
+        else if ((rc = decimal_minus(s, lag, &b)) <= 0)
+            ;
+        else {
+            double dv = strtod(s, &end);
+            if (*end != '\0' || end == s)
+                return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                      "lag '%s' is a number but the watermark's maximum '%s' is not", lag, s);
+            rc = etlc__buf_printf(&b, "%.15g", dv - value);
+        }
+        return rc ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag")
+                  : set_text(out, upper->type, &b, err);
+    }
+    int32_t days;
+    int64_t micros;
+    if (upper->len == 10 && etlc_parse_date(s, upper->len, &days) == 0) {
+        int32_t nd = days - (int32_t)((ms + 86399999) / 86400000);
+        char buf[40];
+        etlc_format_date(nd, buf, sizeof buf);
+        if (etlc__buf_puts(&b, buf))
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag");
+        return set_text(out, upper->type, &b, err);
+    }
+    if (etlc_parse_timestamp(s, upper->len, &micros) != 0 || upper->len < 16)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "lag '%s' is a duration but the watermark's maximum '%s' is not a date or "
+                              "timestamp", lag, s);
+    if (format_like(s, upper->len, micros - ms * 1000, &b) != 0) {
+        etlc__buf_free(&b);
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "cannot subtract lag '%s' from '%s'", lag, s);
+    }
+    return set_text(out, upper->type, &b, err);
+}
+
 int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -184,7 +231,6 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
                               lag ? lag : "");
     if (upper->type == ETLC_TYPE_NULL)
         return 0;
-    etlc__buf b = {0};
     switch (upper->type) {
     case ETLC_TYPE_INT64:
         if (kind == 1 || value != floor(value))
@@ -214,47 +260,8 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
             out->i64 = upper->i64 - (ms + 86399999) / 86400000;
         return 0;
     case ETLC_TYPE_TEXT:
-    case ETLC_TYPE_DECIMAL: {
-        const char *s = upper->data ? upper->data : "";
-        if (kind == 0) {
-            char *end;
-            errno = 0;
-            long long iv = strtoll(s, &end, 10);
-            int rc;
-            if (*end == '\0' && end != s && !errno && value == floor(value))
-                rc = etlc__buf_printf(&b, "%lld", iv - (long long)value);
-            else if ((rc = decimal_minus(s, lag, &b)) <= 0)
-                ;
-            else {
-                double dv = strtod(s, &end);
-                if (*end != '\0' || end == s)
-                    return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                                          "lag '%s' is a number but the watermark's maximum '%s' is not", lag, s);
-                rc = etlc__buf_printf(&b, "%.15g", dv - value);
-            }
-            return rc ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag")
-                      : set_text(out, upper->type, &b, err);
-        }
-        int32_t days;
-        int64_t micros;
-        if (upper->len == 10 && etlc_parse_date(s, upper->len, &days) == 0) {
-            int32_t nd = days - (int32_t)((ms + 86399999) / 86400000);
-            char buf[40];
-            etlc_format_date(nd, buf, sizeof buf);
-            if (etlc__buf_puts(&b, buf))
-                return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag");
-            return set_text(out, upper->type, &b, err);
-        }
-        if (etlc_parse_timestamp(s, upper->len, &micros) != 0 || upper->len < 16)
-            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                                  "lag '%s' is a duration but the watermark's maximum '%s' is not a date or "
-                                  "timestamp", lag, s);
-        if (format_like(s, upper->len, micros - ms * 1000, &b) != 0) {
-            etlc__buf_free(&b);
-            return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "cannot subtract lag '%s' from '%s'", lag, s);
-        }
-        return set_text(out, upper->type, &b, err);
-    }
+    case ETLC_TYPE_DECIMAL:
+        return lag_text(upper, lag, kind, ms, value, out, err);
     default:
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "a lag cannot be applied to a %s watermark",
                               etlc_type_name(upper->type));

@@ -1,10 +1,13 @@
-/* Incremental extraction internals shared by src/core/extract*.c. */
+/* Incremental extraction internals shared by src/pipeline/extract*.c. */
 #ifndef ETLCONN_EXTRACT_INTERNAL_H
 #define ETLCONN_EXTRACT_INTERNAL_H
 
 #include <jansson.h>
 
+#include <pthread.h>
+
 #include "core/internal.h"
+#include "pipeline/run.h"
 
 #define EXT_MAX_CURSOR_COLS 9 /* watermark + up to 8 key columns */
 
@@ -78,13 +81,78 @@ int etlc__ext_cursor_from_json(const json_t *j, ext_cursor *c, etlc_error *err);
 /* Canonical text of a JSON value (sorted keys, compact), malloc'd. */
 char *etlc__ext_json_text(const json_t *j);
 
-/* Write `j` to `path` atomically: temp file in the same directory, fsync,
- * rename, fsync the directory. */
-int etlc__ext_write_json_atomic(const char *path, const json_t *j, etlc_error *err);
-/* Load a JSON file; *out NULL (and 0) when it does not exist. */
-int etlc__ext_read_json(const char *path, json_t **out, etlc_error *err);
-/* Remove a file and fsync its directory (ENOENT ok). */
-int etlc__ext_remove_durable(const char *path, etlc_error *err);
+/* ---- one extraction, in phases ------------------------------------------
+ * etlc_extract (extract.c) drives them in this order on one run object:
+ *   plan        the definition, the checkpoint (hold + position), the start
+ *               cursor, whether an interrupted run is resumed (extract_plan.c)
+ *   snapshot    one read snapshot, the upper bound, the run id (extract_snapshot.c)
+ *   intent      the run's intent, durable before anything lands (extract_checkpoint.c)
+ *   read        the slices, in parallel sessions, into sinks (extract_read.c)
+ *   commit      every sink's files, then the end cursor (extract_commit.c)
+ *   checkpoint  the new position, after the files (extract_checkpoint.c)
+ * A failure in any phase ends the run: run_end withdraws committed files. */
+
+typedef struct ext_part ext_part;
+
+typedef struct ext_job {
+    etlc__run *run;
+    etlc_connector *c;
+    const etlc_sql_ops *sql;
+    const etlc_extract_options *o;
+    ext_plan plan;
+    etlc_sink_options sopts;
+    char def_hash[17];
+    char run_id[17];
+    ext_cursor start;         /* where this run starts */
+    char *start_text;         /* its canonical JSON (names the run, matches an intent) */
+    etlc_value upper;         /* type NULL: no bound (no watermark, or an empty table) */
+    bool resume;              /* an interrupted run's bound and names are reused */
+    int64_t runs;             /* committed runs before this one */
+    unsigned nparts;
+    ext_part *parts;
+    void *main_snap;
+    char token[ETLC_SQL_TOKEN_MAX];
+    size_t batch;
+    ext_cursor end;           /* where the next run starts (after commit) */
+    uint64_t total_rows;
+    /* jansson ignores some failed allocations (a key silently missing from
+     * the checkpoint): any failure since the start makes the run NO_MEMORY. */
+    unsigned long json_failed;
+} ext_job;
+
+struct ext_part {
+    ext_job *job;
+    unsigned index;
+    ext_slice slice;
+    void *snap;
+    bool own_snap;
+    etlc_sink *sink;
+    uint64_t rows, page_rows;
+    ext_cursor last;          /* cursor values of the last row read */
+    int rc;
+    etlc_error err;
+    char run_id[48];
+    pthread_t thread;
+    bool started;
+};
+
+int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options *o, etlc_error *err);
+/* First 16 hex digits of SHA-256; -1 when OpenSSL ran out of memory. */
+int etlc__ext_hash16(const char *text, char out[17]);
+int etlc__ext_plan_phase(ext_job *job, etlc_error *err);
+int etlc__ext_snapshot_phase(ext_job *job, etlc_error *err);
+int etlc__ext_intent_phase(ext_job *job, etlc_error *err);
+/* N contiguous ranges over the partition column's [min, max] in the snapshot. */
+int etlc__ext_range_slices(ext_job *job, etlc_error *err);
+int etlc__ext_read_phase(ext_job *job, etlc_error *err);
+int etlc__ext_commit_phase(ext_job *job, etlc_error *err);
+int etlc__ext_checkpoint_phase(ext_job *job, etlc_error *err);
+/* After a successful run: temporary files that killed runs left beside
+ * the files landed (local lakes). */
+void etlc__ext_tidy(ext_job *job);
+/* NO_MEMORY when jansson dropped an allocation since the job began. */
+int etlc__ext_json_check(const ext_job *job, const char *what, etlc_error *err);
+
 /* Remove ".<base>.tmp-<pid>-*" leftovers of dead processes next to `path`. */
 void etlc__ext_remove_stale_temps(const char *path);
 
