@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/connector_internal.h"
+#include "pipeline/capabilities.h"
 
 /* ---- fetch and land -------------------------------------------------------- */
 
@@ -114,6 +115,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     if (!c || !req || !result)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "etlc_connector_fetch needs a connector, a request and a result pointer");
+    if (!c->ops->fetch) /* bytes, records or stream: src/pipeline/fetch_dispatch.c */
+        return etlc__fetch_by_capability(c, req, land, result, err);
     etlc_error e = {0};
     char source[256] = "";
     if (c->ops->source_name) {

@@ -1,0 +1,113 @@
+/* The shared setup of the capability drivers (see cap_land.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline/cap_land.h"
+
+int etlc__cap_hash16(const char *text, char out[17])
+{
+    char hex[65];
+    if (etlc__sha256_hex(text, strlen(text), hex) != 0)
+        return ETLC_NO_MEMORY;
+    memcpy(out, hex, 16);
+    out[16] = '\0';
+    return 0;
+}
+
+int etlc__cap_land_begin(etlc_connector *c, const char *query, const etlc_land_options *land,
+                         etlc__cap_land *l, etlc_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->c = c;
+    l->land = land;
+    if (c->ops->source_name) {
+        pthread_mutex_lock(&c->use_lock);
+        c->ops->source_name(c->ctx, l->source, sizeof l->source);
+        pthread_mutex_unlock(&c->use_lock);
+    }
+    if (!l->source[0])
+        snprintf(l->source, sizeof l->source, "%s", c->ops->name);
+    snprintf(l->holder, sizeof l->holder, "etlconn %s pid %ld", c->ops->name, (long)getpid());
+    int rc = etlc_result_new(c->ops->name, l->source, query, &l->result, err);
+    if (rc != 0)
+        return rc;
+    const char *root = land && land->lake_root ? land->lake_root : "./lake";
+    rc = etlc_lake_open_uri(root, NULL, &l->lake, err);
+    if (rc != 0) {
+        etlc_result_free(l->result);
+        l->result = NULL;
+    }
+    return rc;
+}
+
+int etlc__cap_checkpoint_open(etlc__cap_land *l, const char *kind, const char *definition_text,
+                              etlc_error *err)
+{
+    etlc__buf text = {0};
+    char def[17];
+    if (etlc__buf_printf(&text, "%s\n%s\n%s\n%s", kind, l->c->ops->name, l->source,
+                         definition_text ? definition_text : "") != 0 ||
+        etlc__cap_hash16(text.data, def) != 0) {
+        etlc__buf_free(&text);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint");
+    }
+    etlc__buf_free(&text);
+    etlc__checkpoint_place where = {.lake = l->lake, .protocol = l->c->ops->name,
+                                    .source = l->source};
+    etlc__checkpoint_options opts = {.kind = kind, .definition = def, .holder = l->holder};
+    return etlc__checkpoint_open(&where, &opts, &l->cp, err);
+}
+
+static bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
+
+int etlc__cap_relpath(const etlc__cap_land *l, const char *name, char **out, etlc_error *err)
+{
+    etlc__buf b = {0};
+    int bad = etlc__buf_printf(&b, "%s/%s/", l->c->ops->name, l->source);
+    for (const unsigned char *s = (const unsigned char *)name; !bad && *s; s++)
+        bad = needs_escape(*s) ? etlc__buf_printf(&b, "%%%02X", *s) : etlc__buf_putc(&b, (char)*s);
+    if (bad) {
+        etlc__buf_free(&b);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming a lake file");
+    }
+    int rc = etlc_lake_check_relpath(b.data, err);
+    if (rc != 0) {
+        etlc__buf_free(&b);
+        return rc;
+    }
+    *out = etlc__buf_take(&b);
+    return 0;
+}
+
+int etlc__cap_note_error(etlc__cap_land *l, const etlc_error *e)
+{
+    etlc_log(ETLC_LOG_WARN, l->c->ops->name, "%s", e->message);
+    return etlc_result_add_error(l->result, e->code ? e->code : ETLC_INTERNAL, e->message, NULL);
+}
+
+int etlc__cap_land_end(etlc__cap_land *l, int rc, const etlc_error *e, bool noted,
+                       etlc_result **result, etlc_error *err)
+{
+    etlc__checkpoint_close(l->cp);
+    l->cp = NULL;
+    etlc_lake_free(l->lake);
+    l->lake = NULL;
+    if (rc != 0) {
+        etlc_error copy = *e;
+        if (copy.code == 0)
+            etlc_error_set(&copy, rc, "%s: failed", l->c->ops->name);
+        if (!noted && etlc__cap_note_error(l, &copy) != 0) {
+            etlc_result_free(l->result);
+            l->result = NULL;
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory recording an error");
+        }
+        if (err)
+            *err = copy;
+    }
+    etlc_result_finish(l->result);
+    *result = l->result;
+    l->result = NULL;
+    return rc;
+}
