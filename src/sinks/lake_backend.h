@@ -10,6 +10,28 @@
 
 #include "core/internal.h"
 
+/* Reading and managing committed files (paths already checked by the
+ * generic layer, lake_manage.c). */
+typedef struct etlc_lake_manage_ops {
+    /* Committed files under `prefix` ("" = all), in byte order of relpath. */
+    int (*list)(etlc_lake *lake, const char *prefix, etlc_lake_list_fn fn, void *userdata,
+                etlc_error *err);
+    /* Open a committed file for reading; *rstate is the backend's own. */
+    int (*reader_open)(etlc_lake *lake, const char *relpath, void **rstate, uint64_t *size,
+                       etlc_error *err);
+    int (*reader_pread)(void *rstate, uint64_t offset, void *buf, size_t len, size_t *got,
+                        etlc_error *err);
+    void (*reader_close)(void *rstate);
+    /* Remove a committed file by relpath; absent is fine. */
+    int (*remove)(etlc_lake *lake, const char *relpath, etlc_error *err);
+    /* One attempt at the hold: ETLC_BUSY (message naming the holder and
+     * since when) if another has it. The generic layer polls for wait_ms. */
+    int (*lock_try)(etlc_lake *lake, const char *relpath, const char *holder, int64_t ttl_ms,
+                    void **lstate, etlc_error *err);
+    int (*lock_renew)(void *lstate, etlc_error *err);
+    void (*lock_release)(void *lstate);
+} etlc_lake_manage_ops;
+
 typedef struct etlc_lake_backend {
     const char *name;        /* "local" */
     size_t file_state_size;  /* bytes of per-file state the generic layer allocates (zeroed) */
@@ -29,6 +51,9 @@ typedef struct etlc_lake_backend {
     /* Remove an already committed file (used to undo a multi-file commit). */
     int (*remove_committed)(etlc_lake *lake, const char *final_path, etlc_error *err);
     void (*close)(etlc_lake *lake);
+
+    /* Reading and managing committed files; NULL = not supported. */
+    const struct etlc_lake_manage_ops *manage;
 } etlc_lake_backend;
 
 struct etlc_lake {
@@ -51,6 +76,25 @@ int etlc__lake_file_seal(etlc_lake_file *f, etlc_error *err);
 /* Undo a commit: remove the committed file at final_path. */
 int etlc__lake_remove_committed(etlc_lake *lake, const char *final_path, etlc_error *err);
 
+/* Fill err from errno, naming what was done to which path (lake_local.c). */
+int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path);
+
+/* The JSON text of a hold (local lock file, S3 lease object):
+ * {"holder":..., "acquired_at":..., "expires_at":...} with RFC 3339 UTC
+ * times; expires_us 0 leaves out expires_at. malloc'd, NULL when out of
+ * memory. */
+char *etlc__lake_hold_json(const char *holder, int64_t acquired_us, int64_t expires_us);
+/* Parse a hold's JSON; fields not present (or not parseable) are left as
+ * they were: *holder malloc'd. 0, or -1 when the text is not a hold. */
+int etlc__lake_hold_parse(const char *text, size_t len, char **holder, int64_t *acquired_us,
+                          int64_t *expires_us);
+/* ETLC_BUSY naming the holder and since when, from a hold's text (which
+ * may be empty or torn when read while being written). */
+int etlc__lake_busy_error(etlc_error *err, const char *relpath, const char *text, size_t len);
+/* The wall clock in UTC microseconds. */
+int64_t etlc__lake_now_us(void);
+
 extern const etlc_lake_backend etlc__lake_backend_local;
+extern const etlc_lake_manage_ops etlc__lake_local_manage;
 
 #endif

@@ -19,8 +19,7 @@ typedef struct local_file {
     char *final_path;
 } local_file;
 
-/* Fill err from errno, naming what was done to which path. */
-static int errno_error(etlc_error *err, int e, const char *what, const char *path)
+int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path)
 {
     int rc = etlc_error_set(err, etlc_code_from_errno(e), "%s '%s': %s", what, path, strerror(e));
     if (err) {
@@ -72,7 +71,7 @@ static int local_create(etlc_lake *lake, const char *relpath, void *fstate, etlc
         goto nomem;
     int e = etlc__mkdirs(dir.data, 0755);
     if (e) {
-        rc = errno_error(err, e, "cannot create lake directory", dir.data);
+        rc = etlc__lake_errno_error(err, e, "cannot create lake directory", dir.data);
         goto done;
     }
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -86,7 +85,7 @@ static int local_create(etlc_lake *lake, const char *relpath, void *fstate, etlc
             break;
     }
     if (lf->fd < 0) {
-        rc = errno_error(err, errno, "cannot create temporary lake file", tmp.data);
+        rc = etlc__lake_errno_error(err, errno, "cannot create temporary lake file", tmp.data);
         goto done;
     }
     lf->tmp_path = etlc__buf_take(&tmp);
@@ -110,7 +109,7 @@ static int local_write(void *fstate, const void *data, size_t len, etlc_error *e
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return errno_error(err, errno, "cannot write lake file", lf->final_path);
+            return etlc__lake_errno_error(err, errno, "cannot write lake file", lf->final_path);
         }
         p += n;
         len -= (size_t)n;
@@ -126,9 +125,9 @@ static int local_seal(void *fstate, etlc_error *err)
         return 0;
     int rc = 0;
     if (fsync(lf->fd) != 0)
-        rc = errno_error(err, errno, "cannot fsync lake file", lf->final_path);
+        rc = etlc__lake_errno_error(err, errno, "cannot fsync lake file", lf->final_path);
     if (close(lf->fd) != 0 && rc == 0)
-        rc = errno_error(err, errno, "cannot close lake file", lf->final_path);
+        rc = etlc__lake_errno_error(err, errno, "cannot close lake file", lf->final_path);
     lf->fd = -1;
     return rc;
 }
@@ -153,14 +152,14 @@ static int local_commit(void *fstate, char **final_path, etlc_error *err)
         return rc;
     }
     if (rename(lf->tmp_path, lf->final_path) != 0) {
-        rc = errno_error(err, errno, "cannot rename temporary file to", lf->final_path);
+        rc = etlc__lake_errno_error(err, errno, "cannot rename temporary file to", lf->final_path);
         local_abort(lf);
         return rc;
     }
     int e = etlc__fsync_parent_dir(lf->final_path);
     if (e) {
         /* Not durable: take it back so the caller can retry the whole file. */
-        rc = errno_error(err, e, "cannot fsync the directory of", lf->final_path);
+        rc = etlc__lake_errno_error(err, e, "cannot fsync the directory of", lf->final_path);
         unlink(lf->final_path);
         local_release(lf);
         return rc;
@@ -175,9 +174,9 @@ static int local_remove_committed(etlc_lake *lake, const char *final_path, etlc_
 {
     (void)lake;
     if (unlink(final_path) != 0 && errno != ENOENT)
-        return errno_error(err, errno, "cannot remove lake file", final_path);
+        return etlc__lake_errno_error(err, errno, "cannot remove lake file", final_path);
     int e = etlc__fsync_parent_dir(final_path);
-    return e ? errno_error(err, e, "cannot fsync the directory of", final_path) : 0;
+    return e ? etlc__lake_errno_error(err, e, "cannot fsync the directory of", final_path) : 0;
 }
 
 const etlc_lake_backend etlc__lake_backend_local = {
@@ -190,6 +189,7 @@ const etlc_lake_backend etlc__lake_backend_local = {
     .abort = local_abort,
     .remove_committed = local_remove_committed,
     .close = NULL,
+    .manage = &etlc__lake_local_manage,
 };
 
 int etlc_lake_open_local(const char *root, etlc_lake **out, etlc_error *err)
@@ -213,7 +213,7 @@ int etlc_lake_open_local(const char *root, etlc_lake **out, etlc_error *err)
     if (!e && !S_ISDIR(st.st_mode))
         e = ENOTDIR;
     if (e) {
-        int rc = errno_error(err, e, "cannot create lake root", lake->root);
+        int rc = etlc__lake_errno_error(err, e, "cannot create lake root", lake->root);
         etlc_lake_free(lake);
         return rc;
     }

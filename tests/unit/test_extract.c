@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 
 static const etlc_sql_ops qmark = {.dialect = "t", .identifier_quote = '"',
                                    .placeholder = ETLC_SQL_PLACEHOLDER_QMARK, .raw_value_format = "+%s"};

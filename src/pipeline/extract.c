@@ -16,8 +16,8 @@
 #include <time.h>
 
 #include "core/connector_internal.h"
-#include "core/extract_internal.h"
-#include "core/extract_withdraw.h"
+#include "pipeline/extract_internal.h"
+#include "pipeline/run_internal.h"
 #include "core/json_load.h"
 #include "etlconn/parquet.h"
 
@@ -666,7 +666,7 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
 
 done:
     if (rc && committing) /* nothing new stays visible: lake as before, like the state */
-        etlc__ext_withdraw_items(run.lake, r, first_item);
+        etlc__run_withdraw_items(run.lake, r, first_item);
     for (unsigned i = 0; parts && i < nparts; i++) {
         etlc_sink_abort(parts[i].sink);
         etlc__ext_cursor_clear(&parts[i].last);

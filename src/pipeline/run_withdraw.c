@@ -1,11 +1,9 @@
-/* Taking back files an extraction committed before it failed: the lake
- * then looks as before the run, like the state (see docs/extract.md). */
-#include "core/extract_withdraw.h"
-
-#include "core/internal.h"
+/* Taking back files a run committed before it failed: the lake then looks
+ * as before the run, like its checkpoint (see docs/extract.md). */
+#include "pipeline/run_internal.h"
 #include "sinks/lake_backend.h"
 
-void etlc__ext_withdraw_items(etlc_lake *lake, etlc_result *r, size_t first)
+void etlc__run_withdraw_items(etlc_lake *lake, etlc_result *r, size_t first)
 {
     if (!lake || !r)
         return;
@@ -14,7 +12,8 @@ void etlc__ext_withdraw_items(etlc_lake *lake, etlc_result *r, size_t first)
         etlc_item *it = &r->items[i];
         etlc_error e = {0};
         if (etlc__lake_remove_committed(lake, it->path, &e) != 0) {
-            etlc_log(ETLC_LOG_WARN, "extract", "cannot take back '%s' after the failure: %s", it->path, e.message);
+            etlc_log(ETLC_LOG_WARN, "pipeline", "cannot take back '%s' after the failure: %s", it->path,
+                     e.message);
             r->items[keep++] = *it;
             continue;
         }

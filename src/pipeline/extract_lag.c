@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 
 int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
 {

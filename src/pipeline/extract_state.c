@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 #include "core/json_load.h"
 
 void etlc__ext_cursor_clear(ext_cursor *c)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/extract_internal.h"
+#include "pipeline/extract_internal.h"
 
 static int col_ref(const etlc_sql_ops *sql, const char *name, const char *what, char **out, etlc_error *err)
 {
