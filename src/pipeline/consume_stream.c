@@ -109,7 +109,15 @@ static int handle_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_er
     if (sb->npositions == 0)
         return etlc_error_set(err, ETLC_PROTOCOL, "%s: a polled batch came without positions",
                               c->ops->name);
-    int rc = land_batch(cs, sb, err);
+    /* The intent names the batch about to land (durable before it lands). */
+    json_t *intent = json_pack("{s:s,s:I,s:I}", "partition", sb->positions[0].partition, "first",
+                               (json_int_t)sb->positions[0].first, "next",
+                               (json_int_t)sb->positions[0].next);
+    int rc = intent ? etlc__checkpoint_intent(cs->l->cp, intent, err)
+                    : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the intent");
+    json_decref(intent);
+    if (rc == 0)
+        rc = land_batch(cs, sb, err);
     if (rc == 0)
         rc = c->ops->stream->commit(c->ctx, cs->sub, sb->positions, sb->npositions, err);
     if (rc == 0)
