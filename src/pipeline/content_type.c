@@ -84,8 +84,9 @@ static int looks_textual(const unsigned char *head, size_t n)
 
 static int text_like(const char *type)
 {
-    return strncmp(type, "text/", 5) == 0 || strstr(type, "json") || strstr(type, "xml") ||
-           strstr(type, "yaml");
+    return strncmp(type, "text/", 5) == 0 || strcmp(type, "application/json") == 0 ||
+           strcmp(type, "application/x-ndjson") == 0 || strcmp(type, "application/xml") == 0 ||
+           strcmp(type, "application/yaml") == 0;
 }
 
 const char *etlc__content_type(const char *name, const unsigned char *head, size_t n)
