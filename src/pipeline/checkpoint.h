@@ -39,6 +39,10 @@ typedef struct etlc__checkpoint_place {
     /* Or a local file outside the lake (--state PATH); its hold is
      * PATH + ".lock". Takes precedence over lake/relpath when set. */
     const char *local_path;
+    /* Read instead when nothing is stored at relpath yet: the old extract
+     * state's default place ("_state/extract-<hash>.json"), so an upgrade
+     * continues where the last run stopped. NULL = none. */
+    const char *legacy_relpath;
     const char *protocol;     /* for the default relpath */
     const char *source;
 } etlc__checkpoint_place;

@@ -169,6 +169,7 @@ int etlc__run_end(etlc__run *run, int rc, etlc_error *e, etlc_result **result, e
     if (r)
         etlc_result_finish(r);
     *result = r;
+    etlc__checkpoint_close(run->cp); /* releases the hold */
     etlc_lake_free(run->lake);
     pthread_mutex_destroy(&run->lock);
     free(run);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/internal.h"
+#include "pipeline/checkpoint.h"
 
 typedef struct etlc__run etlc__run;
 
@@ -68,6 +69,18 @@ typedef struct etlc__run_tap {
     etlc_sink *sink;
 } etlc__run_tap;
 etlc_batch_consumer etlc__run_sink_consumer(etlc__run_tap *tap);
+
+/* Open the run's checkpoint (takes the exclusive hold: ETLC_BUSY naming
+ * the holder). A NULL where->lake (and no local_path) means the run's lake;
+ * opts->holder NULL means the run's holder text. Closed by end. */
+int etlc__run_checkpoint_open(etlc__run *run, const etlc__checkpoint_place *where,
+                              const etlc__checkpoint_options *opts, etlc_error *err);
+/* The open checkpoint, NULL before checkpoint_open. Borrowed until end. */
+etlc__checkpoint *etlc__run_checkpoint(etlc__run *run);
+/* After every sink is committed: the new position, durably. A failure here
+ * makes the run fail, and end withdraws its files (lake as before, like
+ * the position). */
+int etlc__run_checkpoint_commit(etlc__run *run, json_t *position, etlc_error *err);
 
 /* The text this run uses to name itself in holds ("etlconn extract pid 42 on host"). */
 const char *etlc__run_holder(const etlc__run *run);

@@ -16,6 +16,7 @@ struct etlc__run {
     char holder[160];
     etlc_result *result;
     etlc_lake *lake;                /* opened on first use */
+    etlc__checkpoint *cp;           /* NULL until checkpoint_open */
     pthread_mutex_t lock;           /* result items, progress counters */
     uint64_t prog_rows, prog_batches;
 };
