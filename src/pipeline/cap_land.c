@@ -1,8 +1,7 @@
-/* The shared setup of the capability drivers (see cap_land.h). */
+/* The shared part of the capability drivers (see cap_land.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pipeline/cap_land.h"
 
@@ -16,35 +15,26 @@ int etlc__cap_hash16(const char *text, char out[17])
     return 0;
 }
 
-int etlc__cap_land_begin(etlc_connector *c, const char *query, const etlc_land_options *land,
-                         etlc__cap_land *l, etlc_error *err)
+int etlc__cap_land_begin(etlc_connector *c, const char *what, const char *query,
+                         const etlc_land_options *land, etlc__cap_land *l, etlc_error *err)
 {
     memset(l, 0, sizeof *l);
     l->c = c;
     l->land = land;
-    if (c->ops->source_name) {
-        pthread_mutex_lock(&c->use_lock);
-        c->ops->source_name(c->ctx, l->source, sizeof l->source);
-        pthread_mutex_unlock(&c->use_lock);
-    }
-    if (!l->source[0])
-        snprintf(l->source, sizeof l->source, "%s", c->ops->name);
-    snprintf(l->holder, sizeof l->holder, "etlconn %s pid %ld", c->ops->name, (long)getpid());
-    int rc = etlc_result_new(c->ops->name, l->source, query, &l->result, err);
+    int rc = etlc__run_begin(c, what, query, land, &l->run, err);
     if (rc != 0)
         return rc;
-    const char *root = land && land->lake_root ? land->lake_root : "./lake";
-    rc = etlc_lake_open_uri(root, NULL, &l->lake, err);
-    if (rc != 0) {
-        etlc_result_free(l->result);
-        l->result = NULL;
-    }
-    return rc;
+    l->source = etlc__run_source(l->run);
+    l->result = etlc__run_result(l->run);
+    return 0;
 }
 
 int etlc__cap_checkpoint_open(etlc__cap_land *l, const char *kind, const char *definition_text,
                               etlc_error *err)
 {
+    int rc = etlc__run_lake(l->run, &l->lake, err);
+    if (rc != 0)
+        return rc;
     etlc__buf text = {0};
     char def[17];
     if (etlc__buf_printf(&text, "%s\n%s\n%s\n%s", kind, l->c->ops->name, l->source,
@@ -54,10 +44,19 @@ int etlc__cap_checkpoint_open(etlc__cap_land *l, const char *kind, const char *d
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint");
     }
     etlc__buf_free(&text);
-    etlc__checkpoint_place where = {.lake = l->lake, .protocol = l->c->ops->name,
-                                    .source = l->source};
-    etlc__checkpoint_options opts = {.kind = kind, .definition = def, .holder = l->holder};
-    return etlc__checkpoint_open(&where, &opts, &l->cp, err);
+    etlc__checkpoint_place where = {0};
+    etlc__checkpoint_options opts = {.kind = kind, .definition = def};
+    rc = etlc__run_checkpoint_open(l->run, &where, &opts, err);
+    l->cp = etlc__run_checkpoint(l->run);
+    return rc;
+}
+
+int etlc__cap_commit(etlc__cap_land *l, json_t *position, etlc_error *err)
+{
+    int rc = etlc__run_checkpoint_commit(l->run, position, err);
+    if (rc == 0)
+        etlc__run_keep_items(l->run);
+    return rc;
 }
 
 static bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
@@ -87,27 +86,14 @@ int etlc__cap_note_error(etlc__cap_land *l, const etlc_error *e)
     return etlc_result_add_error(l->result, e->code ? e->code : ETLC_INTERNAL, e->message, NULL);
 }
 
-int etlc__cap_land_end(etlc__cap_land *l, int rc, const etlc_error *e, bool noted,
-                       etlc_result **result, etlc_error *err)
+int etlc__cap_land_end(etlc__cap_land *l, int rc, etlc_error *e, bool noted, etlc_result **result,
+                       etlc_error *err)
 {
-    etlc__checkpoint_close(l->cp);
-    l->cp = NULL;
-    etlc_lake_free(l->lake);
-    l->lake = NULL;
-    if (rc != 0) {
-        etlc_error copy = *e;
-        if (copy.code == 0)
-            etlc_error_set(&copy, rc, "%s: failed", l->c->ops->name);
-        if (!noted && etlc__cap_note_error(l, &copy) != 0) {
-            etlc_result_free(l->result);
-            l->result = NULL;
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory recording an error");
-        }
-        if (err)
-            *err = copy;
-    }
-    etlc_result_finish(l->result);
-    *result = l->result;
-    l->result = NULL;
+    if (!noted || rc == 0)
+        return etlc__run_end(l->run, rc, e, result, err);
+    etlc_error ignored = {0};
+    etlc__run_end(l->run, 0, &ignored, result, NULL);
+    if (err)
+        *err = *e;
     return rc;
 }

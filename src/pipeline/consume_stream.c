@@ -80,11 +80,11 @@ static int land_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_erro
     so.vars.query_hash = cs->reshash;
     so.query = cs->opts->resource;
     etlc_sink *sink = NULL;
-    int rc = etlc_sink_open(cs->l->lake, &so, &sink, err);
+    int rc = etlc__run_sink_open(cs->l->run, &so, &sink, err);
     if (rc == 0 && (rc = etlc_sink_write(sink, sb->batch, err)) != 0)
         etlc_sink_abort(sink);
     else if (rc == 0)
-        rc = etlc_sink_finish(sink, cs->l->result, err);
+        rc = etlc__run_sink_commit(cs->l->run, sink, err);
     etlc__buf_free(&t);
     return rc;
 }
@@ -96,7 +96,7 @@ static int remember(consumer_state *cs, const etlc_stream_batch *sb, etlc_error 
                                 json_integer(sb->positions[i].next)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping positions");
     json_t *pos = json_pack("{s:O}", "partitions", cs->partitions);
-    int rc = pos ? etlc__checkpoint_commit(cs->l->cp, pos, err)
+    int rc = pos ? etlc__cap_commit(cs->l, pos, err)
                  : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping positions");
     json_decref(pos);
     return rc;
@@ -118,15 +118,18 @@ static int handle_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_er
     json_decref(intent);
     if (rc == 0)
         rc = land_batch(cs, sb, err);
+    /* Visible now: it stays even if what follows fails (a replay from the
+     * old positions rewrites the same name). */
+    if (rc == 0)
+        etlc__run_keep_items(cs->l->run);
     if (rc == 0)
         rc = c->ops->stream->commit(c->ctx, cs->sub, sb->positions, sb->npositions, err);
     if (rc == 0)
         rc = remember(cs, sb, err);
-    if (rc == 0 && cs->land && cs->land->progress)
-        cs->land->progress(cs->land->progress_userdata, (uint64_t)cs->l->result->record_count,
-                           (uint64_t)++cs->batches);
-    else if (rc == 0)
+    if (rc == 0) {
+        etlc__run_progress(cs->l->run, sb->batch->nrows);
         cs->batches++;
+    }
     return rc;
 }
 
@@ -216,7 +219,7 @@ int etlc__consume_stream(etlc_connector *c, const etlc__consume_options *opts,
         return etlc_error_set(err, ETLC_UNSUPPORTED, "connector '%s' has no stream capability",
                               c->ops->name);
     etlc__cap_land l;
-    int rc = etlc__cap_land_begin(c, opts->resource, land, &l, err);
+    int rc = etlc__cap_land_begin(c, "consume", opts->resource, land, &l, err);
     if (rc != 0)
         return rc;
     consumer_state cs = {.l = &l, .opts = opts, .land = land};

@@ -246,7 +246,7 @@ static int bytes_run(etlc__cap_land *l, const etlc_fetch_request *req, int *firs
     if (rc == 0 && !position)
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building the listing");
     if (rc == 0)
-        rc = etlc__checkpoint_commit(l->cp, position, err);
+        rc = etlc__cap_commit(l, position, err);
     json_decref(position);
     json_decref(next);
     listing_free(&ls);
@@ -257,7 +257,7 @@ int etlc__fetch_bytes(etlc_connector *c, const etlc_fetch_request *req,
                       const etlc_land_options *land, etlc_result **result, etlc_error *err)
 {
     etlc__cap_land l;
-    int rc = etlc__cap_land_begin(c, req->query, land, &l, err);
+    int rc = etlc__cap_land_begin(c, "fetch", req->query, land, &l, err);
     if (rc != 0)
         return rc;
     etlc_error e = {0}, first = {0};

@@ -33,7 +33,7 @@ static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
     so.vars.query_hash = pr->reshash;
     so.query = pr->l->result->query;
     etlc_sink *sink = NULL;
-    int rc = etlc_sink_open(pr->l->lake, &so, &sink, err);
+    int rc = etlc__run_sink_open(pr->l->run, &so, &sink, err);
     if (rc != 0)
         return rc;
     rc = etlc_sink_write(sink, batch, err);
@@ -41,7 +41,8 @@ static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
         etlc_sink_abort(sink);
         return rc;
     }
-    return etlc_sink_finish(sink, pr->l->result, err);
+    etlc__run_progress(pr->l->run, batch->nrows);
+    return etlc__run_sink_commit(pr->l->run, sink, err);
 }
 
 static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
@@ -56,11 +57,8 @@ static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
                             page->next_cursor == NULL);
     if (!pos)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the page position");
-    rc = etlc__checkpoint_commit(pr->l->cp, pos, err);
+    rc = etlc__cap_commit(pr->l, pos, err); /* the pages so far now stay, whatever follows */
     json_decref(pos);
-    if (pr->land && pr->land->progress)
-        pr->land->progress(pr->land->progress_userdata, (uint64_t)pr->l->result->record_count,
-                           (uint64_t)pr->page);
     return rc;
 }
 
@@ -158,7 +156,7 @@ int etlc__fetch_records(etlc_connector *c, const etlc_fetch_request *req,
                         const etlc_land_options *land, etlc_result **result, etlc_error *err)
 {
     etlc__cap_land l;
-    int rc = etlc__cap_land_begin(c, req->query, land, &l, err);
+    int rc = etlc__cap_land_begin(c, "fetch", req->query, land, &l, err);
     if (rc != 0)
         return rc;
     etlc_error e = {0};

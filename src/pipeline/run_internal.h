@@ -19,6 +19,7 @@ struct etlc__run {
     etlc__checkpoint *cp;           /* NULL until checkpoint_open */
     pthread_mutex_t lock;           /* result items, progress counters */
     uint64_t prog_rows, prog_batches;
+    size_t kept;                    /* items [0, kept) are not withdrawn (etlc__run_keep_items) */
 };
 
 /* Remove from the lake, and from r, the items r->items[first...] (their
