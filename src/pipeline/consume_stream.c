@@ -133,12 +133,59 @@ static int handle_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_er
     return rc;
 }
 
+/* ---- cancellation ---------------------------------------------------------- */
+
+void etlc__consume_control_init(etlc__consume_control *ctl)
+{
+    memset(ctl, 0, sizeof *ctl);
+    pthread_mutex_init(&ctl->lock, NULL);
+}
+
+void etlc__consume_control_destroy(etlc__consume_control *ctl) { pthread_mutex_destroy(&ctl->lock); }
+
+void etlc__consume_cancel(etlc__consume_control *ctl)
+{
+    pthread_mutex_lock(&ctl->lock);
+    ctl->cancelled = true;
+    if (ctl->sub && ctl->c->ops->stream->cancel) /* wakes a waiting poll */
+        ctl->c->ops->stream->cancel(ctl->c->ctx, ctl->sub);
+    pthread_mutex_unlock(&ctl->lock);
+}
+
+static bool cancelled(const consumer_state *cs)
+{
+    etlc__consume_control *ctl = cs->opts->control;
+    if (!ctl)
+        return false;
+    pthread_mutex_lock(&ctl->lock);
+    bool yes = ctl->cancelled;
+    pthread_mutex_unlock(&ctl->lock);
+    return yes;
+}
+
+/* Publish (sub != NULL) or withdraw the subscription for etlc__consume_cancel. */
+static void expose(consumer_state *cs, void *sub)
+{
+    etlc__consume_control *ctl = cs->opts->control;
+    if (!ctl)
+        return;
+    pthread_mutex_lock(&ctl->lock);
+    ctl->c = cs->l->c;
+    ctl->sub = sub;
+    if (sub && ctl->cancelled && ctl->c->ops->stream->cancel)
+        ctl->c->ops->stream->cancel(ctl->c->ctx, sub);
+    pthread_mutex_unlock(&ctl->lock);
+}
+
 static int poll_loop(consumer_state *cs, etlc_error *err)
 {
     const etlc__consume_options *o = cs->opts;
     etlc_connector *c = cs->l->c;
     int64_t idle = 0;
-    while (!(o->stop && *o->stop)) {
+    for (;;) {
+        if (cancelled(cs))
+            return etlc_error_set(err, ETLC_CANCELLED, "%s: consume of '%s' cancelled",
+                                  c->ops->name, o->resource);
         etlc_stream_batch sb = {0};
         int rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
                                       o->max_records ? o->max_records : 10000, &sb, err);
@@ -200,8 +247,11 @@ static int consume_run(consumer_state *cs, etlc_error *err)
     pthread_mutex_lock(&c->use_lock); /* one thread inside the connector for the whole consume */
     rc = c->ops->stream->subscribe(c->ctx, cs->opts->resource, start, nstart, &cb, &cs->sub, err);
     free(start);
-    if (rc == 0)
+    if (rc == 0) {
+        expose(cs, cs->sub);
         rc = poll_loop(cs, err);
+        expose(cs, NULL);
+    }
     if (cs->sub)
         c->ops->stream->unsubscribe(c->ctx, cs->sub);
     pthread_mutex_unlock(&c->use_lock);

@@ -8,11 +8,13 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipeline/capabilities.h"
@@ -25,13 +27,17 @@ static const etlc_option st_options[] = {
     {"broker_file", ETLC_OPT_PATH, NULL, 0, 0, NULL, ETLC_OPT_REQUIRED, "committed offsets"},
     {"lake_dir", ETLC_OPT_PATH, NULL, 0, 0, NULL, ETLC_OPT_REQUIRED, "lake to check at commit"},
     {"crash_in_commit", ETLC_OPT_BOOL, "false", 0, 0, NULL, 0, "exit the process inside commit"},
+    {"block_when_idle", ETLC_OPT_BOOL, "false", 0, 0, NULL, 0, "an idle poll waits for cancel (5 s at most)"},
 };
-static const etlc_option_table st_table = {"streamtest", "STREAMTEST", st_options, 4};
+static const etlc_option_table st_table = {"streamtest", "STREAMTEST", st_options, 5};
 
 typedef struct st_ctx {
     int64_t messages;
     char broker[4096], lake[4096];
-    bool crash;
+    bool crash, block;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool cancel;
     int64_t read_pos[NPART];
     etlc_batch *batch;
     etlc_stream_position pos;
@@ -59,6 +65,9 @@ static int st_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     snprintf(ctx->broker, sizeof ctx->broker, "%s", etlc_config_get_string(cfg, "broker_file"));
     snprintf(ctx->lake, sizeof ctx->lake, "%s", etlc_config_get_string(cfg, "lake_dir"));
     ctx->crash = etlc_config_get_bool(cfg, "crash_in_commit");
+    ctx->block = etlc_config_get_bool(cfg, "block_when_idle");
+    pthread_mutex_init(&ctx->lock, NULL);
+    pthread_cond_init(&ctx->wake, NULL);
     static const etlc_column_def defs[] = {{(char *)"partition", ETLC_TYPE_TEXT, 0, 0},
                                            {(char *)"offset", ETLC_TYPE_INT64, 0, 0}};
     return etlc_batch_new(defs, 2, 1000, &ctx->batch, err);
@@ -68,6 +77,22 @@ static void st_close(void *vctx)
 {
     st_ctx *ctx = vctx;
     etlc_batch_free(ctx->batch);
+    pthread_mutex_destroy(&ctx->lock);
+    pthread_cond_destroy(&ctx->wake);
+}
+
+/* An idle poll in block mode: wait until cancel (another thread) or 5 s. */
+static int wait_for_cancel(st_ctx *ctx, etlc_error *err)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&ctx->lock);
+    while (!ctx->cancel && pthread_cond_timedwait(&ctx->wake, &ctx->lock, &until) == 0)
+        ;
+    bool cancelled = ctx->cancel;
+    pthread_mutex_unlock(&ctx->lock);
+    return cancelled ? etlc_error_set(err, ETLC_CANCELLED, "streamtest: poll cancelled") : 0;
 }
 
 static int st_subscribe(void *vctx, const char *resource, const etlc_stream_position *start,
@@ -99,7 +124,7 @@ static int st_poll(void *vctx, void *sub, int64_t timeout_ms, size_t max_records
     etlc_batch_reset(ctx->batch);
     *out = (etlc_stream_batch){0};
     if (ctx->read_pos[p] >= ctx->messages)
-        return 0; /* nothing more: an empty poll */
+        return ctx->block ? wait_for_cancel(ctx, err) : 0; /* nothing more: an empty poll */
     int64_t first = ctx->read_pos[p], end = first + (int64_t)max_records;
     if (end > ctx->messages)
         end = ctx->messages;
@@ -178,7 +203,18 @@ static void st_unsubscribe(void *vctx, void *sub)
     revoked_calls++;
 }
 
-static void st_cancel(void *vctx, void *sub) { (void)vctx, (void)sub; }
+static int cancel_calls;
+
+static void st_cancel(void *vctx, void *sub)
+{
+    st_ctx *ctx = vctx;
+    (void)sub;
+    pthread_mutex_lock(&ctx->lock);
+    ctx->cancel = true;
+    cancel_calls++;
+    pthread_cond_signal(&ctx->wake);
+    pthread_mutex_unlock(&ctx->lock);
+}
 
 static const etlc_stream_ops st_stream = {.subscribe = st_subscribe, .poll = st_poll,
                                           .commit = st_commit, .cancel = st_cancel,
@@ -188,20 +224,25 @@ static const etlc_connector_ops st_ops = {
     .options = &st_table, .context_size = sizeof(st_ctx), .connect = st_connect,
     .close = st_close, .stream = &st_stream};
 
+static etlc__consume_control *control; /* for the cancel test */
+static bool block_when_idle;
+
 static int consume(const char *dir, bool crash, const char *lake_root, etlc_result **r)
 {
     char broker[4400], lake[4400];
     snprintf(broker, sizeof broker, "%s/broker.txt", dir);
     snprintf(lake, sizeof lake, "%s/lake", dir);
     etlc_kv dict[] = {{"broker_file", broker}, {"lake_dir", lake},
-                      {"crash_in_commit", crash ? "true" : "false"}};
-    etlc_config_sources src = {.env_prefix = "", .dict = dict, .dict_len = 3};
+                      {"crash_in_commit", crash ? "true" : "false"},
+                      {"block_when_idle", block_when_idle ? "true" : "false"}};
+    etlc_config_sources src = {.env_prefix = "", .dict = dict, .dict_len = 4};
     etlc_config *cfg = NULL;
     etlc_connector *c = NULL;
     etlc_error err = {0};
     assert_int_equal(etlc_config_load(&st_table, &src, &cfg, &err), 0);
     assert_int_equal(etlc_connector_open(&st_ops, cfg, &c, &err), 0);
-    etlc__consume_options o = {.resource = "orders", .max_records = 4, .max_idle_polls = 1};
+    etlc__consume_options o = {.resource = "orders", .max_records = 4, .max_idle_polls = 1,
+                               .control = control};
     etlc_land_options land = {.lake_root = lake_root ? lake_root : lake, .sink.format = "jsonl"};
     int rc = etlc__consume_stream(c, &o, &land, r, &err);
     assert_non_null(*r);
@@ -298,11 +339,62 @@ static void a_failed_landing_is_never_committed(void **state)
     free(dir);
 }
 
+static void *cancel_later(void *arg)
+{
+    usleep(200 * 1000);
+    etlc__consume_cancel(arg);
+    return NULL;
+}
+
+static void cancel_from_another_thread_wakes_a_waiting_poll(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("cap-stream-cancel");
+    char lake[4400], broker_file[4400];
+    snprintf(lake, sizeof lake, "%s/lake/streamtest", dir);
+    snprintf(broker_file, sizeof broker_file, "%s/broker.txt", dir);
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&st_ops, &err), 0);
+    etlc__consume_control ctl;
+    etlc__consume_control_init(&ctl);
+    control = &ctl;
+    block_when_idle = true; /* after the 20 messages, poll waits for cancel */
+    commit_calls = cancel_calls = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancel_later, &ctl), 0);
+    double t0 = etlc__monotonic_ms();
+    etlc_result *r = NULL;
+    assert_int_equal(consume(dir, false, NULL, &r), ETLC_CANCELLED);
+    double took = etlc__monotonic_ms() - t0;
+    pthread_join(t, NULL);
+    assert_true(took < 4000); /* woken by cancel, not by the poll's own 5 s limit */
+    assert_int_equal(cancel_calls, 1);
+    /* What was landed and committed before stays, and the broker agrees. */
+    assert_int_equal(commit_calls, 6);
+    assert_int_equal(r->item_count, 6);
+    assert_int_equal(r->status, ETLC_STATUS_PARTIAL);
+    assert_int_equal(tu_count_files(lake), 6);
+    int64_t broker[NPART];
+    broker_read(broker_file, broker);
+    assert_int_equal(broker[0] + broker[1], 20);
+    etlc_result_free(r);
+    /* A cancel before the consume starts stops it at once. */
+    block_when_idle = false;
+    assert_int_equal(consume(dir, false, NULL, &r), ETLC_CANCELLED);
+    assert_int_equal(r->item_count, 0);
+    etlc_result_free(r);
+    control = NULL;
+    etlc__consume_control_destroy(&ctl);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commits_follow_visible_files_and_replays_overwrite),
         cmocka_unit_test(a_failed_landing_is_never_committed),
+        cmocka_unit_test(cancel_from_another_thread_wakes_a_waiting_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
