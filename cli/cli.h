@@ -52,6 +52,9 @@ int cli_parse_count(const char *cmd, const char *opt, const char *arg, long long
                     long long *out);
 /* Find the config's connector and connect it (uncached). */
 int cli_connector_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err);
+/* The same for fetch and extract: a destination is ETLC_UNSUPPORTED
+ * ("dw is a destination: use etlconn load"). */
+int cli_source_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err);
 /* The IngestionResult as JSON on stdout. */
 void cli_print_result(const etlc_result *r, bool compact);
 

@@ -139,7 +139,7 @@ int cmd_extract(int argc, char **argv)
     etlc_error err = {0};
     etlc_connector *c = NULL;
     etlc_result *result = NULL;
-    int code = cli_connector_open(cfg, &c, &err);
+    int code = cli_source_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         x.land.progress = cli_progress_cb;
         code = etlc_extract(c, &x, &result, &err);

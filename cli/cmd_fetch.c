@@ -113,7 +113,7 @@ int cmd_fetch(int argc, char **argv)
     etlc_error err = {0};
     etlc_connector *c = NULL;
     etlc_result *result = NULL;
-    int code = cli_connector_open(cfg, &c, &err);
+    int code = cli_source_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         etlc_fetch_request req = {.query = query, .params = params, .nparams = nparams, .batch_rows = (size_t)batch};
         land.progress = cli_progress_cb;

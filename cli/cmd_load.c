@@ -1,19 +1,25 @@
-/* etlconn load -c DW_FILE --table T [--mode append|replace|merge --key COL...] PATH... */
+/* etlconn load -c DW_FILE --table T [--mode append|replace|merge --key COL...] LAKE_URI...
+ * Goes through the registry and the destination's load capability, so it
+ * builds without any destination and then answers NOT_BUILT_IN. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 static void help(void)
 {
-    printf("Usage: etlconn load [dw] [-c FILE] [--set KEY=VALUE]... --table T [OPTIONS] PATH...\n\n"
+    printf("Usage: etlconn load [dw] [-c FILE] [--set KEY=VALUE]... --table T [OPTIONS] LAKE...\n\n"
            "Load lake files into a PostgreSQL warehouse table with binary COPY, in one\n"
-           "transaction: all of it is committed or none of it. PATH is a .parquet, .jsonl\n"
-           "or .csv file, a directory (searched recursively), or an IngestionResult .json\n"
+           "transaction: all of it is committed or none of it. LAKE is a .parquet, .jsonl\n"
+           "or .csv file, a directory (searched recursively), an IngestionResult .json\n"
            "file (as printed by 'etlconn fetch') whose items are loaded with their column\n"
-           "types. Prints a JSON summary on stdout.\n\n"
+           "types, or s3://bucket/prefix/ (every such file under it; endpoint and keys\n"
+           "from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ... as for --lake). Prints a JSON\n"
+           "summary on stdout.\n\n"
            "  -c, --config FILE     dw config file (JSON or YAML; env DW_<KEY> also applies)\n"
            "  --env-prefix P        read P_<KEY> instead of DW_<KEY>\n"
            "  --set KEY=VALUE       explicit override (repeatable)\n"
@@ -35,6 +41,48 @@ static void progress(void *ud, uint64_t rows, uint64_t bytes)
     cli_progress_rows(rows, bytes / 1e6);
 }
 
+/* The destination's JSON result, re-indented or made compact. */
+static void print_json(const char *json, bool compact)
+{
+    json_t *v = json_loads(json, 0, NULL);
+    char *out = v ? json_dumps(v, compact ? JSON_COMPACT | JSON_PRESERVE_ORDER
+                                          : JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                  : NULL;
+    fputs(out ? out : json, stdout);
+    putchar('\n');
+    free(out);
+    json_decref(v);
+}
+
+static bool known_mode(const char *m)
+{
+    return strcmp(m, "append") == 0 || strcmp(m, "replace") == 0 || strcmp(m, "merge") == 0;
+}
+
+/* Open the configured destination and run the load. */
+static int run_load(etlc_config *cfg, const etlc_load_request *req, bool compact, etlc_error *err)
+{
+    const etlc_connector_ops *ops = NULL;
+    etlc_connector *c = NULL;
+    char *json = NULL;
+    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, err);
+    if (code == ETLC_OK && !ops->load)
+        code = etlc_error_set(err, ETLC_CONFIG,
+                              "load needs a destination config (such as protocol: dw), not %s, "
+                              "which is a source", ops->name);
+    if (code == ETLC_OK)
+        code = etlc_connector_open(ops, cfg, &c, err);
+    if (code == ETLC_OK) {
+        code = etlc_connector_load(c, req, &json, err);
+        cli_progress_done();
+    }
+    if (json)
+        print_json(json, compact);
+    free(json);
+    etlc_connector_release(c);
+    return code;
+}
+
 int cmd_load(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -47,7 +95,7 @@ int cmd_load(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     cli_conn conn = {0};
-    etlc_dw_load_options lo = {0};
+    etlc_load_request lr = {.progress = progress};
     const char **keys = NULL;
     bool compact = false;
     int opt, rc = EXIT_OK;
@@ -55,29 +103,27 @@ int cmd_load(int argc, char **argv)
         if (cli_conn_option(&conn, opt, optarg))
             continue;
         switch (opt) {
-        case 't': lo.table = optarg; break;
-        case 'm': {
-            int m = etlc_dw_mode_parse(optarg);
-            if (m < 0)
+        case 't': lr.target = optarg; break;
+        case 'm':
+            if (!known_mode(optarg))
                 rc = cli_usage_error("load", "--mode '%s' is not one of append|replace|merge", optarg);
             else
-                lo.mode = (etlc_dw_mode)m;
+                lr.mode = optarg;
             break;
-        }
         case 'k': {
-            const char **k = realloc(keys, (lo.nkeys + 1) * sizeof *k);
+            const char **k = realloc(keys, (lr.nkeys + 1) * sizeof *k);
             if (!k) {
                 rc = cli_usage_error("load", "out of memory");
                 break;
             }
             keys = k;
-            keys[lo.nkeys++] = optarg;
+            keys[lr.nkeys++] = optarg;
             break;
         }
         case 'b': {
             long long v;
             if ((rc = cli_parse_count("load", "--batch-size", optarg, 1, 100000000, &v)) == EXIT_OK)
-                lo.batch_rows = (size_t)v;
+                lr.batch_rows = (size_t)v;
             break;
         }
         case 'C': compact = true; break;
@@ -87,54 +133,29 @@ int cmd_load(int argc, char **argv)
     }
     if (rc != EXIT_OK)
         goto out;
-    lo.keys = keys;
+    lr.keys = keys;
     if (optind < argc && strcmp(argv[optind], "dw") == 0 && !conn.file)
         optind++;
-    if (!lo.table) {
+    bool merge = lr.mode && strcmp(lr.mode, "merge") == 0;
+    if (!lr.target)
         rc = cli_usage_error("load", "--table is required");
-        goto out;
-    }
-    if (optind >= argc) {
+    else if (optind >= argc)
         rc = cli_usage_error("load", "give at least one PATH to load");
-        goto out;
-    }
-    if (lo.mode == ETLC_DW_MERGE && lo.nkeys == 0) {
+    else if (merge && lr.nkeys == 0)
         rc = cli_usage_error("load", "--mode merge needs --key COL (repeatable)");
-        goto out;
-    }
-    if (lo.mode != ETLC_DW_MERGE && lo.nkeys) {
+    else if (!merge && lr.nkeys)
         rc = cli_usage_error("load", "--key only applies to --mode merge");
+    if (rc != EXIT_OK)
         goto out;
-    }
+    lr.sources = (const char *const *)(argv + optind);
+    lr.nsources = (size_t)(argc - optind);
     conn.protocol = conn.file ? NULL : "dw";
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
     etlc_error err = {0};
-    const etlc_connector_ops *ops = NULL;
-    etlc_connector *c = NULL;
-    etlc_dw_load_result *res = NULL;
-    int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, &err);
-    if (code == ETLC_OK && strcmp(ops->name, "dw") != 0)
-        code = etlc_error_set(&err, ETLC_CONFIG, "load needs a dw config (protocol: dw), not %s", ops->name);
-    if (code == ETLC_OK)
-        code = etlc_connector_open(ops, cfg, &c, &err);
-    if (code == ETLC_OK) {
-        lo.progress = progress;
-        code = etlc_dw_load(c, (const char *const *)(argv + optind), (size_t)(argc - optind), &lo, &res, &err);
-        cli_progress_done();
-    }
-    if (res) {
-        char *json = NULL;
-        if (etlc_dw_load_result_to_json(res, !compact, &json, &err) == ETLC_OK) {
-            fputs(json, stdout);
-            putchar('\n');
-        }
-        free(json);
-    }
+    int code = run_load(cfg, &lr, compact, &err);
     rc = code == ETLC_OK ? EXIT_OK : cli_fail(&err);
-    etlc_dw_load_result_free(res);
-    etlc_connector_release(c);
     etlc_config_free(cfg);
 out:
     free(keys);

@@ -43,8 +43,11 @@ int cmd_protocols(int argc, char **argv)
                 if (a) etlc__buf_putc(&b, ',');
                 etlc__buf_json_string(&b, p->aliases[a], strlen(p->aliases[a]));
             }
-            etlc__buf_printf(&b, "],\"built_in\":%s,\"plugin\":%s,\"description\":",
-                             p->built_in ? "true" : "false", p->plugin ? "true" : "false");
+            etlc__buf_printf(&b, "],\"built_in\":%s,\"plugin\":%s,", p->built_in ? "true" : "false",
+                             p->plugin ? "true" : "false");
+            if (p->ops)
+                etlc__buf_printf(&b, "\"kind\":\"%s\",", etlc_connector_ops_kind(p->ops));
+            etlc__buf_puts(&b, "\"description\":");
             const char *d = p->description ? p->description : "";
             etlc__buf_json_string(&b, d, strlen(d));
             etlc__buf_putc(&b, '}');
@@ -54,7 +57,9 @@ int cmd_protocols(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             const etlc_protocol_info *p = &list[i];
             const char *state = p->plugin ? "plugin" : p->built_in ? "built in" : "not built in";
-            etlc__buf_printf(&b, "%-12s %-13s %s", p->name, state, p->description ? p->description : "");
+            etlc__buf_printf(&b, "%-12s %-13s %-12s %s", p->name, state,
+                             p->ops ? etlc_connector_ops_kind(p->ops) : "-",
+                             p->description ? p->description : "");
             if (p->aliases && p->aliases[0]) {
                 etlc__buf_puts(&b, " (aliases:");
                 for (size_t a = 0; p->aliases[a]; a++)

@@ -40,6 +40,7 @@ typedef struct etlc_fetch_request {
 /* The protocol's operations (opaque here; etlconn/connector_api.h defines it). */
 typedef struct etlc_connector_ops etlc_connector_ops;
 typedef struct etlc_sql_ops etlc_sql_ops;
+typedef struct etlc_load_ops etlc_load_ops;
 
 typedef struct etlc_health {
     bool healthy;
@@ -109,6 +110,40 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
                          const etlc_land_options *land, etlc_result **result, etlc_error *err);
 /* Release: returns a cached connector to the cache, closes an uncached one. NULL ok. */
 void etlc_connector_release(etlc_connector *c);
+
+/* ---- loading into a destination ------------------------------------------ */
+
+/* Called as a load goes: rows and file bytes done so far. */
+typedef void (*etlc_load_progress_fn)(void *userdata, uint64_t rows, uint64_t bytes);
+
+struct etlc_lake_s3_options;
+
+typedef struct etlc_load_request {
+    /* What to load, each a lake URI: a local file (.parquet, .jsonl, .csv),
+     * a local directory (searched recursively), an IngestionResult .json
+     * (its items), or "s3://bucket/prefix/" (every such file under it). */
+    const char *const *sources;
+    size_t nsources;
+    const char *target;         /* the table (dw: in the configured schema) */
+    const char *mode;           /* NULL = the destination's default ("append") */
+    const char *const *keys;    /* merge keys */
+    size_t nkeys;
+    size_t batch_rows;          /* JSONL/CSV rows per batch; 0 = 10000 */
+    /* S3 settings besides bucket/prefix for s3:// sources (endpoint,
+     * credentials, ...); NULL = the environment (AWS_*), as for --lake. */
+    const struct etlc_lake_s3_options *s3;
+    etlc_load_progress_fn progress; /* optional */
+    void *progress_userdata;
+} etlc_load_request;
+
+/* Load into a destination connector (one whose protocol has the load
+ * capability; `etlconn protocols` shows the kind). *result_json is the
+ * destination's load result (malloc'd JSON; dw: docs/dw.md). A source is
+ * ETLC_UNSUPPORTED. */
+int etlc_connector_load(etlc_connector *c, const etlc_load_request *req, char **result_json,
+                        etlc_error *err);
+/* "source" or "destination" (static). */
+const char *etlc_connector_ops_kind(const etlc_connector_ops *ops);
 
 /* ---- cache and façade ---------------------------------------------------- */
 

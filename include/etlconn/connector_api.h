@@ -22,14 +22,25 @@ extern "C" {
 
 /* Bumped whenever etlc_connector_ops or anything it points to changes shape.
  * 2: etlc_connector_ops gained `sql` (the optional SQL capability) at its end.
- * 3: it gained `records`, `bytes` and `stream` (optional capabilities) after
- *    `sql`, and `fetch` became optional when another capability is set.
+ * 3: it gained `records`, `bytes`, `stream` (optional source capabilities)
+ *    and then `load` (destinations) after `sql`; `fetch` became optional when
+ *    another capability is set (a destination has load and no fetch).
  *    Nothing before `sql` moved, so an ABI 2 ops table is still accepted:
  *    the registry copies it into a zeroed ABI 3 table (every new capability
  *    NULL) and never reads past its end. Older versions are refused. */
 #define ETLC_ABI_VERSION 3
 /* The oldest ops table shape the registry still accepts. */
 #define ETLC_ABI_VERSION_MIN 2
+
+/* ---- the load capability (destinations) ----------------------------------
+ * A destination takes files from a lake (etlc_load_request, connector.h)
+ * into its own store in one unit of work: all of it or none of it. */
+struct etlc_load_ops {
+    /* Load req->sources into req->target. On success *result_json is the
+     * load result (malloc'd JSON, documented per destination, e.g.
+     * docs/dw.md); nothing is set on failure. */
+    int (*load)(void *ctx, const etlc_load_request *req, char **result_json, etlc_error *err);
+};
 
 /* ---- the optional SQL capability ----------------------------------------
  * What incremental / partitioned extraction (extract.h) needs from a SQL
@@ -256,6 +267,8 @@ struct etlc_stream_ops {
 
 #define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
 
+/* A source sets `fetch` (and optional capabilities before the
+ * "destinations" line); a destination sets `load` and leaves fetch NULL. */
 struct etlc_connector_ops {
     int abi_version;                 /* ETLC_ABI_VERSION */
     const char *name;                /* canonical protocol name */
@@ -267,7 +280,8 @@ struct etlc_connector_ops {
     /* Open the engine/session from a validated config. */
     int (*connect)(void *ctx, const etlc_config *cfg, etlc_error *err);
     /* Stream the request's records into `consumer`, one batch at a time.
-     * Optional (NULL) from ABI 3 on when records, bytes or stream is set. */
+     * Optional (NULL) from ABI 3 on when records, bytes or stream is set;
+     * NULL for a destination. */
     int (*fetch)(void *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                  etlc_error *err);
     /* Health check: fill `health`; return 0 even when unhealthy, an error
@@ -287,6 +301,9 @@ struct etlc_connector_ops {
     const etlc_bytes_ops *bytes;
     const etlc_stream_ops *stream;
     /* destinations */
+    /* The load capability (ABI 3+): set by destinations, whose fetch is
+     * NULL; NULL for sources. */
+    const etlc_load_ops *load;
 };
 
 /* Plugins export this symbol: it returns the plugin's ops (static storage). */

@@ -261,10 +261,21 @@ static int check_capabilities(const etlc_connector_ops *ops, etlc_error *err)
                               "connector '%s' declares a capability without its required members "
                               "(%s must be set)",
                               ops->name, bad);
-    if (!ops->fetch && !ops->records && !ops->bytes && !ops->stream)
+    bool source = ops->fetch || ops->records || ops->bytes || ops->stream;
+    if (!source && !ops->load)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "connector '%s' has nothing to read with: set fetch or one of the "
-                              "records, bytes or stream capabilities",
+                              "records, bytes or stream capabilities (or load for a destination)",
+                              ops->name);
+    if (source && ops->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' sets both a source capability (fetch, records, "
+                              "bytes, stream) and load: a source reads, a destination has load",
+                              ops->name);
+    if (ops->load && !ops->load->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' declares a capability without its required members "
+                              "(load.load must be set)",
                               ops->name);
     return 0;
 }

@@ -12,6 +12,10 @@ int etlc__fetch_by_capability(etlc_connector *c, const etlc_fetch_request *req,
         return etlc__fetch_bytes(c, req, land, result, err);
     if (ops->records)
         return etlc__fetch_records(c, req, land, result, err);
+    if (ops->load)
+        return etlc_error_set(err, ETLC_UNSUPPORTED,
+                              "'%s' is a destination: load into it (etlconn load), it cannot be "
+                              "fetched from", ops->name);
     return etlc_error_set(err, ETLC_UNSUPPORTED,
                           "connector '%s' is a stream: it is consumed (etlconn consume), not fetched",
                           ops->name);

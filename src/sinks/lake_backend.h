@@ -80,17 +80,20 @@ int etlc__lake_remove_committed(etlc_lake *lake, const char *final_path, etlc_er
 int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path);
 
 /* The JSON text of a hold (local lock file, S3 lease object):
- * {"holder":..., "acquired_at":..., "expires_at":...} with RFC 3339 UTC
- * times; expires_us 0 leaves out expires_at. malloc'd, NULL when out of
- * memory. */
-char *etlc__lake_hold_json(const char *holder, int64_t acquired_us, int64_t expires_us);
+ * {"holder":..., "token":..., "acquired_at":..., "expires_at":...} with
+ * RFC 3339 UTC times; token NULL and expires_us 0 are left out. malloc'd,
+ * NULL when out of memory. */
+char *etlc__lake_hold_json(const char *holder, const char *token, int64_t acquired_us,
+                           int64_t expires_us);
 /* Parse a hold's JSON; fields not present (or not parseable) are left as
- * they were: *holder malloc'd. 0, or -1 when the text is not a hold. */
-int etlc__lake_hold_parse(const char *text, size_t len, char **holder, int64_t *acquired_us,
-                          int64_t *expires_us);
+ * they were; strings are malloc'd. 0, or -1 when the text is not a hold. */
+int etlc__lake_hold_parse(const char *text, size_t len, char **holder, char **token,
+                          int64_t *acquired_us, int64_t *expires_us);
 /* ETLC_BUSY naming the holder and since when, from a hold's text (which
  * may be empty or torn when read while being written). */
 int etlc__lake_busy_error(etlc_error *err, const char *relpath, const char *text, size_t len);
+/* 16 random hex digits (OpenSSL, else clock and counter) (lake_local.c). */
+void etlc__lake_random_hex(char out[17]);
 /* The wall clock in UTC microseconds. */
 int64_t etlc__lake_now_us(void);
 

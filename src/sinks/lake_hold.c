@@ -22,12 +22,15 @@ static int set_time(json_t *o, const char *key, int64_t us)
     return json_object_set_new(o, key, json_string(text));
 }
 
-char *etlc__lake_hold_json(const char *holder, int64_t acquired_us, int64_t expires_us)
+char *etlc__lake_hold_json(const char *holder, const char *token, int64_t acquired_us,
+                           int64_t expires_us)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
     int bad = json_object_set_new(o, "holder", json_string(holder ? holder : ""));
+    if (token)
+        bad |= json_object_set_new(o, "token", json_string(token));
     bad |= set_time(o, "acquired_at", acquired_us);
     if (expires_us)
         bad |= set_time(o, "expires_at", expires_us);
@@ -44,19 +47,25 @@ static void get_time(json_t *o, const char *key, int64_t *us)
         *us = v;
 }
 
-int etlc__lake_hold_parse(const char *text, size_t len, char **holder, int64_t *acquired_us,
-                          int64_t *expires_us)
+static void get_string(json_t *o, const char *key, char **out)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (out && v) {
+        free(*out);
+        *out = etlc__strdup(v);
+    }
+}
+
+int etlc__lake_hold_parse(const char *text, size_t len, char **holder, char **token,
+                          int64_t *acquired_us, int64_t *expires_us)
 {
     json_t *o = text && len ? json_loadb(text, len, 0, NULL) : NULL;
     if (!json_is_object(o)) {
         json_decref(o);
         return -1;
     }
-    const char *h = json_string_value(json_object_get(o, "holder"));
-    if (holder && h) {
-        free(*holder);
-        *holder = etlc__strdup(h);
-    }
+    get_string(o, "holder", holder);
+    get_string(o, "token", token);
     if (acquired_us)
         get_time(o, "acquired_at", acquired_us);
     if (expires_us)
@@ -69,7 +78,7 @@ int etlc__lake_busy_error(etlc_error *err, const char *relpath, const char *text
 {
     char *holder = NULL;
     int64_t since = 0;
-    if (etlc__lake_hold_parse(text, len, &holder, &since, NULL) != 0 || !holder) {
+    if (etlc__lake_hold_parse(text, len, &holder, NULL, &since, NULL) != 0 || !holder) {
         /* Read while the winner was still writing its name. */
         free(holder);
         return etlc_error_set(err, ETLC_BUSY,

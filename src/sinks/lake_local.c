@@ -29,7 +29,7 @@ int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char 
     return rc;
 }
 
-static void random_hex(char out[17])
+void etlc__lake_random_hex(char out[17])
 {
     unsigned char r[8];
     if (RAND_bytes(r, sizeof r) != 1) {
@@ -76,7 +76,7 @@ static int local_create(etlc_lake *lake, const char *relpath, void *fstate, etlc
     }
     for (int attempt = 0; attempt < 8; attempt++) {
         char rnd[17];
-        random_hex(rnd);
+        etlc__lake_random_hex(rnd);
         etlc__buf_reset(&tmp);
         if (etlc__buf_printf(&tmp, "%s/.%s.tmp-%ld-%s", dir.data, slash + 1, (long)getpid(), rnd) != 0)
             goto nomem;

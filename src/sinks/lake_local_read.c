@@ -243,7 +243,7 @@ static int busy_from_fd(int fd, const char *relpath, etlc_error *err)
 
 static int write_holder(int fd, const char *holder, const char *path, etlc_error *err)
 {
-    char *text = etlc__lake_hold_json(holder, etlc__lake_now_us(), 0);
+    char *text = etlc__lake_hold_json(holder, NULL, etlc__lake_now_us(), 0);
     if (!text)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing lake hold '%s'", path);
     size_t len = strlen(text), done = 0;

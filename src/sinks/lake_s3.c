@@ -307,12 +307,15 @@ const etlc_lake_backend etlc__lake_backend_s3 = {
     .abort = s3_abort,
     .remove_committed = s3_remove_committed,
     .close = s3_close,
+    .manage = &etlc__lake_s3_manage,
 };
 
 etlc__s3_client *etlc__lake_s3_client(etlc_lake *lake)
 {
     return lake && lake->backend == &etlc__lake_backend_s3 ? lake_state(lake)->client : NULL;
 }
+
+const char *etlc__lake_s3_prefix(etlc_lake *lake) { return lake_state(lake)->prefix; }
 
 /* ---- opening --------------------------------------------------------------- */
 

@@ -6,6 +6,10 @@
 #include "sinks/s3_client.h"
 
 extern const etlc_lake_backend etlc__lake_backend_s3;
+extern const etlc_lake_manage_ops etlc__lake_s3_manage; /* lake_s3_read.c */
+
+/* The lake's key prefix: "" or "a/b/" (borrowed). */
+const char *etlc__lake_s3_prefix(etlc_lake *lake);
 
 /* The lake's S3 client (borrowed, valid until etlc_lake_free), or NULL when
  * the lake is not an S3 lake. Used by tests to read objects back. */

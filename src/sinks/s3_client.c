@@ -135,6 +135,8 @@ typedef struct s3_request {
     etlc__buf *response;            /* response body; NULL = discard */
     bool unbounded;                 /* keep the whole body (GET object) */
     char **etag_out;                /* receives the ETag header (malloc'd) */
+    const char *const *headers;     /* extra "Name: value" request headers */
+    size_t nheaders;
 } s3_request;
 
 typedef struct sink_ctx {
@@ -351,6 +353,12 @@ static int perform_once(etlc__s3_client *c, const s3_request *rq, long *status, 
          header_add(&headers, "x-amz-security-token: %s", c->session_token) != 0)) {
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building S3 request");
         goto done;
+    }
+    for (size_t i = 0; i < rq->nheaders; i++) {
+        if (header_add(&headers, "%s", rq->headers[i]) != 0) {
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building S3 request");
+            goto done;
+        }
     }
 
     /* String options are copied by curl and can fail for lack of memory. */
@@ -622,4 +630,16 @@ int etlc__s3_multipart_count(etlc__s3_client *c, const char *key_prefix, unsigne
         *count = (unsigned)etlc__s3_xml_count(reply.data ? reply.data : "", reply.len, "Upload");
     etlc__buf_free(&reply);
     return rc;
+}
+
+int etlc__s3_call_perform(etlc__s3_client *c, etlc__s3_call *call, etlc_error *err)
+{
+    s3_request rq = {.method = call->method, .what = call->what, .key = call->key,
+                     .params = call->params, .nparams = call->nparams, .body = call->body,
+                     .body_len = call->body_len, .content_type = call->content_type,
+                     .response = call->response, .unbounded = call->unbounded,
+                     .etag_out = call->etag_out, .headers = call->headers,
+                     .nheaders = call->nheaders};
+    call->status = 0;
+    return perform(c, &rq, &call->status, err);
 }

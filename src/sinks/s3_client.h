@@ -86,4 +86,53 @@ int etlc__s3_xml_escape(etlc__buf *b, const char *s);
  * capped at 3.2s, with up to 25% random jitter. */
 long etlc__s3_backoff_ms(unsigned attempt);
 
+/* ---- any request (the reading side, s3_client_read.c, builds on it) ----- */
+typedef struct etlc__s3_call {
+    const char *method;              /* GET PUT POST DELETE HEAD */
+    const char *what;                /* for messages: "GET object" */
+    const char *key;                 /* NULL: the bucket itself */
+    const etlc__s3_param *params;
+    size_t nparams;
+    const void *body;                /* PUT/POST */
+    size_t body_len;
+    const char *content_type;
+    const char *const *headers;      /* extra "Name: value" request headers */
+    size_t nheaders;
+    etlc__buf *response;             /* response body; NULL = discard */
+    bool unbounded;                  /* keep the whole body (else capped like error bodies) */
+    char **etag_out;                 /* receives the reply's ETag (malloc'd); required when set */
+    long status;                     /* out: HTTP status of the last attempt, 0 if none */
+} etlc__s3_call;
+/* One request with the client's signing, retries and error mapping; a 2xx
+ * reply is 0. */
+int etlc__s3_call_perform(etlc__s3_client *c, etlc__s3_call *call, etlc_error *err);
+
+/* ---- reading and conditional writes (s3_client_read.c) -------------------- */
+
+/* ListObjectsV2 under key_prefix, every page (continuation tokens), in the
+ * server's order (UTF-8 binary = byte order). page_size 0 = the server's
+ * default (1000). fn returns 0 to go on. */
+typedef int (*etlc__s3_list_fn)(void *userdata, const char *key, uint64_t size, int64_t mtime_us,
+                                const char *etag, etlc_error *err);
+int etlc__s3_list_objects(etlc__s3_client *c, const char *key_prefix, unsigned page_size,
+                          etlc__s3_list_fn fn, void *userdata, etlc_error *err);
+/* Bytes [offset, offset+len) of an object into buf (ranged GET); *got is
+ * less than len only at the end. */
+int etlc__s3_get_range(etlc__s3_client *c, const char *key, uint64_t offset, size_t len, void *buf,
+                       size_t *got, etlc_error *err);
+/* A whole small object and its ETag (malloc'd, as sent, may be NULL).
+ * IO_NOT_FOUND when absent; IO when larger than max_bytes. */
+int etlc__s3_get_small(etlc__s3_client *c, const char *key, size_t max_bytes, etlc__buf *body,
+                       char **etag, etlc_error *err);
+/* PUT only if absent (if_match NULL: If-None-Match: *) or only if the
+ * current ETag is if_match. A refused condition (HTTP 412, or 409 for a
+ * concurrent conditional write) is ETLC_BUSY with *lost = true. Fills
+ * *etag (malloc'd) on success when etag is not NULL. */
+int etlc__s3_put_if(etlc__s3_client *c, const char *key, const void *data, size_t len,
+                    const char *content_type, const char *if_match, char **etag, bool *lost,
+                    etlc_error *err);
+/* DELETE only if the current ETag is if_match; *lost as above. */
+int etlc__s3_delete_if(etlc__s3_client *c, const char *key, const char *if_match, bool *lost,
+                       etlc_error *err);
+
 #endif

@@ -2,7 +2,7 @@
  * mapping, and which table column types take which file types. */
 #include <string.h>
 
-#include "connectors/dw/dw_internal.h"
+#include "destinations/dw/dw_internal.h"
 #include "testutil.h"
 
 static void expect_numeric(const char *text, const uint16_t *want, size_t n)

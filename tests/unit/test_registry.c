@@ -242,6 +242,14 @@ static void capability_without_fetch_is_enough_but_must_be_whole(void **state)
     assert_int_equal(etlc_registry_add(&bytes_half, &err), ETLC_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "byteshalf"));
     assert_non_null(strstr(err.message, "bytes.list and bytes.open"));
+    /* A source capability and load together: neither a source nor a destination. */
+    static const etlc_load_ops some_load = {0};
+    static etlc_connector_ops both;
+    both = bytes_only;
+    both.name = "bytesandload";
+    both.load = &some_load;
+    assert_int_equal(etlc_registry_add(&both, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "sets both a source capability"));
     /* An ABI 2 table has only fetch to read with. */
     etlc_connector_ops v2 = bytes_only;
     v2.abi_version = 2;

@@ -468,6 +468,13 @@ int etlc_dw_load(etlc_connector *dw, const char *const *paths, size_t npaths, co
     *result = NULL;
     if (!dw || etlc_connector_ops_of(dw) != &etlc_connector_dw)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "etlc_dw_load needs a dw connector");
+    return etlc__dw_load(dw->ctx, paths, npaths, opts, result, err);
+}
+
+int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const etlc_dw_load_options *opts,
+                  etlc_dw_load_result **result, etlc_error *err)
+{
+    *result = NULL;
     int rc = check_options(opts, err);
     if (rc)
         return rc;
@@ -475,7 +482,7 @@ int etlc_dw_load(etlc_connector *dw, const char *const *paths, size_t npaths, co
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "dw load: no files given");
     load L;
     memset(&L, 0, sizeof L);
-    L.ctx = dw->ctx;
+    L.ctx = ctx;
     L.opts = opts;
     L.schema = L.ctx->schema;
     L.table = opts->table;

@@ -4,7 +4,7 @@
 
 #include <libpq-fe.h>
 
-#include "connectors/postgres/pg_internal.h" /* conninfo builder, SQLSTATE mapping, type OIDs */
+#include "connectors/pq_common/pq_common.h" /* conninfo builder, SQLSTATE mapping, type OIDs */
 #include "core/internal.h"
 
 extern const etlc_option_table etlc__dw_options;
@@ -18,6 +18,33 @@ typedef struct dw_ctx {
     char *schema;
     char *database;
 } dw_ctx;
+
+/* etlc_dw_load on the destination's context (the load capability's path). */
+int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths,
+                  const etlc_dw_load_options *opts, etlc_dw_load_result **result, etlc_error *err);
+/* The load capability (dw_destination.c). */
+extern const etlc_load_ops etlc__dw_load_ops;
+
+/* ---- lake sources (dw_lake.c) ---------------------------------------------
+ * s3:// sources are downloaded, file by file in 1 MiB pieces (bounded
+ * memory), into a private temporary directory, since a load is one
+ * transaction over all its files; local paths pass through. */
+typedef struct dw_staged {
+    char **paths;      /* what etlc__dw_load reads: local paths */
+    size_t npaths;
+    char *tmpdir;      /* NULL when nothing was downloaded */
+    char **local;      /* downloaded file -> its lake URI, for the result */
+    char **uri;
+    size_t nlocal;
+} dw_staged;
+int etlc__dw_stage(const char *const *sources, size_t n, const struct etlc_lake_s3_options *s3,
+                   dw_staged *st, etlc_error *err);
+/* Report lake URIs instead of temporary paths in the result's files. */
+int etlc__dw_unstage_paths(const dw_staged *st, etlc_dw_load_result *r);
+/* Remove the temporary directory and free. */
+void etlc__dw_staged_free(dw_staged *st);
+/* Does the name end in .parquet, .jsonl or .csv? */
+bool etlc__dw_loadable_name(const char *name);
 
 /* A live connection (reconnects when the old one broke). */
 int etlc__dw_conn(dw_ctx *ctx, PGconn **out, etlc_error *err);

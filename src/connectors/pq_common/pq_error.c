@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "connectors/pq_common/pq_common.h"
 
 int etlc__pg_sqlstate_code(const char *st, bool *retryable)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_internal.h"
+#include "connectors/pq_common/pq_common.h"
 
 #define PG_MAX_KEYS 16
 

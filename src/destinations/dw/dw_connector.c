@@ -1,5 +1,5 @@
-/* The dw destination as a connector: connect (one libpq connection), health
- * check (server, schema, privileges), no fetch. */
+/* The dw destination: connect (one libpq connection), health check
+ * (server, schema, privileges), and the load capability (no fetch). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,13 +130,6 @@ static int dw_test(void *vctx, etlc_health *h, etlc_error *err)
     return 0;
 }
 
-static int dw_fetch(void *vctx, const etlc_fetch_request *req, etlc_batch_consumer consumer, etlc_error *err)
-{
-    (void)vctx; (void)req; (void)consumer;
-    return etlc_error_set(err, ETLC_UNSUPPORTED,
-                          "dw is a destination: it cannot fetch; load lake files into it with 'etlconn load'");
-}
-
 static bool dw_alive(void *vctx)
 {
     dw_ctx *ctx = vctx;
@@ -155,13 +148,13 @@ const etlc_connector_ops etlc_connector_dw = {
     .abi_version = ETLC_ABI_VERSION,
     .name = "dw",
     .aliases = dw_aliases,
-    .description = "PostgreSQL data warehouse destination: health check and 'etlconn load' (binary COPY)",
+    .description = "PostgreSQL data warehouse destination: 'etlconn load' from a local or S3 lake (binary COPY)",
     .options = &etlc__dw_options,
     .context_size = sizeof(dw_ctx),
     .connect = dw_connect,
-    .fetch = dw_fetch,
     .test = dw_test,
     .alive = dw_alive,
     .source_name = dw_source_name,
     .close = dw_close,
+    .load = &etlc__dw_load_ops,
 };
