@@ -10,7 +10,10 @@ static void help(void)
 {
     printf("Usage: etlconn fetch [PROTOCOL] [-c FILE] [--set KEY=VALUE]... QUERY [OPTIONS]\n\n"
            "Run QUERY against the connection, stream the rows into files in the lake\n"
-           "(each file appears only whole) and print the IngestionResult JSON on stdout.\n\n"
+           "(each file appears only whole) and print the IngestionResult JSON on stdout.\n"
+           "For file-shaped protocols (file) QUERY is a glob ('**/*.csv') and each new or\n"
+           "changed file lands as it is; for paged ones QUERY is the resource and each\n"
+           "--param is text KEY=VALUE.\n\n"
            "  -c, --config FILE        JSON or YAML config file (may name 'protocol:')\n"
            "  --env-prefix P           read P_<KEY> instead of the protocol's default prefix\n"
            "  --set KEY=VALUE          explicit override (repeatable)\n"

@@ -170,7 +170,7 @@ int cli_source_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err)
 {
     const etlc_connector_ops *ops = NULL;
     int code = etlc_registry_find(etlc_config_table(cfg)->protocol, &ops, err);
-    if (code == ETLC_OK && !ops->fetch)
+    if (code == ETLC_OK && ops->load) /* sources may read through fetch or a capability */
         return etlc_error_set(err, ETLC_UNSUPPORTED, "%s is a destination: use etlconn load",
                               ops->name);
     return code == ETLC_OK ? etlc_connector_open(ops, cfg, c, err) : code;

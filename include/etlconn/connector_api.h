@@ -21,8 +21,15 @@ ETLC_BEGIN_DECLS
 
 /* Bumped whenever etlc_connector_ops or anything it points to changes shape.
  * 2: etlc_connector_ops gained `sql` (the optional SQL capability) at its end.
- * 3: capabilities: destinations have `load` (and fetch == NULL). */
+ * 3: it gained `records`, `bytes`, `stream` (optional source capabilities)
+ *    and then `load` (destinations) after `sql`; `fetch` became optional when
+ *    another capability is set (a destination has load and no fetch).
+ *    Nothing before `sql` moved, so an ABI 2 ops table is still accepted:
+ *    the registry copies it into a zeroed ABI 3 table (every new capability
+ *    NULL) and never reads past its end. Older versions are refused. */
 #define ETLC_ABI_VERSION 3
+/* The oldest ops table shape the registry still accepts. */
+#define ETLC_ABI_VERSION_MIN 2
 
 /* ---- the load capability (destinations) ----------------------------------
  * A destination takes files from a lake (etlc_load_request, connector.h)
@@ -103,6 +110,160 @@ struct etlc_sql_ops {
     void (*snapshot_end)(void *ctx, void *snap);
 };
 
+/* ---- the optional records capability (ABI 3) ------------------------------
+ * A generic paged request -> record batches, for sources that answer in
+ * pages: JSON/REST APIs, Sheets, MongoDB, Cassandra, Neo4j. The driver
+ * (src/pipeline/fetch_records.c) lands each page and then records the
+ * page's `next_cursor` in the checkpoint (kind "records"), so a run that
+ * stops after page k starts again at page k.
+ *
+ * Threads: fetch_pages runs on one thread at a time per connector (like
+ * fetch); on_page is called on that same thread. */
+
+typedef struct etlc_records_request {
+    const char *resource;     /* what to read: an API path, a collection, a sheet, a statement */
+    const etlc_kv *params;    /* key/value parameters, in order; NULL when nparams is 0 */
+    size_t nparams;
+    const char *cursor;       /* where to start: a next_cursor this connector handed out
+                                 earlier; NULL = the first page */
+    size_t batch_rows;        /* rows per page wanted (a hint); 0 = 10000 */
+} etlc_records_request;
+
+/* One page, borrowed for the duration of the on_page call. */
+typedef struct etlc_records_page {
+    const etlc_batch *batch;  /* the page's records; 0 rows is a valid (empty) page */
+    const char *next_cursor;  /* opaque text resuming at the page after this one; NULL
+                                 when this page is the last */
+} etlc_records_page;
+
+typedef struct etlc_page_consumer {
+    /* 0 to go on, an etlc code to stop fetch_pages with it. */
+    int (*on_page)(void *userdata, const etlc_records_page *page, etlc_error *err);
+    void *userdata;
+} etlc_page_consumer;
+
+typedef struct etlc_records_ops etlc_records_ops;
+struct etlc_records_ops {
+    /* Read pages from req->cursor on, in order, handing each to `pages`,
+     * until the last page (next_cursor NULL) or until on_page returns an
+     * error, which fetch_pages returns as is. Every page but the last must
+     * carry a next_cursor. */
+    int (*fetch_pages)(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
+                       etlc_error *err);
+};
+
+/* ---- the optional bytes capability (ABI 3) --------------------------------
+ * Files landed as they are: list resources, then open one into a byte
+ * consumer. For file, FTP, SFTP, WebDAV, HTTP downloads. The driver
+ * (src/pipeline/fetch_bytes.c) streams each into the lake in bounded
+ * memory, checks the size, hashes it, sniffs its content type and compares
+ * the listing with the checkpoint (kind "files") to land only new or
+ * changed resources.
+ *
+ * Threads: list and open run on one thread at a time per connector; the
+ * callbacks are called on that thread. */
+
+typedef struct etlc_resource {
+    const char *name;         /* relative to the connector's root, '/'-separated ("2026/a.csv") */
+    int64_t size;             /* bytes; -1 when unknown */
+    int64_t mtime_us;         /* last modification, UTC microseconds; 0 when unknown */
+    const char *etag;         /* entity tag / version / inode+ctime; NULL when none */
+} etlc_resource;
+
+typedef struct etlc_list_request {
+    const char *pattern;      /* glob against the name (etlc_glob_match); NULL = every resource */
+    bool recursive;           /* descend into sub-directories ("**" or a '/' in the pattern
+                                 needs it) */
+} etlc_list_request;
+
+/* Called once per matching resource (borrowed for the call); 0 to go on. */
+typedef int (*etlc_resource_fn)(void *userdata, const etlc_resource *res, etlc_error *err);
+
+typedef struct etlc_byte_consumer {
+    /* The next `len` bytes (len > 0); 0 to go on, an etlc code to stop. */
+    int (*on_bytes)(void *userdata, const void *data, size_t len, etlc_error *err);
+    void *userdata;
+} etlc_byte_consumer;
+
+typedef struct etlc_bytes_ops etlc_bytes_ops;
+struct etlc_bytes_ops {
+    /* Every resource the request matches, in byte order of name. A
+     * connector may apply its own configured filters (exclude, age) too. */
+    int (*list)(void *ctx, const etlc_list_request *req, etlc_resource_fn fn, void *userdata,
+                etlc_error *err);
+    /* Stream resource `res` (as listed) into `bytes` in chunks of bounded
+     * size. When the resource is seen to change while it is read (size or
+     * mtime no longer those listed), return ETLC_IO with a message saying
+     * so and err->retryable set: the driver then lands nothing of it. */
+    int (*open)(void *ctx, const etlc_resource *res, etlc_byte_consumer bytes, etlc_error *err);
+};
+
+/* Match `name` against a glob: '*' any run of bytes but '/', '?' one byte
+ * but '/', '[abc]' '[a-z]' '[!x]' '[^x]' a class, '\\' escapes, '**' as a
+ * whole segment any number of segments (zero included: "**" "/" "x.csv"
+ * matches "x.csv" and "a/b/x.csv"). A leading '.' is matched like any other
+ * byte. True on a match. Thread-safe (pure). */
+bool etlc_glob_match(const char *pattern, const char *name);
+
+/* ---- the optional stream capability (ABI 3) -------------------------------
+ * Unbounded sources with positions: Kafka, AMQP, NATS JetStream. The driver
+ * (src/pipeline/consume_stream.c) lands each polled batch as one file named
+ * by its (partition, first position) -- no date or run id in it -- then
+ * calls commit(positions), then stores the positions in the checkpoint
+ * (kind "stream"). commit is never called for a batch whose file is not
+ * visible in the lake, nor after a failure; a replay from the old
+ * positions (a crash between landing and commit) writes the same names
+ * again, so the file is overwritten, not duplicated. For that the
+ * connector returns, from the same starting position, the same batch: up
+ * to max_records records of one partition, in order.
+ *
+ * Threads: subscribe, poll, commit and unsubscribe run on one thread at a
+ * time per subscription. cancel may be called from any other thread (not
+ * from a signal handler) while poll waits: poll then returns
+ * ETLC_CANCELLED promptly. The rebalance callbacks are called from inside
+ * poll, on the polling thread; when a partition is revoked nothing of it
+ * is pending in the driver (every batch is landed before the next poll). */
+
+typedef struct etlc_stream_position {
+    const char *partition;    /* "orders/3", a queue or subject name; path-safe text preferred */
+    int64_t first;            /* position of the batch's first record in that partition */
+    int64_t next;             /* where to resume: one past the batch's last record */
+} etlc_stream_position;
+
+typedef struct etlc_stream_batch {
+    const etlc_batch *batch;  /* NULL or 0 rows: nothing arrived before the timeout */
+    const etlc_stream_position *positions; /* one per partition present in the batch */
+    size_t npositions;
+} etlc_stream_batch;         /* borrowed until the next poll, commit or unsubscribe */
+
+typedef struct etlc_stream_callbacks {
+    /* Partitions given to / taken from this subscription (group rebalance). NULL ok. */
+    void (*assigned)(void *userdata, const char *const *partitions, size_t n);
+    void (*revoked)(void *userdata, const char *const *partitions, size_t n);
+    void *userdata;
+} etlc_stream_callbacks;
+
+typedef struct etlc_stream_ops etlc_stream_ops;
+struct etlc_stream_ops {
+    /* Start reading `resource` (topic, queue, subject). `start` holds the
+     * checkpointed positions (resume at each `next`), NULL on a first run;
+     * a connector that can seek does, others rely on unacknowledged
+     * redelivery. *sub receives the subscription handle. */
+    int (*subscribe)(void *ctx, const char *resource, const etlc_stream_position *start,
+                     size_t nstart, const etlc_stream_callbacks *cb, void **sub, etlc_error *err);
+    /* Wait up to timeout_ms for at most max_records records. */
+    int (*poll)(void *ctx, void *sub, int64_t timeout_ms, size_t max_records,
+                etlc_stream_batch *out, etlc_error *err);
+    /* Acknowledge everything before positions[i].next in each partition:
+     * called only after the file holding those records is visible. */
+    int (*commit)(void *ctx, void *sub, const etlc_stream_position *positions, size_t n,
+                  etlc_error *err);
+    /* Make a waiting or the next poll return ETLC_CANCELLED. Any thread. */
+    void (*cancel)(void *ctx, void *sub);
+    /* Leave and free the subscription (uncommitted records are redelivered). NULL ok. */
+    void (*unsubscribe)(void *ctx, void *sub);
+};
+
 #define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
 
 /* A source sets `fetch` (and optional capabilities before the
@@ -118,6 +279,7 @@ struct etlc_connector_ops {
     /* Open the engine/session from a validated config. */
     int (*connect)(void *ctx, const etlc_config *cfg, etlc_error *err);
     /* Stream the request's records into `consumer`, one batch at a time.
+     * Optional (NULL) from ABI 3 on when records, bytes or stream is set;
      * NULL for a destination. */
     int (*fetch)(void *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
                  etlc_error *err);
@@ -132,6 +294,11 @@ struct etlc_connector_ops {
     void (*close)(void *ctx);
     /* Optional SQL capability (ABI 2+); NULL for non-SQL connectors. */
     const etlc_sql_ops *sql;
+    /* Optional capabilities (ABI 3+); NULL when not implemented. Plugins
+     * built for ABI 2 end before these: the registry reads them as NULL. */
+    const etlc_records_ops *records;
+    const etlc_bytes_ops *bytes;
+    const etlc_stream_ops *stream;
     /* destinations */
     /* The load capability (ABI 3+): set by destinations, whose fetch is
      * NULL; NULL for sources. */

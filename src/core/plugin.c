@@ -30,6 +30,7 @@ const etlc__any_fn etlc__plugin_api[] = {
     (etlc__any_fn)etlc_config_get_int,     (etlc__any_fn)etlc_config_get_bool,
     (etlc__any_fn)etlc_config_get_float,   (etlc__any_fn)etlc_config_get_duration_ms,
     (etlc__any_fn)etlc_config_get_list,    (etlc__any_fn)etlc_now_us,
+    (etlc__any_fn)etlc_glob_match,
 };
 
 int etlc_plugin_load(const char *path, etlc_error *err)

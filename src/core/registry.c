@@ -3,6 +3,7 @@
  * embedders). One mutex guards it; entries are never removed, so the ops
  * pointers handed out stay valid for the life of the process. */
 #include <ctype.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ typedef struct retired_array {
 } retired_array;
 static retired_array *retired;
 
+static void adapted_free_all(void);
+
 static void registry_free_at_exit(void)
 {
     pthread_mutex_lock(&registry_lock);
@@ -39,6 +42,7 @@ static void registry_free_at_exit(void)
     entries = NULL;
     entry_count = entry_cap = 0;
     entries_ready = false;
+    adapted_free_all();
     pthread_mutex_unlock(&registry_lock);
 }
 
@@ -242,29 +246,109 @@ size_t etlc_registry_list(const etlc_protocol_info **list)
     return n;
 }
 
+static int check_capabilities(const etlc_connector_ops *ops, etlc_error *err)
+{
+    const char *bad = NULL;
+    if (ops->records && !ops->records->fetch_pages)
+        bad = "records.fetch_pages";
+    else if (ops->bytes && (!ops->bytes->list || !ops->bytes->open))
+        bad = "bytes.list and bytes.open";
+    else if (ops->stream && (!ops->stream->subscribe || !ops->stream->poll ||
+                             !ops->stream->commit || !ops->stream->unsubscribe))
+        bad = "stream.subscribe, poll, commit and unsubscribe";
+    if (bad)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' declares a capability without its required members "
+                              "(%s must be set)",
+                              ops->name, bad);
+    bool source = ops->fetch || ops->records || ops->bytes || ops->stream;
+    if (!source && !ops->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' has nothing to read with: set fetch or one of the "
+                              "records, bytes or stream capabilities (or load for a destination)",
+                              ops->name);
+    if (source && ops->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' sets both a source capability (fetch, records, "
+                              "bytes, stream) and load: a source reads, a destination has load",
+                              ops->name);
+    if (ops->load && !ops->load->load)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' declares a capability without its required members "
+                              "(load.load must be set)",
+                              ops->name);
+    return 0;
+}
+
+/* `ops` is the full current shape here (an older table was copied first). */
 static int check_ops_shape(const etlc_connector_ops *ops, etlc_error *err)
+{
+    if (!ops->name || !*ops->name)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "connector ops have no name");
+    if (!ops->options || !ops->connect || !ops->close)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "connector '%s' lacks a required member (options, connect and close "
+                              "must be set)",
+                              ops->name);
+    return check_capabilities(ops, err);
+}
+
+static int check_abi(const etlc_connector_ops *ops, etlc_error *err)
 {
     if (!ops)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "no connector ops given");
-    if (ops->abi_version != ETLC_ABI_VERSION)
+    if (ops->abi_version < ETLC_ABI_VERSION_MIN || ops->abi_version > ETLC_ABI_VERSION)
         return etlc_error_set(err, ETLC_ABI_MISMATCH,
                               "connector '%s' was built for connector ABI version %d, but this "
-                              "etlconn has ABI version %d: rebuild it against this etlconn",
+                              "etlconn has ABI version %d (and accepts %d to %d): rebuild it "
+                              "against this etlconn",
                               ops->name ? ops->name : "(unnamed)", ops->abi_version,
-                              ETLC_ABI_VERSION);
-    if (!ops->name || !*ops->name)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "connector ops have no name");
-    if (!ops->options || !ops->connect || !(ops->fetch || ops->load) || !ops->close)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "connector '%s' lacks a required member (options, connect, close "
-                              "and fetch, or load for a destination, must be set)",
-                              ops->name);
-    if (ops->fetch && ops->load)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "connector '%s' sets both fetch and load: a source has fetch, a "
-                              "destination has load",
-                              ops->name);
+                              ETLC_ABI_VERSION, ETLC_ABI_VERSION_MIN, ETLC_ABI_VERSION);
     return 0;
+}
+
+/* ---- ops tables of an older ABI ---------------------------------------------
+ * An ABI 2 table ends after `sql`: reading `records` and later members would
+ * read past the plugin's object. It is copied into a zeroed table of the
+ * current shape (new capabilities NULL) that lives until exit. */
+typedef struct adapted_ops {
+    struct adapted_ops *next;
+    const etlc_connector_ops *original;
+    etlc_connector_ops copy;
+} adapted_ops;
+static adapted_ops *adapted; /* guarded by registry_lock */
+
+static size_t abi_prefix_size(int abi_version)
+{
+    return abi_version >= 3 ? sizeof(etlc_connector_ops) : offsetof(etlc_connector_ops, records);
+}
+
+/* Caller holds registry_lock. The table to register for `ops`: itself when
+ * current, else its (possibly earlier made) adapted copy; NULL when out of memory. */
+static const etlc_connector_ops *current_shape(const etlc_connector_ops *ops)
+{
+    if (ops->abi_version == ETLC_ABI_VERSION)
+        return ops;
+    for (adapted_ops *a = adapted; a; a = a->next)
+        if (a->original == ops)
+            return &a->copy;
+    adapted_ops *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    memcpy(&a->copy, ops, abi_prefix_size(ops->abi_version));
+    a->original = ops;
+    a->next = adapted;
+    adapted = a;
+    return &a->copy;
+}
+
+static void adapted_free_all(void)
+{
+    while (adapted) {
+        adapted_ops *a = adapted;
+        adapted = a->next;
+        free(a);
+    }
 }
 
 /* Caller holds registry_lock. The name or alias `name` of a new connector
@@ -279,7 +363,7 @@ static const etlc_connector_ops *taken_by(const char *name)
 
 int etlc_registry_add(const etlc_connector_ops *ops, etlc_error *err)
 {
-    int rc = check_ops_shape(ops, err);
+    int rc = check_abi(ops, err);
     if (rc != 0)
         return rc;
     pthread_mutex_lock(&registry_lock);
@@ -287,6 +371,18 @@ int etlc_registry_add(const etlc_connector_ops *ops, etlc_error *err)
     if (rc != 0) {
         pthread_mutex_unlock(&registry_lock);
         return etlc_error_set(err, rc, "out of memory building the protocol registry");
+    }
+    const etlc_connector_ops *given = ops;
+    ops = current_shape(given);
+    if (!ops) {
+        pthread_mutex_unlock(&registry_lock);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory registering connector '%s'",
+                              given->name ? given->name : "(unnamed)");
+    }
+    rc = check_ops_shape(ops, err);
+    if (rc != 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return rc;
     }
     for (size_t i = 0; i < entry_count; i++) {
         if (entries[i].ops == ops) { /* the same registration again (a plugin loaded twice) */

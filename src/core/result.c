@@ -228,6 +228,29 @@ static bool is_sha256_hex(const char *s)
 
 static bool present(const char *s) { return s && *s; }
 
+/* The rules for items landed as is ("bytes"): see docs/data-contract.md. */
+static int validate_bytes_item(size_t i, const etlc_item *it, etlc_error *err)
+{
+    if (it->record_count != -1)
+        return etlc_error_set(err, ETLC_DATA_CONTRACT,
+                              "items[%zu] '%s': a bytes item has record_count -1, not %lld", i,
+                              it->name, (long long)it->record_count);
+    if (!present(it->content_type))
+        return etlc_error_set(err, ETLC_DATA_CONTRACT,
+                              "items[%zu] '%s': a bytes item needs a content_type", i, it->name);
+    if (!present(etlc_meta_get(&it->metadata, "remote_path")))
+        return etlc_error_set(err, ETLC_DATA_CONTRACT,
+                              "items[%zu] '%s': a bytes item needs metadata 'remote_path'", i,
+                              it->name);
+    const char *mtime = etlc_meta_get(&it->metadata, "remote_mtime");
+    int64_t us;
+    if (mtime && etlc_parse_timestamp(mtime, strlen(mtime), &us) != 0)
+        return etlc_error_set(err, ETLC_DATA_CONTRACT,
+                              "items[%zu] '%s': metadata 'remote_mtime' '%s' is not an RFC 3339 "
+                              "timestamp", i, it->name, mtime);
+    return 0;
+}
+
 int etlc_result_validate(const etlc_result *r, etlc_error *err)
 {
     if (!r)
@@ -264,6 +287,11 @@ int etlc_result_validate(const etlc_result *r, etlc_error *err)
         if (it->fetched_at_us <= 0)
             return etlc_error_set(err, ETLC_DATA_CONTRACT, "items[%zu] '%s': 'fetched_at' is not set",
                                   i, it->name);
+        if (strcmp(it->format, "bytes") == 0) {
+            int rc = validate_bytes_item(i, it, err);
+            if (rc)
+                return rc;
+        }
         /* Counts come from outside too (result JSON): a sum past int64 is
          * a contract violation, not a wrap. */
         if ((it->record_count > 0 && __builtin_add_overflow(records, it->record_count, &records)) ||

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/connector_internal.h"
+#include "pipeline/capabilities.h"
 #include "pipeline/run.h"
 
 /* First 12 hex digits of SHA-256 over the query and its parameters, so a
@@ -74,6 +75,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     if (!c || !req || !result)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "etlc_connector_fetch needs a connector, a request and a result pointer");
+    if (!c->ops->fetch) /* bytes, records or stream: fetch_dispatch.c */
+        return etlc__fetch_by_capability(c, req, land, result, err);
     char qhash[13];
     if (request_hash(req, qhash) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory hashing the request");

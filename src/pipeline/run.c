@@ -144,6 +144,13 @@ etlc_batch_consumer etlc__run_sink_consumer(etlc__run_tap *tap)
     return (etlc_batch_consumer){.on_batch = tap_on_batch, .userdata = tap};
 }
 
+void etlc__run_keep_items(etlc__run *run)
+{
+    pthread_mutex_lock(&run->lock);
+    run->kept = run->result->item_count;
+    pthread_mutex_unlock(&run->lock);
+}
+
 void etlc__run_meta(etlc__run *run, const char *key, const char *value)
 {
     etlc_meta_set(&run->result->metadata, key, value ? value : "");
@@ -154,7 +161,7 @@ int etlc__run_end(etlc__run *run, int rc, etlc_error *e, etlc_result **result, e
     etlc_result *r = run->result;
     if (rc) {
         /* nothing new stays visible: the lake as before, like the checkpoint */
-        etlc__run_withdraw_items(run->lake, r, 0);
+        etlc__run_withdraw_items(run->lake, r, run->kept);
         if (e->code == 0)
             etlc_error_set(e, rc, "%s: %s failed", run->c->ops->name, run->what);
         etlc_log(ETLC_LOG_WARN, run->c->ops->name, "%s failed: %s", run->what, e->message);

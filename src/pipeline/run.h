@@ -85,6 +85,12 @@ int etlc__run_checkpoint_commit(etlc__run *run, json_t *position, etlc_error *er
 /* The text this run uses to name itself in holds ("etlconn extract pid 42 on host"). */
 const char *etlc__run_holder(const etlc__run *run);
 
+/* The items committed so far stay even if the run fails later: a
+ * resumable driver calls it once a checkpoint covers them (records: after
+ * each page's position; stream: once a batch's file is visible, since a
+ * replay overwrites it). Without it a failed run withdraws everything. */
+void etlc__run_keep_items(etlc__run *run);
+
 /* Record a string in the result's metadata (NULL -> ""). */
 void etlc__run_meta(etlc__run *run, const char *key, const char *value);
 

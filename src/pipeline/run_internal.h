@@ -22,6 +22,7 @@ struct etlc__run {
     double renewed_ms;              /* monotonic time of the hold's last renewal */
     int renew_rc;                   /* a renewal failed: the run must not commit */
     etlc_error renew_err;
+    size_t kept;                    /* items [0, kept) are not withdrawn (etlc__run_keep_items) */
 };
 
 /* Renew the checkpoint's hold when due (an S3 lease); called under run->lock. */

@@ -2,7 +2,9 @@
  * names with useful errors, run-time registration checks. */
 #include "testutil.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const etlc_option dummy_options[] = {
@@ -154,6 +156,108 @@ static void duplicates_and_incomplete_ops_rejected(void **state)
     assert_int_equal(etlc_registry_add(NULL, &err), ETLC_INVALID_ARGUMENT);
 }
 
+/* An ABI 2 plugin's table ends after `sql`. Built here in a heap block of
+ * exactly that size (AddressSanitizer reports any read past it) and, in a
+ * second case, followed by garbage that must not be taken for capabilities. */
+static etlc_connector_ops *abi2_exact;
+
+static void abi2_tables_are_accepted_without_reading_past_their_end(void **state)
+{
+    (void)state;
+    size_t abi2_size = offsetof(etlc_connector_ops, records);
+    abi2_exact = malloc(abi2_size);
+    assert_non_null(abi2_exact);
+    etlc_connector_ops v2 = regtest_ops;
+    v2.abi_version = 2;
+    v2.name = "abitwo";
+    v2.aliases = NULL;
+    memcpy(abi2_exact, &v2, abi2_size);
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(abi2_exact, &err), 0);
+    const etlc_connector_ops *ops = NULL;
+    assert_int_equal(etlc_registry_find("abitwo", &ops, &err), 0);
+    assert_ptr_not_equal(ops, abi2_exact); /* the registry's own current-shape copy */
+    assert_int_equal(ops->abi_version, 2);
+    assert_ptr_equal(ops->fetch, dummy_fetch);
+    assert_null(ops->records);
+    assert_null(ops->bytes);
+    assert_null(ops->stream);
+    /* The same table again is the same registration, not a name clash. */
+    assert_int_equal(etlc_registry_add(abi2_exact, &err), 0);
+
+    static unsigned char garbage_tail[sizeof(etlc_connector_ops)];
+    memset(garbage_tail, 0xAB, sizeof garbage_tail);
+    v2.name = "abitwo-garbage";
+    memcpy(garbage_tail, &v2, abi2_size);
+    assert_int_equal(etlc_registry_add((const etlc_connector_ops *)(void *)garbage_tail, &err), 0);
+    assert_int_equal(etlc_registry_find("abitwo-garbage", &ops, &err), 0);
+    assert_null(ops->records);
+    assert_null(ops->bytes);
+    assert_null(ops->stream);
+}
+
+static void abi1_is_refused_with_the_accepted_range(void **state)
+{
+    (void)state;
+    etlc_connector_ops v1 = regtest_ops;
+    v1.abi_version = 1;
+    v1.name = "abione";
+    v1.aliases = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&v1, &err), ETLC_ABI_MISMATCH);
+    assert_non_null(strstr(err.message, "abione"));
+    assert_non_null(strstr(err.message, "version 1,"));
+    assert_non_null(strstr(err.message, "accepts 2 to"));
+}
+
+static int dummy_list(void *ctx, const etlc_list_request *req, etlc_resource_fn fn, void *ud,
+                      etlc_error *err)
+{
+    (void)ctx; (void)req; (void)fn; (void)ud; (void)err;
+    return 0;
+}
+static int dummy_open(void *ctx, const etlc_resource *res, etlc_byte_consumer bytes,
+                      etlc_error *err)
+{
+    (void)ctx; (void)res; (void)bytes; (void)err;
+    return 0;
+}
+
+static void capability_without_fetch_is_enough_but_must_be_whole(void **state)
+{
+    (void)state;
+    static const etlc_bytes_ops whole = {.list = dummy_list, .open = dummy_open};
+    static const etlc_bytes_ops half = {.list = dummy_list};
+    static etlc_connector_ops bytes_only, bytes_half;
+    bytes_only = regtest_ops;
+    bytes_only.name = "bytesonly";
+    bytes_only.aliases = NULL;
+    bytes_only.fetch = NULL;
+    bytes_only.bytes = &whole;
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&bytes_only, &err), 0);
+    bytes_half = bytes_only;
+    bytes_half.name = "byteshalf";
+    bytes_half.bytes = &half;
+    assert_int_equal(etlc_registry_add(&bytes_half, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "byteshalf"));
+    assert_non_null(strstr(err.message, "bytes.list and bytes.open"));
+    /* A source capability and load together: neither a source nor a destination. */
+    static const etlc_load_ops some_load = {0};
+    static etlc_connector_ops both;
+    both = bytes_only;
+    both.name = "bytesandload";
+    both.load = &some_load;
+    assert_int_equal(etlc_registry_add(&both, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "sets both a source capability"));
+    /* An ABI 2 table has only fetch to read with. */
+    etlc_connector_ops v2 = bytes_only;
+    v2.abi_version = 2;
+    v2.name = "abitwo-nofetch";
+    assert_int_equal(etlc_registry_add(&v2, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "nothing to read with"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +266,9 @@ int main(void)
         cmocka_unit_test(unknown_protocol_lists_and_suggests),
         cmocka_unit_test(abi_mismatch_names_both_versions),
         cmocka_unit_test(duplicates_and_incomplete_ops_rejected),
+        cmocka_unit_test(abi2_tables_are_accepted_without_reading_past_their_end),
+        cmocka_unit_test(abi1_is_refused_with_the_accepted_range),
+        cmocka_unit_test(capability_without_fetch_is_enough_but_must_be_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

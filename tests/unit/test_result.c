@@ -31,12 +31,15 @@ static etlc_result *sample_result(void)
     raw.name = "report.csv";
     raw.path = "lake/ftp/host/report.csv";
     raw.format = "bytes";
-    raw.content_type = NULL;
+    raw.content_type = "text/csv";
     raw.record_count = -1;
     raw.byte_count = 9007199254740993LL; /* beyond double precision */
     memcpy(raw.sha256, SHA_B, 65);
     raw.fetched_at_us = 1;
+    assert_int_equal(etlc_meta_set(&raw.metadata, "remote_path", "out/report.csv"), 0);
+    assert_int_equal(etlc_meta_set(&raw.metadata, "remote_mtime", "2026-11-27T08:00:00.000000Z"), 0);
     assert_int_equal(etlc_result_add_item(r, &raw, &err), 0);
+    etlc_meta_clear(&raw.metadata);
     assert_int_equal(etlc_result_add_error(r, ETLC_QUERY, "second table failed", &err), 0);
     assert_int_equal(etlc_meta_set(&r->metadata, "run_id", "r-1"), 0);
     etlc_result_finish(r);
@@ -223,6 +226,24 @@ static void validate_catches_each_violation(void **state)
     r->protocol = NULL;
     expect_violation(r, "protocol");
     r->protocol = proto;
+
+    /* bytes items: record_count -1, a content type, remote_path, an RFC 3339 remote_mtime */
+    etlc_item *raw = &r->items[1];
+    raw->record_count = 0;
+    expect_violation(r, "record_count -1");
+    raw->record_count = -1;
+    char *ct = raw->content_type;
+    raw->content_type = NULL;
+    expect_violation(r, "content_type");
+    raw->content_type = ct;
+    assert_int_equal(etlc_meta_set(&raw->metadata, "remote_mtime", "yesterday"), 0);
+    expect_violation(r, "remote_mtime");
+    assert_int_equal(etlc_meta_set(&raw->metadata, "remote_mtime", "2026-11-27T08:00:00Z"), 0);
+    assert_int_equal(etlc_result_validate(r, &err), 0);
+    char *rp = raw->metadata.entries[0].value; /* remote_path, set first */
+    raw->metadata.entries[0].value = (char *)"";
+    expect_violation(r, "remote_path");
+    raw->metadata.entries[0].value = rp;
 
     assert_int_equal(etlc_result_validate(r, &err), 0);
     etlc_result_free(r);

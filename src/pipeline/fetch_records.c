@@ -1,0 +1,165 @@
+/* The records driver: a paged request -> one lake file per page, and after
+ * each page's commit the checkpoint (kind "records") keeps where the next
+ * page starts. A run that stops after page k is resumed at page k by the
+ * next run, which writes under the same run number, so a page landed
+ * again overwrites its own file.
+ *
+ * Position: {"run": n, "page": k, "cursor": "..." | null, "complete": bool}.
+ * A complete position makes the next run read from the first page again,
+ * as run n + 1 (its own directory of pages). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cap_land.h"
+#include "pipeline/capabilities.h"
+
+typedef struct page_run {
+    etlc__cap_land *l;
+    const etlc_land_options *land;
+    char reshash[17];
+    int64_t run, page;
+} page_run;
+
+static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
+{
+    char tmpl[128];
+    snprintf(tmpl, sizeof tmpl, "{protocol}/{source}/{query_hash}/run-%06lld/page-%06lld-{part}.{ext}",
+             (long long)pr->run, (long long)pr->page);
+    etlc_sink_options so = pr->land ? pr->land->sink : (etlc_sink_options){0};
+    so.path_template = pr->land && pr->land->sink.path_template ? pr->land->sink.path_template : tmpl;
+    so.vars.protocol = pr->l->c->ops->name;
+    so.vars.source = pr->l->source;
+    so.vars.query_hash = pr->reshash;
+    so.query = pr->l->result->query;
+    etlc_sink *sink = NULL;
+    int rc = etlc__run_sink_open(pr->l->run, &so, &sink, err);
+    if (rc != 0)
+        return rc;
+    rc = etlc_sink_write(sink, batch, err);
+    if (rc != 0) {
+        etlc_sink_abort(sink);
+        return rc;
+    }
+    etlc__run_progress(pr->l->run, batch->nrows);
+    return etlc__run_sink_commit(pr->l->run, sink, err);
+}
+
+static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
+{
+    page_run *pr = ud;
+    int rc = land_page(pr, page->batch, err);
+    if (rc != 0)
+        return rc;
+    pr->page++;
+    json_t *pos = json_pack("{s:I,s:I,s:s?,s:b}", "run", (json_int_t)pr->run, "page",
+                            (json_int_t)pr->page, "cursor", page->next_cursor, "complete",
+                            page->next_cursor == NULL);
+    if (!pos)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the page position");
+    rc = etlc__cap_commit(pr->l, pos, err); /* the pages so far now stay, whatever follows */
+    json_decref(pos);
+    return rc;
+}
+
+/* "key=value" text parameters -> key/value pairs pointing into `store`. */
+static int kv_params(const etlc_fetch_request *req, etlc_kv *kv, char **store, etlc_error *err)
+{
+    for (size_t i = 0; i < req->nparams; i++) {
+        const etlc_param *p = &req->params[i];
+        if (p->type != ETLC_TYPE_TEXT)
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "parameter %zu of a records request must be text 'key=value'", i + 1);
+        store[i] = etlc__strndup(p->data, p->len);
+        if (!store[i])
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading parameters");
+        char *eq = strchr(store[i], '=');
+        if (!eq || eq == store[i])
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "parameter '%s' of a records request is not 'key=value'", store[i]);
+        *eq = '\0';
+        kv[i] = (etlc_kv){store[i], eq + 1};
+    }
+    return 0;
+}
+
+static int definition_text(const etlc_fetch_request *req, etlc__buf *b)
+{
+    int bad = etlc__buf_printf(b, "%s", req->query ? req->query : "");
+    for (size_t i = 0; !bad && i < req->nparams; i++) {
+        bad = etlc__buf_printf(b, "\n%zu:", req->params[i].len) ||
+              (req->params[i].len && etlc__buf_append(b, req->params[i].data, req->params[i].len));
+    }
+    return bad ? ETLC_NO_MEMORY : 0;
+}
+
+/* Where to start: after the stored page of an unfinished run, else a new run. */
+static void resume_point(json_t *pos, page_run *pr, const char **cursor)
+{
+    *cursor = NULL;
+    pr->run = 1;
+    pr->page = 0;
+    if (!json_is_object(pos))
+        return;
+    pr->run = json_integer_value(json_object_get(pos, "run"));
+    if (json_is_true(json_object_get(pos, "complete"))) {
+        pr->run++;
+        return;
+    }
+    pr->page = json_integer_value(json_object_get(pos, "page"));
+    *cursor = json_string_value(json_object_get(pos, "cursor"));
+}
+
+static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
+                       const etlc_land_options *land, etlc_error *err)
+{
+    page_run pr = {.l = l, .land = land};
+    etlc__buf def = {0};
+    int rc = definition_text(req, &def) || etlc__cap_hash16(def.data ? def.data : "", pr.reshash)
+                 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint") : 0;
+    if (rc == 0)
+        rc = etlc__cap_checkpoint_open(l, "records", def.data, err);
+    etlc__buf_free(&def);
+    if (rc != 0)
+        return rc;
+    const char *cursor;
+    resume_point(etlc__checkpoint_position(l->cp), &pr, &cursor);
+    char *cursor_copy = cursor ? etlc__strdup(cursor) : NULL; /* the position is freed at commit */
+    etlc_kv *kv = calloc(req->nparams + 1, sizeof *kv);
+    char **store = calloc(req->nparams + 1, sizeof *store);
+    json_t *intent = json_pack("{s:I,s:I,s:s?}", "run", (json_int_t)pr.run, "page",
+                               (json_int_t)pr.page, "cursor", cursor);
+    if (!kv || !store || !intent || (cursor && !cursor_copy))
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting the request");
+    if (rc == 0)
+        rc = kv_params(req, kv, store, err);
+    if (rc == 0)
+        rc = etlc__checkpoint_intent(l->cp, intent, err);
+    if (rc == 0) {
+        etlc_records_request rr = {.resource = req->query, .params = kv, .nparams = req->nparams,
+                                   .cursor = cursor_copy, .batch_rows = req->batch_rows};
+        etlc_page_consumer pc = {.on_page = on_page, .userdata = &pr};
+        pthread_mutex_lock(&l->c->use_lock);
+        rc = l->c->ops->records->fetch_pages(l->c->ctx, &rr, pc, err);
+        pthread_mutex_unlock(&l->c->use_lock);
+    }
+    json_decref(intent);
+    for (size_t i = 0; store && i < req->nparams; i++)
+        free(store[i]);
+    free(store);
+    free(kv);
+    free(cursor_copy);
+    return rc;
+}
+
+int etlc__fetch_records(etlc_connector *c, const etlc_fetch_request *req,
+                        const etlc_land_options *land, etlc_result **result, etlc_error *err)
+{
+    etlc__cap_land l;
+    int rc = etlc__cap_land_begin(c, "fetch", req->query, land, &l, err);
+    if (rc != 0)
+        return rc;
+    etlc_error e = {0};
+    rc = records_run(&l, req, land, &e);
+    return etlc__cap_land_end(&l, rc, &e, false, result, err);
+}
