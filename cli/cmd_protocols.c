@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
-#include "core/internal.h"
 
 static void help(void)
 {
@@ -12,6 +13,36 @@ static void help(void)
            "List every protocol etlconn knows: built in, compiled out, or loaded as a\n"
            "plugin from ETLCONN_PLUGIN_PATH.\n\n"
            "  --json   a JSON array on stdout\n");
+}
+
+static json_t *protocol_json(const etlc_protocol_info *p)
+{
+    json_t *aliases = json_array();
+    for (size_t a = 0; aliases && p->aliases && p->aliases[a]; a++)
+        json_array_append_new(aliases, json_string(p->aliases[a]));
+    json_t *o = json_pack("{s:s, s:o, s:b, s:b}", "name", p->name, "aliases", aliases, "built_in",
+                          p->built_in, "plugin", p->plugin);
+    if (o && p->ops)
+        json_object_set_new(o, "kind", json_string(etlc_connector_ops_kind(p->ops)));
+    if (o)
+        json_object_set_new(o, "description", json_string(p->description ? p->description : ""));
+    return o;
+}
+
+static int print_json(const etlc_protocol_info *list, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, protocol_json(&list[i])) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    int rc = arr && json_dumpf(arr, stdout, JSON_PRESERVE_ORDER | JSON_INDENT(1)) == 0 ? EXIT_OK : EXIT_FAILURE_;
+    putchar('\n');
+    json_decref(arr);
+    if (rc != EXIT_OK)
+        fprintf(stderr, "etlconn: out of memory listing protocols\n");
+    return rc;
 }
 
 int cmd_protocols(int argc, char **argv)
@@ -31,45 +62,20 @@ int cmd_protocols(int argc, char **argv)
         fprintf(stderr, "etlconn: warning: %s\n", err.message);
     const etlc_protocol_info *list;
     size_t n = etlc_registry_list(&list);
-    etlc__buf b = {0};
-    if (json) {
-        etlc__buf_putc(&b, '[');
-        for (size_t i = 0; i < n; i++) {
-            const etlc_protocol_info *p = &list[i];
-            etlc__buf_puts(&b, i ? ",\n {\"name\":" : "\n {\"name\":");
-            etlc__buf_json_string(&b, p->name, strlen(p->name));
-            etlc__buf_puts(&b, ",\"aliases\":[");
-            for (size_t a = 0; p->aliases && p->aliases[a]; a++) {
-                if (a) etlc__buf_putc(&b, ',');
-                etlc__buf_json_string(&b, p->aliases[a], strlen(p->aliases[a]));
-            }
-            etlc__buf_printf(&b, "],\"built_in\":%s,\"plugin\":%s,", p->built_in ? "true" : "false",
-                             p->plugin ? "true" : "false");
-            if (p->ops)
-                etlc__buf_printf(&b, "\"kind\":\"%s\",", etlc_connector_ops_kind(p->ops));
-            etlc__buf_puts(&b, "\"description\":");
-            const char *d = p->description ? p->description : "";
-            etlc__buf_json_string(&b, d, strlen(d));
-            etlc__buf_putc(&b, '}');
+    if (json)
+        return print_json(list, n);
+    for (size_t i = 0; i < n; i++) {
+        const etlc_protocol_info *p = &list[i];
+        const char *state = p->plugin ? "plugin" : p->built_in ? "built in" : "not built in";
+        printf("%-12s %-13s %-12s %s", p->name, state, p->ops ? etlc_connector_ops_kind(p->ops) : "-",
+               p->description ? p->description : "");
+        if (p->aliases && p->aliases[0]) {
+            fputs(" (aliases:", stdout);
+            for (size_t a = 0; p->aliases[a]; a++)
+                printf(" %s", p->aliases[a]);
+            putchar(')');
         }
-        etlc__buf_puts(&b, "\n]\n");
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            const etlc_protocol_info *p = &list[i];
-            const char *state = p->plugin ? "plugin" : p->built_in ? "built in" : "not built in";
-            etlc__buf_printf(&b, "%-12s %-13s %-12s %s", p->name, state,
-                             p->ops ? etlc_connector_ops_kind(p->ops) : "-",
-                             p->description ? p->description : "");
-            if (p->aliases && p->aliases[0]) {
-                etlc__buf_puts(&b, " (aliases:");
-                for (size_t a = 0; p->aliases[a]; a++)
-                    etlc__buf_printf(&b, " %s", p->aliases[a]);
-                etlc__buf_putc(&b, ')');
-            }
-            etlc__buf_putc(&b, '\n');
-        }
+        putchar('\n');
     }
-    fputs(b.data ? b.data : "", stdout);
-    etlc__buf_free(&b);
     return EXIT_OK;
 }

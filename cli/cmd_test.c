@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
-#include "core/internal.h"
 
 static void help(void)
 {
@@ -21,22 +22,16 @@ static void help(void)
 static void print_health(const char *protocol, const etlc_health *h, const etlc_error *err, bool json)
 {
     if (json) {
-        etlc__buf b = {0};
-        etlc__buf_puts(&b, "{\"protocol\":");
-        etlc__buf_json_string(&b, protocol, strlen(protocol));
-        etlc__buf_printf(&b, ",\"healthy\":%s,\"latency_ms\":%.3f,\"server_version\":",
-                         h->healthy ? "true" : "false", h->latency_ms);
-        etlc__buf_json_string(&b, h->server_version, strlen(h->server_version));
-        etlc__buf_puts(&b, ",\"detail\":");
-        etlc__buf_json_string(&b, h->detail, strlen(h->detail));
-        if (err && err->code) {
-            etlc__buf_printf(&b, ",\"error\":{\"code\":\"%s\",\"message\":", etlc_code_name(err->code));
-            etlc__buf_json_string(&b, err->message, strlen(err->message));
-            etlc__buf_putc(&b, '}');
-        }
-        etlc__buf_puts(&b, "}\n");
-        fputs(b.data, stdout);
-        etlc__buf_free(&b);
+        json_t *o = json_pack("{s:s, s:b, s:f, s:s, s:s}", "protocol", protocol, "healthy", h->healthy,
+                              "latency_ms", h->latency_ms, "server_version", h->server_version,
+                              "detail", h->detail);
+        if (o && err && err->code)
+            json_object_set_new(o, "error", json_pack("{s:s, s:s}", "code", etlc_code_name(err->code),
+                                                      "message", err->message));
+        if (!o || json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) != 0)
+            fputs("{\"error\":{\"code\":\"NO_MEMORY\"}}", stdout);
+        putchar('\n');
+        json_decref(o);
     } else {
         printf("%s: %s", protocol, h->healthy ? "healthy" : "unhealthy");
         if (h->server_version[0])
