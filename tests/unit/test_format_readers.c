@@ -271,6 +271,21 @@ static void jsonl_infers_csv_reads_text(void **state)
     etlc_column_var(&b->cols[0], 1, &len);
     assert_int_equal(len, 0);
     etlc__format_reader_free(r);
+
+    /* CRLF line ends (another tool's CSV): stripped between records, kept inside quotes. */
+    etlc__buf_reset(&path);
+    OK(etlc__buf_printf(&path, "%s/crlf.csv", f->root));
+    OK(tu_write_file(path.data, "a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n"));
+    OK(etlc__format_reader_open_path(path.data, NULL, &r, &err));
+    OK(etlc__format_reader_next(r, &b, &err));
+    assert_int_equal(b->nrows, 2);
+    t = etlc_column_var(&b->cols[1], 0, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(t, "x\r\ny", 4);
+    t = etlc_column_var(&b->cols[1], 1, &len);
+    assert_int_equal(len, 1);
+    assert_memory_equal(t, "z", 1);
+    etlc__format_reader_free(r);
     etlc__buf_free(&path);
 }
 
