@@ -17,7 +17,7 @@ typedef struct jsonl_read {
 } jsonl_read;
 /* ---- JSON strings -------------------------------------------------------------- */
 
-static void put_utf8(etlc__buf *b, uint32_t cp)
+static int put_utf8(etlc__buf *b, uint32_t cp)
 {
     char u[4];
     size_t n;
@@ -25,7 +25,7 @@ static void put_utf8(etlc__buf *b, uint32_t cp)
     else if (cp < 0x800) { u[0] = (char)(0xc0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3f)); n = 2; }
     else if (cp < 0x10000) { u[0] = (char)(0xe0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)); u[2] = (char)(0x80 | (cp & 0x3f)); n = 3; }
     else { u[0] = (char)(0xf0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3f)); u[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); u[3] = (char)(0x80 | (cp & 0x3f)); n = 4; }
-    etlc__buf_append(b, u, n);
+    return etlc__buf_append(b, u, n);
 }
 
 static bool hex4(const char *p, uint32_t *v)
@@ -41,7 +41,22 @@ static bool hex4(const char *p, uint32_t *v)
     return true;
 }
 
-/* A JSON string literal (with quotes) -> its bytes in out. */
+/* The byte a one-letter escape stands for, or -1. */
+static int unescape_char(char c)
+{
+    switch (c) {
+    case '"': case '\\': case '/': return c;
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return -1;
+    }
+}
+
+/* A JSON string literal (with quotes) -> its bytes in out: 0, -1 malformed,
+ * -2 out of memory. */
 static int json_unescape(etlc__buf *out, const char *s, size_t len)
 {
     etlc__buf_reset(out);
@@ -51,40 +66,37 @@ static int json_unescape(etlc__buf *out, const char *s, size_t len)
     while (p < end) {
         const char *bs = memchr(p, '\\', (size_t)(end - p));
         if (!bs)
-            return etlc__buf_append(out, p, (size_t)(end - p));
+            return etlc__buf_append(out, p, (size_t)(end - p)) ? -2 : 0;
         if (etlc__buf_append(out, p, (size_t)(bs - p)))
             return -2;
         p = bs + 1;
         if (p >= end)
             return -1;
         char c = *p++;
-        switch (c) {
-        case '"': case '\\': case '/': etlc__buf_putc(out, c); break;
-        case 'b': etlc__buf_putc(out, '\b'); break;
-        case 'f': etlc__buf_putc(out, '\f'); break;
-        case 'n': etlc__buf_putc(out, '\n'); break;
-        case 'r': etlc__buf_putc(out, '\r'); break;
-        case 't': etlc__buf_putc(out, '\t'); break;
-        case 'u': {
-            uint32_t cp, lo;
-            if (end - p < 4 || !hex4(p, &cp))
-                return -1;
-            p += 4;
-            if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, &lo) &&
-                lo >= 0xdc00 && lo < 0xe000) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                p += 6;
-            } else if (cp >= 0xd800 && cp < 0xe000) {
-                cp = 0xfffd;
-            }
-            put_utf8(out, cp);
-            break;
+        int plain = unescape_char(c);
+        if (plain >= 0) {
+            if (etlc__buf_putc(out, (char)plain))
+                return -2;
+            continue;
         }
-        default: return -1;
+        if (c != 'u')
+            return -1;
+        uint32_t cp, lo;
+        if (end - p < 4 || !hex4(p, &cp))
+            return -1;
+        p += 4;
+        if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, &lo) &&
+            lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            p += 6;
+        } else if (cp >= 0xd800 && cp < 0xe000) {
+            cp = 0xfffd; /* a lone surrogate */
         }
+        if (put_utf8(out, cp))
+            return -2;
     }
     if (!out->data)
-        return etlc__buf_puts(out, "");
+        return etlc__buf_puts(out, "") ? -2 : 0;
     return 0;
 }
 
