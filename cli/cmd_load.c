@@ -29,7 +29,7 @@ static void help(void)
            "                        replace: build a new table from the files and swap it in\n"
            "                        merge: upsert on --key columns (last row per key wins)\n"
            "  -k, --key COL         merge key column (repeatable)\n"
-           "  --batch-size N        JSONL/CSV rows per batch (default 10000)\n"
+           "  --batch-size N        rows per batch read from a file (default 10000)\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
            "was changed, 2 usage or configuration error.\n");

@@ -38,7 +38,7 @@ typedef struct etlc_dw_load_options {
     etlc_dw_mode mode;
     const char *const *keys;      /* merge: key columns */
     size_t nkeys;
-    size_t batch_rows;            /* JSONL/CSV rows per batch; 0 = 10000 */
+    size_t batch_rows;            /* rows per batch read from a file (any format); 0 = 10000 */
     etlc_dw_progress_fn progress; /* optional */
     void *progress_userdata;
 } etlc_dw_load_options;

@@ -2,7 +2,8 @@
  * on loopback by tests/services/seaweedfs; never skipped): listing with
  * continuation tokens, ranged reads, delete, and leases (conditional
  * create, takeover of an expired lease, renew, release, a race of threads
- * of which exactly one wins). */
+ * of which exactly one wins), and the format readers reading lake files
+ * straight from S3 (ranged GETs, no temporary file). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "testutil.h"
 
 #include "core/internal.h"
+#include "sinks/format_reader.h"
 #include "sinks/lake_backend.h"
 #include "sinks/lake_s3.h"
 
@@ -324,6 +326,91 @@ static void test_lease_race_has_one_winner(void **state)
     }
 }
 
+/* ---- format readers over S3 ------------------------------------------------ */
+
+#define S3_ROWS 30000 /* ~2.5 MiB of JSONL/CSV: the text readers fetch it in several 1 MiB GETs */
+
+static void land_rows(etlc_lake *lake, const char *format, const etlc_item **item, etlc_result *res)
+{
+    etlc_error err = {0};
+    etlc_column_def defs[] = {{"id", ETLC_TYPE_INT64, 0, 0}, {"note", ETLC_TYPE_TEXT, 0, 0},
+                              {"x", ETLC_TYPE_DOUBLE, 0, 0}};
+    etlc_sink_options o = {.format = format, .path_template = "{source}/{part}.{ext}"};
+    o.vars.source = "t";
+    etlc_sink *s = NULL;
+    etlc_batch *b = NULL;
+    assert_int_equal(etlc_sink_open(lake, &o, &s, &err), 0);
+    assert_int_equal(etlc_batch_new(defs, 3, 4096, &b, &err), 0);
+    char note[128];
+    for (int64_t i = 0; i < S3_ROWS; i++) {
+        int n = snprintf(note, sizeof note, "row %lld, \"quoted\"\nsecond line %064lld", (long long)i, (long long)i);
+        assert_int_equal(etlc_batch_append_int64(b, 0, i, &err), 0);
+        assert_int_equal(etlc_batch_append_var(b, 1, ETLC_TYPE_TEXT, note, (size_t)n, &err), 0);
+        assert_int_equal(etlc_batch_append_double(b, 2, (double)i / 8, &err), 0);
+        assert_int_equal(etlc_batch_end_row(b, &err), 0);
+        if (etlc_batch_full(b) || i + 1 == S3_ROWS) {
+            assert_int_equal(etlc_sink_write(s, b, &err), 0);
+            etlc_batch_reset(b);
+        }
+    }
+    etlc_batch_free(b);
+    if (etlc_sink_finish(s, res, &err))
+        fail_msg("sink %s: %s", format, err.message);
+    *item = &res->items[res->item_count - 1];
+}
+
+static void test_format_readers_over_s3(void **state)
+{
+    (void)state;
+    etlc_lake *lake = open_lake("formats");
+    etlc_result *res = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc_result_new("test", "t", "q", &res, &err), 0);
+    const char *formats[] = {"jsonl", "csv", "parquet"};
+    for (size_t k = 0; k < 3; k++) {
+        const etlc_item *it;
+        land_rows(lake, formats[k], &it, res);
+        etlc__format_reader_options o = {.columns = etlc_meta_get(&it->metadata, "columns"), .batch_rows = 5000};
+        etlc__format_reader *r = NULL;
+        char rel[64];
+        snprintf(rel, sizeof rel, "t/00000.%s", formats[k]);
+        if (etlc__format_reader_open_lake(lake, rel, &o, &r, &err))
+            fail_msg("open %s: %s", rel, err.message);
+        int64_t rows = 0;
+        const etlc_batch *b;
+        char note[128];
+        while (etlc__format_reader_next(r, &b, &err) == 0 && b) {
+            assert_true(b->nrows <= 5000);
+            for (size_t i = 0; i < b->nrows; i++, rows++) {
+                assert_true(b->cols[0].fixed.i64[i] == rows);
+                assert_true(b->cols[2].fixed.f64[i] == (double)rows / 8);
+                int n = snprintf(note, sizeof note, "row %lld, \"quoted\"\nsecond line %064lld", (long long)rows,
+                                 (long long)rows);
+                size_t len;
+                const uint8_t *t = etlc_column_var(&b->cols[1], i, &len);
+                assert_int_equal(len, (size_t)n);
+                assert_memory_equal(t, note, len);
+            }
+        }
+        if (err.code)
+            fail_msg("read %s: %s", formats[k], err.message);
+        assert_int_equal(rows, S3_ROWS);
+        etlc__format_reader_free(r);
+    }
+    etlc_result_free(res);
+
+    /* A malformed object: the message names its s3:// URI and the line. */
+    put(lake, "bad/x.jsonl", "{\"a\":1}\n{\"a\":\n");
+    etlc__format_reader *r = NULL;
+    assert_int_equal(etlc__format_reader_open_lake(lake, "bad/x.jsonl", NULL, &r, &err), ETLC_DATA);
+    char want[512];
+    snprintf(want, sizeof want, "\"%s/bad/x.jsonl\" line 2: malformed JSON", etlc_lake_root(lake));
+    if (!strstr(err.message, want))
+        fail_msg("got \"%s\", want \"%s\"", err.message, want);
+    assert_int_equal(etlc__format_reader_open_lake(lake, "bad/none.csv", NULL, &r, &err), ETLC_IO_NOT_FOUND);
+    etlc_lake_free(lake);
+}
+
 int main(void)
 {
     snprintf(service_dir, sizeof service_dir, "%s/services/seaweedfs-test_lake_s3_read",
@@ -342,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_lease_busy_names_holder_and_release),
         cmocka_unit_test(test_lease_expiry_takeover_and_renew),
         cmocka_unit_test(test_lease_race_has_one_winner),
+        cmocka_unit_test(test_format_readers_over_s3),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (getenv("ETLC_KEEP_SEAWEEDFS") == NULL)

@@ -23,16 +23,13 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static int format_of(const char *path, dw_format *f)
+static int format_of(const char *path, const char **f)
 {
-    if (ends_with(path, ".parquet")) *f = DW_PARQUET;
-    else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) *f = DW_JSONL;
-    else if (ends_with(path, ".csv")) *f = DW_CSV;
-    else return -1;
-    return 0;
+    *f = etlc__format_of_name(path);
+    return *f ? 0 : -1;
 }
 
-static int add(input_list *l, const char *path, dw_format f, const char *columns, etlc_error *err)
+static int add(input_list *l, const char *path, const char *f, const char *columns, etlc_error *err)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -78,7 +75,7 @@ static int walk(input_list *l, const char *dir, etlc_error *err)
             break;
         }
         struct stat st;
-        dw_format f;
+        const char *f;
         if (stat(p.data, &st) == 0 && S_ISDIR(st.st_mode))
             rc = walk(l, p.data, err);
         else if (S_ISREG(st.st_mode) && format_of(p.data, &f) == 0)
@@ -116,7 +113,7 @@ static int from_result(input_list *l, const char *path, etlc_error *err)
     const char *slash = strrchr(path, '/');
     for (size_t i = 0; rc == 0 && i < r->item_count; i++) {
         const etlc_item *it = &r->items[i];
-        dw_format f;
+        const char *f;
         if (!it->path || format_of(it->path, &f) != 0) {
             rc = etlc_error_set(err, ETLC_UNSUPPORTED, "%s: item %zu (%s) is not a parquet, jsonl or csv file",
                                 path, i, it->path ? it->path : "no path");
@@ -146,7 +143,7 @@ int etlc__dw_collect(const char *const *paths, size_t npaths, dw_input **inputs,
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < npaths; i++) {
         struct stat st;
-        dw_format f;
+        const char *f;
         if (stat(paths[i], &st) != 0) {
             rc = etlc_error_set(err, etlc_code_from_errno(errno), "cannot load \"%s\": %s", paths[i],
                                 strerror(errno));
@@ -215,4 +212,10 @@ int etlc__dw_file_sha256(const char *path, char hex[65], int64_t *bytes, etlc_er
     close(fd);
     *bytes = total;
     return rc;
+}
+
+int etlc__dw_input_open(const dw_input *in, size_t batch_rows, etlc__format_reader **out, etlc_error *err)
+{
+    etlc__format_reader_options o = {.format = in->format, .columns = in->columns, .batch_rows = batch_rows};
+    return etlc__format_reader_open_path(in->path, &o, out, err);
 }

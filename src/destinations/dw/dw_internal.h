@@ -6,6 +6,7 @@
 
 #include "connectors/pq_common/pq_common.h" /* conninfo builder, SQLSTATE mapping, type OIDs */
 #include "core/internal.h"
+#include "sinks/format_reader.h"
 
 extern const etlc_option_table etlc__dw_options;
 extern const etlc_connector_ops etlc_connector_dw;
@@ -74,28 +75,16 @@ int etlc__dw_copy_trailer(dw_encoder *e);
 /* Decimal text -> numeric binary; -1 if the text is not a decimal. */
 int etlc__dw_numeric_binary(etlc__buf *out, const char *s, size_t len);
 
-/* ---- file sources (dw_source.c, dw_text.c) -------------------------------- */
-typedef enum dw_format { DW_PARQUET, DW_JSONL, DW_CSV } dw_format;
-
+/* ---- file sources ----------------------------------------------------------
+ * Files are read through the sinks' format readers (src/sinks/format_reader.h). */
 typedef struct dw_input {
     char *path;
-    dw_format format;
-    char *columns;     /* "name:type,..." from an IngestionResult item, or NULL */
+    const char *format; /* "parquet", "jsonl", "csv" (static) */
+    char *columns;      /* "name:type,..." from an IngestionResult item, or NULL */
 } dw_input;
 
-typedef struct dw_source dw_source;
-int etlc__dw_source_open(const dw_input *in, size_t batch_rows, dw_source **out, etlc_error *err);
-size_t etlc__dw_source_columns(dw_source *s, const etlc_column_def **defs);
-/* Next batch (borrowed until the next call); NULL at the end. */
-int etlc__dw_source_next(dw_source *s, const etlc_batch **batch, etlc_error *err);
-void etlc__dw_source_free(dw_source *s);
-
-/* Text readers behind dw_source (dw_text.c). */
-typedef struct dw_text dw_text;
-int etlc__dw_text_open(const dw_input *in, size_t batch_rows, dw_text **out, etlc_error *err);
-size_t etlc__dw_text_columns(dw_text *t, const etlc_column_def **defs);
-int etlc__dw_text_next(dw_text *t, const etlc_batch **batch, etlc_error *err);
-void etlc__dw_text_free(dw_text *t);
+/* A reader for one input, batches of at most batch_rows rows. */
+int etlc__dw_input_open(const dw_input *in, size_t batch_rows, etlc__format_reader **out, etlc_error *err);
 
 /* Paths -> inputs (dw_files.c): files, directories (recursive, sorted), IngestionResult JSON. */
 int etlc__dw_collect(const char *const *paths, size_t npaths, dw_input **inputs, size_t *ninputs,

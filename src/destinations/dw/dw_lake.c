@@ -17,14 +17,7 @@
 
 bool etlc__dw_loadable_name(const char *name)
 {
-    static const char *const exts[] = {".parquet", ".jsonl", ".csv"};
-    size_t n = strlen(name);
-    for (size_t i = 0; i < ETLC__ARRAY_LEN(exts); i++) {
-        size_t e = strlen(exts[i]);
-        if (n > e && strcmp(name + n - e, exts[i]) == 0)
-            return true;
-    }
-    return false;
+    return etlc__format_of_name(name) != NULL;
 }
 
 static int push(char ***arr, size_t *n, char *s)

@@ -188,19 +188,19 @@ static int put_copy(load *L, dw_encoder *e, bool all, etlc_error *err)
 /* COPY one file into `table`. */
 static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *table, etlc_error *err)
 {
-    dw_source *src = NULL;
-    int rc = etlc__dw_source_open(in, L->opts->batch_rows, &src, err);
+    etlc__format_reader *src = NULL;
+    int rc = etlc__dw_input_open(in, L->opts->batch_rows, &src, err);
     if (rc)
         return rc;
     const etlc_column_def *defs;
-    size_t n = etlc__dw_source_columns(src, &defs);
+    size_t n = etlc__format_reader_columns(src, &defs);
     dw_encoder e = {.ncols = n};
     if (n == 0) {
-        etlc__dw_source_free(src);
+        etlc__format_reader_free(src);
         return etlc_error_set(err, ETLC_DATA_SCHEMA, "%s: the file has no columns", in->path);
     }
     if (!(e.oids = calloc(n, sizeof *e.oids))) {
-        etlc__dw_source_free(src);
+        etlc__format_reader_free(src);
         return nomem(err);
     }
     if (!L->target_exists)
@@ -254,7 +254,7 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
         rc = nomem(err);
     const etlc_batch *b;
     int64_t rows = 0;
-    while (rc == 0 && (rc = etlc__dw_source_next(src, &b, err)) == 0 && b) {
+    while (rc == 0 && (rc = etlc__format_reader_next(src, &b, err)) == 0 && b) {
         if ((rc = etlc__dw_encode_batch(&e, b, err)) == 0)
             rc = put_copy(L, &e, false, err);
         rows += (int64_t)b->nrows;
@@ -289,7 +289,7 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
     }
     free(e.oids);
     etlc__buf_free(&e.out);
-    etlc__dw_source_free(src);
+    etlc__format_reader_free(src);
     return rc;
 }
 
@@ -460,8 +460,6 @@ void etlc_dw_load_result_free(etlc_dw_load_result *r)
     free(r);
 }
 
-static const char *format_name(dw_format f) { return f == DW_PARQUET ? "parquet" : f == DW_JSONL ? "jsonl" : "csv"; }
-
 int etlc_dw_load(etlc_connector *dw, const char *const *paths, size_t npaths, const etlc_dw_load_options *opts,
                  etlc_dw_load_result **result, etlc_error *err)
 {
@@ -506,7 +504,7 @@ int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const et
     for (size_t i = 0; rc == 0 && i < ninputs; i++, R->file_count++) {
         etlc_dw_file *f = &R->files[i];
         f->path = etlc__strdup(inputs[i].path);
-        f->format = etlc__strdup(format_name(inputs[i].format));
+        f->format = etlc__strdup(inputs[i].format);
         if (!f->path || !f->format)
             rc = nomem(err);
         else
@@ -580,15 +578,15 @@ int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const et
             if (!R->files[i].skipped)
                 first = &inputs[i];
         if (first && !L.target_exists) {
-            dw_source *src = NULL;
+            etlc__format_reader *src = NULL;
             const etlc_column_def *defs;
-            rc = etlc__dw_source_open(first, opts->batch_rows, &src, err);
+            rc = etlc__dw_input_open(first, opts->batch_rows, &src, err);
             if (rc == 0) {
-                size_t n = etlc__dw_source_columns(src, &defs);
+                size_t n = etlc__format_reader_columns(src, &defs);
                 rc = create_table(&L, L.table, defs, n, err);
             }
             R->created = true;
-            etlc__dw_source_free(src);
+            etlc__format_reader_free(src);
         }
         if (first && rc == 0) {
             snprintf(L.copy_table, sizeof L.copy_table, "etlconn_stage_%ld", (long)getpid());

@@ -16,6 +16,7 @@
 #include <zstd.h>
 #include <zstd_errors.h> /* ZSTD_error_memory_allocation */
 
+#include "sinks/format_reader_impl.h"
 #include "sinks/parquet/footer_parse.h"
 
 /* Largest page we accept, and how much larger than its compressed form. */
@@ -61,6 +62,8 @@ typedef struct pqr_col {
 struct etlc_parquet_reader {
     int fd;               /* -1 for memory input */
     const uint8_t *mem;
+    etlc__byte_input *in; /* or a borrowed byte input (a lake file) */
+    size_t batch_rows;    /* rows per batch: PQR_BATCH_ROWS unless asked otherwise */
     uint64_t size;
     uint8_t *footer_bytes;
     ins meta;
@@ -70,7 +73,7 @@ struct etlc_parquet_reader {
     size_t next_rg;
     size_t rg_rows_left;  /* rows of the open row group not yet returned */
     etlc_batch *batch;
-    char name[64];        /* for messages: file name or "memory" */
+    char name[512];       /* for messages: file name, path or URI, or "(memory)" */
 };
 
 static int read_at(etlc_parquet_reader *r, uint64_t off, void *dst, size_t len, etlc_error *err)
@@ -78,6 +81,13 @@ static int read_at(etlc_parquet_reader *r, uint64_t off, void *dst, size_t len, 
     if (off > r->size || len > r->size - off)
         return etlc_error_set(err, ETLC_DATA, "parquet %s: range %" PRIu64 "+%zu is outside the %" PRIu64
                               "-byte file", r->name, off, len, r->size);
+    if (r->in) {
+        size_t got = 0;
+        int rc = etlc__byte_input_pread(r->in, off, dst, len, &got, err);
+        if (rc == 0 && got < len)
+            rc = etlc_error_set(err, ETLC_DATA, "parquet %s: unexpected end of file at %" PRIu64, r->name, off + got);
+        return rc;
+    }
     if (r->fd < 0) {
         memcpy(dst, r->mem + off, len);
         return 0;
@@ -285,6 +295,27 @@ int etlc_parquet_reader_open(const char *path, etlc_parquet_reader **out, etlc_e
         return etlc_error_set(err, etlc_code_from_errno(e), "cannot open \"%s\": %s", path, strerror(e));
     }
     r->size = (uint64_t)st.st_size;
+    int rc = open_common(r, err);
+    if (rc) {
+        etlc_parquet_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows,
+                                    etlc_parquet_reader **out, etlc_error *err)
+{
+    *out = NULL;
+    etlc_parquet_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening a Parquet reader");
+    r->fd = -1;
+    r->in = in;
+    r->size = in->size;
+    r->batch_rows = batch_rows;
+    snprintf(r->name, sizeof r->name, "%s", name); /* whole: a lake URI says where the file is */
     int rc = open_common(r, err);
     if (rc) {
         etlc_parquet_reader_free(r);
@@ -757,8 +788,9 @@ int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etl
                 return rc;
         r->rg_rows_left = (size_t)g->num_rows;
     }
-    size_t rows = r->rg_rows_left < PQR_BATCH_ROWS ? r->rg_rows_left : PQR_BATCH_ROWS;
-    if (!r->batch && (rc = etlc_batch_new(r->defs, r->ncols, PQR_BATCH_ROWS, &r->batch, err)))
+    size_t max = r->batch_rows ? r->batch_rows : PQR_BATCH_ROWS;
+    size_t rows = r->rg_rows_left < max ? r->rg_rows_left : max;
+    if (!r->batch && (rc = etlc_batch_new(r->defs, r->ncols, max, &r->batch, err)))
         return rc;
     etlc_batch_reset(r->batch);
     rc = 0;
