@@ -30,6 +30,23 @@ lacks() { # lacks WHAT HAYSTACK NEEDLE
 }
 file_count() { find "$1" -type f 2>/dev/null | wc -l; }
 
+# start_s3: a real SeaweedFS for this test on loopback (stopped, and $WORK
+# removed, at exit); its settings are sourced (ETLC_TEST_S3_*, SVC) and
+# exported as the AWS_* variables etlconn reads. Fails the test if it
+# cannot start.
+start_s3() {
+  SVC="$WORK/seaweedfs"
+  if ! bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" start "$SVC" >"$WORK/svc.log" 2>&1; then
+    tail -20 "$WORK/svc.log"
+    bad "SeaweedFS could not be started (tests/services/seaweedfs start)"
+    finish; exit 1
+  fi
+  trap 'bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" stop "$SVC" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+  . "$SVC/env"
+  export AWS_ENDPOINT_URL="$ETLC_TEST_S3_ENDPOINT" AWS_REGION="$ETLC_TEST_S3_REGION" \
+         AWS_ACCESS_KEY_ID="$ETLC_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ETLC_TEST_S3_SECRET_ACCESS_KEY"
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -4,16 +4,7 @@
 # read back (through SeaweedFS's filer, not our client) and checked by pyarrow;
 # a failed fetch leaves no object; wrong credentials never print the secret.
 . "$(dirname "$0")/lib.sh"
-SVC="$WORK/seaweedfs"
-if ! bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" start "$SVC" >"$WORK/svc.log" 2>&1; then
-  tail -20 "$WORK/svc.log"
-  bad "SeaweedFS could not be started (tests/services/seaweedfs start)"
-  finish; exit 1
-fi
-trap 'bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" stop "$SVC" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-. "$SVC/env"
-export AWS_ENDPOINT_URL="$ETLC_TEST_S3_ENDPOINT" AWS_REGION="$ETLC_TEST_S3_REGION" \
-       AWS_ACCESS_KEY_ID="$ETLC_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ETLC_TEST_S3_SECRET_ACCESS_KEY"
+start_s3
 DB="$WORK/shop.db"
 sqlite3 "$DB" < "$ETLCONN_SOURCE_DIR/examples/sample/sample.sql"
 

@@ -4,16 +4,7 @@
 # (_checkpoints/...), so a second run lands only the new rows; while one run
 # holds the checkpoint's lease a second run exits 1 naming it.
 . "$(dirname "$0")/lib.sh"
-SVC="$WORK/seaweedfs"
-if ! bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" start "$SVC" >"$WORK/svc.log" 2>&1; then
-  tail -20 "$WORK/svc.log"
-  bad "SeaweedFS could not be started (tests/services/seaweedfs start)"
-  finish; exit 1
-fi
-trap 'bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" stop "$SVC" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-. "$SVC/env"
-export AWS_ENDPOINT_URL="$ETLC_TEST_S3_ENDPOINT" AWS_REGION="$ETLC_TEST_S3_REGION" \
-       AWS_ACCESS_KEY_ID="$ETLC_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ETLC_TEST_S3_SECRET_ACCESS_KEY"
+start_s3
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 DB="$WORK/src.db"
