@@ -1,4 +1,4 @@
-/* etlc_connector_load: hand a load request to a destination's load
+/* The load driver (etlc_connector_load): hand a load request to a destination's load
  * capability. The destination does the reading and the unit of work; here
  * only the shape of the call is checked. */
 #include <stdlib.h>
