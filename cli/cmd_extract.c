@@ -34,7 +34,8 @@ static void help(void)
            "                           (default %s)\n"
            "  --compact                print the result JSON on one line\n\n"
            "Exit status: 0 success, 1 extraction failed (the state is unchanged; a re-run\n"
-           "lands the same file names), 2 usage or configuration error.\n"
+           "lands the same file names), 2 usage or configuration error,\n"
+           CLI_EXIT_CANCELLED_HELP
            "See docs/extract.md for the guarantees and the lag window.\n", ETLC_EXTRACT_DEFAULT_TEMPLATE);
 }
 
@@ -142,6 +143,7 @@ int cmd_extract(int argc, char **argv)
     int code = cli_connector_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         x.land.progress = cli_progress_cb;
+        x.land.cancel = cli_cancel_install();
         code = etlc_extract(c, &x, &result, &err);
         cli_progress_done();
     }

@@ -21,7 +21,7 @@ static void help(void)
            "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
            "  --compact                print the result JSON on one line\n\n"
            "Exit status: 0 success, 1 fetch failed (nothing partial is left in the lake),\n"
-           "2 usage or configuration error.\n", ETLC_LAKE_DEFAULT_TEMPLATE);
+           "2 usage or configuration error, " CLI_EXIT_CANCELLED_HELP, ETLC_LAKE_DEFAULT_TEMPLATE);
 }
 
 static int parse_param(const char *arg, etlc_param *p)
@@ -114,6 +114,7 @@ int cmd_fetch(int argc, char **argv)
     if (code == ETLC_OK) {
         etlc_fetch_request req = {.query = query, .params = params, .nparams = nparams, .batch_rows = (size_t)batch};
         land.progress = cli_progress_cb;
+        land.cancel = cli_cancel_install();
         code = etlc_connector_fetch(c, &req, &land, &result, &err);
         cli_progress_done();
     }

@@ -26,7 +26,7 @@ static void help(void)
            "  --batch-size N        JSONL/CSV rows per batch (default 10000)\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
-           "was changed, 2 usage or configuration error.\n");
+           "was changed, 2 usage or configuration error,\n" CLI_EXIT_CANCELLED_HELP);
 }
 
 static void progress(void *ud, uint64_t rows, uint64_t bytes)
@@ -121,6 +121,7 @@ int cmd_load(int argc, char **argv)
         code = etlc_connector_open(ops, cfg, &c, &err);
     if (code == ETLC_OK) {
         lo.progress = progress;
+        lo.cancel = cli_cancel_install();
         code = etlc_dw_load(c, (const char *const *)(argv + optind), (size_t)(argc - optind), &lo, &res, &err);
         cli_progress_done();
     }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "config.h"
 #include "error.h"
 #include "lake.h"
@@ -99,6 +100,8 @@ typedef struct etlc_land_options {
     etlc_sink_options sink;      /* format etc.; vars.protocol/source/date/query_hash filled if NULL */
     etlc_progress_fn progress;   /* optional */
     void *progress_userdata;
+    etlc_cancel *cancel;         /* optional: checked between batches; a requested token
+                                    ends the run with ETLC_CANCELLED, nothing kept */
 } etlc_land_options;
 
 /* Fetch and land: runs the connector's fetch into a sink in the lake, and

@@ -94,6 +94,13 @@ struct etlc_sql_ops {
 };
 
 #define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
+/* fetch, test, alive, source_name and the sql capability may run at the same
+ * time from several threads on one connector: the connector serialises what
+ * must be serialised itself (each call takes its own session from a pool, and
+ * the context is only read after connect). Without this flag the core runs
+ * those calls one thread at a time per connector. connect and close are
+ * never concurrent with anything. */
+#define ETLC_CONNECTOR_CONCURRENT 0x2u
 
 struct etlc_connector_ops {
     int abi_version;                 /* ETLC_ABI_VERSION */

@@ -42,6 +42,8 @@ typedef struct etlc_dw_load_options {
     size_t batch_rows;            /* JSONL/CSV rows per batch; 0 = 10000 */
     etlc_dw_progress_fn progress; /* optional */
     void *progress_userdata;
+    etlc_cancel *cancel;          /* optional: checked between batches; a requested token
+                                     rolls the load back with ETLC_CANCELLED */
 } etlc_dw_load_options;
 
 typedef struct etlc_dw_file {

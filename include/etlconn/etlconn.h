@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "cancel.h"
 #include "config.h"
 #include "record.h"
 #include "result.h"

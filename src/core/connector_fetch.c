@@ -58,19 +58,23 @@ static void utc_date(int64_t micros, char out[16])
     strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
-/* Counts what passes to the sink and reports it to the caller's progress hook. */
+/* Stops at a requested cancel before each batch, counts what passes to the
+ * sink and reports it to the caller's progress hook. */
 typedef struct progress_tap {
     etlc_batch_consumer inner;
     etlc_progress_fn fn;
     void *userdata;
+    const etlc_cancel *cancel;
     uint64_t records, batches;
 } progress_tap;
 
 static int progress_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
 {
     progress_tap *tap = ud;
-    int rc = tap->inner.on_batch(tap->inner.userdata, batch, err);
-    if (rc == 0) {
+    int rc = etlc__cancel_check(tap->cancel, err);
+    if (rc == 0)
+        rc = tap->inner.on_batch(tap->inner.userdata, batch, err);
+    if (rc == 0 && tap->fn) {
         tap->records += batch->nrows;
         tap->batches++;
         tap->fn(tap->userdata, tap->records, tap->batches);
@@ -89,14 +93,17 @@ static int fetch_into(etlc_connector *c, const etlc_fetch_request *req, etlc_lak
         return rc;
     etlc_batch_consumer consumer = etlc_sink_consumer(sink);
     progress_tap tap = {.inner = consumer};
-    if (land && land->progress) {
+    if (land && (land->progress || land->cancel)) {
         tap.fn = land->progress;
         tap.userdata = land->progress_userdata;
+        tap.cancel = land->cancel;
         consumer = (etlc_batch_consumer){.on_batch = progress_on_batch, .userdata = &tap};
     }
-    pthread_mutex_lock(&c->use_lock);
+    etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
     rc = c->ops->fetch(c->ctx, req, consumer, e);
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
+    if (rc == 0 && land) /* requested during the last batch: still nothing is kept */
+        rc = etlc__cancel_check(land->cancel, e);
     if (rc != 0) {
         if (e->code == 0)
             etlc_error_set(e, rc, "%s: fetch failed", c->ops->name);
@@ -117,9 +124,9 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     etlc_error e = {0};
     char source[256] = "";
     if (c->ops->source_name) {
-        pthread_mutex_lock(&c->use_lock);
+        etlc__connector_enter(c);
         c->ops->source_name(c->ctx, source, sizeof source);
-        pthread_mutex_unlock(&c->use_lock);
+        etlc__connector_leave(c);
     }
     if (!source[0])
         snprintf(source, sizeof source, "%s", c->ops->name);

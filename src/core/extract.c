@@ -64,6 +64,8 @@ static int part_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
     ext_part *pt = ud;
     ext_run *run = pt->run;
     size_t ncur = run->plan.ncur;
+    if (etlc__cancel_check(run->o->land.cancel, err))
+        return ETLC_CANCELLED; /* the sinks are aborted and the state stays as it was */
     if (batch->ncols < ncur)
         return etlc_error_set(err, ETLC_INTERNAL, "page has %zu columns, fewer than its %zu cursor columns",
                               batch->ncols, ncur);
@@ -399,9 +401,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
 
     char source[256] = "";
     if (c->ops->source_name) {
-        pthread_mutex_lock(&c->use_lock);
+        etlc__connector_enter(c);
         c->ops->source_name(c->ctx, source, sizeof source);
-        pthread_mutex_unlock(&c->use_lock);
+        etlc__connector_leave(c);
     }
     if (!source[0])
         snprintf(source, sizeof source, "%s", c->ops->name);
@@ -616,6 +618,9 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
             if (nparts > 1)
                 etlc_error_prefix(&e, "partition %u/%u", i, nparts);
         }
+
+    if (rc == 0)
+        rc = etlc__cancel_check(o->land.cancel, &e); /* requested during the last page */
 
     /* 4. commit the files, then the state */
     first_item = r->item_count;

@@ -53,6 +53,9 @@ int etlc__fsync_parent_dir(const char *path);
 int etlc__mkdirs(const char *path, unsigned mode);
 
 
+/* 0, or ETLC_CANCELLED (err filled) once `cancel` was requested; NULL never is. */
+int etlc__cancel_check(const etlc_cancel *cancel, etlc_error *err);
+
 /* A monotonic clock in milliseconds (for latencies and timeouts). */
 double etlc__monotonic_ms(void);
 
