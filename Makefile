@@ -2,7 +2,8 @@
 #   make run    build and run the main job: bundled SQLite sample -> ./lake
 #   make test   build, start what the tests need, run every test
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make tsan   the concurrency tests (cache, connection pools) under ThreadSanitizer
+#   make tsan   the concurrency tests (cache, connection pools, parallel pooled fetches,
+#               cancellation) under ThreadSanitizer
 #   make deps   install the Debian/PyPI packages the build and tests need
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -46,7 +47,7 @@ asan: deps sample test-servers
 
 tsan: deps sample
 	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|integration.test_(postgres|mysql)$$'
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|cancel|integration.test_(postgres|mysql|pool_concurrency)$$'
 
 install: build
 	cmake --install $(BUILD)
