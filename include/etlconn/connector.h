@@ -36,6 +36,10 @@ typedef struct etlc_fetch_request {
     const etlc_param *params;   /* bound in order */
     size_t nparams;
     size_t batch_rows;          /* rows per batch; 0 = 10000 */
+    /* The run's cancel token, NULL = none. The core checks it between
+     * batches itself (and sets it from etlc_land_options.cancel); a
+     * connector may also watch it to interrupt a long wait in the server. */
+    const etlc_cancel *cancel;
 } etlc_fetch_request;
 
 /* The protocol's operations (opaque here; etlconn/connector_api.h defines it). */

@@ -102,7 +102,9 @@ static int fetch_into(etlc_connector *c, const etlc_fetch_request *req, etlc_lak
     etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
     rc = c->ops->fetch(c->ctx, req, consumer, e);
     etlc__connector_leave(c);
-    if (rc == 0 && land) /* requested during the last batch: still nothing is kept */
+    /* Requested during the last batch, or the connector interrupted the
+     * server for it: either way the run was cancelled and nothing is kept. */
+    if (land && etlc_cancel_requested(land->cancel))
         rc = etlc__cancel_check(land->cancel, e);
     if (rc != 0) {
         if (e->code == 0)
@@ -139,6 +141,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     etlc_fetch_request effective = *req;
     if (!effective.batch_rows)
         effective.batch_rows = 10000;
+    if (land && land->cancel)
+        effective.cancel = land->cancel;
     etlc_sink_options sopts = {0};
     if (land)
         sopts = land->sink;

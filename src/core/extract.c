@@ -132,7 +132,7 @@ static int read_slice(ext_part *pt, etlc_error *err)
         if (rc)
             break;
         etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams,
-                                  .batch_rows = run->batch};
+                                  .batch_rows = run->batch, .cancel = run->o->land.cancel};
         etlc_log(ETLC_LOG_DEBUG, "extract", "slice %u page: %s", pt->index, st.sql.data);
         pt->page_rows = 0;
         rc = run->sql->snapshot_fetch(run->c->ctx, pt->snap, &req,
@@ -619,8 +619,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
                 etlc_error_prefix(&e, "partition %u/%u", i, nparts);
         }
 
-    if (rc == 0)
-        rc = etlc__cancel_check(o->land.cancel, &e); /* requested during the last page */
+    if (etlc_cancel_requested(o->land.cancel)) /* during the last page, or a connector stopped for it */
+        rc = etlc__cancel_check(o->land.cancel, &e);
 
     /* 4. commit the files, then the state */
     first_item = r->item_count;

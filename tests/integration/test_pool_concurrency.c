@@ -2,6 +2,7 @@
  * four threads take the SAME cached postgres connector (pool_max=4) and each
  * lands a query that sleeps 1 s in the server. Serialised they would take
  * 4 s; in parallel about 1 s. Also run under ThreadSanitizer (make tsan).
+ * A running query is also cancelled through the connector's PQcancel watcher.
  * The server is started here through tests/services/postgres; a server that
  * does not start fails the program. */
 #include "testutil.h"
@@ -190,10 +191,59 @@ static void test_four_fetches_overlap(void **state)
     free(dir);
 }
 
+static void *cancel_after_300ms(void *arg)
+{
+    usleep(300 * 1000);
+    etlc_cancel_request(arg);
+    return NULL;
+}
+
+/* A query sleeping 30 s in the server yields no batch to stop at: the
+ * connector's watcher sends PQcancel, the fetch ends at once as CANCELLED,
+ * nothing lands, and the connector serves the next fetch. */
+static void test_cancel_running_query(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("pool-cancel");
+    char lake[4200];
+    snprintf(lake, sizeof lake, "%s/lake", dir);
+    etlc_error err = {0};
+    etlc_connector *c = NULL;
+    assert_int_equal(get_pg(&c, &err), ETLC_OK);
+    etlc_cancel *token = NULL;
+    assert_int_equal(etlc_cancel_new(&token, &err), ETLC_OK);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, cancel_after_300ms, token), 0);
+    etlc_fetch_request req = {.query = "SELECT 1 AS n FROM pg_catalog.pg_sleep(30)"};
+    etlc_land_options land = {.lake_root = lake, .sink = {.format = "jsonl"}, .cancel = token};
+    etlc_result *r = NULL;
+    double t0 = etlc__monotonic_ms();
+    int rc = etlc_connector_fetch(c, &req, &land, &r, &err);
+    double took = etlc__monotonic_ms() - t0;
+    pthread_join(th, NULL);
+    printf("fetch cancelled after %.0f ms (requested at 300 ms): %s\n", took, err.message);
+    assert_int_equal(rc, ETLC_CANCELLED);
+    assert_int_equal(r->status, ETLC_STATUS_FAILED);
+    assert_true(took < 5000.0);
+    assert_int_equal(tu_count_files(lake), 0);
+    etlc_result_free(r);
+    etlc_cancel_free(token);
+
+    req.query = "SELECT 2 AS n";
+    land.cancel = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_OK);
+    assert_int_equal(r->record_count, 1);
+    etlc_result_free(r);
+    etlc_connector_release(c);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_four_fetches_overlap),
+        cmocka_unit_test(test_cancel_running_query),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

@@ -178,6 +178,36 @@ static void test_fetch_cancel_from_thread(void **state)
     fixture_close(&f);
 }
 
+static void *cancel_after_200ms(void *arg)
+{
+    usleep(200 * 1000);
+    etlc_cancel_request(arg);
+    return NULL;
+}
+
+/* A query that computes for minutes before its one row yields no batch to
+ * stop at: the SQLite connector interrupts the statement itself. */
+static void test_fetch_cancel_interrupts_query(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_open(&f, "cancel-interrupt");
+    cancel_at ca = {0};
+    assert_int_equal(etlc_cancel_new(&ca.token, NULL), ETLC_OK);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, cancel_after_200ms, ca.token), 0);
+    double t0 = etlc__monotonic_ms();
+    fetch_cancelled(&f, "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 10000000000) "
+                        "SELECT count(*) FROM g", "jsonl", &ca);
+    double took = etlc__monotonic_ms() - t0;
+    pthread_join(th, NULL);
+    printf("cancelled after %.0f ms (requested at 200 ms)\n", took);
+    assert_true(took < 10000.0);
+    assert_int_equal(atomic_load(&ca.batches), 0);
+    etlc_cancel_free(ca.token);
+    fixture_close(&f);
+}
+
 /* An extraction cancelled after one page: its state file is byte for byte
  * what the previous run left, and the lake holds only that run's file. */
 static void test_extract_cancel(void **state)
@@ -235,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_fetch_cancel_during_last_batch),
         cmocka_unit_test(test_fetch_already_cancelled),
         cmocka_unit_test(test_fetch_cancel_from_thread),
+        cmocka_unit_test(test_fetch_cancel_interrupts_query),
         cmocka_unit_test(test_extract_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
