@@ -134,6 +134,7 @@ int cmd_extract(int argc, char **argv)
         goto out;
     x.keys = (const char *const *)keys;
     x.nkeys = nkeys;
+    x.land.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
@@ -143,7 +144,6 @@ int cmd_extract(int argc, char **argv)
     int code = cli_connector_open(cfg, &c, &err);
     if (code == ETLC_OK) {
         x.land.progress = cli_progress_cb;
-        x.land.cancel = cli_cancel_install();
         code = etlc_extract(c, &x, &result, &err);
         cli_progress_done();
     }

@@ -104,6 +104,7 @@ int cmd_fetch(int argc, char **argv)
     const char *query = argv[optind];
     if ((rc = cli_land_check("fetch", &land)) != EXIT_OK)
         goto out;
+    land.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
@@ -114,7 +115,6 @@ int cmd_fetch(int argc, char **argv)
     if (code == ETLC_OK) {
         etlc_fetch_request req = {.query = query, .params = params, .nparams = nparams, .batch_rows = (size_t)batch};
         land.progress = cli_progress_cb;
-        land.cancel = cli_cancel_install();
         code = etlc_connector_fetch(c, &req, &land, &result, &err);
         cli_progress_done();
     }

@@ -107,6 +107,7 @@ int cmd_load(int argc, char **argv)
         goto out;
     }
     conn.protocol = conn.file ? NULL : "dw";
+    lo.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;
@@ -121,7 +122,6 @@ int cmd_load(int argc, char **argv)
         code = etlc_connector_open(ops, cfg, &c, &err);
     if (code == ETLC_OK) {
         lo.progress = progress;
-        lo.cancel = cli_cancel_install();
         code = etlc_dw_load(c, (const char *const *)(argv + optind), (size_t)(argc - optind), &lo, &res, &err);
         cli_progress_done();
     }
