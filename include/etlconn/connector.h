@@ -2,7 +2,22 @@
  * the cache and the façade (get_connection, test_connection, ...).
  *
  * Connector and plugin authors include etlconn/connector_api.h, which adds
- * the ops table, its capabilities and the batch-building helpers. */
+ * the ops table, its capabilities and the batch-building helpers.
+ *
+ * Threads:
+ *   registry, plugins   thread-safe (a lock; borrowed arrays stay valid).
+ *   cache and façade    thread-safe: get_connection, test_connection and
+ *                       close_all_connections from any thread; no lock is
+ *                       held while connector code runs.
+ *   etlc_connector      may be shared by threads. Its fetch, test and
+ *                       health calls run in parallel when its ops carry
+ *                       ETLC_CONNECTOR_CONCURRENT (postgres, mysql: each
+ *                       call takes its own pooled session; beyond pool_max a
+ *                       call waits for a session up to connect_timeout, then
+ *                       fails with ETLC_BUSY), else one at a time (the other
+ *                       threads wait). Release it once per holder.
+ *   a fetch request and land options are only read during the call.
+ *   cancel tokens       see etlconn/cancel.h: any thread, signal handlers. */
 #ifndef ETLCONN_CONNECTOR_H
 #define ETLCONN_CONNECTOR_H
 

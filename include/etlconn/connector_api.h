@@ -3,7 +3,13 @@
  * A connector is a folder under src/connectors/ (or a plugin shared object)
  * exporting one const etlc_connector_ops. CMake builds the registry from the
  * enabled folders; plugins add more at run time from ETLCONN_PLUGIN_PATH.
- * Embedders need only etlconn/etlconn.h. */
+ * Embedders need only etlconn/etlconn.h.
+ *
+ * Threads: see ETLC_CONNECTOR_CONCURRENT and ETLC_CONNECTOR_PER_THREAD
+ * below; without either flag the core calls fetch, test, alive and
+ * source_name one thread at a time per connector (connect and close are
+ * never concurrent with anything). A consumer is called on the fetching
+ * thread. etlc_registry_add is thread-safe. */
 #ifndef ETLCONN_CONNECTOR_API_H
 #define ETLCONN_CONNECTOR_API_H
 
