@@ -2,7 +2,8 @@
  * four threads take the SAME cached postgres connector (pool_max=4) and each
  * lands a query that sleeps 1 s in the server. Serialised they would take
  * 4 s; in parallel about 1 s. Also run under ThreadSanitizer (make tsan).
- * A running query is also cancelled through the connector's PQcancel watcher.
+ * Cancellation against the same server: a running query through the
+ * connector's PQcancel watcher, a warehouse load rolled back whole.
  * The server is started here through tests/services/postgres; a server that
  * does not start fails the program. */
 #include "testutil.h"
@@ -13,7 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "core/internal.h"
+
+typedef struct cancel_at_count {
+    etlc_cancel *token;
+    int calls;
+} cancel_at_count;
 
 #define NTHREADS 4
 
@@ -239,11 +247,93 @@ static void test_cancel_running_query(void **state)
     free(dir);
 }
 
+/* The dw destination's config: the postgres service's env, under DW keys. */
+static int open_dw(etlc_connector **out, etlc_error *err)
+{
+    etlc_kv ov[] = {{"host", getenv("PG_HOST")},         {"port", getenv("PG_PORT")},
+                    {"database", getenv("PG_DATABASE")}, {"username", getenv("PG_USERNAME")},
+                    {"password", getenv("PG_PASSWORD")}};
+    etlc_config_sources src = {.overrides = ov, .overrides_len = 5};
+    etlc_get_options opts = {.no_reuse = true};
+    return etlc_get_connection("dw", &src, &opts, out, err);
+}
+
+static void cancel_on_third(void *ud, uint64_t rows, uint64_t bytes)
+{
+    (void)rows, (void)bytes;
+    cancel_at_count *cc = ud;
+    if (++cc->calls == 3)
+        etlc_cancel_request(cc->token);
+}
+
+/* Rows of public.<table>, -1 when it does not exist. */
+static long table_rows(const char *table)
+{
+    const char *keys[] = {"host", "port", "dbname", "user", "password", NULL};
+    const char *vals[] = {getenv("PG_HOST"), getenv("PG_PORT"), getenv("PG_DATABASE"), getenv("PG_USERNAME"),
+                          getenv("PG_PASSWORD"), NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    char q[256];
+    snprintf(q, sizeof q, "SELECT to_regclass('public.%s') IS NOT NULL", table);
+    PGresult *r = PQexec(c, q);
+    long n = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? 0 : -1;
+    PQclear(r);
+    if (n == 0) {
+        snprintf(q, sizeof q, "SELECT count(*) FROM public.%s", table);
+        r = PQexec(c, q);
+        n = PQresultStatus(r) == PGRES_TUPLES_OK ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : -2;
+        PQclear(r);
+    }
+    PQfinish(c);
+    return n;
+}
+
+/* A warehouse load cancelled after its third batch is rolled back whole:
+ * the table it would have created does not exist; the same load without
+ * the cancel then lands every row. */
+static void test_cancel_dw_load(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("dw-cancel");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/rows.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "{\"id\":%d,\"label\":\"row %d\"}\n", i, i);
+    fclose(f);
+    etlc_error err = {0};
+    etlc_connector *dw = NULL;
+    assert_int_equal(open_dw(&dw, &err), ETLC_OK);
+    cancel_at_count cc = {0};
+    assert_int_equal(etlc_cancel_new(&cc.token, &err), ETLC_OK);
+    const char *paths[] = {path};
+    etlc_dw_load_options lo = {.table = "cancelled_load", .batch_rows = 1000, .progress = cancel_on_third,
+                               .progress_userdata = &cc, .cancel = cc.token};
+    etlc_dw_load_result *res = NULL;
+    assert_int_equal(etlc_dw_load(dw, paths, 1, &lo, &res, &err), ETLC_CANCELLED);
+    printf("load: %s\n", err.message);
+    assert_int_equal(cc.calls, 3);
+    etlc_dw_load_result_free(res);
+    assert_int_equal(table_rows("cancelled_load"), -1);
+
+    lo.cancel = NULL;
+    lo.progress = NULL;
+    assert_int_equal(etlc_dw_load(dw, paths, 1, &lo, &res, &err), ETLC_OK);
+    etlc_dw_load_result_free(res);
+    assert_int_equal(table_rows("cancelled_load"), 20000);
+    etlc_cancel_free(cc.token);
+    etlc_connector_release(dw);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_four_fetches_overlap),
         cmocka_unit_test(test_cancel_running_query),
+        cmocka_unit_test(test_cancel_dw_load),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }
