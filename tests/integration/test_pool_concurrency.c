@@ -17,13 +17,13 @@
 #include <libpq-fe.h>
 
 #include "core/internal.h"
+#include "pool_overlap.h"
 
 typedef struct cancel_at_count {
     etlc_cancel *token;
     int calls;
 } cancel_at_count;
 
-#define NTHREADS 4
 
 static char g_svcdir[4096];
 
@@ -69,134 +69,16 @@ static int stop_server(void **state)
     return 0;
 }
 
-static const etlc_kv g_pool[] = {{"pool_min", "4"}, {"pool_max", "4"}};
-
-/* The cached connector for the shared config (same key every time). */
-static int get_pg(etlc_connector **out, etlc_error *err)
-{
-    etlc_config_sources src = {.overrides = g_pool, .overrides_len = 2};
-    return etlc_get_connection("postgres", &src, NULL, out, err);
-}
-
-typedef struct worker {
-    int index;
-    const char *lake;
-    pthread_barrier_t *start;
-    etlc_connector *c;
-    double t_start, t_end; /* ms, monotonic */
-    double began, ended;   /* the server's clock (epoch s) when the statement came and when it ended */
-    int rc;
-    etlc_error err;
-    uint64_t records;
-    size_t items;
-} worker;
-
-/* A number after `"key":` in the landed JSON line; -1 when absent. */
-static double json_number(const char *text, const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = text ? strstr(text, pat) : NULL;
-    return p ? strtod(p + strlen(pat), NULL) : -1.0;
-}
-
-/* One fetch of a query that sleeps 1 s in the server and reports when the
- * server started and ended it; its text names the thread so every thread
- * lands its own file. */
-static void fetch_one(worker *w)
-{
-    char query[300];
-    snprintf(query, sizeof query,
-             "SELECT %d AS thread, extract(epoch FROM pg_catalog.statement_timestamp())::float8 AS began, "
-             "extract(epoch FROM pg_catalog.clock_timestamp())::float8 AS ended FROM pg_catalog.pg_sleep(1)",
-             w->index);
-    etlc_fetch_request req = {.query = query};
-    etlc_land_options land = {.lake_root = w->lake, .sink = {.format = "jsonl"}};
-    etlc_result *r = NULL;
-    w->t_start = etlc__monotonic_ms();
-    w->rc = etlc_connector_fetch(w->c, &req, &land, &r, &w->err);
-    w->t_end = etlc__monotonic_ms();
-    if (r) {
-        w->records = r->record_count;
-        w->items = r->item_count;
-    }
-    if (w->rc == 0 && w->items == 1) {
-        char *line = tu_read_file(r->items[0].path, NULL);
-        w->began = json_number(line, "began");
-        w->ended = json_number(line, "ended");
-        free(line);
-    }
-    etlc_result_free(r);
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    w->rc = get_pg(&w->c, &w->err);
-    pthread_barrier_wait(w->start); /* every thread holds the connector before any fetch */
-    if (w->rc == 0)
-        fetch_one(w);
-    return NULL;
-}
+/* The cached connector of the shared pooled config. */
+static int get_pg(etlc_connector **out, etlc_error *err) { return get_pooled("postgres", out, err); }
 
 static void test_four_fetches_overlap(void **state)
 {
     (void)state;
-    char *dir = tu_tempdir("pool-concurrency");
-    char lake[4200];
-    snprintf(lake, sizeof lake, "%s/lake", dir);
-
-    /* One fetch alone: the yardstick (the connect happens here, not in it). */
-    worker solo = {.index = 99, .lake = lake};
-    assert_int_equal(get_pg(&solo.c, &solo.err), ETLC_OK);
-    fetch_one(&solo);
-    assert_int_equal(solo.rc, ETLC_OK);
-    double single = solo.t_end - solo.t_start;
-
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, NTHREADS);
-    worker w[NTHREADS];
-    pthread_t th[NTHREADS];
-    double t0 = etlc__monotonic_ms();
-    for (int i = 0; i < NTHREADS; i++) {
-        w[i] = (worker){.index = i, .lake = lake, .start = &start};
-        assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
-    }
-    for (int i = 0; i < NTHREADS; i++)
-        pthread_join(th[i], NULL);
-    double wall = etlc__monotonic_ms() - t0;
-    pthread_barrier_destroy(&start);
-
-    /* Overlap as the server saw it: each statement's arrival and end. */
-    double latest_start = 0, earliest_end = 1e300, base = w[0].began;
-    for (int i = 1; i < NTHREADS; i++)
-        base = w[i].began < base ? w[i].began : base;
-    for (int i = 0; i < NTHREADS; i++) {
-        printf("thread %d: rc %d, client %+8.1f .. %+8.1f ms (%.1f ms), server ran it %.1f .. %.1f ms%s%s\n", i,
-               w[i].rc, w[i].t_start - t0, w[i].t_end - t0, w[i].t_end - w[i].t_start,
-               (w[i].began - base) * 1000.0, (w[i].ended - base) * 1000.0, w[i].rc ? ": " : "",
-               w[i].err.message);
-        assert_int_equal(w[i].rc, ETLC_OK);
-        assert_int_equal(w[i].records, 1);
-        assert_int_equal(w[i].items, 1);
-        assert_ptr_equal(w[i].c, solo.c); /* the same cached connector */
-        assert_true(w[i].began > 0 && w[i].ended >= w[i].began + 0.9);
-        latest_start = w[i].began > latest_start ? w[i].began : latest_start;
-        earliest_end = w[i].ended < earliest_end ? w[i].ended : earliest_end;
-    }
-    printf("one fetch alone %.1f ms; %d concurrent fetches %.1f ms wall (%.2fx; serialised would be %dx)\n",
-           single, NTHREADS, wall, wall / single, NTHREADS);
-    fflush(stdout);
+    run_overlap("postgres",
+                "SELECT %d AS thread, extract(epoch FROM pg_catalog.statement_timestamp())::float8 AS began, "
+                "extract(epoch FROM pg_catalog.clock_timestamp())::float8 AS ended FROM pg_catalog.pg_sleep(1)");
     assert_int_equal(etlc_cache_size(), 1);
-    assert_true(latest_start < earliest_end); /* every fetch was running at one moment */
-    assert_true(wall < 2.5 * single);
-    assert_int_equal(tu_count_files(lake), NTHREADS + 1);
-
-    for (int i = 0; i < NTHREADS; i++)
-        etlc_connector_release(w[i].c);
-    etlc_connector_release(solo.c);
-    tu_rmtree(dir);
-    free(dir);
 }
 
 static void *cancel_after_300ms(void *arg)
