@@ -244,7 +244,7 @@ static int consume_run(consumer_state *cs, etlc_error *err)
     if (!cs->partitions || start_positions(cs, &start, &nstart) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading positions");
     etlc_stream_callbacks cb = {.assigned = on_assigned, .revoked = on_revoked, .userdata = cs};
-    pthread_mutex_lock(&c->use_lock); /* one thread inside the connector for the whole consume */
+    etlc__connector_enter(c); /* one thread inside the connector for the whole consume (unless concurrent) */
     rc = c->ops->stream->subscribe(c->ctx, cs->opts->resource, start, nstart, &cb, &cs->sub, err);
     free(start);
     if (rc == 0) {
@@ -254,7 +254,7 @@ static int consume_run(consumer_state *cs, etlc_error *err)
     }
     if (cs->sub)
         c->ops->stream->unsubscribe(c->ctx, cs->sub);
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
     return rc;
 }
 

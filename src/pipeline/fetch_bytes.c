@@ -123,9 +123,9 @@ static int land_one(etlc__cap_land *l, const listed *e, char sha[65], etlc_error
     if (rc == 0) {
         etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag};
         etlc_byte_consumer bc = {.on_bytes = tap_bytes, .userdata = &tap};
-        pthread_mutex_lock(&l->c->use_lock);
+        etlc__connector_enter(l->c);
         rc = l->c->ops->bytes->open(l->c->ctx, &res, bc, err);
-        pthread_mutex_unlock(&l->c->use_lock);
+        etlc__connector_leave(l->c);
         if (rc == 0 && e->size >= 0 && etlc_lake_file_size(tap.file) != (uint64_t)e->size)
             rc = etlc_error_set(err, ETLC_IO, "'%s': read %llu bytes but it was listed with %lld; "
                                 "nothing of it was landed", e->name,
@@ -193,9 +193,9 @@ static int land_changed(etlc__cap_land *l, const listing *ls, json_t *prev, json
 static int list_all(etlc__cap_land *l, const etlc_fetch_request *req, listing *ls, etlc_error *err)
 {
     etlc_list_request lr = {.pattern = req->query && *req->query ? req->query : NULL, .recursive = true};
-    pthread_mutex_lock(&l->c->use_lock);
+    etlc__connector_enter(l->c);
     int rc = l->c->ops->bytes->list(l->c->ctx, &lr, collect, ls, err);
-    pthread_mutex_unlock(&l->c->use_lock);
+    etlc__connector_leave(l->c);
     return rc;
 }
 

@@ -139,9 +139,9 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
         etlc_records_request rr = {.resource = req->query, .params = kv, .nparams = req->nparams,
                                    .cursor = cursor_copy, .batch_rows = req->batch_rows};
         etlc_page_consumer pc = {.on_page = on_page, .userdata = &pr};
-        pthread_mutex_lock(&l->c->use_lock);
+        etlc__connector_enter(l->c);
         rc = l->c->ops->records->fetch_pages(l->c->ctx, &rr, pc, err);
-        pthread_mutex_unlock(&l->c->use_lock);
+        etlc__connector_leave(l->c);
     }
     json_decref(intent);
     for (size_t i = 0; store && i < req->nparams; i++)

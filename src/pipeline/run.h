@@ -14,8 +14,8 @@
  * sink_commit (files visible) -> [checkpoint_commit] -> end.
  *
  * Threads: begin, the checkpoint calls and end belong to the driver's
- * thread. sink_open, sink_commit, progress and the consumer may be called
- * from several reader threads at once (each with its own sink). */
+ * thread. sink_open, sink_commit, progress, cancelled and the consumer may
+ * be called from several reader threads at once (each with its own sink). */
 #ifndef ETLCONN_PIPELINE_RUN_H
 #define ETLCONN_PIPELINE_RUN_H
 
@@ -60,6 +60,13 @@ int etlc__run_sink_open(etlc__run *run, const etlc_sink_options *opts, etlc_sink
 /* Commit a sink's files (visible from now on) into the run's result; the
  * sink is freed either way. From here a failed run withdraws them. */
 int etlc__run_sink_commit(etlc__run *run, etlc_sink *sink, etlc_error *err);
+/* 0, or ETLC_CANCELLED (err filled) once the land options' cancel token
+ * was requested (etlconn/cancel.h). Any thread. Drivers check it between
+ * units (batches, pages, files, polls) and before they commit. */
+int etlc__run_cancelled(const etlc__run *run, etlc_error *err);
+/* The land options' cancel token, NULL when none: for a fetch request's
+ * `cancel`, so the connector can break a wait in the server. */
+const etlc_cancel *etlc__run_cancel_token(const etlc__run *run);
 /* Count rows towards the caller's progress hook (thread-safe). */
 void etlc__run_progress(etlc__run *run, uint64_t rows);
 /* A consumer that writes into `sink` and counts progress; `tap` is storage
