@@ -186,8 +186,13 @@ static int poll_loop(consumer_state *cs, etlc_error *err)
         if (cancelled(cs))
             return etlc_error_set(err, ETLC_CANCELLED, "%s: consume of '%s' cancelled",
                                   c->ops->name, o->resource);
+        /* The land options' token, between polls (a waiting poll ends within
+         * its poll timeout); landed and committed batches stay. */
+        int rc = etlc__run_cancelled(cs->l->run, err);
+        if (rc != 0)
+            return rc;
         etlc_stream_batch sb = {0};
-        int rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
+        rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
                                       o->max_records ? o->max_records : 10000, &sb, err);
         if (rc != 0)
             return rc;

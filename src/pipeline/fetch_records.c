@@ -48,7 +48,11 @@ static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
 static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
 {
     page_run *pr = ud;
-    int rc = land_page(pr, page->batch, err);
+    /* Before each page: the pages before it stay (their position is
+     * committed, the next run resumes here), nothing of this one lands. */
+    int rc = etlc__run_cancelled(pr->l->run, err);
+    if (rc == 0)
+        rc = land_page(pr, page->batch, err);
     if (rc != 0)
         return rc;
     pr->page++;
