@@ -8,8 +8,8 @@
  *
  * Threads: etlc_extract may run in several threads at once on one connector
  * (on different checkpoints: a second run on a held checkpoint is
- * ETLC_BUSY); with partitions it starts its own threads, one snapshot
- * each. Its options are only read.
+ * ETLC_BUSY); with partitions it starts its own threads, one snapshot and
+ * one lake handle each. Its options are only read.
  * Cancel it through options.land.cancel (etlconn/cancel.h): the run ends
  * with ETLC_CANCELLED, no file of it stays and the checkpoint's position is
  * unchanged. */

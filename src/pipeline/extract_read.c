@@ -102,7 +102,11 @@ static int read_slice(ext_part *pt, etlc_error *err)
     }
     etlc_sink_options sopts = job->sopts;
     sopts.vars.run_id = pt->run_id;
-    rc = etlc__run_sink_open(job->run, &sopts, &pt->sink, err);
+    if (job->nparts > 1) /* partitions land in parallel: each in a lake handle of its own */
+        rc = etlc__run_lake_open_own(job->run, &pt->lake, err);
+    if (rc == 0)
+        rc = pt->lake ? etlc_sink_open(pt->lake, &sopts, &pt->sink, err)
+                      : etlc__run_sink_open(job->run, &sopts, &pt->sink, err);
     if (rc)
         return rc;
     if (job->plan.has_watermark && job->upper.type == ETLC_TYPE_NULL)

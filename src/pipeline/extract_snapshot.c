@@ -54,7 +54,7 @@ static int name_run(ext_job *job, etlc_error *err)
 int etlc__ext_snapshot_phase(ext_job *job, etlc_error *err)
 {
     etlc_lake *lake = NULL;
-    int rc = etlc__run_lake(job->run, &lake, err); /* before the reader threads share it */
+    int rc = etlc__run_lake(job->run, &lake, err); /* opened here, on the driver's thread */
     rc = rc ? rc
             : job->sql->snapshot_begin(job->c->ctx, NULL, &job->main_snap,
                                        job->nparts > 1 ? job->token : NULL, err);

@@ -82,6 +82,11 @@ int etlc__run_lake(etlc__run *run, etlc_lake **out, etlc_error *err)
     return 0;
 }
 
+int etlc__run_lake_open_own(const etlc__run *run, etlc_lake **out, etlc_error *err)
+{
+    return etlc_lake_open_uri(run->lake_root, NULL, out, err); /* the settings etlc__run_lake uses */
+}
+
 void etlc__run_sink_options(const etlc__run *run, const char *query_hash, const char *default_template,
                             etlc_sink_options *out)
 {

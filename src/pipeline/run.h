@@ -14,8 +14,10 @@
  * sink_commit (files visible) -> [checkpoint_commit] -> end.
  *
  * Threads: begin, the checkpoint calls and end belong to the driver's
- * thread. sink_open, sink_commit, progress, cancelled and the consumer may
- * be called from several reader threads at once (each with its own sink). */
+ * thread. sink_commit, progress, cancelled and the consumer may be called
+ * from several reader threads at once (each with its own sink); reader
+ * threads that land in parallel open their sinks in lake handles of their
+ * own (lake_open_own), never in the run's lake. */
 #ifndef ETLCONN_PIPELINE_RUN_H
 #define ETLCONN_PIPELINE_RUN_H
 
@@ -48,6 +50,16 @@ etlc_result *etlc__run_result(etlc__run *run);
 /* The lake, opened on first use ("s3://bucket/prefix" lands in S3 with
  * settings from the AWS_* environment, else a local directory). */
 int etlc__run_lake(etlc__run *run, etlc_lake **out, etlc_error *err);
+
+/* A lake handle of the caller's own on the run's root, opened with the
+ * same settings as the run's lake: for a reader thread that lands in
+ * parallel with others. A lake is used by one thread at a time
+ * (etlconn/lake.h); an S3 lake holds one HTTP session that must not be
+ * shared, and the run's own lake also serves the checkpoint's hold
+ * renewals from etlc__run_progress. Free it with etlc_lake_free once the
+ * sinks opened in it (etlc_sink_open; they commit through
+ * etlc__run_sink_commit like any other) are committed or aborted. */
+int etlc__run_lake_open_own(const etlc__run *run, etlc_lake **out, etlc_error *err);
 
 /* The land options' sink settings with the run's defaults filled in where
  * NULL: vars.protocol, vars.source, vars.date, query; path_template
