@@ -2,7 +2,8 @@
 #   make run    build and run the main job: bundled SQLite sample -> ./lake
 #   make test   build, start what the tests need, run every test
 #   make asan   the tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make tsan   the concurrency tests (cache, connection pools) under ThreadSanitizer
+#   make tsan   the concurrency tests (cache, connection pools, parallel pooled fetches,
+#               cancellation) under ThreadSanitizer
 #   make minimal  every optional connector compiled out; builds and runs the core tests
 #   make compile-out  each connector compiled out alone: builds, checks NOT_BUILT_IN
 #   make deps   install the Debian/PyPI packages the build and tests need
@@ -48,7 +49,7 @@ asan: deps sample test-servers
 
 tsan: deps sample
 	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|integration.test_(postgres|mysql)$$'
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|cancel|integration.test_(postgres|mysql|pool_concurrency|pool_concurrency_mysql)$$'
 
 # The minimal configuration: every connector folder switched off
 # (-DETLCONN_WITH_<X>=OFF). Configured every time, so a connector added

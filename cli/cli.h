@@ -12,8 +12,13 @@
 enum {
     EXIT_OK = 0,        /* success */
     EXIT_FAILURE_ = 1,  /* the work failed: unhealthy, fetch failed, I/O */
-    EXIT_USAGE = 2      /* bad usage or configuration */
+    EXIT_USAGE = 2,     /* bad usage or configuration */
+    EXIT_CANCELLED = 130 /* stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it) */
 };
+
+/* The line every cancellable command's --help ends its exit status with. */
+#define CLI_EXIT_CANCELLED_HELP \
+    "130 stopped by SIGINT or SIGTERM (nothing partial is kept; a second signal quits at once).\n"
 
 typedef struct cli_globals {
     bool quiet;
@@ -60,7 +65,14 @@ int cli_source_open(const etlc_config *cfg, etlc_connector **c, etlc_error *err)
 /* The IngestionResult as JSON on stdout. */
 void cli_print_result(const etlc_result *r, bool compact);
 
-/* Map an etlc code to the CLI exit status. */
+/* Route SIGINT and SIGTERM to the process-wide cancel token (returned, for
+ * the run's options); a second signal of the same kind ends the process. */
+etlc_cancel *cli_cancel_install(void);
+/* Whether a signal asked the run to stop. */
+bool cli_cancelled(void);
+
+/* Map an etlc code to the CLI exit status (EXIT_CANCELLED once a signal
+ * asked the run to stop). */
 int cli_exit_for(int code);
 /* Print "etlconn: <message>" (and the code name) on stderr; returns the exit status. */
 int cli_fail(const etlc_error *err);

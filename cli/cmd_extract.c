@@ -40,7 +40,8 @@ static void help(void)
            "at once naming the run that holds it (or waits, --wait), and never lands a copy.\n\n"
            "Exit status: 0 success, 1 extraction failed or the checkpoint is held (the\n"
            "position is unchanged; a re-run lands the same file names), 2 usage or\n"
-           "configuration error.\n"
+           "configuration error,\n"
+           CLI_EXIT_CANCELLED_HELP
            "See docs/extract.md for the guarantees and the lag window.\n", ETLC_EXTRACT_DEFAULT_TEMPLATE);
 }
 
@@ -144,6 +145,7 @@ int cmd_extract(int argc, char **argv)
         goto out;
     x.keys = (const char *const *)keys;
     x.nkeys = nkeys;
+    x.land.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;

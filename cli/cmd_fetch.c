@@ -24,7 +24,7 @@ static void help(void)
            "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
            "  --compact                print the result JSON on one line\n\n"
            "Exit status: 0 success, 1 fetch failed (nothing partial is left in the lake),\n"
-           "2 usage or configuration error.\n", ETLC_LAKE_DEFAULT_TEMPLATE);
+           "2 usage or configuration error, " CLI_EXIT_CANCELLED_HELP, ETLC_LAKE_DEFAULT_TEMPLATE);
 }
 
 static int parse_param(const char *arg, etlc_param *p)
@@ -107,6 +107,7 @@ int cmd_fetch(int argc, char **argv)
     const char *query = argv[optind];
     if ((rc = cli_land_check("fetch", &land)) != EXIT_OK)
         goto out;
+    land.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;

@@ -32,7 +32,7 @@ static void help(void)
            "  --batch-size N        rows per batch read from a file (default 10000)\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
-           "was changed, 2 usage or configuration error.\n");
+           "was changed, 2 usage or configuration error,\n" CLI_EXIT_CANCELLED_HELP);
 }
 
 static void progress(void *ud, uint64_t rows, uint64_t bytes)
@@ -150,6 +150,7 @@ int cmd_load(int argc, char **argv)
     lr.sources = (const char *const *)(argv + optind);
     lr.nsources = (size_t)(argc - optind);
     conn.protocol = conn.file ? NULL : "dw";
+    lr.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)
         goto out;

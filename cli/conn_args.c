@@ -74,6 +74,8 @@ int cli_exit_for(int code)
 {
     if (code == ETLC_OK)
         return EXIT_OK;
+    if (code == ETLC_CANCELLED || cli_cancelled())
+        return EXIT_CANCELLED;
     if ((code >= 100 && code < 200) || code == ETLC_UNKNOWN_PROTOCOL || code == ETLC_NOT_BUILT_IN ||
         code == ETLC_INVALID_ARGUMENT || code == ETLC_IO_PATH)
         return EXIT_USAGE;

@@ -38,7 +38,8 @@ static void usage(FILE *out)
 "Secrets are never printed.\n"
 "\n"
 "Exit status: 0 success; 1 the work failed (unhealthy, query or I/O error);\n"
-"2 bad usage or configuration (unknown key, missing required key, bad value).\n");
+"2 bad usage or configuration (unknown key, missing required key, bad value);\n"
+"130 fetch, extract or load stopped by SIGINT or SIGTERM (nothing partial kept).\n");
 }
 
 static const struct {

@@ -3,7 +3,11 @@
  * Each connector declares one options table. Layers merge in this order,
  * later wins: defaults -> file (JSON or YAML, by extension) -> environment
  * <PREFIX>_<KEY> -> config dict -> explicit overrides. Every value remembers
- * its layer and origin (file:line, env var name, ...). */
+ * its layer and origin (file:line, env var name, ...).
+ *
+ * Threads: loading is done by one thread; a loaded etlc_config is never
+ * changed afterwards (every getter only reads), so it may be shared by any
+ * number of threads until it is freed. Options tables are static data. */
 #ifndef ETLCONN_CONFIG_H
 #define ETLCONN_CONFIG_H
 

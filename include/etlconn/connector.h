@@ -2,7 +2,22 @@
  * the cache and the façade (get_connection, test_connection, ...).
  *
  * Connector and plugin authors include etlconn/connector_api.h, which adds
- * the ops table, its capabilities and the batch-building helpers. */
+ * the ops table, its capabilities and the batch-building helpers.
+ *
+ * Threads:
+ *   registry, plugins   thread-safe (a lock; borrowed arrays stay valid).
+ *   cache and façade    thread-safe: get_connection, test_connection and
+ *                       close_all_connections from any thread; no lock is
+ *                       held while connector code runs.
+ *   etlc_connector      may be shared by threads. Its fetch, test and
+ *                       health calls run in parallel when its ops carry
+ *                       ETLC_CONNECTOR_CONCURRENT (postgres, mysql: each
+ *                       call takes its own pooled session; beyond pool_max a
+ *                       call waits for a session up to connect_timeout, then
+ *                       fails with ETLC_BUSY), else one at a time (the other
+ *                       threads wait). Release it once per holder.
+ *   a fetch request and land options are only read during the call.
+ *   cancel tokens       see etlconn/cancel.h: any thread, signal handlers. */
 #ifndef ETLCONN_CONNECTOR_H
 #define ETLCONN_CONNECTOR_H
 
@@ -10,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "config.h"
 #include "error.h"
 #include "export.h"
@@ -34,6 +50,10 @@ typedef struct etlc_fetch_request {
     const etlc_param *params;   /* bound in order */
     size_t nparams;
     size_t batch_rows;          /* rows per batch; 0 = 10000 */
+    /* The run's cancel token, NULL = none. The core checks it between
+     * batches itself (and sets it from etlc_land_options.cancel); a
+     * connector may also watch it to interrupt a long wait in the server. */
+    const etlc_cancel *cancel;
 } etlc_fetch_request;
 
 /* The protocol's operations (opaque here; etlconn/connector_api.h defines it). */
@@ -99,6 +119,8 @@ typedef struct etlc_land_options {
     etlc_sink_options sink;      /* format etc.; vars.protocol/source/date/query_hash filled if NULL */
     etlc_progress_fn progress;   /* optional */
     void *progress_userdata;
+    etlc_cancel *cancel;         /* optional: checked between batches; a requested token
+                                    ends the run with ETLC_CANCELLED, nothing kept */
 } etlc_land_options;
 
 /* Fetch and land: runs the connector's fetch into a sink in the lake, and
@@ -133,6 +155,9 @@ typedef struct etlc_load_request {
     const struct etlc_lake_s3_options *s3;
     etlc_load_progress_fn progress; /* optional */
     void *progress_userdata;
+    /* Optional: checked between batches; a requested token rolls the load
+     * back (ETLC_CANCELLED, nothing changed). dw: etlc_dw_load_options.cancel. */
+    etlc_cancel *cancel;
 } etlc_load_request;
 
 /* Load into a destination connector (one whose protocol has the load

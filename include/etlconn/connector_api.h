@@ -3,7 +3,13 @@
  * A connector is a folder under src/connectors/ (or a plugin shared object)
  * exporting one const etlc_connector_ops. CMake builds the registry from the
  * enabled folders; plugins add more at run time from ETLCONN_PLUGIN_PATH.
- * Embedders need only etlconn/etlconn.h. */
+ * Embedders need only etlconn/etlconn.h.
+ *
+ * Threads: see ETLC_CONNECTOR_CONCURRENT and ETLC_CONNECTOR_PER_THREAD
+ * below; without either flag the core calls fetch, test, alive and
+ * source_name one thread at a time per connector (connect and close are
+ * never concurrent with anything). A consumer is called on the fetching
+ * thread. etlc_registry_add is thread-safe. */
 #ifndef ETLCONN_CONNECTOR_API_H
 #define ETLCONN_CONNECTOR_API_H
 
@@ -265,6 +271,13 @@ struct etlc_stream_ops {
 };
 
 #define ETLC_CONNECTOR_PER_THREAD 0x1u /* sessions: the cache keys them by thread */
+/* fetch, test, alive, source_name and the sql capability may run at the same
+ * time from several threads on one connector: the connector serialises what
+ * must be serialised itself (each call takes its own session from a pool, and
+ * the context is only read after connect). Without this flag the core runs
+ * those calls one thread at a time per connector. connect and close are
+ * never concurrent with anything. */
+#define ETLC_CONNECTOR_CONCURRENT 0x2u
 
 /* A source sets `fetch` (and optional capabilities before the
  * "destinations" line); a destination sets `load` and leaves fetch NULL. */

@@ -4,7 +4,12 @@
  * is unsupported: it is a destination. Open it like any connector
  * (etlc_connector_open / etlc_get_connection with protocol "dw"), health-
  * check it with etlc_connector_test, and load lake files into a table with
- * etlc_dw_load. See docs/dw.md for modes, types and guarantees. */
+ * etlc_dw_load. See docs/dw.md for modes, types and guarantees.
+ *
+ * Threads: a dw connector holds one session: one etlc_dw_load (or test) at
+ * a time per connector; open one connector per parallel load. A load
+ * result is used by one thread. Cancel a load through opts.cancel: it is
+ * rolled back (ETLC_CANCELLED) and nothing is changed. */
 #ifndef ETLCONN_DW_H
 #define ETLCONN_DW_H
 
@@ -41,6 +46,8 @@ typedef struct etlc_dw_load_options {
     size_t batch_rows;            /* rows per batch read from a file (any format); 0 = 10000 */
     etlc_dw_progress_fn progress; /* optional */
     void *progress_userdata;
+    etlc_cancel *cancel;          /* optional: checked between batches; a requested token
+                                     rolls the load back with ETLC_CANCELLED */
 } etlc_dw_load_options;
 
 typedef struct etlc_dw_file {

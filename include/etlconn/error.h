@@ -1,7 +1,10 @@
 /* etlconn — error codes and the caller-owned error object.
  *
  * One X-macro list feeds the enum, etlc_code_name() and etlc_code_str().
- * Codes are grouped by hundreds and are append-only: never renumber one. */
+ * Codes are grouped by hundreds and are append-only: never renumber one.
+ *
+ * Threads: an etlc_error belongs to its caller (one per thread or call);
+ * the code functions read static tables and may be called from any thread. */
 #ifndef ETLCONN_ERROR_H
 #define ETLCONN_ERROR_H
 

@@ -1,4 +1,12 @@
-/* etlconn — one include for the whole public API. */
+/* etlconn — one include for the whole public API.
+ *
+ * Threads (each header says it for its own objects; docs/threads.md has the
+ * table): a loaded config is immutable and shareable; the cache, the façade,
+ * the registry and the log are thread-safe; a connector may be shared and
+ * runs calls in parallel when it is ETLC_CONNECTOR_CONCURRENT (postgres,
+ * mysql), else one at a time; results, batches, lakes, sinks and writers
+ * are one thread per object; a cancel token is safe from any thread and
+ * from a signal handler. */
 #ifndef ETLCONN_H
 #define ETLCONN_H
 
@@ -10,6 +18,7 @@
 #include "export.h"
 #include "error.h"
 #include "log.h"
+#include "cancel.h"
 #include "config.h"
 #include "record.h"
 #include "result.h"

@@ -4,7 +4,15 @@
  * connector (one whose ops carry `sql`) in one consistent read snapshot,
  * page through it with a deterministic ORDER BY (watermark, key...) and a
  * compound cursor, land the rows in the lake and only then advance the
- * state file. See docs/extract.md for the guarantees. */
+ * state file. See docs/extract.md for the guarantees.
+ *
+ * Threads: etlc_extract may run in several threads at once on one connector
+ * (on different checkpoints: a second run on a held checkpoint is
+ * ETLC_BUSY); with partitions it starts its own threads, one snapshot and
+ * one lake handle each. Its options are only read.
+ * Cancel it through options.land.cancel (etlconn/cancel.h): the run ends
+ * with ETLC_CANCELLED, no file of it stays and the checkpoint's position is
+ * unchanged. */
 #ifndef ETLCONN_EXTRACT_H
 #define ETLCONN_EXTRACT_H
 

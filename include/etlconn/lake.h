@@ -4,7 +4,13 @@
  * visible only whole: written under a temporary name in the target
  * directory, fsynced, renamed to a deterministic final name, and the
  * directory fsynced. A sink turns record batches into files of one format
- * (jsonl, csv, parquet) in a lake and reports them as IngestedItems. */
+ * (jsonl, csv, parquet) in a lake and reports them as IngestedItems.
+ *
+ * Threads: a lake, each of its files, readers and locks, and each sink are
+ * used by one thread at a time; open a lake per thread to write in parallel
+ * (lakes on the same root may be used at once: files become visible by
+ * atomic rename or a single PUT, so writers never see each other's parts).
+ * etlc_lake_render_path and the format queries are thread-safe. */
 #ifndef ETLCONN_LAKE_H
 #define ETLCONN_LAKE_H
 

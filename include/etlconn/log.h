@@ -1,7 +1,10 @@
 /* etlconn — logging and redaction.
  *
  * Every log line, error message and config dump passes through
- * etlc_redact() before it leaves the library. */
+ * etlc_redact() before it leaves the library.
+ *
+ * Threads: every function here is thread-safe (level and format are
+ * atomics; the sink and the secret list have their own locks). */
 #ifndef ETLCONN_LOG_H
 #define ETLCONN_LOG_H
 

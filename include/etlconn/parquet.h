@@ -4,7 +4,10 @@
  * callback. Memory is bounded by one row group (its encoded, compressed
  * pages are buffered per column chunk and written when the row group's
  * uncompressed size passes the limit). Every column is OPTIONAL; schema rules
- * across batches are described in docs/parquet.md. */
+ * across batches are described in docs/parquet.md.
+ *
+ * Threads: a writer or reader is used by one thread at a time; different
+ * ones may run in parallel. */
 #ifndef ETLCONN_PARQUET_H
 #define ETLCONN_PARQUET_H
 

@@ -2,7 +2,10 @@
  *
  * Record-shaped sources fill a batch row by row; sinks read it column by
  * column. A batch holds at most its capacity rows, so memory is bounded by
- * the batch size, not the result size. */
+ * the batch size, not the result size.
+ *
+ * Threads: a batch is used by one thread at a time (a consumer may read a
+ * batch only during its on_batch call). */
 #ifndef ETLCONN_RECORD_H
 #define ETLCONN_RECORD_H
 

@@ -1,7 +1,10 @@
 /* etlconn — the data contract: IngestionResult of IngestedItems.
  *
  * Every fetch returns one result listing each item it landed. The JSON shape
- * is documented in docs/data-contract.md and round-trips exactly. */
+ * is documented in docs/data-contract.md and round-trips exactly.
+ *
+ * Threads: a result is used by one thread at a time; once finished it may
+ * be read (not changed) by several. */
 #ifndef ETLCONN_RESULT_H
 #define ETLCONN_RESULT_H
 

@@ -1,4 +1,8 @@
-/* etlconn — SQLite direct builders (the façade's get_sqlite_engine family). */
+/* etlconn — SQLite direct builders (the façade's get_sqlite_engine family).
+ *
+ * Threads: as etlc_get_connection (thread-safe). A SQLite connector may be
+ * shared, but runs one fetch at a time (it has one database handle; the
+ * core makes other threads wait); each extraction snapshot opens its own. */
 #ifndef ETLCONN_SQLITE_H
 #define ETLCONN_SQLITE_H
 

@@ -1,5 +1,6 @@
 /* Connector objects: open/close around an ops table, one-thread-at-a-time
- * use, health checks. Fetch-and-land is in connector_fetch.c. */
+ * use (unless the connector is ETLC_CONNECTOR_CONCURRENT), health checks.
+ * Fetch-and-land is the pipeline's (src/pipeline/fetch.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,9 +94,9 @@ bool etlc__connector_alive(etlc_connector *c)
 {
     if (!c->ops->alive)
         return true;
-    pthread_mutex_lock(&c->use_lock);
+    etlc__connector_enter(c);
     bool alive = c->ops->alive(c->ctx);
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
     return alive;
 }
 
@@ -120,7 +121,7 @@ int etlc_connector_test(etlc_connector *c, etlc_health *health, etlc_error *err)
     memset(health, 0, sizeof *health);
     double t0 = etlc__monotonic_ms();
     int rc = 0;
-    pthread_mutex_lock(&c->use_lock);
+    etlc__connector_enter(c);
     if (c->ops->test) {
         rc = c->ops->test(c->ctx, health, err);
     } else {
@@ -128,7 +129,7 @@ int etlc_connector_test(etlc_connector *c, etlc_health *health, etlc_error *err)
         health->healthy = c->ops->alive ? c->ops->alive(c->ctx) : true;
         snprintf(health->detail, sizeof health->detail, "connected (the %s connector has no health check)", c->ops->name);
     }
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
     if (health->latency_ms <= 0.0)
         health->latency_ms = etlc__monotonic_ms() - t0;
     /* The detail may quote server text: keep it free of secrets. */

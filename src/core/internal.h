@@ -53,6 +53,17 @@ int etlc__fsync_parent_dir(const char *path);
 int etlc__mkdirs(const char *path, unsigned mode);
 
 
+/* 0, or ETLC_CANCELLED (err filled) once `cancel` was requested; NULL never is. */
+int etlc__cancel_check(const etlc_cancel *cancel, etlc_error *err);
+/* Call action(userdata) once, from a helper thread, if `cancel` is requested
+ * before etlc__cancel_watch_stop (which joins: after it the action never
+ * runs). For connectors blocked in a server wait (PQcancel). A NULL token
+ * starts nothing (*out NULL). 0, or ETLC_NO_MEMORY when no thread could start. */
+typedef struct etlc__cancel_watch etlc__cancel_watch;
+int etlc__cancel_watch_start(const etlc_cancel *cancel, void (*action)(void *userdata), void *userdata,
+                             etlc__cancel_watch **out);
+void etlc__cancel_watch_stop(etlc__cancel_watch *w); /* NULL ok */
+
 /* A monotonic clock in milliseconds (for latencies and timeouts). */
 double etlc__monotonic_ms(void);
 

@@ -186,8 +186,13 @@ static int poll_loop(consumer_state *cs, etlc_error *err)
         if (cancelled(cs))
             return etlc_error_set(err, ETLC_CANCELLED, "%s: consume of '%s' cancelled",
                                   c->ops->name, o->resource);
+        /* The land options' token, between polls (a waiting poll ends within
+         * its poll timeout); landed and committed batches stay. */
+        int rc = etlc__run_cancelled(cs->l->run, err);
+        if (rc != 0)
+            return rc;
         etlc_stream_batch sb = {0};
-        int rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
+        rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
                                       o->max_records ? o->max_records : 10000, &sb, err);
         if (rc != 0)
             return rc;
@@ -244,7 +249,7 @@ static int consume_run(consumer_state *cs, etlc_error *err)
     if (!cs->partitions || start_positions(cs, &start, &nstart) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading positions");
     etlc_stream_callbacks cb = {.assigned = on_assigned, .revoked = on_revoked, .userdata = cs};
-    pthread_mutex_lock(&c->use_lock); /* one thread inside the connector for the whole consume */
+    etlc__connector_enter(c); /* one thread inside the connector for the whole consume (unless concurrent) */
     rc = c->ops->stream->subscribe(c->ctx, cs->opts->resource, start, nstart, &cb, &cs->sub, err);
     free(start);
     if (rc == 0) {
@@ -254,7 +259,7 @@ static int consume_run(consumer_state *cs, etlc_error *err)
     }
     if (cs->sub)
         c->ops->stream->unsubscribe(c->ctx, cs->sub);
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
     return rc;
 }
 

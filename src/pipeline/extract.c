@@ -65,6 +65,7 @@ static void job_free(ext_job *job)
 {
     for (unsigned i = 0; job->parts && i < job->nparts; i++) {
         etlc_sink_abort(job->parts[i].sink);
+        etlc_lake_free(job->parts[i].lake); /* after its sink */
         etlc__ext_cursor_clear(&job->parts[i].last);
     }
     if (job->main_snap)

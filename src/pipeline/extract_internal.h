@@ -126,6 +126,7 @@ struct ext_part {
     ext_slice slice;
     void *snap;
     bool own_snap;
+    etlc_lake *lake;          /* this partition's own lake handle (N > 1), else NULL: the run's */
     etlc_sink *sink;
     uint64_t rows, page_rows;
     ext_cursor last;          /* cursor values of the last row read */

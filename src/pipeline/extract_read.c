@@ -36,6 +36,8 @@ static int part_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
     ext_part *pt = ud;
     ext_job *job = pt->job;
     size_t ncur = job->plan.ncur;
+    if (etlc__run_cancelled(job->run, err))
+        return ETLC_CANCELLED; /* the sinks are aborted and the position stays as it was */
     if (batch->ncols < ncur)
         return etlc_error_set(err, ETLC_INTERNAL, "page has %zu columns, fewer than its %zu cursor columns",
                               batch->ncols, ncur);
@@ -74,7 +76,7 @@ static int read_pages(ext_part *pt, etlc_error *err)
         if (rc)
             break;
         etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams,
-                                  .batch_rows = job->batch};
+                                  .batch_rows = job->batch, .cancel = etlc__run_cancel_token(job->run)};
         etlc_log(ETLC_LOG_DEBUG, "extract", "slice %u page: %s", pt->index, st.sql.data);
         pt->page_rows = 0;
         rc = job->sql->snapshot_fetch(job->c->ctx, pt->snap, &req,
@@ -100,7 +102,11 @@ static int read_slice(ext_part *pt, etlc_error *err)
     }
     etlc_sink_options sopts = job->sopts;
     sopts.vars.run_id = pt->run_id;
-    rc = etlc__run_sink_open(job->run, &sopts, &pt->sink, err);
+    if (job->nparts > 1) /* partitions land in parallel: each in a lake handle of its own */
+        rc = etlc__run_lake_open_own(job->run, &pt->lake, err);
+    if (rc == 0)
+        rc = pt->lake ? etlc_sink_open(pt->lake, &sopts, &pt->sink, err)
+                      : etlc__run_sink_open(job->run, &sopts, &pt->sink, err);
     if (rc)
         return rc;
     if (job->plan.has_watermark && job->upper.type == ETLC_TYPE_NULL)
@@ -167,6 +173,11 @@ int etlc__ext_read_phase(ext_job *job, etlc_error *err)
     for (unsigned i = 1; i < job->nparts; i++)
         if (parts[i].started)
             pthread_join(parts[i].thread, NULL);
+    /* Requested during the last page, or a connector stopped its query for
+     * it (SQLite reports an interrupted statement): the run was cancelled,
+     * before the commit phase, so the position is untouched. */
+    if (etlc_cancel_requested(etlc__run_cancel_token(job->run)))
+        return etlc__run_cancelled(job->run, err);
     for (unsigned i = 0; i < job->nparts; i++)
         if (parts[i].rc) {
             *err = parts[i].err;

@@ -11,7 +11,8 @@
 
 static int scalar(ext_job *job, ext_stmt *st, etlc_value *out, etlc_error *err)
 {
-    etlc_fetch_request req = {.query = st->sql.data, .params = st->params, .nparams = st->nparams, .batch_rows = 1};
+    etlc_fetch_request req = {.query = st->sql.data, .params = st->params, .nparams = st->nparams, .batch_rows = 1,
+                              .cancel = etlc__run_cancel_token(job->run)};
     int rc = job->sql->snapshot_scalar(job->c->ctx, job->main_snap, &req, out, err);
     etlc__ext_stmt_free(st);
     return rc;
@@ -53,7 +54,7 @@ static int name_run(ext_job *job, etlc_error *err)
 int etlc__ext_snapshot_phase(ext_job *job, etlc_error *err)
 {
     etlc_lake *lake = NULL;
-    int rc = etlc__run_lake(job->run, &lake, err); /* before the reader threads share it */
+    int rc = etlc__run_lake(job->run, &lake, err); /* opened here, on the driver's thread */
     rc = rc ? rc
             : job->sql->snapshot_begin(job->c->ctx, NULL, &job->main_snap,
                                        job->nparts > 1 ? job->token : NULL, err);
@@ -108,7 +109,8 @@ static int partition_span(ext_job *job, int64_t *min, int64_t *max, etlc_error *
     int rc = etlc__ext_minmax_sql(&job->plan, job->plan.part, &st, err);
     if (rc == 0) {
         minmax_capture cap = {.lo = &lo, .hi = &hi};
-        etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams, .batch_rows = 1};
+        etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams, .batch_rows = 1,
+                                  .cancel = etlc__run_cancel_token(job->run)};
         rc = job->sql->snapshot_fetch(job->c->ctx, job->main_snap, &req,
                                       (etlc_batch_consumer){.on_batch = minmax_on_batch, .userdata = &cap}, err);
         etlc__ext_stmt_free(&st);

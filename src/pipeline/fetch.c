@@ -57,9 +57,13 @@ static int fetch_into(etlc__run *run, const etlc_fetch_request *req, const etlc_
     int rc = etlc__run_sink_open(run, sopts, &tap.sink, e);
     if (rc != 0)
         return rc;
-    pthread_mutex_lock(&c->use_lock);
+    etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
     rc = c->ops->fetch(c->ctx, req, etlc__run_sink_consumer(&tap), e);
-    pthread_mutex_unlock(&c->use_lock);
+    etlc__connector_leave(c);
+    /* Requested during the last batch, or the connector interrupted the
+     * server for it: either way the run was cancelled and nothing is kept. */
+    if (etlc_cancel_requested(etlc__run_cancel_token(run)))
+        rc = etlc__run_cancelled(run, e);
     if (rc != 0) {
         etlc_sink_abort(tap.sink);
         return rc;
@@ -87,6 +91,8 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     etlc_fetch_request effective = *req;
     if (!effective.batch_rows)
         effective.batch_rows = 10000;
+    if (etlc__run_cancel_token(run)) /* the connector may break a server wait with it */
+        effective.cancel = etlc__run_cancel_token(run);
     etlc_sink_options sopts;
     etlc__run_sink_options(run, qhash, NULL, &sopts);
     etlc_error e = {0};

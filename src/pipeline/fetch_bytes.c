@@ -72,6 +72,7 @@ static bool unchanged(json_t *prev_files, const listed *e)
 /* ---- one resource into one lake file ----------------------------------- */
 
 typedef struct byte_tap {
+    const etlc__run *run;
     etlc_lake_file *file;
     unsigned char head[ETLC__SNIFF_BYTES];
     size_t nhead;
@@ -80,6 +81,9 @@ typedef struct byte_tap {
 static int tap_bytes(void *ud, const void *data, size_t len, etlc_error *err)
 {
     byte_tap *t = ud;
+    int rc = etlc__run_cancelled(t->run, err); /* between chunks: the file is aborted, nothing of it lands */
+    if (rc != 0)
+        return rc;
     if (t->nhead < sizeof t->head) {
         size_t take = sizeof t->head - t->nhead < len ? sizeof t->head - t->nhead : len;
         memcpy(t->head + t->nhead, data, take);
@@ -117,15 +121,15 @@ static int land_one(etlc__cap_land *l, const listed *e, char sha[65], etlc_error
 {
     char *relpath = NULL;
     int rc = etlc__cap_relpath(l, e->name, &relpath, err);
-    byte_tap tap = {0};
+    byte_tap tap = {.run = l->run};
     if (rc == 0)
         rc = etlc_lake_file_create(l->lake, relpath, &tap.file, err);
     if (rc == 0) {
         etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag};
         etlc_byte_consumer bc = {.on_bytes = tap_bytes, .userdata = &tap};
-        pthread_mutex_lock(&l->c->use_lock);
+        etlc__connector_enter(l->c);
         rc = l->c->ops->bytes->open(l->c->ctx, &res, bc, err);
-        pthread_mutex_unlock(&l->c->use_lock);
+        etlc__connector_leave(l->c);
         if (rc == 0 && e->size >= 0 && etlc_lake_file_size(tap.file) != (uint64_t)e->size)
             rc = etlc_error_set(err, ETLC_IO, "'%s': read %llu bytes but it was listed with %lld; "
                                 "nothing of it was landed", e->name,
@@ -166,10 +170,15 @@ static int land_changed(etlc__cap_land *l, const listing *ls, json_t *prev, json
                 return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building the listing");
             continue;
         }
+        /* A cancel ends the run before the next file (the run fails: the files
+         * it landed are taken back, the checkpoint keeps its listing). */
+        int rc = etlc__run_cancelled(l->run, err);
+        if (rc != 0)
+            return rc;
         char sha[65] = "";
         etlc_error fe = {0};
-        int rc = land_one(l, e, sha, &fe);
-        if (rc == ETLC_NO_MEMORY) {
+        rc = land_one(l, e, sha, &fe);
+        if (rc == ETLC_NO_MEMORY || rc == ETLC_CANCELLED) { /* the run's failure, not the file's */
             *err = fe;
             return rc;
         }
@@ -193,9 +202,9 @@ static int land_changed(etlc__cap_land *l, const listing *ls, json_t *prev, json
 static int list_all(etlc__cap_land *l, const etlc_fetch_request *req, listing *ls, etlc_error *err)
 {
     etlc_list_request lr = {.pattern = req->query && *req->query ? req->query : NULL, .recursive = true};
-    pthread_mutex_lock(&l->c->use_lock);
+    etlc__connector_enter(l->c);
     int rc = l->c->ops->bytes->list(l->c->ctx, &lr, collect, ls, err);
-    pthread_mutex_unlock(&l->c->use_lock);
+    etlc__connector_leave(l->c);
     return rc;
 }
 

@@ -48,7 +48,11 @@ static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
 static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
 {
     page_run *pr = ud;
-    int rc = land_page(pr, page->batch, err);
+    /* Before each page: the pages before it stay (their position is
+     * committed, the next run resumes here), nothing of this one lands. */
+    int rc = etlc__run_cancelled(pr->l->run, err);
+    if (rc == 0)
+        rc = land_page(pr, page->batch, err);
     if (rc != 0)
         return rc;
     pr->page++;
@@ -139,9 +143,9 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
         etlc_records_request rr = {.resource = req->query, .params = kv, .nparams = req->nparams,
                                    .cursor = cursor_copy, .batch_rows = req->batch_rows};
         etlc_page_consumer pc = {.on_page = on_page, .userdata = &pr};
-        pthread_mutex_lock(&l->c->use_lock);
+        etlc__connector_enter(l->c);
         rc = l->c->ops->records->fetch_pages(l->c->ctx, &rr, pc, err);
-        pthread_mutex_unlock(&l->c->use_lock);
+        etlc__connector_leave(l->c);
     }
     json_decref(intent);
     for (size_t i = 0; store && i < req->nparams; i++)

@@ -21,9 +21,9 @@ static void name_source(etlc_connector *c, char *out, size_t cap)
 {
     out[0] = '\0';
     if (c->ops->source_name) {
-        pthread_mutex_lock(&c->use_lock);
+        etlc__connector_enter(c); /* no lock for a connector that serialises itself */
         c->ops->source_name(c->ctx, out, cap);
-        pthread_mutex_unlock(&c->use_lock);
+        etlc__connector_leave(c);
     }
     if (!out[0])
         snprintf(out, cap, "%s", c->ops->name);
@@ -82,6 +82,11 @@ int etlc__run_lake(etlc__run *run, etlc_lake **out, etlc_error *err)
     return 0;
 }
 
+int etlc__run_lake_open_own(const etlc__run *run, etlc_lake **out, etlc_error *err)
+{
+    return etlc_lake_open_uri(run->lake_root, NULL, out, err); /* the settings etlc__run_lake uses */
+}
+
 void etlc__run_sink_options(const etlc__run *run, const char *query_hash, const char *default_template,
                             etlc_sink_options *out)
 {
@@ -118,6 +123,16 @@ int etlc__run_sink_commit(etlc__run *run, etlc_sink *sink, etlc_error *err)
     return rc;
 }
 
+const etlc_cancel *etlc__run_cancel_token(const etlc__run *run)
+{
+    return run->land ? run->land->cancel : NULL;
+}
+
+int etlc__run_cancelled(const etlc__run *run, etlc_error *err)
+{
+    return etlc__cancel_check(etlc__run_cancel_token(run), err);
+}
+
 void etlc__run_progress(etlc__run *run, uint64_t rows)
 {
     pthread_mutex_lock(&run->lock);
@@ -133,7 +148,9 @@ void etlc__run_progress(etlc__run *run, uint64_t rows)
 static int tap_on_batch(void *ud, const etlc_batch *batch, etlc_error *err)
 {
     etlc__run_tap *tap = ud;
-    int rc = etlc_sink_write(tap->sink, batch, err);
+    int rc = etlc__run_cancelled(tap->run, err); /* before each batch: nothing of it is written */
+    if (rc == 0)
+        rc = etlc_sink_write(tap->sink, batch, err);
     if (rc == 0)
         etlc__run_progress(tap->run, batch->nrows);
     return rc;

@@ -14,8 +14,10 @@
  * sink_commit (files visible) -> [checkpoint_commit] -> end.
  *
  * Threads: begin, the checkpoint calls and end belong to the driver's
- * thread. sink_open, sink_commit, progress and the consumer may be called
- * from several reader threads at once (each with its own sink). */
+ * thread. sink_commit, progress, cancelled and the consumer may be called
+ * from several reader threads at once (each with its own sink); reader
+ * threads that land in parallel open their sinks in lake handles of their
+ * own (lake_open_own), never in the run's lake. */
 #ifndef ETLCONN_PIPELINE_RUN_H
 #define ETLCONN_PIPELINE_RUN_H
 
@@ -49,6 +51,16 @@ etlc_result *etlc__run_result(etlc__run *run);
  * settings from the AWS_* environment, else a local directory). */
 int etlc__run_lake(etlc__run *run, etlc_lake **out, etlc_error *err);
 
+/* A lake handle of the caller's own on the run's root, opened with the
+ * same settings as the run's lake: for a reader thread that lands in
+ * parallel with others. A lake is used by one thread at a time
+ * (etlconn/lake.h); an S3 lake holds one HTTP session that must not be
+ * shared, and the run's own lake also serves the checkpoint's hold
+ * renewals from etlc__run_progress. Free it with etlc_lake_free once the
+ * sinks opened in it (etlc_sink_open; they commit through
+ * etlc__run_sink_commit like any other) are committed or aborted. */
+int etlc__run_lake_open_own(const etlc__run *run, etlc_lake **out, etlc_error *err);
+
 /* The land options' sink settings with the run's defaults filled in where
  * NULL: vars.protocol, vars.source, vars.date, query; path_template
  * defaults to `default_template` (NULL: the lake's default), vars.query_hash
@@ -60,6 +72,13 @@ int etlc__run_sink_open(etlc__run *run, const etlc_sink_options *opts, etlc_sink
 /* Commit a sink's files (visible from now on) into the run's result; the
  * sink is freed either way. From here a failed run withdraws them. */
 int etlc__run_sink_commit(etlc__run *run, etlc_sink *sink, etlc_error *err);
+/* 0, or ETLC_CANCELLED (err filled) once the land options' cancel token
+ * was requested (etlconn/cancel.h). Any thread. Drivers check it between
+ * units (batches, pages, files, polls) and before they commit. */
+int etlc__run_cancelled(const etlc__run *run, etlc_error *err);
+/* The land options' cancel token, NULL when none: for a fetch request's
+ * `cancel`, so the connector can break a wait in the server. */
+const etlc_cancel *etlc__run_cancel_token(const etlc__run *run);
 /* Count rows towards the caller's progress hook (thread-safe). */
 void etlc__run_progress(etlc__run *run, uint64_t rows);
 /* A consumer that writes into `sink` and counts progress; `tap` is storage

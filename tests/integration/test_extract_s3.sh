@@ -37,7 +37,7 @@ expect_rc "third run, nothing new" 0
 contains "nothing new: zero rows" "$OUT" '"record_count":0'
 
 # Read every landed object back through the filer (not our client): the table once.
-python3 - "$FILER" > keys <<'EOF'
+cat > walk.py <<'EOF'
 import json, sys, urllib.request
 base = sys.argv[1]
 def walk(url):
@@ -53,6 +53,7 @@ for f in walk(base):
     for line in urllib.request.urlopen(f).read().decode().splitlines():
         print(json.loads(line)["id"])
 EOF
+python3 walk.py "$FILER" > keys
 python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT id FROM ev')]" "$DB" > ids
 check "the objects in S3 hold every row of the table exactly once" \
   python3 -c 'import sys; a = open(sys.argv[1]).read().split(); b = open(sys.argv[2]).read().split(); print(len(a), "landed", len(b), "in the table"); sys.exit(0 if sorted(a) == sorted(b) else 1)' keys ids
@@ -73,4 +74,22 @@ check "the run holding the S3 lease succeeds" test "$rca" -eq 0
 check "the second run exits 1" test "$rcb" -eq 1
 contains "... naming the holder" "$errb" "held by etlconn extract (pid $pa on"
 contains "the holder's run landed the new rows" "$(cat a.out)" '"record_count":76000'
+
+# --partitions 4 into S3: each partition lands through its own lake handle
+# (its own S3 session). ~10 MB per partition, so every partition uploads
+# multipart parts while the others do.
+PDB="$WORK/parts.db"
+$CHK sqlite "$PDB" "CREATE TABLE big(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL, pad TEXT);
+  WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM g WHERE i < 400000)
+  INSERT INTO big SELECT i, i / 100, hex(randomblob(32)) FROM g;"
+run "$ETLCONN" extract sqlite --set database_path="$PDB" --table big --watermark wm --key id \
+  --lake "s3://$ETLC_TEST_S3_BUCKET/plake" --format jsonl --partitions 4 --partition-on id --compact
+expect_rc "a 4-partition extract into S3" 0
+contains "it lands the 400000 rows" "$OUT" '"record_count":400000'
+check "four files, one per partition, each over the 8 MiB multipart threshold" python3 -c '
+import json, sys; items = json.load(open(sys.argv[1]))["items"]
+print([i["byte_count"] for i in items]); sys.exit(0 if len(items) == 4 and all(i["byte_count"] > 8 << 20 for i in items) else 1)' "$WORK/out"
+python3 walk.py "$ETLC_TEST_S3_FILER/buckets/$ETLC_TEST_S3_BUCKET/plake" > pkeys
+check "the objects in S3 hold every row exactly once" \
+  python3 -c 'import sys; a = open(sys.argv[1]).read().split(); print(len(a), "landed"); sys.exit(0 if sorted(map(int, a)) == list(range(1, 400001)) else 1)' pkeys
 finish

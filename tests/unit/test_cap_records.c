@@ -182,6 +182,58 @@ static void interrupted_run_resumes_at_the_failed_page(void **state)
     free(lake);
 }
 
+/* Requests the cancel once the second page's rows are written (before its commit). */
+static void cancel_at_six_rows(void *ud, uint64_t rows, uint64_t batches)
+{
+    (void)batches;
+    if (rows >= 6)
+        etlc_cancel_request(ud);
+}
+
+/* A cancel lands no further page: the pages committed before it stay with
+ * their position, and the next run resumes at the first page not kept. */
+static void cancel_stops_between_pages(void **state)
+{
+    (void)state;
+    char *lake = tu_tempdir("cap-records-cancel");
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&paged_ops, &err), 0);
+    etlc_kv dict[] = {{"pages", "5"}};
+    etlc_config_sources src = {.env_prefix = "", .dict = dict, .dict_len = 1};
+    etlc_config *cfg = NULL;
+    etlc_connector *c = NULL;
+    assert_int_equal(etlc_config_load(&paged_table, &src, &cfg, &err), 0);
+    assert_int_equal(etlc_connector_open(&paged_ops, cfg, &c, &err), 0);
+    etlc_cancel *stop = NULL;
+    assert_int_equal(etlc_cancel_new(&stop, &err), 0);
+    etlc_fetch_request req = {.query = "/v1/items"};
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl", .progress = cancel_at_six_rows,
+                              .progress_userdata = stop, .cancel = stop};
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_CANCELLED);
+    assert_int_equal(seen_pages, 3); /* page 2 was offered and refused */
+    assert_int_equal(r->item_count, 2);
+    assert_non_null(strstr(r->items[1].path, "/run-000001/page-000001-00000.jsonl"));
+    etlc_result_free(r);
+    etlc_cancel_free(stop);
+
+    land.cancel = NULL;
+    land.progress = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), 0);
+    assert_string_equal(seen_cursor, "p=2");
+    assert_int_equal(r->item_count, 3);
+    etlc_result_free(r);
+    int counts[15] = {0}, files = 0;
+    count_ids(lake, 1, counts, &files);
+    assert_int_equal(files, 5);
+    for (int i = 0; i < 15; i++)
+        assert_int_equal(counts[i], 1);
+    etlc_connector_release(c);
+    etlc_config_free(cfg);
+    tu_rmtree(lake);
+    free(lake);
+}
+
 static void non_text_parameters_are_refused(void **state)
 {
     (void)state;
@@ -213,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(interrupted_run_resumes_at_the_failed_page),
         cmocka_unit_test(non_text_parameters_are_refused),
+        cmocka_unit_test(cancel_stops_between_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

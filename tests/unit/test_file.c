@@ -150,6 +150,42 @@ static void names_outside_the_root_are_refused(void **state)
     free(root);
 }
 
+/* A cancelled bytes fetch lands no file and leaves its listing unchanged:
+ * the next run lands every file. */
+static void a_cancelled_fetch_lands_nothing(void **state)
+{
+    (void)state;
+    char *root = make_tree();
+    char *lake = tu_tempdir("file-cancel-lake");
+    char data_dir[4400];
+    snprintf(data_dir, sizeof data_dir, "%s/file", lake);
+    etlc_connector *c = open_file(root);
+    etlc_error err = {0};
+    etlc_cancel *stop = NULL;
+    assert_int_equal(etlc_cancel_new(&stop, &err), 0);
+    etlc_cancel_request(stop);
+    etlc_fetch_request req = {.query = "**"};
+    etlc_land_options land = {.lake_root = lake, .cancel = stop};
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_CANCELLED);
+    assert_int_equal(r->item_count, 0);
+    assert_int_equal(r->status, ETLC_STATUS_FAILED);
+    etlc_result_free(r);
+    assert_int_equal(tu_count_files(data_dir), 0);
+
+    land.cancel = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), 0);
+    assert_int_equal(r->item_count, 6);
+    etlc_result_free(r);
+    assert_int_equal(tu_count_files(data_dir), 6);
+    etlc_cancel_free(stop);
+    etlc_connector_release(c);
+    tu_rmtree(lake);
+    tu_rmtree(root);
+    free(lake);
+    free(root);
+}
+
 static void content_types_by_extension_and_magic(void **state)
 {
     (void)state;
@@ -177,6 +213,7 @@ int main(void)
         cmocka_unit_test(a_file_changing_while_read_is_reported),
         cmocka_unit_test(names_outside_the_root_are_refused),
         cmocka_unit_test(content_types_by_extension_and_magic),
+        cmocka_unit_test(a_cancelled_fetch_lands_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

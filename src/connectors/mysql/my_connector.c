@@ -130,6 +130,9 @@ const etlc_connector_ops etlc_connector_mysql = {
     .description = "MariaDB and MySQL databases (MariaDB Connector/C; streamed text or prepared statements)",
     .options = &etlc__my_options,
     .context_size = sizeof(my_ctx),
+    /* Every call takes its own session from the pool (which has its own
+     * lock); the context is only written by connect and close. */
+    .flags = ETLC_CONNECTOR_CONCURRENT,
     .connect = my_connect,
     .fetch = my_fetch,
     .test = my_test,

@@ -123,6 +123,9 @@ const etlc_connector_ops etlc_connector_postgres = {
     .description = "PostgreSQL databases (libpq; binary COPY or row streaming)",
     .options = &etlc__pg_options,
     .context_size = sizeof(pg_ctx),
+    /* Every call takes its own session from the pool (which has its own
+     * lock); the context is only written by connect and close. */
+    .flags = ETLC_CONNECTOR_CONCURRENT,
     .connect = pg_connect,
     .fetch = pg_fetch,
     .test = pg_test,

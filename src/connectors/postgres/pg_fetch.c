@@ -346,8 +346,8 @@ static char *trimmed_query(const char *q)
     return etlc__strndup(q, n);
 }
 
-int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
-                      etlc_batch_consumer consumer, bool *clean, etlc_error *err)
+static int fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
+                    etlc_batch_consumer consumer, bool *clean, etlc_error *err)
 {
     char *query = trimmed_query(req->query);
     if (!query)
@@ -440,6 +440,35 @@ int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_
     PQclear(desc);
     PQclear(wrapped_desc);
     free(query);
+    return rc;
+}
+
+/* PQcancel is meant for this: thread-safe, on its own PGcancel object. */
+static void cancel_query(void *userdata)
+{
+    char why[256];
+    if (!PQcancel(userdata, why, sizeof why))
+        etlc_log(ETLC_LOG_DEBUG, "postgres", "could not interrupt the running query: %s", why);
+}
+
+/* With a cancel token, a watcher interrupts the query the server is still
+ * running when the token is requested (a long sort or a sleep yields no
+ * batch at which the core could stop). */
+int etlc__pg_fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fetch_request *req,
+                      etlc_batch_consumer consumer, bool *clean, etlc_error *err)
+{
+    PGcancel *pc = req->cancel ? PQgetCancel(conn) : NULL;
+    etlc__cancel_watch *watch = NULL;
+    if (pc && etlc__cancel_watch_start(req->cancel, cancel_query, pc, &watch) != 0) {
+        PQfreeCancel(pc);
+        *clean = false;
+        return etlc_error_set(err, ETLC_NO_MEMORY, "cannot start the PostgreSQL cancel watcher");
+    }
+    int rc = fetch_on(ctx, conn, mode, req, consumer, clean, err);
+    etlc__cancel_watch_stop(watch); /* joined: no cancel request after this */
+    PQfreeCancel(pc);
+    if (etlc_cancel_requested(req->cancel))
+        *clean = false; /* a cancel may have reached the server late: do not reuse the session */
     return rc;
 }
 

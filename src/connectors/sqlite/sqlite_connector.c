@@ -185,8 +185,27 @@ static int make_batch(sqlite3_stmt *st, size_t rows, etlc_batch **out, etlc_erro
     return rc;
 }
 
+/* SQLite's progress hook: a non-zero answer interrupts the statement. */
+static int interrupt_if_cancelled(void *cancel) { return etlc_cancel_requested(cancel); }
+
+static int fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                    etlc_error *err);
+
+/* With a cancel token, a statement that computes long before (or between)
+ * rows is interrupted too, not only stopped at the next batch. */
 int etlc__sqlite_fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req,
                           etlc_batch_consumer consumer, etlc_error *err)
+{
+    if (req->cancel)
+        sqlite3_progress_handler(db, 10000, interrupt_if_cancelled, (void *)req->cancel);
+    int rc = fetch_on(ctx, db, req, consumer, err);
+    if (req->cancel)
+        sqlite3_progress_handler(db, 0, NULL, NULL);
+    return rc;
+}
+
+static int fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                    etlc_error *err)
 {
     if (!req->query || !*req->query)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "fetch needs a SQL query");

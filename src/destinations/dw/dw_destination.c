@@ -13,6 +13,7 @@ static int dw_load(void *vctx, const etlc_load_request *req, char **result_json,
         .batch_rows = req->batch_rows,
         .progress = req->progress,
         .progress_userdata = req->progress_userdata,
+        .cancel = req->cancel,
     };
     if (req->mode) {
         int m = etlc_dw_mode_parse(req->mode);

@@ -254,7 +254,8 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
         rc = nomem(err);
     const etlc_batch *b;
     int64_t rows = 0;
-    while (rc == 0 && (rc = etlc__format_reader_next(src, &b, err)) == 0 && b) {
+    while (rc == 0 && (rc = etlc__cancel_check(L->opts->cancel, err)) == 0 &&
+           (rc = etlc__format_reader_next(src, &b, err)) == 0 && b) {
         if ((rc = etlc__dw_encode_batch(&e, b, err)) == 0)
             rc = put_copy(L, &e, false, err);
         rows += (int64_t)b->nrows;
