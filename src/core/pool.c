@@ -110,24 +110,34 @@ void etlc__pool_release(etlc__pool *pool, void *handle, bool reusable)
         pool->idle[pool->nidle].since_us = etlc_now_us();
         pool->nidle++;
     } else {
-        close_now = handle;
-        pool->open--;
+        close_now = handle; /* its slot stays counted until it is closed */
     }
     /* Reap sessions above pool_min that sat idle too long (oldest first). */
     int64_t now = etlc_now_us();
-    while (pool->idle_timeout_ms > 0 && pool->nidle > 0 && pool->open > pool->min && nreaped < 64 &&
-           now - pool->idle[0].since_us > pool->idle_timeout_ms * 1000) {
+    size_t closing = close_now ? 1 : 0;
+    while (pool->idle_timeout_ms > 0 && pool->nidle > 0 && pool->open - closing - nreaped > pool->min &&
+           nreaped < 64 && now - pool->idle[0].since_us > pool->idle_timeout_ms * 1000) {
         reaped[nreaped++] = pool->idle[0].handle;
         memmove(pool->idle, pool->idle + 1, (pool->nidle - 1) * sizeof *pool->idle);
         pool->nidle--;
-        pool->open--;
     }
-    pthread_cond_signal(&pool->freed);
+    if (!close_now && nreaped == 0) {
+        pthread_cond_signal(&pool->freed);
+        pthread_mutex_unlock(&pool->lock);
+        return;
+    }
     pthread_mutex_unlock(&pool->lock);
+    /* Close outside the lock, then free the slots: counting them free
+     * before the server saw the close would let pool_max + 1 sessions
+     * exist for a moment. */
     if (close_now)
         ops->close(pool->userdata, close_now);
     for (size_t i = 0; i < nreaped; i++)
         ops->close(pool->userdata, reaped[i]);
+    pthread_mutex_lock(&pool->lock);
+    pool->open -= closing + nreaped;
+    pthread_cond_broadcast(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 size_t etlc__pool_open_count(etlc__pool *pool)
