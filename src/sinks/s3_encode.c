@@ -74,7 +74,7 @@ int etlc__s3_canonical_query(etlc__buf *b, const etlc__s3_param *params, size_t 
         if (!pairs[i].name || !pairs[i].value)
             rc = -1;
     }
-    if (rc == 0) {
+    if (rc == 0 && n > 0) {
         qsort(pairs, n, sizeof *pairs, pair_cmp);
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = etlc__buf_printf(b, "%s%s=%s", i ? "&" : "", pairs[i].name, pairs[i].value);
