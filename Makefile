@@ -7,6 +7,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Test builds let the *_nomem tests make the library's allocations fail
+# (docs/testing.md); `make install` turns it off again.
+TEST_FLAGS = -DETLCONN_FAULT_INJECTION=ON
 SAMPLE_DB = examples/sample/sample.db
 
 .PHONY: all deps build run test test-servers asan tsan sample install clean bench
@@ -36,11 +39,15 @@ run: deps build sample
 test-servers:
 	@bash tests/services/seaweedfs install
 
-test: deps build sample test-servers
+test: deps sample test-servers
+	cmake -S . -B $(BUILD) -G Ninja -DETLCONN_WERROR=ON $(TEST_FLAGS) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 asan: deps sample test-servers
-	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DETLCONN_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug" build
+	cmake -S . -B build-asan -G Ninja -DETLCONN_WERROR=ON -DETLCONN_SANITIZE=address,undefined \
+	    -DCMAKE_BUILD_TYPE=Debug $(TEST_FLAGS) $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
@@ -48,7 +55,9 @@ tsan: deps sample
 	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|integration.test_(postgres|mysql)$$'
 
-install: build
+install: $(BUILD)/build.ninja
+	cmake -S . -B $(BUILD) -DETLCONN_FAULT_INJECTION=OFF
+	cmake --build $(BUILD) -j $(JOBS)
 	cmake --install $(BUILD)
 
 bench: deps build

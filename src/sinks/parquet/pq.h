@@ -106,6 +106,9 @@ int pq_compressor_new(etlc_parquet_codec codec, int level, pq_compressor **out);
 void pq_compressor_free(pq_compressor *c);
 int pq_codec_thrift_id(etlc_parquet_codec codec);
 /* Compress src into out (replacing its content). 0 or an etlc code. */
+/* ZSTD_decompress, with a context that allocates like the compressor's
+ * (through the fault injector in test builds). */
+size_t pq_zstd_decompress(void *dst, size_t cap, const void *src, size_t len);
 int pq_compress(pq_compressor *c, const void *src, size_t len, etlc__buf *out, etlc_error *err);
 
 /* ---- decimal text -> integer --------------------------------------------- */

@@ -321,7 +321,7 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
         return 0;
     }
     case PQ_CODEC_ZSTD: {
-        size_t n = ZSTD_decompress(dst, want, src, len);
+        size_t n = pq_zstd_decompress(dst, want, src, len);
         if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a zstd page");
         if (ZSTD_isError(n) || n != want)
