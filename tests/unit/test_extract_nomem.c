@@ -2,6 +2,7 @@
  * (etlc_extract): fail allocation 1, 2, ... of a run in turn. Every run
  * gives ETLC_NO_MEMORY (or succeeds past the end), leaks nothing, and a
  * failed run leaves the state file byte-identical and no visible data file.
+ * One scenario reads three partitions in parallel threads.
  *
  * The library's fault injector (core/fault.h) makes the allocations fail:
  * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too. */
@@ -21,6 +22,7 @@ typedef struct extract_ctx {
     char *state_after;  /* what the warm-up run wrote (finished_at blanked) */
     etlc_extract_options opts;
     bool committed;     /* the run succeeded: files and the new state are in place */
+    size_t files;       /* visible files a successful run lands (from the warm-up) */
 } extract_ctx;
 
 static int do_extract(void *p, etlc_error *err)
@@ -74,8 +76,10 @@ static void state_kept_unless_committed(void *p, int rc, long n)
             fprintf(stderr, "%s\n--- instead of ---\n%s\n", now, ctx->state_after);
             fail_msg("a successful run past allocation %ld wrote another state (above)", n);
         }
-        if (visible != 1 || all != 1)
-            fail_msg("a successful run left %zu file(s), %zu visible, not 1", all, visible);
+        if (n == 0 && !ctx->files)
+            ctx->files = visible;
+        if (visible != ctx->files || all != ctx->files || !visible)
+            fail_msg("a successful run left %zu file(s), %zu visible, not %zu", all, visible, ctx->files);
     }
     free(now);
     /* Back to the starting point for the next run. */
@@ -83,7 +87,7 @@ static void state_kept_unless_committed(void *p, int rc, long n)
     tu_rmtree(ctx->lake);
 }
 
-static void run_extract(const char *format, const char *lag)
+static void run_extract(const char *format, const char *lag, unsigned partitions)
 {
     char *dir = tu_tempdir("extract-nomem");
     extract_ctx ctx = {0};
@@ -102,7 +106,8 @@ static void run_extract(const char *format, const char *lag)
     static const char *keys[] = {"id"};
     ctx.opts = (etlc_extract_options){.table = "ev", .watermark = "wm", .keys = keys, .nkeys = 1,
                                       .batch_size = 20, .state_path = ctx.state, .lag = lag,
-                                      .land = {.lake_root = ctx.lake, .sink = {.format = format}}};
+                                      .land = {.lake_root = ctx.lake, .sink = {.format = format}},
+                                      .partitions = partitions, .partition_on = partitions ? "id" : NULL};
     /* A first run makes the state the others start from. */
     etlc_error err = {0};
     etlc_connector *c = NULL;
@@ -123,7 +128,7 @@ static void run_extract(const char *format, const char *lag)
                      SQLITE_OK);
     sqlite3_close(h);
     char what[64];
-    snprintf(what, sizeof what, "extract -> %s%s", format, lag ? " (lag)" : "");
+    snprintf(what, sizeof what, "extract -> %s%s%s", format, lag ? " (lag)" : "", partitions ? " (partitions)" : "");
     nomem_each_allocation_fails(what, do_extract, state_kept_unless_committed, &ctx);
     free(ctx.state_before);
     free(ctx.state_after);
@@ -131,8 +136,11 @@ static void run_extract(const char *format, const char *lag)
     free(dir);
 }
 
-static void nomem_extract_jsonl(void **state) { (void)state; run_extract("jsonl", NULL); }
-static void nomem_extract_parquet_lag(void **state) { (void)state; run_extract("parquet", "5"); }
+static void nomem_extract_jsonl(void **state) { (void)state; run_extract("jsonl", NULL, 0); }
+static void nomem_extract_parquet_lag(void **state) { (void)state; run_extract("parquet", "5", 0); }
+/* Three slices read by three threads that share the injector's counters:
+ * which thread's allocation is the Nth varies from run to run. */
+static void nomem_extract_partitions(void **state) { (void)state; run_extract("jsonl", NULL, 3); }
 
 int main(int argc, char **argv)
 {
@@ -141,6 +149,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nomem_extract_jsonl),
         cmocka_unit_test(nomem_extract_parquet_lag),
+        cmocka_unit_test(nomem_extract_partitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
