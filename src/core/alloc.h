@@ -24,7 +24,7 @@ ETLC__FI_MALLOC void *etlc__fi_aligned_alloc(size_t align, size_t n);
 
 /* For allocators handed to libraries (OpenSSL, libcurl, zstd, SQLite):
  * may fail like ours, but the failure is counted as the library's. */
-enum { ETLC__FI_OWN = 1, ETLC__FI_ZSTD, ETLC__FI_OPENSSL, ETLC__FI_CURL, ETLC__FI_SQLITE };
+enum { ETLC__FI_OWN = 1, ETLC__FI_ZSTD, ETLC__FI_OPENSSL, ETLC__FI_CURL, ETLC__FI_SQLITE, ETLC__FI_ZLIB };
 int etlc__fi_should_fail(int origin);
 void *etlc__fi_lib_malloc(int origin, size_t n);
 void *etlc__fi_lib_calloc(int origin, size_t count, size_t size);

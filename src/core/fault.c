@@ -108,7 +108,7 @@ void etlc__fault_note_routed(etlc__fault_origin lib) { atomic_fetch_or(&routed, 
 
 const char *etlc__fault_origin_name(etlc__fault_origin o)
 {
-    static const char *const names[] = {"none", "etlconn", "zstd", "OpenSSL", "libcurl", "SQLite"};
+    static const char *const names[] = {"none", "etlconn", "zstd", "OpenSSL", "libcurl", "SQLite", "zlib"};
     return (unsigned)o < sizeof names / sizeof *names ? names[o] : "?";
 }
 
@@ -149,6 +149,7 @@ __attribute__((constructor)) static void route_libraries(void)
                              curl_calloc) == CURLE_OK)
         etlc__fault_note_routed(ETLC__FAULT_CURL);
     etlc__fault_note_routed(ETLC__FAULT_ZSTD); /* per context: sinks/parquet/compress.c */
+    etlc__fault_note_routed(ETLC__FAULT_ZLIB); /* per stream: sinks/parquet/compress.c */
 }
 
 #endif /* ETLCONN_FAULT_INJECTION */

@@ -17,6 +17,7 @@ typedef enum etlc__fault_origin {
     ETLC__FAULT_OPENSSL,     /* CRYPTO_set_mem_functions */
     ETLC__FAULT_CURL,        /* curl_global_init_mem */
     ETLC__FAULT_SQLITE,      /* sqlite3_config(SQLITE_CONFIG_MALLOC), when the connector is built */
+    ETLC__FAULT_ZLIB,        /* z_stream.zalloc of the Parquet gzip codec */
 } etlc__fault_origin;
 
 /* Disarm and zero every counter. */

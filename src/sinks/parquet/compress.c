@@ -32,8 +32,34 @@ static void zstd_fi_free(void *opaque, void *p)
 }
 
 static const ZSTD_customMem zstd_mem = {zstd_fi_alloc, zstd_fi_free, NULL};
+
+static voidpf zlib_fi_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    return etlc__fi_lib_malloc(ETLC__FI_ZLIB, (size_t)items * size);
+}
+
+static void zlib_fi_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    free(p);
+}
+
+void pq_zlib_allocator(z_stream *zs)
+{
+    zs->zalloc = zlib_fi_alloc;
+    zs->zfree = zlib_fi_free;
+    zs->opaque = Z_NULL;
+}
 #else
 static const ZSTD_customMem zstd_mem = {NULL, NULL, NULL}; /* ZSTD_defaultCMem */
+
+void pq_zlib_allocator(z_stream *zs)
+{
+    zs->zalloc = Z_NULL; /* zlib's own */
+    zs->zfree = Z_NULL;
+    zs->opaque = Z_NULL;
+}
 #endif
 
 size_t pq_zstd_decompress(void *dst, size_t cap, const void *src, size_t len)
@@ -72,6 +98,7 @@ int pq_compressor_new(etlc_parquet_codec codec, int level, pq_compressor **out)
         }
     } else if (codec == ETLC_PARQUET_GZIP) {
         /* windowBits 15 + 16: a gzip wrapper, which is what Parquet's GZIP means. */
+        pq_zlib_allocator(&c->gz);
         if (deflateInit2(&c->gz, level ? level : 6, Z_DEFLATED, 15 + 16, 8,
                          Z_DEFAULT_STRATEGY) != Z_OK) {
             free(c);

@@ -331,6 +331,7 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
     case PQ_CODEC_GZIP: {
         z_stream zs;
         memset(&zs, 0, sizeof zs);
+        pq_zlib_allocator(&zs);
         if (inflateInit2(&zs, 15 + 32) != Z_OK)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting gzip");
         zs.next_in = (Bytef *)(uintptr_t)src;
