@@ -549,7 +549,8 @@ int etlc_extract(etlc_connector *c, const etlc_extract_options *o, etlc_result *
     }
     {
         json_t *pj = json_object();
-        json_t *sc = json_loads(start_text, JSON_DECODE_ANY, NULL);
+        bool sc_oom; /* counted in etlc__json_failed_allocations, checked below */
+        json_t *sc = etlc__json_loadb(start_text, strlen(start_text), JSON_DECODE_ANY, NULL, &sc_oom);
         json_object_set_new(pj, "definition", json_string(run.def_hash));
         json_object_set_new(pj, "start_cursor", sc ? sc : json_null());
         json_object_set_new(pj, "upper_bound", etlc__ext_value_json(&run.upper));
