@@ -68,12 +68,50 @@ static void each_length_each_allocation(void **state)
     assert_true(failed > 140);
 }
 
+/* The other direction, as the state and result writers use it: a dump
+ * that lost an allocation is caught by the failure counter. */
+static void dump_each_allocation(void **state)
+{
+    (void)state;
+    long dumps = 0, failed = 0;
+    for (size_t len = 1; len <= 140; len++) {
+        char text[1024];
+        size_t n = build_text(text, sizeof text, len);
+        bool oom = false;
+        json_t *j = etlc__json_loadb(text, n, 0, NULL, &oom);
+        assert_non_null(j);
+        char *want = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        assert_non_null(want);
+        for (long k = 1; k < 1000; k++) {
+            unsigned long before = etlc__json_failed_allocations();
+            nomem_arm(k);
+            char *got = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+            nomem_disarm();
+            dumps++;
+            if (etlc__fault_alloc_failures() == 0) {
+                assert_string_equal(got, want);
+                free(got);
+                break;
+            }
+            failed++;
+            if (etlc__json_failed_allocations() == before)
+                fail_msg("length %zu, failing allocation %ld of a dump went unnoticed", len, k);
+            free(got);
+        }
+        free(want);
+        json_decref(j);
+    }
+    print_message("%ld dumps, %ld with a failed allocation\n", dumps, failed);
+    assert_true(failed > 140);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     nomem_main_setup(argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_length_each_allocation),
+        cmocka_unit_test(dump_each_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
