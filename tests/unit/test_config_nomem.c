@@ -4,7 +4,8 @@
  * own allocations cannot be routed (docs/testing.md) and do not fail.
  *
  * The library's fault injector (core/fault.h) makes the allocations fail:
- * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too. */
+ * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too
+ * (every allocation there as well: the scenarios are small). */
 #include "config_fixture.h"
 
 #include <errno.h>

@@ -5,7 +5,9 @@
  * lake unless the fetch succeeded.
  *
  * The library's fault injector (core/fault.h) makes the allocations fail:
- * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too. */
+ * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too,
+ * where a scenario of more than 400 allocations is stepped through with a
+ * stride (about 200 runs; NOMEM_STRIDE=1 runs them all: nomem_alloc.h). */
 #include "testutil.h"
 
 #include <sqlite3.h>

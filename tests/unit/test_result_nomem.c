@@ -3,7 +3,9 @@
  * allocation 1, 2, ... in turn: ETLC_NO_MEMORY (or the end), nothing leaked.
  *
  * The library's fault injector (core/fault.h) makes the allocations fail:
- * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too. */
+ * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too,
+ * where a scenario of more than 400 allocations is stepped through with a
+ * stride (about 200 runs; NOMEM_STRIDE=1 runs them all: nomem_alloc.h). */
 #include "testutil.h"
 
 #include <stdio.h>
