@@ -26,11 +26,11 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define NOMEM_SANITIZED 1
 size_t __sanitizer_get_current_allocated_bytes(void); /* <sanitizer/allocator_interface.h>, not shipped here */
-static long nomem_heap_in_use(void) { return (long)__sanitizer_get_current_allocated_bytes(); }
+__attribute__((unused)) static long nomem_heap_in_use(void) { return (long)__sanitizer_get_current_allocated_bytes(); }
 #else
 #include <malloc.h>
 #define NOMEM_SANITIZED 0
-static long nomem_heap_in_use(void)
+__attribute__((unused)) static long nomem_heap_in_use(void)
 {
     struct mallinfo2 m = mallinfo2();
     return (long)(m.uordblks + m.hblkhd);
