@@ -2,7 +2,9 @@
  * (etlc_extract): fail allocation 1, 2, ... of a run in turn. Every run
  * gives ETLC_NO_MEMORY (or succeeds past the end), leaks nothing, and a
  * failed run leaves the state file byte-identical and no visible data file.
- * One scenario reads three partitions in parallel threads.
+ * One scenario reads three partitions in parallel threads; another puts the
+ * landed path's closing quote on a growth point of jansson's token buffer
+ * (the heap corruption once seen here: see json_load.c).
  *
  * The library's fault injector (core/fault.h) makes the allocations fail:
  * built with -DETLCONN_FAULT_INJECTION=ON only, and run under ASan too,
@@ -10,6 +12,7 @@
  * stride (about 200 runs; NOMEM_STRIDE=1 runs them all: nomem_alloc.h). */
 #include "testutil.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +92,23 @@ static void state_kept_unless_committed(void *p, int rc, long n)
     tu_rmtree(ctx->lake);
 }
 
-static void run_extract(const char *format, const char *lag, unsigned partitions)
+/* Length of the landed file's path in a state (the first run's). */
+static size_t state_item_path_len(const char *state)
 {
-    char *dir = tu_tempdir("extract-nomem");
+    json_t *j = json_loads(state, 0, NULL);
+    const char *path = json_string_value(
+        json_object_get(json_array_get(json_object_get(json_object_get(j, "last_run"), "files"), 0), "path"));
+    size_t n = path ? strlen(path) : 0;
+    json_decref(j);
+    return n;
+}
+
+/* Every scenario; with probe, only the first run, and the length of the
+ * path it landed comes back. want_path_len: that path must be so long. */
+static size_t run_extract_in(const char *format, const char *lag, unsigned partitions, const char *tag, bool probe,
+                             size_t want_path_len)
+{
+    char *dir = tu_tempdir(tag);
     extract_ctx ctx = {0};
     snprintf(ctx.db, sizeof ctx.db, "%s/src.db", dir);
     snprintf(ctx.lake, sizeof ctx.lake, "%s/lake", dir);
@@ -122,6 +139,17 @@ static void run_extract(const char *format, const char *lag, unsigned partitions
     tu_rmtree(ctx.lake);
     ctx.state_before = tu_read_file(ctx.state, NULL);
     assert_non_null(ctx.state_before);
+    size_t path_len = state_item_path_len(ctx.state_before);
+    assert_true(path_len > 0);
+    if (want_path_len && path_len != want_path_len)
+        fail_msg("the landed path is %zu characters long, not %zu", path_len, want_path_len);
+    if (probe) {
+        sqlite3_close(h);
+        free(ctx.state_before);
+        tu_rmtree(dir);
+        free(dir);
+        return path_len;
+    }
     /* 50 new rows past the watermark (and past any lag window). */
     assert_int_equal(sqlite3_exec(h,
                                   "WITH RECURSIVE g(i) AS (SELECT 101 UNION ALL SELECT i+1 FROM g WHERE i < 150) "
@@ -136,6 +164,12 @@ static void run_extract(const char *format, const char *lag, unsigned partitions
     free(ctx.state_after);
     tu_rmtree(dir);
     free(dir);
+    return 0;
+}
+
+static void run_extract(const char *format, const char *lag, unsigned partitions)
+{
+    run_extract_in(format, lag, partitions, "extract-nomem", false, 0);
 }
 
 static void nomem_extract_jsonl(void **state) { (void)state; run_extract("jsonl", NULL, 0); }
@@ -143,6 +177,27 @@ static void nomem_extract_parquet_lag(void **state) { (void)state; run_extract("
 /* Three slices read by three threads that share the injector's counters:
  * which thread's allocation is the Nth varies from run to run. */
 static void nomem_extract_partitions(void **state) { (void)state; run_extract("jsonl", NULL, 3); }
+
+/* The report "free(): corrupted unsorted chunks": jansson 2.14 loses a
+ * failed save into its token buffer, and when the byte lost is a string's
+ * closing quote it copies the string past its buffer (json_load.c). Every
+ * run parses the state, whose first long string is the landed file's path:
+ * a directory name is chosen so that this path is 126 (or 254) characters
+ * long, and its closing quote the 128th (256th) byte saved, a growth point.
+ * Before the fix this scenario aborted in jansson's lexer. */
+static void nomem_extract_path_on_growth_point(void **state)
+{
+    (void)state;
+    size_t probe = run_extract_in("jsonl", NULL, 0, "x", true, 0); /* the path with a 1-character tag */
+    size_t target = probe <= 126 ? 126 : 254;
+    assert_true(probe <= target);
+    char tag[200];
+    size_t k = target - probe + 1;
+    assert_true(k < sizeof tag);
+    memset(tag, 'q', k);
+    tag[k] = '\0';
+    run_extract_in("jsonl", NULL, 0, tag, false, target);
+}
 
 int main(int argc, char **argv)
 {
@@ -152,6 +207,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(nomem_extract_jsonl),
         cmocka_unit_test(nomem_extract_parquet_lag),
         cmocka_unit_test(nomem_extract_partitions),
+        cmocka_unit_test(nomem_extract_path_on_growth_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
