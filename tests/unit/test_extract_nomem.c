@@ -196,7 +196,13 @@ static void nomem_extract_path_on_growth_point(void **state)
     assert_true(k < sizeof tag);
     memset(tag, 'q', k);
     tag[k] = '\0';
+    /* Every allocation, sanitizers or not: the one that matters is a single one. */
+    bool own_stride = !getenv("NOMEM_STRIDE");
+    if (own_stride)
+        setenv("NOMEM_STRIDE", "1", 1);
     run_extract_in("jsonl", NULL, 0, tag, false, target);
+    if (own_stride)
+        unsetenv("NOMEM_STRIDE");
 }
 
 int main(int argc, char **argv)
