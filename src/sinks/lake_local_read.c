@@ -245,8 +245,8 @@ static int busy_from_fd(int fd, const char *relpath, etlc_error *err)
      * before saying the holder is unknown. */
     for (int attempt = 0; attempt < 50; attempt++) {
         n = pread(fd, text, sizeof text - 1, 0);
-        if (n > 0 && etlc__lake_hold_parse(text, (size_t)n, NULL, NULL, NULL, NULL) == 0)
-            break;
+        if (n > 0 && etlc__lake_hold_parse(text, (size_t)n, NULL, NULL, NULL, NULL) != -1)
+            break; /* a hold, or out of memory: etlc__lake_busy_error says which */
         struct timespec pause = {0, 2 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
