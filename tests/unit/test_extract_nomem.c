@@ -165,6 +165,7 @@ static size_t run_extract_in(const char *format, const char *lag, unsigned parti
         fail_msg("the landed path is %zu characters long, not %zu", path_len, want_path_len);
     if (probe) {
         sqlite3_close(h);
+        free(ctx.state_text);
         free(ctx.state_before);
         tu_rmtree(dir);
         free(dir);
