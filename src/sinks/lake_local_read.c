@@ -124,7 +124,7 @@ static int local_list(etlc_lake *lake, const char *prefix, etlc_lake_list_fn fn,
     rel.data[0] = '\0';
     int rc = walk_dir(&w, &rel);
     etlc__buf_free(&rel);
-    if (rc == 0)
+    if (rc == 0 && w.n) /* qsort's array must not be NULL, even for 0 items */
         qsort(w.items, w.n, sizeof *w.items, cmp_found);
     for (size_t i = 0; i < w.n; i++) {
         if (rc == 0) {
