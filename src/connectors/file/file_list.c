@@ -182,7 +182,8 @@ static int by_name(const void *a, const void *b)
 
 static int report(walk *w, etlc_resource_fn fn, void *userdata, etlc_error *err)
 {
-    qsort(w->items, w->n, sizeof *w->items, by_name);
+    if (w->n) /* qsort's array must not be NULL, even for 0 items */
+        qsort(w->items, w->n, sizeof *w->items, by_name);
     int rc = 0;
     for (size_t i = 0; i < w->n && rc == 0; i++) {
         char etag[64];

@@ -150,7 +150,7 @@ int etlc__dw_collect(const char *const *paths, size_t npaths, dw_input **inputs,
         } else if (S_ISDIR(st.st_mode)) {
             size_t before = l.n;
             rc = walk(&l, paths[i], err);
-            if (rc == 0)
+            if (rc == 0 && l.n > before) /* l.v may still be NULL */
                 qsort(l.v + before, l.n - before, sizeof *l.v, cmp_input);
         } else if (ends_with(paths[i], ".json")) {
             rc = from_result(&l, paths[i], err);
