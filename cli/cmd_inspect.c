@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "pipeline/json_text.h"
 
 static void help(void)
 {
@@ -101,14 +102,20 @@ int cmd_inspect(int argc, char **argv)
         cli_fail(&err);
         return EXIT_FAILURE_; /* a bad file is a failure, not a usage error */
     }
+    int rc = EXIT_OK;
     if (json) {
         printf("%s\n", out);
     } else {
-        json_t *root = json_loads(out, 0, NULL);
+        bool oom;
+        json_t *root = etlc__json_text_parse(out, &oom);
         if (root)
             print_text(path, root);
+        else if (oom) {
+            fprintf(stderr, "etlconn: out of memory reading the footer of %s\n", path);
+            rc = EXIT_FAILURE_;
+        }
         json_decref(root);
     }
     free(out);
-    return EXIT_OK;
+    return rc;
 }

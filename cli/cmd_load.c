@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "pipeline/json_text.h"
 
 static void help(void)
 {
@@ -41,10 +42,12 @@ static void progress(void *ud, uint64_t rows, uint64_t bytes)
     cli_progress_rows(rows, bytes / 1e6);
 }
 
-/* The destination's JSON result, re-indented or made compact. */
+/* The destination's JSON result, re-indented or made compact (as it came
+ * when that runs out of memory). */
 static void print_json(const char *json, bool compact)
 {
-    json_t *v = json_loads(json, 0, NULL);
+    bool oom;
+    json_t *v = etlc__json_text_parse(json, &oom);
     char *out = v ? json_dumps(v, compact ? JSON_COMPACT | JSON_PRESERVE_ORDER
                                           : JSON_INDENT(2) | JSON_PRESERVE_ORDER)
                   : NULL;

@@ -156,7 +156,8 @@ static unsigned json_key_line(const char *text, size_t len, const char *key)
                 if (!escaped) {
                     same = strlen(key) == j - start && memcmp(key, text + start, j - start) == 0;
                 } else {
-                    json_t *s = json_loadb(text + i, j + 1 - i, JSON_DECODE_ANY, NULL);
+                    bool oom; /* then no match: only a line number is at stake */
+                    json_t *s = etlc__json_loadb(text + i, j + 1 - i, JSON_DECODE_ANY, NULL, &oom);
                     same = s && json_is_string(s) && strcmp(json_string_value(s), key) == 0;
                     json_decref(s);
                 }

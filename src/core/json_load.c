@@ -4,21 +4,31 @@
  * of a string (the value is silently wrong) or reports a syntax error, and
  * a dump can come out malformed. So jansson allocates through wrappers that
  * count failures per thread, and a parse during which one failed is out of
- * memory whatever jansson says. */
+ * memory whatever jansson says.
+ *
+ * Worse, when the byte the lexer loses is a string's closing quote, it then
+ * copies the string into a buffer sized for it until it meets a quote: past
+ * the end of its token, and past the end of the buffer (heap corruption).
+ * That copy needs one more allocation, so once an allocation fails inside a
+ * parse, every later one of that parse fails too and jansson gives up
+ * before copying. */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "core/json_load.h"
 
 static _Thread_local unsigned long failed_allocations;
+static _Thread_local bool parsing, parse_failed; /* inside etlc__json_loadb on this thread */
 static bool counting; /* our wrappers are installed (not an embedder's own) */
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 
 static void *counting_malloc(size_t n)
 {
-    void *p = malloc(n);
-    if (!p)
+    void *p = parsing && parse_failed ? NULL : malloc(n);
+    if (!p) {
         failed_allocations++;
+        parse_failed = parsing;
+    }
     return p;
 }
 
@@ -50,7 +60,10 @@ json_t *etlc__json_loadb(const char *text, size_t len, size_t flags, json_error_
     if (!jerr)
         jerr = &local;
     unsigned long before = etlc__json_failed_allocations();
+    parsing = true;
+    parse_failed = false;
     json_t *root = json_loadb(text, len, flags, jerr);
+    parsing = parse_failed = false;
     *out_of_memory = etlc__json_failed_allocations() != before ||
                      (!root && (json_error_code(jerr) == json_error_out_of_memory || !jerr->text[0]));
     if (*out_of_memory) {

@@ -18,14 +18,17 @@ int etlc__ext_json_check(const ext_job *job, const char *what, etlc_error *err)
 int etlc__ext_intent_phase(ext_job *job, etlc_error *err)
 {
     json_t *pj = json_object();
-    json_t *sc = json_loads(job->start_text, JSON_DECODE_ANY, NULL);
+    /* Not json_loads: jansson can overrun its buffer after a failed
+     * allocation (core/json_load.c). */
+    bool sc_oom;
+    json_t *sc = etlc__json_loadb(job->start_text, strlen(job->start_text), JSON_DECODE_ANY, NULL, &sc_oom);
     json_object_set_new(pj, "definition", json_string(job->def_hash));
     json_object_set_new(pj, "start_cursor", sc ? sc : json_null());
     json_object_set_new(pj, "upper_bound", etlc__ext_value_json(&job->upper));
     json_object_set_new(pj, "run_id", json_string(job->run_id));
     json_object_set_new(pj, "runs", json_integer(job->runs));
     json_object_set_new(pj, "partitions", json_integer(job->nparts));
-    int rc = !pj ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory recording the intent")
+    int rc = !pj || sc_oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory recording the intent")
                  : etlc__ext_json_check(job, "recording the intent", err);
     rc = rc ? rc : etlc__checkpoint_intent(etlc__run_checkpoint(job->run), pj, err);
     json_decref(pj);

@@ -86,7 +86,8 @@ int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char 
 char *etlc__lake_hold_json(const char *holder, const char *token, int64_t acquired_us,
                            int64_t expires_us);
 /* Parse a hold's JSON; fields not present (or not parseable) are left as
- * they were; strings are malloc'd. 0, or -1 when the text is not a hold. */
+ * they were; strings are malloc'd. 0, -1 when the text is not a hold, -2
+ * when out of memory (then it may or may not be one). */
 int etlc__lake_hold_parse(const char *text, size_t len, char **holder, char **token,
                           int64_t *acquired_us, int64_t *expires_us);
 /* ETLC_BUSY naming the holder and since when, from a hold's text (which

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "core/json_load.h"
 #include "sinks/lake_backend.h"
 
 int64_t etlc__lake_now_us(void)
@@ -47,38 +48,53 @@ static void get_time(json_t *o, const char *key, int64_t *us)
         *us = v;
 }
 
-static void get_string(json_t *o, const char *key, char **out)
+/* -2 when out of memory copying it. */
+static int get_string(json_t *o, const char *key, char **out)
 {
     const char *v = json_string_value(json_object_get(o, key));
     if (out && v) {
         free(*out);
         *out = etlc__strdup(v);
+        if (!*out)
+            return -2;
     }
+    return 0;
 }
 
 int etlc__lake_hold_parse(const char *text, size_t len, char **holder, char **token,
                           int64_t *acquired_us, int64_t *expires_us)
 {
-    json_t *o = text && len ? json_loadb(text, len, 0, NULL) : NULL;
+    /* Not json_loadb: jansson can overrun its buffer after a failed
+     * allocation (core/json_load.c). And out of memory is not "not a
+     * hold": an S3 lease taken for expired would be taken over. */
+    bool oom = false;
+    json_t *o = text && len ? etlc__json_loadb(text, len, 0, NULL, &oom) : NULL;
+    if (oom)
+        return -2;
     if (!json_is_object(o)) {
         json_decref(o);
         return -1;
     }
-    get_string(o, "holder", holder);
-    get_string(o, "token", token);
+    int rc = get_string(o, "holder", holder);
+    rc = rc ? rc : get_string(o, "token", token);
     if (acquired_us)
         get_time(o, "acquired_at", acquired_us);
     if (expires_us)
         get_time(o, "expires_at", expires_us);
     json_decref(o);
-    return 0;
+    return rc;
 }
 
 int etlc__lake_busy_error(etlc_error *err, const char *relpath, const char *text, size_t len)
 {
     char *holder = NULL;
     int64_t since = 0;
-    if (etlc__lake_hold_parse(text, len, &holder, NULL, &since, NULL) != 0 || !holder) {
+    int parsed = etlc__lake_hold_parse(text, len, &holder, NULL, &since, NULL);
+    if (parsed == -2) {
+        free(holder);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading who holds '%s'", relpath);
+    }
+    if (parsed != 0 || !holder) {
         /* Read while the winner was still writing its name. */
         free(holder);
         return etlc_error_set(err, ETLC_BUSY,

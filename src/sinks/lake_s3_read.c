@@ -164,8 +164,10 @@ static int lease_read(s3_lease *l, lease_seen *s, etlc_error *err)
 {
     seen_free(s);
     int rc = etlc__s3_get_small(l->client, l->key, LEASE_MAX_BYTES, &s->body, &s->etag, err);
-    if (rc == 0)
-        etlc__lake_hold_parse(s->body.data, s->body.len, NULL, &s->token, NULL, &s->expires_us);
+    /* Not a lease counts as expired; out of memory must not (a live lease
+     * would be taken over). */
+    if (rc == 0 && etlc__lake_hold_parse(s->body.data, s->body.len, NULL, &s->token, NULL, &s->expires_us) == -2)
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading lease '%s'", l->relpath);
     return rc;
 }
 

@@ -1,77 +1,87 @@
-/* Allocation-failure injection for the *_nomem tests: include once, in the
- * test's only source file. malloc/calloc/realloc/free are replaced through
- * glibc's interposition (so these tests are not built under sanitizers,
- * whose runtimes own the allocator): nomem_fail_at = N makes the Nth
- * allocation fail; nomem_live counts allocations not yet freed. */
+/* Allocation-failure injection for the *_nomem tests, through the
+ * library's own injector (src/core/fault.h, docs/testing.md): only a build
+ * with -DETLCONN_FAULT_INJECTION=ON has it, and tests/CMakeLists.txt builds
+ * these tests only then. Nothing is interposed here, so they run under
+ * AddressSanitizer too.
+ *
+ * Leaks are found by the heap bytes in use before and after a run: the
+ * sanitizer's count under ASan, glibc's mallinfo2 otherwise (with glibc's
+ * per-thread cache off, whose blocks mallinfo2 counts as in use: ctest sets
+ * GLIBC_TUNABLES, and nomem_main_setup re-executes the test with it). */
 #ifndef ETLCONN_NOMEM_ALLOC_H
 #define ETLCONN_NOMEM_ALLOC_H
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <stdbool.h>
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-extern void __libc_free(void *p);
+#include "core/fault.h"
 
-static long nomem_fail_at;  /* 0 = off; else fail the nomem_fail_at-th allocation */
-static long nomem_seen;     /* allocations seen since the counter was reset */
-static long nomem_live;     /* allocations not yet freed */
-/* The injected failure hit an allocation a library made (libcurl, OpenSSL,
- * libyaml...) rather than the test binary's own (etlconn is linked in). */
-static bool nomem_failed_in_library;
+#ifndef ETLCONN_FAULT_INJECTION
+#error "the *_nomem tests need a library built with -DETLCONN_FAULT_INJECTION=ON"
+#endif
 
-static bool nomem_should_fail(void *caller)
+#if defined(__SANITIZE_ADDRESS__)
+#define NOMEM_SANITIZED 1
+size_t __sanitizer_get_current_allocated_bytes(void); /* <sanitizer/allocator_interface.h>, not shipped here */
+__attribute__((unused)) static long nomem_heap_in_use(void) { return (long)__sanitizer_get_current_allocated_bytes(); }
+#else
+#include <malloc.h>
+#define NOMEM_SANITIZED 0
+__attribute__((unused)) static long nomem_heap_in_use(void)
 {
-    if (nomem_fail_at > 0 && ++nomem_seen == nomem_fail_at) {
-        Dl_info mine, theirs;
-        nomem_failed_in_library = dladdr((void *)nomem_should_fail, &mine) && dladdr(caller, &theirs) &&
-                                  mine.dli_fname && theirs.dli_fname &&
-                                  strcmp(mine.dli_fname, theirs.dli_fname) != 0;
-        errno = ENOMEM; /* as the real allocator does */
-        return true;
-    }
-    return false;
+    struct mallinfo2 m = mallinfo2();
+    return (long)(m.uordblks + m.hblkhd);
+}
+#endif
+
+#define NOMEM_TUNABLES "glibc.malloc.tcache_count=0"
+
+/* Call first in main: without glibc's thread cache, or mallinfo2 misreads. */
+__attribute__((unused)) static void nomem_main_setup(char **argv)
+{
+    if (NOMEM_SANITIZED)
+        return;
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (t && strstr(t, NOMEM_TUNABLES))
+        return;
+    setenv("GLIBC_TUNABLES", NOMEM_TUNABLES, 1);
+    execv("/proc/self/exe", argv);
+    perror("re-executing with " NOMEM_TUNABLES);
+    exit(1);
 }
 
-void *malloc(size_t size)
+/* Fail the nth routed allocation from now, counting from zero. */
+__attribute__((unused)) static void nomem_arm(long n)
 {
-    if (nomem_should_fail(__builtin_return_address(0)))
-        return NULL;
-    void *p = __libc_malloc(size);
-    if (p)
-        nomem_live++;
-    return p;
+    etlc__fault_reset();
+    etlc__fault_alloc_fail_at(n);
 }
 
-void *calloc(size_t n, size_t size)
+/* Disarm, keeping the counters for nomem_seen and nomem_failed_in_library. */
+__attribute__((unused)) static void nomem_disarm(void) { etlc__fault_alloc_fail_at(0); }
+__attribute__((unused)) static long nomem_seen(void) { return etlc__fault_alloc_count(); }
+
+/* The injected failure hit an allocation a library made (zstd, OpenSSL,
+ * libcurl, SQLite) rather than etlconn's own (jansson's count as ours: our
+ * code must notice them). */
+__attribute__((unused)) static bool nomem_failed_in_library(void)
 {
-    if (nomem_should_fail(__builtin_return_address(0)))
-        return NULL;
-    void *p = __libc_calloc(n, size);
-    if (p)
-        nomem_live++;
-    return p;
+    etlc__fault_origin o = etlc__fault_alloc_failed_origin();
+    return o != ETLC__FAULT_NONE && o != ETLC__FAULT_ETLCONN;
 }
 
-void *realloc(void *old, size_t size)
+/* Under sanitizers every run costs several times more: the loops may step
+ * through the allocations `stride` at a time there (NOMEM_STRIDE=1 to do
+ * them all). 1 in plain builds. */
+__attribute__((unused)) static long nomem_stride(long under_sanitizers)
 {
-    if (nomem_should_fail(__builtin_return_address(0)))
-        return NULL;
-    void *p = __libc_realloc(old, size);
-    if (p && !old)
-        nomem_live++;
-    return p;
-}
-
-void free(void *p)
-{
-    if (p)
-        nomem_live--;
-    __libc_free(p);
+    const char *s = getenv("NOMEM_STRIDE");
+    if (s && atol(s) > 0)
+        return atol(s);
+    return NOMEM_SANITIZED ? under_sanitizers : 1;
 }
 
 #endif

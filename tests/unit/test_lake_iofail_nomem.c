@@ -6,9 +6,9 @@
  * state file byte-identical.
  *
  * libc is interposed (the test binary's write/fsync/rename win over libc's
- * for the statically linked library), which sanitizer runtimes also do:
- * like the allocation-failure tests this one is not built under
- * sanitizers. */
+ * for the statically linked library). The sanitizer runtimes intercept
+ * these calls too, but ours still win and reach theirs through RTLD_NEXT:
+ * this test runs under ASan as well. */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "testutil.h"
 

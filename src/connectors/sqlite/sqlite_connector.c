@@ -276,3 +276,34 @@ const etlc_connector_ops etlc_connector_sqlite = {
     .close = sqlite_close,
     .sql = &etlc__sqlite_sql_ops,
 };
+
+#ifdef ETLCONN_FAULT_INJECTION
+/* Test builds: SQLite allocates through the injector (core/fault.h) as it
+ * did under the old malloc interposition. Set before main, since
+ * SQLITE_CONFIG_MALLOC is refused once SQLite is initialized. */
+#include "core/fault.h"
+
+static sqlite3_mem_methods sqlite_default_mem;
+
+static void *sqlite_fi_malloc(int n)
+{
+    return etlc__fi_should_fail(ETLC__FAULT_SQLITE) ? NULL : sqlite_default_mem.xMalloc(n);
+}
+
+static void *sqlite_fi_realloc(void *p, int n)
+{
+    return etlc__fi_should_fail(ETLC__FAULT_SQLITE) ? NULL : sqlite_default_mem.xRealloc(p, n);
+}
+
+__attribute__((constructor)) static void sqlite_route_allocations(void)
+{
+    sqlite3_mem_methods m;
+    if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_default_mem) != SQLITE_OK)
+        return;
+    m = sqlite_default_mem;
+    m.xMalloc = sqlite_fi_malloc;
+    m.xRealloc = sqlite_fi_realloc;
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK)
+        etlc__fault_note_routed(ETLC__FAULT_SQLITE);
+}
+#endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem: exported by libzstd.so too */
 #include <zstd.h>
 #include <zstd_errors.h> /* ZSTD_error_memory_allocation */
 
@@ -15,6 +16,61 @@ struct pq_compressor {
     z_stream gz;
     bool gz_ready;
 };
+
+#ifdef ETLCONN_FAULT_INJECTION
+/* Test builds: zstd's workspaces can fail like our own blocks (core/fault.h). */
+static void *zstd_fi_alloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    return etlc__fi_lib_malloc(ETLC__FI_ZSTD, n);
+}
+
+static void zstd_fi_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
+
+static const ZSTD_customMem zstd_mem = {zstd_fi_alloc, zstd_fi_free, NULL};
+
+static voidpf zlib_fi_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    return etlc__fi_lib_malloc(ETLC__FI_ZLIB, (size_t)items * size);
+}
+
+static void zlib_fi_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    free(p);
+}
+
+void pq_zlib_allocator(z_stream *zs)
+{
+    zs->zalloc = zlib_fi_alloc;
+    zs->zfree = zlib_fi_free;
+    zs->opaque = Z_NULL;
+}
+#else
+static const ZSTD_customMem zstd_mem = {NULL, NULL, NULL}; /* ZSTD_defaultCMem */
+
+void pq_zlib_allocator(z_stream *zs)
+{
+    zs->zalloc = Z_NULL; /* zlib's own */
+    zs->zfree = Z_NULL;
+    zs->opaque = Z_NULL;
+}
+#endif
+
+size_t pq_zstd_decompress(void *dst, size_t cap, const void *src, size_t len)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx_advanced(zstd_mem);
+    if (!d)
+        return (size_t)-ZSTD_error_memory_allocation;
+    size_t n = ZSTD_decompressDCtx(d, dst, cap, src, len);
+    ZSTD_freeDCtx(d);
+    return n;
+}
 
 int pq_codec_thrift_id(etlc_parquet_codec codec)
 {
@@ -34,7 +90,7 @@ int pq_compressor_new(etlc_parquet_codec codec, int level, pq_compressor **out)
     c->codec = codec;
     c->level = level;
     if (codec == ETLC_PARQUET_ZSTD) {
-        c->zstd = ZSTD_createCCtx();
+        c->zstd = ZSTD_createCCtx_advanced(zstd_mem);
         if (!c->zstd || ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel,
                                                              level ? level : 1))) {
             pq_compressor_free(c);
@@ -42,6 +98,7 @@ int pq_compressor_new(etlc_parquet_codec codec, int level, pq_compressor **out)
         }
     } else if (codec == ETLC_PARQUET_GZIP) {
         /* windowBits 15 + 16: a gzip wrapper, which is what Parquet's GZIP means. */
+        pq_zlib_allocator(&c->gz);
         if (deflateInit2(&c->gz, level ? level : 6, Z_DEFLATED, 15 + 16, 8,
                          Z_DEFAULT_STRATEGY) != Z_OK) {
             free(c);

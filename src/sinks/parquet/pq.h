@@ -106,6 +106,13 @@ int pq_compressor_new(etlc_parquet_codec codec, int level, pq_compressor **out);
 void pq_compressor_free(pq_compressor *c);
 int pq_codec_thrift_id(etlc_parquet_codec codec);
 /* Compress src into out (replacing its content). 0 or an etlc code. */
+/* ZSTD_decompress, with a context that allocates like the compressor's
+ * (through the fault injector in test builds). */
+size_t pq_zstd_decompress(void *dst, size_t cap, const void *src, size_t len);
+/* Set a z_stream's allocator before its inflateInit2/deflateInit2: zlib's
+ * own, or the fault injector's in test builds. */
+struct z_stream_s;
+void pq_zlib_allocator(struct z_stream_s *zs);
 int pq_compress(pq_compressor *c, const void *src, size_t len, etlc__buf *out, etlc_error *err);
 
 /* ---- decimal text -> integer --------------------------------------------- */

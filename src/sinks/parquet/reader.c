@@ -352,7 +352,7 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
         return 0;
     }
     case PQ_CODEC_ZSTD: {
-        size_t n = ZSTD_decompress(dst, want, src, len);
+        size_t n = pq_zstd_decompress(dst, want, src, len);
         if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a zstd page");
         if (ZSTD_isError(n) || n != want)
@@ -362,6 +362,7 @@ static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, siz
     case PQ_CODEC_GZIP: {
         z_stream zs;
         memset(&zs, 0, sizeof zs);
+        pq_zlib_allocator(&zs);
         if (inflateInit2(&zs, 15 + 32) != Z_OK)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting gzip");
         zs.next_in = (Bytef *)(uintptr_t)src;
