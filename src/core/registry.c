@@ -315,6 +315,7 @@ typedef struct adapted_ops {
     struct adapted_ops *next;
     const etlc_connector_ops *original;
     etlc_connector_ops copy;
+    etlc_option_table options; /* ABI 2's option table ends before `fragments` */
 } adapted_ops;
 static adapted_ops *adapted; /* guarded by registry_lock */
 
@@ -336,6 +337,10 @@ static const etlc_connector_ops *current_shape(const etlc_connector_ops *ops)
     if (!a)
         return NULL;
     memcpy(&a->copy, ops, abi_prefix_size(ops->abi_version));
+    if (ops->abi_version < 3 && ops->options) {
+        memcpy(&a->options, ops->options, offsetof(etlc_option_table, fragments));
+        a->copy.options = &a->options; /* fragments: NULL */
+    }
     a->original = ops;
     a->next = adapted;
     adapted = a;

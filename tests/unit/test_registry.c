@@ -160,6 +160,7 @@ static void duplicates_and_incomplete_ops_rejected(void **state)
  * exactly that size (AddressSanitizer reports any read past it) and, in a
  * second case, followed by garbage that must not be taken for capabilities. */
 static etlc_connector_ops *abi2_exact;
+static etlc_option_table *abi2_table;
 
 static void abi2_tables_are_accepted_without_reading_past_their_end(void **state)
 {
@@ -171,6 +172,12 @@ static void abi2_tables_are_accepted_without_reading_past_their_end(void **state
     v2.abi_version = 2;
     v2.name = "abitwo";
     v2.aliases = NULL;
+    /* Its option table has the ABI 2 shape too: no `fragments` at the end. */
+    size_t table2_size = offsetof(etlc_option_table, fragments);
+    abi2_table = malloc(table2_size);
+    assert_non_null(abi2_table);
+    memcpy(abi2_table, regtest_ops.options, table2_size);
+    v2.options = abi2_table;
     memcpy(abi2_exact, &v2, abi2_size);
     etlc_error err = {0};
     assert_int_equal(etlc_registry_add(abi2_exact, &err), 0);
@@ -182,6 +189,10 @@ static void abi2_tables_are_accepted_without_reading_past_their_end(void **state
     assert_null(ops->records);
     assert_null(ops->bytes);
     assert_null(ops->stream);
+    assert_non_null(ops->options);
+    assert_ptr_not_equal(ops->options, abi2_table);
+    assert_null(ops->options->fragments);
+    assert_int_equal(etlc_option_count(ops->options), regtest_ops.options->count);
     /* The same table again is the same registration, not a name clash. */
     assert_int_equal(etlc_registry_add(abi2_exact, &err), 0);
 
