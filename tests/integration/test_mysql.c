@@ -2,6 +2,7 @@
  * tests/services/mariadb (its own data dir under the build tree). A server
  * that does not start fails the whole program: nothing is skipped. */
 #include "testutil.h"
+#include "service_peer.h"
 
 #include <mysql.h>
 #include <pthread.h>
@@ -16,50 +17,27 @@
 #include "core/internal.h"
 #include "connectors/mysql/my_internal.h"
 
-static char g_svcdir[4096];
 static char g_admin_pw[128];
 static char g_pidfile[4200];
 static char g_socket[4200];
 
 /* ---- service and helpers ---------------------------------------------------- */
 
-static int service(const char *cmd)
+static void my_extra(const char *name, const char *value)
 {
-    char line[9000];
-    snprintf(line, sizeof line, "'%s/tests/services/mariadb' %s '%s' >/dev/null", ETLCONN_SOURCE_DIR, cmd, g_svcdir);
-    return system(line);
+    if (strcmp(name, "ETLC_MYSQL_ADMIN_PASSWORD") == 0)
+        snprintf(g_admin_pw, sizeof g_admin_pw, "%s", value);
+    else if (strcmp(name, "ETLC_MYSQL_SOCKET") == 0)
+        snprintf(g_socket, sizeof g_socket, "%s", value);
+    else if (strcmp(name, "ETLC_MYSQL_PIDFILE") == 0)
+        snprintf(g_pidfile, sizeof g_pidfile, "%s", value);
 }
 
 static int start_server(void **state)
 {
     (void)state;
-    snprintf(g_svcdir, sizeof g_svcdir, "%s/services/mariadb-test-%ld", ETLCONN_BINARY_DIR, (long)getpid());
-    if (service("start") != 0) {
-        fprintf(stderr, "tests/services/mariadb start failed\n");
+    if (service_peer_start("mariadb", "test", "MYSQL_", my_extra) != 0)
         return -1;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/env", g_svcdir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (strcmp(line, "ETLC_MYSQL_ADMIN_PASSWORD") == 0)
-            snprintf(g_admin_pw, sizeof g_admin_pw, "%s", eq + 1);
-        else if (strcmp(line, "ETLC_MYSQL_SOCKET") == 0)
-            snprintf(g_socket, sizeof g_socket, "%s", eq + 1);
-        else if (strcmp(line, "ETLC_MYSQL_PIDFILE") == 0)
-            snprintf(g_pidfile, sizeof g_pidfile, "%s", eq + 1);
-        else if (strncmp(line, "MYSQL_", 6) == 0)
-            setenv(line, eq + 1, 1); /* MYSQL_HOST, MYSQL_PORT, ...: the connector's env layer */
-    }
-    fclose(f);
     return getenv("MYSQL_PORT") && g_admin_pw[0] && g_pidfile[0] ? 0 : -1;
 }
 
@@ -67,7 +45,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service("stop");
+    service_peer_stop();
     return 0;
 }
 

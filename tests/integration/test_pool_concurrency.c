@@ -7,6 +7,7 @@
  * The server is started here through tests/services/postgres; a server that
  * does not start fails the program. */
 #include "testutil.h"
+#include "service_peer.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -25,39 +26,12 @@ typedef struct cancel_at_count {
 } cancel_at_count;
 
 
-static char g_svcdir[4096];
-
-static int service(const char *cmd)
-{
-    char line[9000];
-    snprintf(line, sizeof line, "'%s/tests/services/postgres' %s '%s' >/dev/null", ETLCONN_SOURCE_DIR, cmd,
-             g_svcdir);
-    return system(line);
-}
 
 static int start_server(void **state)
 {
     (void)state;
-    snprintf(g_svcdir, sizeof g_svcdir, "%s/services/postgres-pool-%ld", ETLCONN_BINARY_DIR, (long)getpid());
-    if (service("start") != 0) {
-        fprintf(stderr, "tests/services/postgres start failed\n");
+    if (service_peer_start("postgres", "pool", "PG_", NULL) != 0)
         return -1;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/env", g_svcdir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *eq = strchr(line, '=');
-        if (!eq || strncmp(line, "PG_", 3) != 0)
-            continue;
-        *eq = '\0';
-        setenv(line, eq + 1, 1); /* PG_HOST, PG_PORT, ...: the connector's env layer */
-    }
-    fclose(f);
     return getenv("PG_PORT") ? 0 : -1;
 }
 
@@ -65,7 +39,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service("stop");
+    service_peer_stop();
     return 0;
 }
 

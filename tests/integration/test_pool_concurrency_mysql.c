@@ -5,6 +5,7 @@
  * server is started here through tests/services/mariadb; a server that does
  * not start fails the program. */
 #include "testutil.h"
+#include "service_peer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,38 +14,12 @@
 
 #include "pool_overlap.h"
 
-static char g_svcdir[4096];
-
-static int service(const char *cmd)
-{
-    char line[9000];
-    snprintf(line, sizeof line, "'%s/tests/services/mariadb' %s '%s' >/dev/null", ETLCONN_SOURCE_DIR, cmd, g_svcdir);
-    return system(line);
-}
 
 static int start_server(void **state)
 {
     (void)state;
-    snprintf(g_svcdir, sizeof g_svcdir, "%s/services/mariadb-pool-%ld", ETLCONN_BINARY_DIR, (long)getpid());
-    if (service("start") != 0) {
-        fprintf(stderr, "tests/services/mariadb start failed\n");
+    if (service_peer_start("mariadb", "pool", "MYSQL_", NULL) != 0)
         return -1;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/env", g_svcdir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *eq = strchr(line, '=');
-        if (!eq || strncmp(line, "MYSQL_", 6) != 0)
-            continue;
-        *eq = '\0';
-        setenv(line, eq + 1, 1); /* MYSQL_HOST, MYSQL_PORT, ...: the connector's env layer */
-    }
-    fclose(f);
     return getenv("MYSQL_PORT") ? 0 : -1;
 }
 
@@ -52,7 +27,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service("stop");
+    service_peer_stop();
     return 0;
 }
 

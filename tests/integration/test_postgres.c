@@ -2,6 +2,7 @@
  * tests/services/postgres (its own data dir under the build tree). A server
  * that does not start fails the whole program: nothing is skipped. */
 #include "testutil.h"
+#include "service_peer.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -15,51 +16,27 @@
 #include "core/internal.h"
 #include "connectors/postgres/pg_internal.h"
 
-static char g_svcdir[4096];
 static char g_admin_pw[128];
 static char g_pg_bin[1024];
 static char g_pg_data[4096];
 
 /* ---- service and helpers ---------------------------------------------------- */
 
-static int service(const char *cmd)
+static void pg_extra(const char *name, const char *value)
 {
-    char line[9000];
-    snprintf(line, sizeof line, "'%s/tests/services/postgres' %s '%s' >/dev/null", ETLCONN_SOURCE_DIR, cmd,
-             g_svcdir);
-    return system(line);
+    if (strcmp(name, "ETLC_PG_ADMIN_PASSWORD") == 0)
+        snprintf(g_admin_pw, sizeof g_admin_pw, "%s", value);
+    else if (strcmp(name, "ETLC_PG_BIN") == 0)
+        snprintf(g_pg_bin, sizeof g_pg_bin, "%s", value);
+    else if (strcmp(name, "ETLC_PG_DATA") == 0)
+        snprintf(g_pg_data, sizeof g_pg_data, "%s", value);
 }
 
 static int start_server(void **state)
 {
     (void)state;
-    snprintf(g_svcdir, sizeof g_svcdir, "%s/services/postgres-test-%ld", ETLCONN_BINARY_DIR, (long)getpid());
-    if (service("start") != 0) {
-        fprintf(stderr, "tests/services/postgres start failed\n");
+    if (service_peer_start("postgres", "test", "PG_", pg_extra) != 0)
         return -1;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/env", g_svcdir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (strcmp(line, "ETLC_PG_ADMIN_PASSWORD") == 0)
-            snprintf(g_admin_pw, sizeof g_admin_pw, "%s", eq + 1);
-        else if (strcmp(line, "ETLC_PG_BIN") == 0)
-            snprintf(g_pg_bin, sizeof g_pg_bin, "%s", eq + 1);
-        else if (strcmp(line, "ETLC_PG_DATA") == 0)
-            snprintf(g_pg_data, sizeof g_pg_data, "%s", eq + 1);
-        else
-            setenv(line, eq + 1, 1); /* PG_HOST, PG_PORT, ...: the connector's env layer */
-    }
-    fclose(f);
     return getenv("PG_PORT") && g_admin_pw[0] ? 0 : -1;
 }
 
@@ -67,7 +44,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service("stop");
+    service_peer_stop();
     return 0;
 }
 
