@@ -72,14 +72,20 @@ static json_t *position_json(ext_job *job)
 {
     const etlc_extract_options *o = job->o;
     json_t *s = json_object(), *keys = json_array();
-    if (!s || !keys) {
+    /* The checkpoint sits in the lake: a secret written into the query
+     * (password=...) is stored redacted, as in the Parquet footer. The
+     * definition hash, not this text, identifies the extraction. */
+    char *what = etlc_redact_dup(o->table ? o->table : o->query);
+    if (!s || !keys || !what) {
         json_decref(s);
         json_decref(keys);
+        free(what);
         return NULL;
     }
     for (size_t i = 0; i < o->nkeys; i++)
         json_array_append_new(keys, json_string(o->keys[i]));
-    json_object_set_new(s, o->table ? "table" : "query", json_string(o->table ? o->table : o->query));
+    json_object_set_new(s, o->table ? "table" : "query", json_string(what));
+    free(what);
     json_object_set_new(s, "watermark", o->watermark ? json_string(o->watermark) : json_null());
     json_object_set_new(s, "keys", keys);
     json_object_set_new(s, "cursor", etlc__ext_cursor_json(&job->end));

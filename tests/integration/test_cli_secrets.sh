@@ -34,4 +34,14 @@ run "$ETLCONN" --log-level trace fetch sqlite --set database_path="postgresql://
 expect_rc "URL with a password as a path" 1
 lacks "no canary anywhere in output or logs" "$ALL" "$CANARY"
 lacks "no partial canary either" "$ALL" "7f3e9a1b"
+# A secret written into an extraction's query stays out of what lands in the
+# lake: the checkpoint (beside the data) keeps the query redacted.
+sqlite3 src.db "CREATE TABLE t(id INTEGER PRIMARY KEY, u INTEGER); INSERT INTO t VALUES (1,1),(2,2);"
+run "$ETLCONN" --log-level trace extract sqlite --set database_path=src.db \
+    --query "SELECT * FROM t WHERE 'password=$CANARY' <> ''" --watermark u --key id --lake "$WORK/lake3"
+expect_rc "extract of a query holding a password" 0
+check "the checkpoint was written" test -n "$(find "$WORK/lake3/_checkpoints" -name '*.json')"
+check "no canary in any file of the lake" test -z "$(grep -rl "$CANARY" "$WORK/lake3")"
+lacks "no canary in the logs" "$ERR" "$CANARY"
+# (The result JSON on stdout still echoes the query as given: issue 15, item 3.)
 finish
