@@ -58,7 +58,7 @@ typedef struct etlc__checkpoint_options {
     const char *definition;   /* definition hash: the same request gives the same checkpoint */
     const char *holder;       /* secret-free text naming this run (host, pid, run id) */
     int64_t wait_ms;          /* 0: a held checkpoint is ETLC_BUSY at once */
-    int64_t lease_ttl_ms;     /* S3 lease lifetime; 0 = 10 minutes (renewed by the run) */
+    int64_t lease_ttl_ms;     /* S3 lease lifetime; 0 = 10 minutes (the run renews it every ttl/3) */
 } etlc__checkpoint_options;
 
 /* Take the exclusive hold, then read the position and any pending intent.
