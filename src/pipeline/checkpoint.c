@@ -7,6 +7,7 @@
 
 #include "core/json_load.h"
 #include "pipeline/checkpoint_internal.h"
+#include "sinks/lake_backend.h"
 
 #define CHECKPOINT_TEMPLATE "_checkpoints/{protocol}/{source}/{query_hash}.json"
 
@@ -64,14 +65,22 @@ static int place_in_lake(etlc__checkpoint *cp, const etlc__checkpoint_place *whe
     return rc;
 }
 
-/* Read relpath into cp; *found false (and 0) when it is absent. */
+/* Read relpath into cp; *found false (and 0) when it is absent. The
+ * checkpoint's own place keeps its version: the next write is conditional
+ * on it. */
 static int read_at(etlc__checkpoint *cp, const char *relpath, bool *found, etlc_error *err)
 {
-    char *text = NULL;
+    char *text = NULL, *version = NULL;
     size_t len = 0;
     etlc_error e = {0};
     *found = false;
-    int rc = etlc_lake_read(cp->lake, relpath, 0, &text, &len, &e);
+    int rc = etlc__lake_read_versioned(cp->lake, relpath, 0, &text, &len, &version, &e);
+    if (rc == 0 && relpath == cp->relpath) {
+        free(cp->version);
+        cp->version = version;
+        version = NULL;
+    }
+    free(version);
     if (rc == ETLC_IO_NOT_FOUND)
         return 0;
     if (rc) {
@@ -159,6 +168,7 @@ int etlc__checkpoint_open(const etlc__checkpoint_place *where, const etlc__check
     etlc__checkpoint *cp = calloc(1, sizeof *cp);
     if (!cp)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening a checkpoint");
+    pthread_mutex_init(&cp->mu, NULL);
     cp->kind = etlc__strdup(opts->kind);
     cp->definition = etlc__strdup(opts->definition);
     cp->holder = etlc__strdup(opts->holder ? opts->holder : "etlconn");
@@ -194,16 +204,29 @@ static int store(etlc__checkpoint *cp, json_t *position, json_t *pending, int64_
     char *text = etlc__checkpoint_render(cp, position, pending, runs);
     if (!text)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing checkpoint '%s'", cp->location);
-    int rc = etlc_lake_put(cp->lake, cp->relpath, text, strlen(text), err);
+    char *version = NULL;
+    int rc = etlc__lake_put_if(cp->lake, cp->relpath, text, strlen(text), cp->version, &version, err);
     free(text);
+    if (rc == ETLC_BUSY) {
+        etlc_error_clear(err);
+        return etlc_error_set(err, ETLC_BUSY,
+                              "checkpoint %s was changed by another run since this one read it "
+                              "(its hold lapsed and was taken over?); not overwritten", cp->location);
+    }
     if (rc)
         etlc_error_prefix(err, "checkpoint %s", cp->location);
+    if (rc == 0) {
+        free(cp->version);
+        cp->version = version;
+    }
     return rc;
 }
 
 int etlc__checkpoint_intent(etlc__checkpoint *cp, json_t *intent, etlc_error *err)
 {
+    pthread_mutex_lock(&cp->mu);
     int rc = store(cp, cp->position, intent, cp->runs, err);
+    pthread_mutex_unlock(&cp->mu);
     if (rc)
         return rc;
     json_incref(intent); /* before the old one goes: they may be the same */
@@ -214,7 +237,9 @@ int etlc__checkpoint_intent(etlc__checkpoint *cp, json_t *intent, etlc_error *er
 
 int etlc__checkpoint_commit(etlc__checkpoint *cp, json_t *position, etlc_error *err)
 {
+    pthread_mutex_lock(&cp->mu);
     int rc = store(cp, position, NULL, cp->runs + 1, err);
+    pthread_mutex_unlock(&cp->mu);
     if (rc)
         return rc;
     json_incref(position); /* before the old one goes: they may be the same */
@@ -225,7 +250,9 @@ int etlc__checkpoint_commit(etlc__checkpoint *cp, json_t *position, etlc_error *
     cp->runs++;
     if (cp->sidecar) { /* the old format's intent file: superseded by the envelope */
         etlc_error ignored = {0};
+        pthread_mutex_lock(&cp->mu);
         etlc_lake_delete(cp->lake, cp->sidecar, &ignored);
+        pthread_mutex_unlock(&cp->mu);
         free(cp->sidecar);
         cp->sidecar = NULL;
     }
@@ -234,8 +261,13 @@ int etlc__checkpoint_commit(etlc__checkpoint *cp, json_t *position, etlc_error *
 
 int etlc__checkpoint_renew(etlc__checkpoint *cp, etlc_error *err)
 {
-    return cp->hold ? etlc_lake_lock_renew(cp->hold, err) : 0;
+    pthread_mutex_lock(&cp->mu);
+    int rc = cp->hold ? etlc_lake_lock_renew(cp->hold, err) : 0;
+    pthread_mutex_unlock(&cp->mu);
+    return rc;
 }
+
+int64_t etlc__checkpoint_lease_ms(const etlc__checkpoint *cp) { return etlc__lake_lock_ttl_ms(cp->hold); }
 
 void etlc__checkpoint_close(etlc__checkpoint *cp)
 {
@@ -254,5 +286,7 @@ void etlc__checkpoint_close(etlc__checkpoint *cp)
     free(cp->holder);
     free(cp->protocol);
     free(cp->source);
+    free(cp->version);
+    pthread_mutex_destroy(&cp->mu);
     free(cp);
 }

@@ -19,7 +19,13 @@
  * and, at worst, an intent the next run reads back to rebuild the same
  * file names.
  *
- * Threads: one checkpoint object is used by one thread at a time. */
+ * Writes on S3 are conditional on the version read at open (or last
+ * written): a checkpoint changed behind the run's back is ETLC_BUSY, never
+ * overwritten.
+ *
+ * Threads: one checkpoint object is used by one thread at a time, except
+ * renew, which may run in another thread (the run's keeper) at the same
+ * time as intent and commit. */
 #ifndef ETLCONN_PIPELINE_CHECKPOINT_H
 #define ETLCONN_PIPELINE_CHECKPOINT_H
 
@@ -52,7 +58,7 @@ typedef struct etlc__checkpoint_options {
     const char *definition;   /* definition hash: the same request gives the same checkpoint */
     const char *holder;       /* secret-free text naming this run (host, pid, run id) */
     int64_t wait_ms;          /* 0: a held checkpoint is ETLC_BUSY at once */
-    int64_t lease_ttl_ms;     /* S3 lease lifetime; 0 = 10 minutes (renewed by the run) */
+    int64_t lease_ttl_ms;     /* S3 lease lifetime; 0 = 10 minutes (the run renews it every ttl/3) */
 } etlc__checkpoint_options;
 
 /* Take the exclusive hold, then read the position and any pending intent.
@@ -73,6 +79,9 @@ int etlc__checkpoint_intent(etlc__checkpoint *cp, json_t *intent, etlc_error *er
 int etlc__checkpoint_commit(etlc__checkpoint *cp, json_t *position, etlc_error *err);
 /* Extend the hold's lease during a long run (no-op for local holds). */
 int etlc__checkpoint_renew(etlc__checkpoint *cp, etlc_error *err);
+/* The hold's lease lifetime in ms (renew well within it); 0 for a hold
+ * that never expires (a local flock). */
+int64_t etlc__checkpoint_lease_ms(const etlc__checkpoint *cp);
 /* Release the hold and free. NULL ok. Nothing is written. */
 void etlc__checkpoint_close(etlc__checkpoint *cp);
 

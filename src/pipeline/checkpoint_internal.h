@@ -2,6 +2,8 @@
 #ifndef ETLCONN_PIPELINE_CHECKPOINT_INTERNAL_H
 #define ETLCONN_PIPELINE_CHECKPOINT_INTERNAL_H
 
+#include <pthread.h>
+
 #include "pipeline/checkpoint.h"
 
 #define ETLC__CHECKPOINT_VERSION 1
@@ -21,6 +23,8 @@ struct etlc__checkpoint {
     char created_at[40];
     bool legacy;              /* read from an extract state file */
     char *sidecar;            /* ... whose intent was in this file (relpath + ".pending") */
+    char *version;            /* of the stored checkpoint as read or last written; NULL: absent */
+    pthread_mutex_t mu;       /* writes and renewals: the keeper renews from its own thread */
 };
 
 /* Parse a stored checkpoint (current or old extract state format) into

@@ -136,7 +136,6 @@ int etlc__run_cancelled(const etlc__run *run, etlc_error *err)
 void etlc__run_progress(etlc__run *run, uint64_t rows)
 {
     pthread_mutex_lock(&run->lock);
-    etlc__run_keep_hold(run);
     if (run->land && run->land->progress && rows > 0) {
         run->prog_rows += rows;
         run->prog_batches++;
@@ -194,7 +193,9 @@ int etlc__run_end(etlc__run *run, int rc, etlc_error *e, etlc_result **result, e
     if (r)
         etlc_result_finish(r);
     *result = r;
+    etlc__run_keeper_stop(run);
     etlc__checkpoint_close(run->cp); /* releases the hold */
+    etlc_lake_free(run->cp_lake);
     etlc_lake_free(run->lake);
     pthread_mutex_destroy(&run->lock);
     free(run);

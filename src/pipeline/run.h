@@ -55,8 +55,8 @@ int etlc__run_lake(etlc__run *run, etlc_lake **out, etlc_error *err);
  * same settings as the run's lake: for a reader thread that lands in
  * parallel with others. A lake is used by one thread at a time
  * (etlconn/lake.h); an S3 lake holds one HTTP session that must not be
- * shared, and the run's own lake also serves the checkpoint's hold
- * renewals from etlc__run_progress. Free it with etlc_lake_free once the
+ * shared (the checkpoint has a handle of its own too: its hold is renewed
+ * from the run's keeper thread). Free it with etlc_lake_free once the
  * sinks opened in it (etlc_sink_open; they commit through
  * etlc__run_sink_commit like any other) are committed or aborted. */
 int etlc__run_lake_open_own(const etlc__run *run, etlc_lake **out, etlc_error *err);
@@ -90,7 +90,10 @@ typedef struct etlc__run_tap {
 etlc_batch_consumer etlc__run_sink_consumer(etlc__run_tap *tap);
 
 /* Open the run's checkpoint (takes the exclusive hold: ETLC_BUSY naming
- * the holder). A NULL where->lake (and no local_path) means the run's lake;
+ * the holder). A hold with a lease (S3) is renewed from then on by a
+ * keeper thread every ttl/3 until end, batches or not; a failed renewal
+ * makes checkpoint_commit refuse. A NULL where->lake (and no local_path)
+ * means the run's lake root, through a handle of the checkpoint's own;
  * opts->holder NULL means the run's holder text. Closed by end. */
 int etlc__run_checkpoint_open(etlc__run *run, const etlc__checkpoint_place *where,
                               const etlc__checkpoint_options *opts, etlc_error *err);

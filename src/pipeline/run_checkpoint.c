@@ -1,25 +1,23 @@
 /* The run's checkpoint: opened in the run's lake unless told otherwise,
  * committed only after the run's files. */
+#include <stdlib.h>
+
 #include "pipeline/run_internal.h"
 
-/* A lease lives 10 minutes unless renewed (checkpoint.h); renewing every
- * minute while batches flow keeps it with a wide margin. */
-#define RENEW_EVERY_MS 60000.0
-
-void etlc__run_keep_hold(etlc__run *run)
+/* The lease's lifetime: the caller's, else ETLCONN_LEASE_TTL_MS (a knob
+ * for tests, docs/checkpoint.md), else the lake's default (10 minutes). */
+static int64_t lease_ttl(int64_t given)
 {
-    double now = etlc__monotonic_ms();
-    if (!run->cp || run->renew_rc || now - run->renewed_ms < RENEW_EVERY_MS)
-        return;
-    run->renewed_ms = now;
-    etlc_error e = {0};
-    int rc = etlc__checkpoint_renew(run->cp, &e);
-    if (rc) { /* another run may take the checkpoint over: this one must not commit */
-        etlc_log(ETLC_LOG_WARN, "pipeline", "cannot renew the hold of checkpoint %s: %s",
-                 etlc__checkpoint_location(run->cp), e.message);
-        run->renew_rc = rc;
-        run->renew_err = e;
+    const char *env = getenv("ETLCONN_LEASE_TTL_MS");
+    if (given > 0 || !env || !*env)
+        return given;
+    char *end = NULL;
+    long long v = strtoll(env, &end, 10);
+    if (*end || v <= 0) {
+        etlc_log(ETLC_LOG_WARN, "pipeline", "ignoring ETLCONN_LEASE_TTL_MS='%s' (not a positive number of ms)", env);
+        return given;
     }
+    return (int64_t)v;
 }
 
 int etlc__run_checkpoint_open(etlc__run *run, const etlc__checkpoint_place *where,
@@ -30,9 +28,12 @@ int etlc__run_checkpoint_open(etlc__run *run, const etlc__checkpoint_place *wher
     etlc__checkpoint_place place = *where;
     etlc__checkpoint_options o = *opts;
     if (!place.local_path && !place.lake) {
-        int rc = etlc__run_lake(run, &place.lake, err);
+        /* A handle of its own: the keeper renews through it while the
+         * driver writes through the run's lake (one thread per lake). */
+        int rc = etlc__run_lake_open_own(run, &run->cp_lake, err);
         if (rc)
             return rc;
+        place.lake = run->cp_lake;
     }
     if (!place.protocol)
         place.protocol = etlc__run_protocol(run);
@@ -40,9 +41,9 @@ int etlc__run_checkpoint_open(etlc__run *run, const etlc__checkpoint_place *wher
         place.source = run->source;
     if (!o.holder)
         o.holder = run->holder;
+    o.lease_ttl_ms = lease_ttl(o.lease_ttl_ms);
     int rc = etlc__checkpoint_open(&place, &o, &run->cp, err);
-    run->renewed_ms = etlc__monotonic_ms();
-    return rc;
+    return rc ? rc : etlc__run_keeper_start(run, err);
 }
 
 etlc__checkpoint *etlc__run_checkpoint(etlc__run *run) { return run->cp; }
@@ -51,10 +52,12 @@ int etlc__run_checkpoint_commit(etlc__run *run, json_t *position, etlc_error *er
 {
     if (!run->cp)
         return etlc_error_set(err, ETLC_INTERNAL, "the run has no checkpoint to commit");
+    pthread_mutex_lock(&run->lock);
     int rc = run->renew_rc;
+    if (rc && err)
+        *err = run->renew_err;
+    pthread_mutex_unlock(&run->lock);
     if (rc) {
-        if (err)
-            *err = run->renew_err;
         etlc_error_prefix(err, "the hold of the checkpoint lapsed during the run (another run may have taken it)");
     }
     rc = rc ? rc : etlc__checkpoint_commit(run->cp, position, err);

@@ -30,6 +30,15 @@ typedef struct etlc_lake_manage_ops {
                     void **lstate, etlc_error *err);
     int (*lock_renew)(void *lstate, etlc_error *err);
     void (*lock_release)(void *lstate);
+    /* Optional (NULL: writes need no condition, e.g. the local lake, whose
+     * holds are flocks): read a small file with an opaque version token
+     * (malloc'd; S3: its ETag), IO_NOT_FOUND when absent; and replace a
+     * file only if it is still at `version` (NULL: only if absent),
+     * ETLC_BUSY when not, filling *new_version (malloc'd). */
+    int (*read_versioned)(etlc_lake *lake, const char *relpath, size_t max_bytes, etlc__buf *body,
+                          char **version, etlc_error *err);
+    int (*put_if)(etlc_lake *lake, const char *relpath, const void *data, size_t len,
+                  const char *version, char **new_version, etlc_error *err);
 } etlc_lake_manage_ops;
 
 typedef struct etlc_lake_backend {
@@ -75,6 +84,19 @@ struct etlc_lake_file {
 int etlc__lake_file_seal(etlc_lake_file *f, etlc_error *err);
 /* Undo a commit: remove the committed file at final_path. */
 int etlc__lake_remove_committed(etlc_lake *lake, const char *final_path, etlc_error *err);
+
+/* Conditional replacement of a small file (a checkpoint): read it with a
+ * version token, write it back only if nobody changed it since. *version
+ * (malloc'd) is NULL when the file is absent or the backend has no
+ * versions; on such a backend (local: the writer is exclusive by its
+ * flock) put_if is a plain etlc_lake_put. A changed file is ETLC_BUSY. */
+int etlc__lake_read_versioned(etlc_lake *lake, const char *relpath, size_t max_bytes, char **data,
+                              size_t *len, char **version, etlc_error *err);
+int etlc__lake_put_if(etlc_lake *lake, const char *relpath, const void *data, size_t len,
+                      const char *version, char **new_version, etlc_error *err);
+/* The lifetime of a hold's lease in ms; 0 for a hold that never expires
+ * (a flock, dropped only with its holder). */
+int64_t etlc__lake_lock_ttl_ms(const etlc_lake_lock *lock);
 
 /* Fill err from errno, naming what was done to which path (lake_local.c). */
 int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path);

@@ -17,6 +17,7 @@ struct etlc_lake_reader {
 struct etlc_lake_lock {
     const etlc_lake_manage_ops *ops;
     void *state;
+    int64_t ttl_ms;   /* 0: never expires */
 };
 
 static int unsupported(const etlc_lake *lake, const char *what, etlc_error *err)
@@ -187,6 +188,7 @@ int etlc_lake_lock_acquire(etlc_lake *lake, const char *relpath, const char *hol
     if (!lk)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory taking lake hold '%s'", relpath);
     lk->ops = lake->backend->manage;
+    lk->ttl_ms = lk->ops->lock_renew ? ttl_ms : 0;
     double deadline = etlc__monotonic_ms() + (double)(wait_ms > 0 ? wait_ms : 0);
     int64_t pause = 20;
     for (;;) {
@@ -210,6 +212,8 @@ int etlc_lake_lock_renew(etlc_lake_lock *lock, etlc_error *err)
 {
     return lock->ops->lock_renew ? lock->ops->lock_renew(lock->state, err) : 0;
 }
+
+int64_t etlc__lake_lock_ttl_ms(const etlc_lake_lock *lock) { return lock ? lock->ttl_ms : 0; }
 
 void etlc_lake_lock_release(etlc_lake_lock *lock)
 {

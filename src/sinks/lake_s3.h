@@ -8,6 +8,13 @@
 extern const etlc_lake_backend etlc__lake_backend_s3;
 extern const etlc_lake_manage_ops etlc__lake_s3_manage; /* lake_s3_read.c */
 
+/* Conditional replacement of small objects (lake_s3_versioned.c): the
+ * version is the object's ETag. */
+int etlc__lake_s3_read_versioned(etlc_lake *lake, const char *relpath, size_t max_bytes, etlc__buf *body,
+                                 char **version, etlc_error *err);
+int etlc__lake_s3_put_if(etlc_lake *lake, const char *relpath, const void *data, size_t len,
+                         const char *version, char **new_version, etlc_error *err);
+
 /* The lake's key prefix: "" or "a/b/" (borrowed). */
 const char *etlc__lake_s3_prefix(etlc_lake *lake);
 

@@ -304,4 +304,6 @@ const etlc_lake_manage_ops etlc__lake_s3_manage = {
     .lock_try = s3_lock_try,
     .lock_renew = s3_lock_renew,
     .lock_release = s3_lock_release,
+    .read_versioned = etlc__lake_s3_read_versioned,
+    .put_if = etlc__lake_s3_put_if,
 };

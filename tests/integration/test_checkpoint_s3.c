@@ -1,0 +1,172 @@
+/* The checkpoint module on an S3 lake (a real SeaweedFS on loopback, never
+ * skipped): every write is conditional on the version this run read or
+ * last wrote, so a checkpoint changed behind the run's back (by a run that
+ * took over an expired lease) is ETLC_BUSY and stays as the other writer
+ * left it; the lease of the hold is renewed and reported. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "core/internal.h"
+#include "pipeline/checkpoint.h"
+
+#include "s3_peer.h" /* service_dir, endpoint, ..., run_service, read_service_env */
+
+#define DEF "0123456789abcdef"
+#define OTHER "{\"etlconn_checkpoint\":1,\"kind\":\"sql\",\"definition\":\"" DEF "\",\"runs\":7," \
+              "\"position\":{\"by\":\"the other writer\"},\"pending\":null}"
+
+static etlc_lake *open_lake(const char *sub)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/%s", run_prefix, sub);
+    etlc_lake_s3_options o = {
+        .endpoint = endpoint, .region = region, .bucket = bucket, .prefix = prefix,
+        .path_style = true, .access_key_id = access_key, .secret_access_key = secret_key,
+    };
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    if (etlc_lake_open_s3(&o, &lake, &err))
+        fail_msg("etlc_lake_open_s3: %s", err.message);
+    return lake;
+}
+
+static etlc__checkpoint *open_cp(etlc_lake *lake)
+{
+    etlc__checkpoint_place where = {.lake = lake, .relpath = "_checkpoints/t/" DEF ".json"};
+    etlc__checkpoint_options o = {.kind = "sql", .definition = DEF, .holder = "run one", .lease_ttl_ms = 60000};
+    etlc__checkpoint *cp = NULL;
+    etlc_error err = {0};
+    if (etlc__checkpoint_open(&where, &o, &cp, &err))
+        fail_msg("checkpoint open: %s", err.message);
+    return cp;
+}
+
+static char *stored(etlc_lake *lake)
+{
+    char *text = NULL;
+    size_t len = 0;
+    etlc_error err = {0};
+    if (etlc_lake_read(lake, "_checkpoints/t/" DEF ".json", 0, &text, &len, &err))
+        fail_msg("read back: %s", err.message);
+    return text;
+}
+
+/* Behind the run's back: another writer (another lake handle, as another
+ * process would) replaces the checkpoint. */
+static void overwrite_behind(const char *sub)
+{
+    etlc_lake *other = open_lake(sub);
+    etlc_error err = {0};
+    if (etlc_lake_put(other, "_checkpoints/t/" DEF ".json", OTHER, strlen(OTHER), &err))
+        fail_msg("overwrite: %s", err.message);
+    etlc_lake_free(other);
+}
+
+/* Unchanged: intent and commits follow each other, each conditional on the
+ * version the previous one wrote; a reopen reads them. The hold is a lease. */
+static void test_writes_in_order_succeed(void **state)
+{
+    (void)state;
+    etlc_lake *lake = open_lake("order");
+    etlc__checkpoint *cp = open_cp(lake);
+    assert_int_equal(etlc__checkpoint_lease_ms(cp), 60000);
+    etlc_error err = {0};
+    json_t *intent = json_pack("{s:s}", "run_id", "r1"), *pos = json_pack("{s:i}", "n", 1);
+    assert_int_equal(etlc__checkpoint_intent(cp, intent, &err), 0);
+    assert_int_equal(etlc__checkpoint_renew(cp, &err), 0);
+    assert_int_equal(etlc__checkpoint_commit(cp, pos, &err), 0);
+    json_decref(pos);
+    pos = json_pack("{s:i}", "n", 2);
+    assert_int_equal(etlc__checkpoint_commit(cp, pos, &err), 0);
+    json_decref(pos);
+    json_decref(intent);
+    etlc__checkpoint_close(cp);
+    cp = open_cp(lake);
+    assert_int_equal(etlc__checkpoint_runs(cp), 2);
+    assert_int_equal(json_integer_value(json_object_get(etlc__checkpoint_position(cp), "n")), 2);
+    /* and a reopened run writes over what it read */
+    pos = json_pack("{s:i}", "n", 3);
+    assert_int_equal(etlc__checkpoint_commit(cp, pos, &err), 0);
+    json_decref(pos);
+    etlc__checkpoint_close(cp);
+    etlc_lake_free(lake);
+}
+
+/* Changed between open and commit: BUSY, and the other writer's position stays. */
+static void test_changed_checkpoint_is_busy(void **state)
+{
+    (void)state;
+    etlc_lake *lake = open_lake("changed");
+    etlc__checkpoint *cp = open_cp(lake);
+    etlc_error err = {0};
+    json_t *pos = json_pack("{s:i}", "n", 1);
+    assert_int_equal(etlc__checkpoint_commit(cp, pos, &err), 0); /* it exists now */
+    etlc__checkpoint_close(cp);
+
+    cp = open_cp(lake);
+    overwrite_behind("changed");
+    json_t *pos2 = json_pack("{s:i}", "n", 2);
+    assert_int_equal(etlc__checkpoint_commit(cp, pos2, &err), ETLC_BUSY);
+    assert_non_null(strstr(err.message, "was changed by another run"));
+    assert_non_null(strstr(err.message, DEF ".json"));
+    assert_int_equal(json_integer_value(json_object_get(etlc__checkpoint_position(cp), "n")), 1);
+    char *text = stored(lake);
+    assert_non_null(strstr(text, "the other writer"));
+    assert_null(strstr(text, "\"n\""));
+    free(text);
+    /* the intent too */
+    assert_int_equal(etlc__checkpoint_intent(cp, pos2, &err), ETLC_BUSY);
+    text = stored(lake);
+    assert_non_null(strstr(text, "the other writer"));
+    free(text);
+    json_decref(pos);
+    json_decref(pos2);
+    etlc__checkpoint_close(cp);
+    etlc_lake_free(lake);
+}
+
+/* Absent at open (a first run), created by another before the first write:
+ * the If-None-Match write is refused too. */
+static void test_created_behind_is_busy(void **state)
+{
+    (void)state;
+    etlc_lake *lake = open_lake("created");
+    etlc__checkpoint *cp = open_cp(lake);
+    assert_null(etlc__checkpoint_position(cp));
+    overwrite_behind("created");
+    etlc_error err = {0};
+    json_t *intent = json_pack("{s:s}", "run_id", "r1");
+    assert_int_equal(etlc__checkpoint_intent(cp, intent, &err), ETLC_BUSY);
+    assert_int_equal(etlc__checkpoint_commit(cp, intent, &err), ETLC_BUSY);
+    char *text = stored(lake);
+    assert_non_null(strstr(text, "the other writer"));
+    free(text);
+    json_decref(intent);
+    etlc__checkpoint_close(cp);
+    etlc_lake_free(lake);
+}
+
+int main(void)
+{
+    snprintf(service_dir, sizeof service_dir, "%s/services/seaweedfs-test_checkpoint_s3", ETLCONN_BINARY_DIR);
+    snprintf(run_prefix, sizeof run_prefix, "run-%ld-%d", (long)time(NULL), (int)getpid());
+    if (run_service("start") != 0 || read_service_env() != 0) {
+        fprintf(stderr, "FAIL: cannot start SeaweedFS (see %s.out); this test is not skipped.\n", service_dir);
+        run_service("stop");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_writes_in_order_succeed),
+        cmocka_unit_test(test_changed_checkpoint_is_busy),
+        cmocka_unit_test(test_created_behind_is_busy),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (getenv("ETLC_KEEP_SEAWEEDFS") == NULL)
+        run_service("stop");
+    return failed;
+}
