@@ -317,6 +317,16 @@ etlc__s3_client *etlc__lake_s3_client(etlc_lake *lake)
 
 const char *etlc__lake_s3_prefix(etlc_lake *lake) { return lake_state(lake)->prefix; }
 
+char *etlc__lake_s3_key(etlc_lake *lake, const char *relpath)
+{
+    etlc__buf b = {0};
+    if (etlc__buf_printf(&b, "%s%s", etlc__lake_s3_prefix(lake), relpath) != 0) {
+        etlc__buf_free(&b);
+        return NULL;
+    }
+    return etlc__buf_take(&b);
+}
+
 /* ---- opening --------------------------------------------------------------- */
 
 static const char *first_set(const char *a, const char *env1, const char *env2)

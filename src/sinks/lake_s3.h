@@ -17,6 +17,9 @@ int etlc__lake_s3_put_if(etlc_lake *lake, const char *relpath, const void *data,
 
 /* The lake's key prefix: "" or "a/b/" (borrowed). */
 const char *etlc__lake_s3_prefix(etlc_lake *lake);
+/* The object key of `relpath` (the lake's prefix + relpath), malloc'd; NULL
+ * when out of memory. */
+char *etlc__lake_s3_key(etlc_lake *lake, const char *relpath);
 
 /* The lake's S3 client (borrowed, valid until etlc_lake_free), or NULL when
  * the lake is not an S3 lake. Used by tests to read objects back. */

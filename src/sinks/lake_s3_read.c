@@ -17,16 +17,6 @@
 
 #define LEASE_MAX_BYTES (64u * 1024u)
 
-static char *key_for(etlc_lake *lake, const char *relpath)
-{
-    etlc__buf b = {0};
-    if (etlc__buf_printf(&b, "%s%s", etlc__lake_s3_prefix(lake), relpath) != 0) {
-        etlc__buf_free(&b);
-        return NULL;
-    }
-    return etlc__buf_take(&b);
-}
-
 /* ---- listing ------------------------------------------------------------- */
 
 typedef struct list_ctx {
@@ -50,7 +40,7 @@ static int on_object(void *ud, const char *key, uint64_t size, int64_t mtime_us,
 static int s3_list(etlc_lake *lake, const char *prefix, etlc_lake_list_fn fn, void *userdata,
                    etlc_error *err)
 {
-    char *key_prefix = key_for(lake, prefix);
+    char *key_prefix = etlc__lake_s3_key(lake, prefix);
     if (!key_prefix)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory listing %s", etlc_lake_root(lake));
     list_ctx lc = {strlen(etlc__lake_s3_prefix(lake)), fn, userdata};
@@ -71,7 +61,7 @@ static int s3_reader_open(etlc_lake *lake, const char *relpath, void **rstate, u
                           etlc_error *err)
 {
     s3_reader *r = calloc(1, sizeof *r);
-    if (!r || !(r->key = key_for(lake, relpath))) {
+    if (!r || !(r->key = etlc__lake_s3_key(lake, relpath))) {
         free(r);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening '%s'", relpath);
     }
@@ -108,7 +98,7 @@ static void s3_reader_close(void *rstate)
 
 static int s3_remove(etlc_lake *lake, const char *relpath, etlc_error *err)
 {
-    char *key = key_for(lake, relpath);
+    char *key = etlc__lake_s3_key(lake, relpath);
     if (!key)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory deleting '%s'", relpath);
     int rc = etlc__s3_delete_object(etlc__lake_s3_client(lake), key, err);
@@ -241,7 +231,7 @@ static int s3_lock_try(etlc_lake *lake, const char *relpath, const char *holder,
                        void **lstate, etlc_error *err)
 {
     s3_lease *l = calloc(1, sizeof *l);
-    if (!l || !(l->key = key_for(lake, relpath)) || !(l->relpath = etlc__strdup(relpath)) ||
+    if (!l || !(l->key = etlc__lake_s3_key(lake, relpath)) || !(l->relpath = etlc__strdup(relpath)) ||
         !(l->holder = etlc__strdup(holder))) {
         lease_free(l);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory taking lease '%s'", relpath);

@@ -6,20 +6,10 @@
 
 #include "sinks/lake_s3.h"
 
-static char *key_for(etlc_lake *lake, const char *relpath)
-{
-    etlc__buf b = {0};
-    if (etlc__buf_printf(&b, "%s%s", etlc__lake_s3_prefix(lake), relpath) != 0) {
-        etlc__buf_free(&b);
-        return NULL;
-    }
-    return etlc__buf_take(&b);
-}
-
 int etlc__lake_s3_read_versioned(etlc_lake *lake, const char *relpath, size_t max_bytes, etlc__buf *body,
                                  char **version, etlc_error *err)
 {
-    char *key = key_for(lake, relpath);
+    char *key = etlc__lake_s3_key(lake, relpath);
     if (!key)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", relpath);
     int rc = etlc__s3_get_small(etlc__lake_s3_client(lake), key, max_bytes, body, version, err);
@@ -30,7 +20,7 @@ int etlc__lake_s3_read_versioned(etlc_lake *lake, const char *relpath, size_t ma
 int etlc__lake_s3_put_if(etlc_lake *lake, const char *relpath, const void *data, size_t len,
                          const char *version, char **new_version, etlc_error *err)
 {
-    char *key = key_for(lake, relpath);
+    char *key = etlc__lake_s3_key(lake, relpath);
     if (!key)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing '%s'", relpath);
     etlc__s3_client *c = etlc__lake_s3_client(lake);

@@ -54,4 +54,24 @@ static int read_service_env(void)
     return (*endpoint && *bucket && *access_key && *secret_key && *filer) ? 0 : -1;
 }
 
+/* A lake in the test bucket under run_prefix/sub, path-style; fails the
+ * test if it cannot be opened. A test that needs other settings defines
+ * S3_PEER_OWN_OPEN_LAKE and its own. */
+#ifndef S3_PEER_OWN_OPEN_LAKE
+static etlc_lake *open_lake(const char *sub)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/%s", run_prefix, sub);
+    etlc_lake_s3_options o = {
+        .endpoint = endpoint, .region = region, .bucket = bucket, .prefix = prefix,
+        .path_style = true, .access_key_id = access_key, .secret_access_key = secret_key,
+    };
+    etlc_error err = {0};
+    etlc_lake *lake = NULL;
+    if (etlc_lake_open_s3(&o, &lake, &err))
+        fail_msg("etlc_lake_open_s3: %s", err.message);
+    return lake;
+}
+#endif
+
 #endif

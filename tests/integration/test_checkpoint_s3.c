@@ -20,21 +20,6 @@
 #define OTHER "{\"etlconn_checkpoint\":1,\"kind\":\"sql\",\"definition\":\"" DEF "\",\"runs\":7," \
               "\"position\":{\"by\":\"the other writer\"},\"pending\":null}"
 
-static etlc_lake *open_lake(const char *sub)
-{
-    char prefix[256];
-    snprintf(prefix, sizeof prefix, "%s/%s", run_prefix, sub);
-    etlc_lake_s3_options o = {
-        .endpoint = endpoint, .region = region, .bucket = bucket, .prefix = prefix,
-        .path_style = true, .access_key_id = access_key, .secret_access_key = secret_key,
-    };
-    etlc_error err = {0};
-    etlc_lake *lake = NULL;
-    if (etlc_lake_open_s3(&o, &lake, &err))
-        fail_msg("etlc_lake_open_s3: %s", err.message);
-    return lake;
-}
-
 static etlc__checkpoint *open_cp(etlc_lake *lake)
 {
     etlc__checkpoint_place where = {.lake = lake, .relpath = "_checkpoints/t/" DEF ".json"};

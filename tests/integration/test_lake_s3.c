@@ -21,6 +21,7 @@
 
 #define MIB (1024u * 1024u)
 
+#define S3_PEER_OWN_OPEN_LAKE /* its lakes take base_options() */
 #include "s3_peer.h" /* service_dir, endpoint, ..., run_service, read_service_env */
 
 /* ---- helpers --------------------------------------------------------------- */
