@@ -80,14 +80,12 @@ static int csv_record(etlc__format_reader *r, csv_read *c, bool *eof, etlc_error
     const char *line;
     size_t n;
     int rc;
-    do { /* blank lines are skipped */
-        if ((rc = etlc__text_line(r, &line, &n, err)))
-            return rc;
-        if (!line) {
-            *eof = true;
-            return 0;
-        }
-    } while (n == 0);
+    if ((rc = etlc__text_record_line(r, &line, &n, err)))
+        return rc;
+    if (!line) {
+        *eof = true;
+        return 0;
+    }
     etlc__buf_reset(&c->rec);
     etlc__buf_reset(&c->fields);
     if (etlc__buf_append(&c->rec, line, n) || etlc__buf_puts(&c->fields, ""))

@@ -58,6 +58,9 @@ struct etlc__format_reader {
  * trailing CR/LF); *line NULL at the end of the file. A line that is not
  * valid UTF-8 is ETLC_DATA naming the file, line and byte. */
 int etlc__text_line(etlc__format_reader *r, const char **line, size_t *len, etlc_error *err);
+/* The next non-blank line (blank lines between records are skipped);
+ * *line NULL at the end of the file. */
+int etlc__text_record_line(etlc__format_reader *r, const char **line, size_t *len, etlc_error *err);
 /* The bytes that ended the current line ("\n", "\r\n", "" at the end). */
 const char *etlc__text_line_end(const etlc__format_reader *r, size_t *len);
 /* Back to the first line. */

@@ -314,14 +314,12 @@ static int jsonl_row(etlc__format_reader *r, bool *eof, etlc_error *err)
     const char *line;
     size_t n;
     int rc;
-    do { /* blank lines are skipped */
-        if ((rc = etlc__text_line(r, &line, &n, err)))
-            return rc;
-        if (!line) {
-            *eof = true;
-            return 0;
-        }
-    } while (n == 0);
+    if ((rc = etlc__text_record_line(r, &line, &n, err)))
+        return rc;
+    if (!line) {
+        *eof = true;
+        return 0;
+    }
     memset(j->seen, 0, r->ncols);
     rc = scan_object(r, line, n, jsonl_pair, err);
     for (size_t i = 0; rc == 0 && i < r->ncols; i++)

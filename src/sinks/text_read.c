@@ -112,6 +112,16 @@ int etlc__text_line(etlc__format_reader *r, const char **line, size_t *len, etlc
     return 0;
 }
 
+int etlc__text_record_line(etlc__format_reader *r, const char **line, size_t *len, etlc_error *err)
+{
+    int rc;
+    do {
+        if ((rc = etlc__text_line(r, line, len, err)) != 0)
+            return rc;
+    } while (*line && *len == 0);
+    return 0;
+}
+
 const char *etlc__text_line_end(const etlc__format_reader *r, size_t *len)
 {
     *len = r->line.len - r->line_len;
