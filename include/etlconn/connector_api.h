@@ -32,7 +32,9 @@ ETLC_BEGIN_DECLS
  *    another capability is set (a destination has load and no fetch).
  *    Nothing before `sql` moved, so an ABI 2 ops table is still accepted:
  *    the registry copies it into a zeroed ABI 3 table (every new capability
- *    NULL) and never reads past its end. Older versions are refused. */
+ *    NULL) and never reads past its end. Older versions are refused.
+ *    Before ABI 3 was first released, etlc_bytes_ops gained open_at,
+ *    remove and move at its end (still ABI 3). */
 #define ETLC_ABI_VERSION 3
 /* The oldest ops table shape the registry still accepts. */
 #define ETLC_ABI_VERSION_MIN 2
@@ -202,6 +204,17 @@ struct etlc_bytes_ops {
      * mtime no longer those listed), return ETLC_IO with a message saying
      * so and err->retryable set: the driver then lands nothing of it. */
     int (*open)(void *ctx, const etlc_resource *res, etlc_byte_consumer bytes, etlc_error *err);
+    /* Optional (NULL: the protocol cannot): like open, from byte `offset`
+     * (0 < offset < res->size) on, to resume a download from the part the
+     * driver already holds (FTP REST, SFTP offset reads, HTTP Range). The
+     * driver checks the whole file's size before it commits it. */
+    int (*open_at)(void *ctx, const etlc_resource *res, int64_t offset, etlc_byte_consumer bytes,
+                   etlc_error *err);
+    /* Optional (NULL: not supported; asking for it is a config error): after
+     * the resource's lake commit, delete it at the source, or move it to
+     * `to` (a name relative to the connector's root, like res->name). */
+    int (*remove)(void *ctx, const etlc_resource *res, etlc_error *err);
+    int (*move)(void *ctx, const etlc_resource *res, const char *to, etlc_error *err);
 };
 
 /* Match `name` against a glob: '*' any run of bytes but '/', '?' one byte

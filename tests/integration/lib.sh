@@ -47,6 +47,19 @@ start_s3() {
          AWS_ACCESS_KEY_ID="$ETLC_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ETLC_TEST_S3_SECRET_ACCESS_KEY"
 }
 
+# shared_service NAME: source the env file of the one instance of
+# tests/services/NAME a CTest fixture started for this run (the test says
+# "shared-service: NAME" in a comment); fails the test when it is missing.
+# Never stop it; keep this test's data apart (own directory, database...).
+shared_service() {
+  local env="${ETLCONN_SERVICES_DIR:-$ETLCONN_BINARY_DIR/services/shared}/$1/env"
+  if [ ! -f "$env" ]; then
+    bad "$env missing: the fixture service.$1.start did not run or failed (run through ctest)"
+    finish; exit 1
+  fi
+  set -a; . "$env"; set +a
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
