@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SQLite -> files: etlconn vs the tools users would otherwise pick, side by side.
 #   bench/sqlite_export.sh [ROWS]     (default 2,000,000)
-# Compared: etlconn fetch (jsonl, csv), the sqlite3 shell (-json, -csv), and
-# Python's sqlite3 + csv / json modules. Needs a built etlconn (make build).
+# Compared: etlconn fetch (jsonl, csv), the sqlite3 shell (-csv, json_object() per line), and
+# Python's sqlite3 + csv / json modules, in interleaved verified rounds
+# (bench/pairs.py). Needs a built etlconn (make build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-2000000}
@@ -46,14 +47,29 @@ with open(sys.argv[3], "w") as f:
         for r in rows:
             f.write(json.dumps(dict(zip(names, r)), ensure_ascii=False) + "\n")
 PY
+# Interleaved rounds (bench/pairs.py); every output, ours and the
+# competitors', is fingerprinted (rows + order-independent checksum) and must
+# match the source table's fingerprint. Files only, no fsync on any side.
+ROUNDS=${ROUNDS:-5}
+FP="python3 bench/fingerprint.py"
+EXPECT=$($FP --sqlite "$DB" "$Q")
 echo "## SQLite -> CSV ($ROWS rows)"
-python3 bench/measure.py --rows "$ROWS" \
-  --label "etlconn fetch --format csv" -- "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format csv --lake $OUT/lake" \
-  --label "sqlite3 -csv" -- "sqlite3 -csv -header $DB '$Q' > $OUT/sqlite3.csv" \
-  --label "python sqlite3 + csv" -- "python3 $OUT/py_csv.py $DB '$Q' $OUT/py.csv"
+python3 bench/pairs.py --rounds "$ROUNDS" --expect "$EXPECT" \
+  --tool "etlconn fetch --format csv" "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format csv --lake $OUT/lake-csv" \
+    --prepare "rm -rf $OUT/lake-csv" --verify "$FP $OUT/lake-csv --format csv --skip-header" \
+  --tool "sqlite3 -csv" "sqlite3 -csv -header $DB '$Q' > $OUT/sqlite3.csv" \
+    --verify "$FP $OUT/sqlite3.csv --skip-header" \
+  --tool "python sqlite3 + csv" "python3 $OUT/py_csv.py $DB '$Q' $OUT/py.csv" \
+    --verify "$FP $OUT/py.csv --skip-header"
 echo
+# JSON lines on every side: the sqlite3 shell's -json writes one array, so
+# its JSON-lines form is one json_object() per row in list mode.
+COLS=$(sqlite3 "$DB" "SELECT group_concat(quote(name) || ',' || name, ',') FROM pragma_table_info('t')")
 echo "## SQLite -> JSON lines ($ROWS rows)"
-python3 bench/measure.py --rows "$ROWS" \
-  --label "etlconn fetch --format jsonl" -- "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format jsonl --lake $OUT/lake" \
-  --label "sqlite3 -json" -- "sqlite3 -json $DB '$Q' > $OUT/sqlite3.json" \
-  --label "python sqlite3 + json" -- "python3 $OUT/py_jsonl.py $DB '$Q' $OUT/py.jsonl"
+python3 bench/pairs.py --rounds "$ROUNDS" --expect "$EXPECT" \
+  --tool "etlconn fetch --format jsonl" "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format jsonl --lake $OUT/lake-jsonl" \
+    --prepare "rm -rf $OUT/lake-jsonl" --verify "$FP $OUT/lake-jsonl --format jsonl" \
+  --tool "sqlite3 json_object() lines" "sqlite3 -list $DB \"SELECT json_object($COLS) FROM t\" > $OUT/sqlite3.jsonl" \
+    --verify "$FP $OUT/sqlite3.jsonl" \
+  --tool "python sqlite3 + json" "python3 $OUT/py_jsonl.py $DB '$Q' $OUT/py.jsonl" \
+    --verify "$FP $OUT/py.jsonl"
