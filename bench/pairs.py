@@ -5,7 +5,7 @@ uses for the figures in docs/benchmarks.md.
     pairs.py [--rounds N] [--warmup N] [--json FILE] [--title TEXT]
              [--expect FINGERPRINT | --expect-cmd CMD]
              --tool LABEL CMD [--prepare CMD] [--verify CMD]
-             --tool LABEL CMD [--prepare CMD] [--verify CMD] ...
+             --tool LABEL CMD [--prepare CMD] [--verify CMD | --unverified WHY] ...
 
 The first --tool is the base. Each round runs every tool once, back to back,
 in an order that rotates from round to round (A B, then B A, ...), so load
@@ -21,7 +21,9 @@ print a fingerprint of the output on stdout, for example
 Every run's fingerprint must equal the base's first one, and --expect (or
 the output of --expect-cmd, run once over the source) when given. A
 mismatch, a failed command or a missing --verify ends the benchmark with
-exit 1: a figure whose outputs disagree is not a figure.
+exit 1: a figure whose outputs disagree is not a figure. The one exception
+is a reference that produces nothing to check (a server's raw output sent
+to /dev/null as a ceiling): --unverified WHY, and the table says so.
 """
 import json
 import os
@@ -35,7 +37,7 @@ import time
 class Tool:
     def __init__(self, label, cmd):
         self.label, self.cmd = label, cmd
-        self.prepare = self.verify = None
+        self.prepare = self.verify = self.unverified = None
         self.walls, self.cpus, self.rss = [], [], []
 
 
@@ -73,7 +75,7 @@ def parse(argv):
             die(f"{a} needs {need - 1} argument(s)")
         if a == "--tool":
             tools.append(Tool(argv[i + 1], argv[i + 2]))
-        elif a in ("--prepare", "--verify"):
+        elif a in ("--prepare", "--verify", "--unverified"):
             if not tools:
                 die(f"{a} must follow a --tool")
             setattr(tools[-1], a[2:], argv[i + 1])
@@ -87,8 +89,10 @@ def parse(argv):
     if len(tools) < 2:
         die("give at least two --tool (the first is the base)")
     for t in tools:
-        if not t.verify:
+        if not t.verify and not t.unverified:
             die(f"--tool {t.label} has no --verify: every output is checked")
+    if tools[0].unverified:
+        die("the base tool must be verified")
     if opts["rounds"] < 5:
         print("pairs.py: fewer than 5 rounds: the figure is indicative only", file=sys.stderr)
     return opts, tools
@@ -98,6 +102,8 @@ def run_and_check(tool, expected):
     if tool.prepare:
         sh(tool.prepare)
     wall, cpu, rss = timed(tool.cmd)
+    if tool.unverified:
+        return wall, cpu, rss
     got = sh(tool.verify, capture=True)
     if expected[0] is None:
         expected[0] = got
@@ -148,7 +154,8 @@ def report(opts, tools, ratios, load, fingerprint):
         rs = ratios.get(t.label)
         med = f"{statistics.median(rs):.2f}x" if rs else "base"
         worst = f"{min(rs):.2f}x" if rs else ""
-        print(f"| {t.label} | {statistics.median(t.walls):.3f} | {statistics.median(t.cpus):.2f} | "
+        label = t.label + (f" (reference, not verified: {t.unverified})" if t.unverified else "")
+        print(f"| {label} | {statistics.median(t.walls):.3f} | {statistics.median(t.cpus):.2f} | "
               f"{max(t.rss):.1f} | {med} | {worst} |")
         out["tools"].append({"label": t.label, "cmd": t.cmd, "walls": t.walls, "cpus": t.cpus,
                              "peak_rss_mib": max(t.rss), "ratios": rs})

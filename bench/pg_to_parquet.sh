@@ -11,18 +11,18 @@
 #   etlconn extract --partitions 2 / 4 --partition-on l_orderkey --format parquet
 #     (a full read: each partition streams its key range with COPY binary on
 #     its own connection, all in one exported snapshot)
-# Every etlconn lake is counted afterwards with pyarrow: each timed run must
-# have landed exactly the table's rows.
+# Interleaved rounds through bench/pairs.py; every output verified against
+# the table (bench/fingerprint.py --duckdb). The Python way (pandas) is slow
+# and runs only with WITH_PANDAS=1.
 # The server comes from tests/services/postgres (started here, stopped on exit);
 # lineitem comes from tpchgen-cli (PyPI; TPC-H dbgen's data, scale factor 1 =
 # 6,001,215 rows) loaded with COPY. Python tools live in bench/out/venv (made here).
-# Needs a built etlconn (make build). REPEAT=N sets the best-of count (default 3;
-# the Python way and the large table run once).
+# Needs a built etlconn (make build). ROUNDS=N sets the rounds (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-2000000}
 LARGE=${2:-6000000}
-REPEAT=${REPEAT:-3}
+ROUNDS=${ROUNDS:-5}
 ETLCONN=${ETLCONN:-build/etlconn}
 OUT=$PWD/bench/out/pg
 VENV=$PWD/bench/out/venv
@@ -85,21 +85,21 @@ echo "loaded lineitem (scale factor $SF) in $(( $(date +%s) - t0 ))s" >&2
 cat > "$OUT/py_cx.py" <<'PY'
 import sys, connectorx as cx, pyarrow.parquet as pq
 t = cx.read_sql(sys.argv[1], sys.argv[2], return_type="arrow")
-pq.write_table(t, sys.argv[3], compression="zstd")
+pq.write_table(t, sys.argv[3], compression="zstd", compression_level=1)
 PY
 cat > "$OUT/py_pandas.py" <<'PY'
 import sys, pandas as pd, sqlalchemy as sa
 engine = sa.create_engine(sys.argv[1].replace("postgresql://", "postgresql+psycopg2://", 1))
 with engine.connect() as conn:
     df = pd.read_sql(sa.text(sys.argv[2]), conn)
-df.to_parquet(sys.argv[3], engine="pyarrow", compression="zstd", index=False)
+df.to_parquet(sys.argv[3], engine="pyarrow", compression="zstd", compression_level=1, index=False)
 PY
 cat > "$OUT/py_duck.py" <<'PY'
 import os, sys, duckdb
 con = duckdb.connect()
 con.execute(f"LOAD '{sys.argv[1]}'")
 con.execute("ATTACH '' AS pg (TYPE postgres, READ_ONLY)")  # libpq takes PGHOST... from the environment
-con.execute(f"COPY (SELECT * FROM pg.public.{sys.argv[2]}) TO '{sys.argv[3]}' (FORMAT parquet, COMPRESSION zstd)")
+con.execute(f"COPY (SELECT * FROM pg.public.{sys.argv[2]}) TO '{sys.argv[3]}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
 PY
 DUCK_OK=""
 if [ -n "$DUCK_EXT" ] && "$DUCKVENV/bin/python" "$OUT/py_duck.py" "$DUCK_EXT" lineitem_small "$OUT/duck-check.parquet" 2>"$OUT/duck.err"; then
@@ -108,69 +108,63 @@ else
   echo "DuckDB's postgres extension is not available here (${DUCK_EXT:-not installed}): $(tail -1 "$OUT/duck.err" 2>/dev/null)" >&2
 fi
 
-# Rows in every Parquet file under a lake (dot-files are temporaries, not landed).
-count_rows() {
-  "$PY" - "$1" <<'PY'
-import pathlib, sys, pyarrow.parquet as pq
-files = [f for f in pathlib.Path(sys.argv[1]).rglob("*.parquet") if not f.name.startswith(".")]
-print(sum(pq.ParquetFile(f).metadata.num_rows for f in files))
-PY
-}
-
-run() { # run TABLE ROWS REPEAT_PY
-  local table=$1 rows=$2 rep=$3 pyrep=$4
+# Every output -- etlconn's lakes and each competitor's file -- is
+# fingerprinted with DuckDB (rows + order-independent checksum of the
+# values) after every run and must equal the fingerprint of the table itself
+# (read from PostgreSQL as CSV once). The ceiling writes to /dev/null and is
+# marked unverified. Codec and level are the same on every side: zstd level 1.
+FP="python3 bench/fingerprint.py --duckdb"
+run() { # run TABLE ROUNDS
+  local table=$1 rounds=$2
   local q="SELECT * FROM $table"
   local x="$ETLCONN -q extract postgres --table $table --partition-on l_orderkey --format parquet --compression zstd"
-  rm -rf "$OUT/lake" "$OUT/xlake2" "$OUT/xlake4"
-  local args=(--rows "$rows" --base "etlconn fetch --format parquet" --json "$OUT/$table.json" --repeat "$rep"
-    --label "etlconn fetch --format parquet" -- "$ETLCONN -q fetch postgres '$q' --format parquet --compression zstd --lake $OUT/lake"
-    --label "etlconn extract --partitions 2 --format parquet" -- "$x --partitions 2 --lake $OUT/xlake2 > /dev/null"
-    --label "etlconn extract --partitions 4 --format parquet" -- "$x --partitions 4 --lake $OUT/xlake4 > /dev/null"
-    --label "psql COPY binary > /dev/null (ceiling)" -- "psql -X -q -c 'COPY $table TO STDOUT (FORMAT binary)' > /dev/null")
-  [ -n "$DUCK_OK" ] && args+=(--label "DuckDB postgres extension COPY TO parquet" -- "$DUCKVENV/bin/python $OUT/py_duck.py $DUCK_EXT $table $OUT/duck.parquet")
-  args+=(--label "ConnectorX + pyarrow" -- "$PY $OUT/py_cx.py '$DSN' '$q' $OUT/cx.parquet"
-    --repeat "$pyrep" --label "SQLAlchemy + pandas + pyarrow" -- "$PY $OUT/py_pandas.py '$DSN' '$q' $OUT/pandas.parquet")
-  python3 bench/measure.py "${args[@]}"
-  # fetch lands the same file name every run (it overwrites); each extract
-  # run is a new run of the extraction, with its own file names.
-  local count lake got want
-  count=$(psql -X -q -A -t -c "SELECT count(*) FROM $table")
-  for lake in lake xlake2 xlake4; do
-    want=$count
-    [ "$lake" = lake ] || want=$(( count * rep ))
-    got=$(count_rows "$OUT/$lake")
-    [ "$got" -eq "$want" ] || { echo "INCOMPLETE: $OUT/$lake holds $got rows, $rep run(s) of $table should land $want" >&2; exit 1; }
-  done
-  echo "row counts checked with pyarrow: fetch's file and each of the $rep extract run(s) hold all $count rows of $table" >&2
+  psql -X -q -c "\\copy $table TO '$OUT/source.csv' WITH (FORMAT csv, HEADER)"
+  local expect
+  expect=$($FP "$OUT/source.csv" --format csv)
+  rm -f "$OUT/source.csv"
+  local args=(--rounds "$rounds" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> Parquet (zstd 1), $table"
+    --tool "etlconn fetch" "$ETLCONN -q fetch postgres '$q' --format parquet --compression zstd --lake $OUT/lake"
+      --prepare "rm -rf $OUT/lake" --verify "$FP $OUT/lake"
+    --tool "etlconn extract --partitions 2" "$x --partitions 2 --lake $OUT/xlake2 > /dev/null"
+      --prepare "rm -rf $OUT/xlake2" --verify "$FP $OUT/xlake2"
+    --tool "etlconn extract --partitions 4" "$x --partitions 4 --lake $OUT/xlake4 > /dev/null"
+      --prepare "rm -rf $OUT/xlake4" --verify "$FP $OUT/xlake4"
+    --tool "psql COPY binary > /dev/null (ceiling)" "psql -X -q -c 'COPY $table TO STDOUT (FORMAT binary)' > /dev/null"
+      --unverified "the server's raw output, discarded")
+  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres extension" "$DUCKVENV/bin/python $OUT/py_duck.py $DUCK_EXT $table $OUT/duck.parquet"
+      --prepare "rm -f $OUT/duck.parquet" --verify "$FP $OUT/duck.parquet")
+  args+=(--tool "ConnectorX + pyarrow" "$PY $OUT/py_cx.py '$DSN' '$q' $OUT/cx.parquet"
+      --prepare "rm -f $OUT/cx.parquet" --verify "$FP $OUT/cx.parquet")
+  [ -n "${WITH_PANDAS:-}" ] && args+=(--tool "SQLAlchemy + pandas + pyarrow" "$PY $OUT/py_pandas.py '$DSN' '$q' $OUT/pandas.parquet"
+      --prepare "rm -f $OUT/pandas.parquet" --verify "$FP $OUT/pandas.parquet")
+  python3 bench/pairs.py "${args[@]}"
 }
 
 echo "## PostgreSQL -> Parquet (zstd), lineitem, $SMALL rows"
-run lineitem_small "$SMALL" "$REPEAT" 1
+run lineitem_small "$ROUNDS"
 echo
 echo "## PostgreSQL -> Parquet (zstd), lineitem, $LARGE rows"
-run lineitem_large "$LARGE" 1 1
+run lineitem_large "$ROUNDS"
 echo
-# Targets: etlconn >= 0.6x the ceiling's rows/s, >= 1.2x DuckDB, >= 1.5x
-# ConnectorX with <= 1/4 of its peak RSS, >= 10x the Python way.
+# Targets: etlconn fetch >= 0.6x the ceiling's speed, >= 1.2x DuckDB,
+# >= 1.5x ConnectorX with <= 1/4 of its peak RSS, >= 10x the Python way.
 python3 - "$OUT/lineitem_small.json" "$OUT/lineitem_large.json" <<'PY'
-import json, sys
-print("### Targets (etlconn's rows/s over the other's; RSS etlconn / other)")
-print("| table rows | etlconn | vs | speed ratio | target | RSS ratio | target |")
-print("|---:|---|---|---:|---:|---:|---:|")
+import json, statistics, sys
+print("### Targets (median of the per-round ratios; RSS etlconn fetch / other)")
+print("| table | vs | speed ratio (median, worst) | target | RSS ratio | target |")
+print("|---|---|---:|---:|---:|---:|")
 want = {"psql": (0.6, None), "DuckDB": (1.2, None), "ConnectorX": (1.5, 0.25), "SQLAlchemy": (10.0, None)}
 for path in sys.argv[1:]:
     d = json.load(open(path))
-    res = {r["label"]: r for r in d["results"]}
-    for ename, e in res.items():
-        if not ename.startswith("etlconn"):
+    base = d["tools"][0]
+    for t in d["tools"][1:]:
+        key = next((k for k in want if t["label"].startswith(k)), None)
+        if not key:
             continue
-        for label, r in res.items():
-            key = next((k for k in want if label.startswith(k)), None)
-            if not key:
-                continue
-            speed, rss = r["wall"] / e["wall"], e["rss_mib"] / r["rss_mib"]
-            ts, tr = want[key]
-            ok = lambda v, t, ge: "" if t is None else (" met" if (v >= t if ge else v <= t) else " NOT met")
-            print(f"| {d['rows']:,} | {ename.replace(' --format parquet', '')} | {label} | {speed:.2f}x | "
-                  f">= {ts}x{ok(speed, ts, True)} | {rss:.2f} | {'<= %.2f' % tr + ok(rss, tr, False) if tr else '-'} |")
+        med, worst = statistics.median(t["ratios"]), min(t["ratios"])
+        rss = base["peak_rss_mib"] / t["peak_rss_mib"]
+        ts, tr = want[key]
+        met = lambda ok: " met" if ok else " NOT met"
+        print(f"| {d['title'].split(', ')[-1]} | {t['label']} | {med:.2f}x, {worst:.2f}x | >= {ts}x{met(med >= ts)} | "
+              f"{rss:.2f} | {('<= %.2f' % tr + met(rss <= tr)) if tr else '-'} |")
 PY
