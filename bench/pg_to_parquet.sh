@@ -112,7 +112,8 @@ fi
 # fingerprinted with DuckDB (rows + order-independent checksum of the
 # values) after every run and must equal the fingerprint of the table itself
 # (read from PostgreSQL as CSV once). The ceiling writes to /dev/null and is
-# marked unverified. Codec and level are the same on every side: zstd level 1.
+# marked unverified. Codec and level are the same on every side: zstd level 1;
+# etlconn fsyncs what it lands, so every competitor's file is synced too.
 FP="python3 bench/fingerprint.py --duckdb"
 run() { # run TABLE ROUNDS
   local table=$1 rounds=$2
@@ -131,11 +132,11 @@ run() { # run TABLE ROUNDS
       --prepare "rm -rf $OUT/xlake4" --verify "$FP $OUT/xlake4"
     --tool "psql COPY binary > /dev/null (ceiling)" "psql -X -q -c 'COPY $table TO STDOUT (FORMAT binary)' > /dev/null"
       --unverified "the server's raw output, discarded")
-  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres extension" "$DUCKVENV/bin/python $OUT/py_duck.py $DUCK_EXT $table $OUT/duck.parquet"
+  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres extension" "$DUCKVENV/bin/python $OUT/py_duck.py $DUCK_EXT $table $OUT/duck.parquet && sync $OUT/duck.parquet"
       --prepare "rm -f $OUT/duck.parquet" --verify "$FP $OUT/duck.parquet")
-  args+=(--tool "ConnectorX + pyarrow" "$PY $OUT/py_cx.py '$DSN' '$q' $OUT/cx.parquet"
+  args+=(--tool "ConnectorX + pyarrow" "$PY $OUT/py_cx.py '$DSN' '$q' $OUT/cx.parquet && sync $OUT/cx.parquet"
       --prepare "rm -f $OUT/cx.parquet" --verify "$FP $OUT/cx.parquet")
-  [ -n "${WITH_PANDAS:-}" ] && args+=(--tool "SQLAlchemy + pandas + pyarrow" "$PY $OUT/py_pandas.py '$DSN' '$q' $OUT/pandas.parquet"
+  [ -n "${WITH_PANDAS:-}" ] && args+=(--tool "SQLAlchemy + pandas + pyarrow" "$PY $OUT/py_pandas.py '$DSN' '$q' $OUT/pandas.parquet && sync $OUT/pandas.parquet"
       --prepare "rm -f $OUT/pandas.parquet" --verify "$FP $OUT/pandas.parquet")
   python3 bench/pairs.py "${args[@]}"
 }

@@ -49,7 +49,8 @@ with open(sys.argv[3], "w") as f:
 PY
 # Interleaved rounds (bench/pairs.py); every output, ours and the
 # competitors', is fingerprinted (rows + order-independent checksum) and must
-# match the source table's fingerprint. Files only, no fsync on any side.
+# match the source table's fingerprint. etlconn fsyncs what it lands (it
+# cannot be turned off), so every competitor's file is synced too (`sync FILE`).
 ROUNDS=${ROUNDS:-5}
 FP="python3 bench/fingerprint.py"
 EXPECT=$($FP --sqlite "$DB" "$Q")
@@ -57,9 +58,9 @@ echo "## SQLite -> CSV ($ROWS rows)"
 python3 bench/pairs.py --rounds "$ROUNDS" --expect "$EXPECT" \
   --tool "etlconn fetch --format csv" "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format csv --lake $OUT/lake-csv" \
     --prepare "rm -rf $OUT/lake-csv" --verify "$FP $OUT/lake-csv --format csv --skip-header" \
-  --tool "sqlite3 -csv" "sqlite3 -csv -header $DB '$Q' > $OUT/sqlite3.csv" \
+  --tool "sqlite3 -csv" "sqlite3 -csv -header $DB '$Q' > $OUT/sqlite3.csv && sync $OUT/sqlite3.csv" \
     --verify "$FP $OUT/sqlite3.csv --skip-header" \
-  --tool "python sqlite3 + csv" "python3 $OUT/py_csv.py $DB '$Q' $OUT/py.csv" \
+  --tool "python sqlite3 + csv" "python3 $OUT/py_csv.py $DB '$Q' $OUT/py.csv && sync $OUT/py.csv" \
     --verify "$FP $OUT/py.csv --skip-header"
 echo
 # JSON lines on every side: the sqlite3 shell's -json writes one array, so
@@ -69,7 +70,7 @@ echo "## SQLite -> JSON lines ($ROWS rows)"
 python3 bench/pairs.py --rounds "$ROUNDS" --expect "$EXPECT" \
   --tool "etlconn fetch --format jsonl" "$ETLCONN -q fetch sqlite --set database_path=$DB '$Q' --format jsonl --lake $OUT/lake-jsonl" \
     --prepare "rm -rf $OUT/lake-jsonl" --verify "$FP $OUT/lake-jsonl --format jsonl" \
-  --tool "sqlite3 json_object() lines" "sqlite3 -list $DB \"SELECT json_object($COLS) FROM t\" > $OUT/sqlite3.jsonl" \
+  --tool "sqlite3 json_object() lines" "sqlite3 -list $DB \"SELECT json_object($COLS) FROM t\" > $OUT/sqlite3.jsonl && sync $OUT/sqlite3.jsonl" \
     --verify "$FP $OUT/sqlite3.jsonl" \
-  --tool "python sqlite3 + json" "python3 $OUT/py_jsonl.py $DB '$Q' $OUT/py.jsonl" \
+  --tool "python sqlite3 + json" "python3 $OUT/py_jsonl.py $DB '$Q' $OUT/py.jsonl && sync $OUT/py.jsonl" \
     --verify "$FP $OUT/py.jsonl"
