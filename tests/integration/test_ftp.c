@@ -3,7 +3,7 @@
  * by MLSD and, on the server without MLSD, by NLST + SIZE + MDTM (same
  * names, sizes and times); a read that sees the file differ from its
  * listing; resume with open_at (REST); remove (DELE) and move (RNFR/RNTO);
- * names that would leave the root; explicit FTPS verified against the
+ * names that would leave the root; active mode; explicit FTPS verified against the
  * test CA and refused with another CA; a url with the password in it;
  * a wrong password. Each test keeps its files under its own directory. */
 #include <stdio.h>
@@ -231,6 +231,26 @@ static void reads_resumes_and_notices_change(void **state)
     etlc_connector_release(c);
 }
 
+/* Active mode: the server connects back (EPRT) to this end. */
+static void active_mode_reads(void **state)
+{
+    (void)state;
+    fresh_dir("active");
+    put("active", "sub/act.csv", "active\n");
+    etlc_kv active[] = {{"mode", "active"}};
+    etlc_connector *c = must_open(port, "active", active, 1);
+    etlc_error err = {0};
+    listing ls;
+    assert_int_equal(list(c, "**", &ls, &err), 0);
+    assert_string_equal(ls.text, "sub/act.csv:7|");
+    sink s = {0};
+    etlc_byte_consumer bc = {.on_bytes = on_bytes, .userdata = &s};
+    assert_int_equal(c->ops->bytes->open(c->ctx, &ls.v[0], bc, &err), 0);
+    assert_int_equal(s.len, 7);
+    assert_memory_equal(s.data, "active\n", 7);
+    etlc_connector_release(c);
+}
+
 static void removes_and_moves(void **state)
 {
     (void)state;
@@ -336,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lists_by_mlsd_and_by_nlst_alike),
         cmocka_unit_test(reads_resumes_and_notices_change),
+        cmocka_unit_test(active_mode_reads),
         cmocka_unit_test(removes_and_moves),
         cmocka_unit_test(ftps_explicit_verified),
         cmocka_unit_test(url_and_wrong_password),
