@@ -9,7 +9,7 @@ debs=(
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
-  python3 python3-pip
+  python3 python3-pip openssl
   libmariadb-dev mariadb-server
 )
 missing=()

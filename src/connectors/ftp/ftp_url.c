@@ -8,7 +8,8 @@
 
 int etlc__ftp_check_name(const char *name, etlc_error *err)
 {
-    bool bad = !name || !*name || name[0] == '/' || strpbrk(name, "\r\n");
+    bool bad = !name || !*name || name[0] == '/' || name[strlen(name) - 1] == '/' ||
+               strpbrk(name, "\r\n");
     for (const char *s = name; !bad && *s;) {
         size_t seg = strcspn(s, "/");
         bad = seg == 0 || (seg == 2 && s[0] == '.' && s[1] == '.') || (seg == 1 && s[0] == '.');
