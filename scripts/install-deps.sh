@@ -11,6 +11,7 @@ debs=(
   libpq-dev postgresql freetds-dev
   python3 python3-pip openssl
   libmariadb-dev mariadb-server
+  vsftpd
 )
 missing=()
 for p in "${debs[@]}"; do
