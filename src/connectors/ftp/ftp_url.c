@@ -86,6 +86,8 @@ static int url_part(CURLU *u, CURLUPart what, char **out)
     CURLUcode uc = curl_url_get(u, what, &v, CURLU_URLDECODE);
     if (uc == CURLUE_OK) {
         *out = etlc__strdup(v);
+        if (what == CURLUPART_PASSWORD) /* libcurl's copy of a secret */
+            memset(v, 0, strlen(v));
         curl_free(v);
         return *out ? 0 : -1;
     }
