@@ -3,7 +3,8 @@
 # (shared-service: ftp): a tree landed with '**', every file byte-identical;
 # a second run lands nothing; a changed and a new file land alone; a
 # connection dropped mid-transfer leaves no visible partial file and the
-# next run lands the file once; explicit FTPS verified with the test CA and
+# next run lands the file once; a 200 MB file in flat memory, and kill -9
+# mid-transfer 10 times leaves nothing or the whole file; explicit FTPS verified with the test CA and
 # refused with another; a wrong password fails with exit 1, lands nothing
 # and never shows the password; the secrets canary (password in a url,
 # debug logging) never reaches stdout, stderr or the result JSON; the
@@ -99,6 +100,40 @@ it = r["items"][0]
 assert open(it["path"], "rb").read() == open(sys.argv[2] + "/in/cut.bin", "rb").read()
 PY
 check "one lake file for it" test "$(find "$LAKE/ftp" -name '*cut.bin*' | wc -l)" -eq 1
+
+# ---- 200 MB: memory stays flat; kill -9 mid-transfer, 10 times
+mkdir -p "$SRC/kill"
+# sparse, with real bytes at both ends so the hash means something
+printf 'head' > "$SRC/kill/kill.bin"; truncate -s 200M "$SRC/kill/kill.bin"; printf 'tail' >> "$SRC/kill/kill.bin"
+KILLSHA=$(sha256sum "$SRC/kill/kill.bin" | cut -d' ' -f1)
+TIME=()
+[ -x /usr/bin/time ] && TIME=(/usr/bin/time -v -o "$WORK/time.txt")
+run "${TIME[@]}" "$ETLCONN" fetch ftp -c "$CFG" 'kill/*' --lake "$WORK/lake-big" --compact
+expect_rc "a 200 MB file lands" 0
+check "the 200 MB file is whole" test "$(sha256sum "$WORK/lake-big/ftp/drop/kill/kill.bin" | cut -d' ' -f1)" = "$KILLSHA"
+if [ -f "$WORK/time.txt" ]; then
+  RSS=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$WORK/time.txt")
+  check "memory stays bounded with a 200 MB file (peak ${RSS} KiB < 64 MiB)" test "$RSS" -lt 65536
+fi
+rm -rf "$WORK/lake-big"
+MID=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  L="$WORK/lake-kill"
+  "$ETLCONN" fetch ftp -c "$CFG" 'kill/*' --lake "$L" --compact >/dev/null 2>&1 &
+  PID=$!
+  sleep "0.$(( (RANDOM % 9) + 1 ))"
+  kill -9 "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
+  F="$L/ftp/drop/kill/kill.bin"
+  if [ -e "$F" ] && [ "$(sha256sum "$F" | cut -d' ' -f1)" != "$KILLSHA" ]; then
+    bad "kill -9 #$i left a visible kill.bin that is not the whole file"
+  else
+    ok "kill -9 #$i: the lake holds nothing or the whole file ($( [ -e "$F" ] && echo whole || echo nothing ))"
+  fi
+  # a hidden temporary (.kill.bin.tmp-*) shows the kill came mid-transfer
+  [ -n "$(find "$L" -name '.kill.bin.tmp-*' -print 2>/dev/null)" ] && MID=$((MID + 1))
+  rm -rf "$L"
+done
+check "some kills came mid-transfer ($MID of 10)" test "$MID" -ge 1
 
 # ---- explicit FTPS
 TLSSET=(--set port="$ETLC_TEST_FTP_TLS_PORT" --set tls=explicit)
