@@ -9,8 +9,9 @@ debs=(
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
-  python3 python3-pip
+  python3 python3-pip openssl
   libmariadb-dev mariadb-server
+  vsftpd
 )
 missing=()
 for p in "${debs[@]}"; do
@@ -25,15 +26,17 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-pymods=(pyarrow duckdb)
+# module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the FTP/FTPS test peer)
+pymods=(pyarrow duckdb pyftpdlib OpenSSL)
+pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL)
 pymissing=()
-for m in "${pymods[@]}"; do
-  python3 -c "import $m" 2>/dev/null || pymissing+=("$m")
+for i in "${!pymods[@]}"; do
+  python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
 done
 if [ ${#pymissing[@]} -gt 0 ]; then
   echo "install-deps: installing PyPI packages: ${pymissing[*]}"
   python3 -m pip install -q "${pymissing[@]}" 2>/dev/null \
     || python3 -m pip install -q --break-system-packages "${pymissing[@]}"
 else
-  echo "install-deps: Python packages present (pyarrow, duckdb)"
+  echo "install-deps: Python packages present (${pypkgs[*]})"
 fi

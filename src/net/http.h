@@ -42,6 +42,11 @@ typedef struct etlc__http_settings {
     long retry_cap_ms;         /* backoff ceiling cap */
     long retry_after_max_ms;   /* a longer Retry-After ends the retries */
     const char *user_agent;    /* NULL = "etlconn/<version>" */
+    /* libcurl schemes the session may use, e.g. "ftp,ftps" (FTP connector);
+     * NULL = "http,https". A non-HTTP scheme has no HTTP status: a request
+     * succeeds when libcurl does (the status checks, Retry-After and the
+     * status mapping do not apply) and redirects are not followed. */
+    const char *protocols;
 } etlc__http_settings;
 
 /* Defaults: connect 10 s, no total timeout, cut below 1 byte/s for 60 s,

@@ -65,6 +65,18 @@ int etlc__http_curl_error(CURLcode cc, bool connected, const char *what, const c
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT: code = ETLC_INVALID_ARGUMENT; break;
     case CURLE_ABORTED_BY_CALLBACK: code = ETLC_CANCELLED; break;
+    /* FTP: the data connection could not be set up (PASV/EPSV/PORT), the
+     * server refused TLS, the file is not there or cannot be resumed. */
+    case CURLE_FTP_WEIRD_PASV_REPLY:
+    case CURLE_FTP_WEIRD_227_FORMAT:
+    case CURLE_FTP_CANT_GET_HOST:
+    case CURLE_FTP_PORT_FAILED:
+    case CURLE_FTP_ACCEPT_FAILED:
+    case CURLE_FTP_ACCEPT_TIMEOUT: code = ETLC_CONNECT; retryable = true; break;
+    case CURLE_USE_SSL_FAILED: code = ETLC_CONNECT; break;
+    case CURLE_REMOTE_FILE_NOT_FOUND:
+    case CURLE_FTP_COULDNT_RETR_FILE: code = ETLC_IO_NOT_FOUND; break;
+    case CURLE_BAD_DOWNLOAD_RESUME: code = ETLC_IO; break;
     default: code = ETLC_PROTOCOL; break; /* TOO_MANY_REDIRECTS among others */
     }
     etlc_error_set(err, code, "%s: %s%s%s%s", what, curl_easy_strerror(cc),

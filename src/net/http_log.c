@@ -59,7 +59,10 @@ void etlc__http_log_result(CURL *h, const char *what, unsigned attempt, long sta
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
     curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &down);
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    char *scheme = NULL; /* "FTP" replies are not HTTP statuses */
+    curl_easy_getinfo(h, CURLINFO_SCHEME, &scheme);
+    const char *kind = scheme && (scheme[0] == 'F' || scheme[0] == 'f') ? "FTP" : "HTTP";
     etlc_log(ETLC_LOG_DEBUG, "http", "%s: attempt %u -> %s %ld in %ld ms, %lld bytes, %s", what,
-             attempt, rc ? etlc_code_name(rc) : "HTTP", status, (long)(total_us / 1000),
+             attempt, rc ? etlc_code_name(rc) : kind, status, (long)(total_us / 1000),
              (long long)down, connects ? "new connection" : "connection reused");
 }

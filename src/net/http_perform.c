@@ -14,7 +14,7 @@ typedef struct xfer {
     const etlc__http_request *rq;
     etlc__http_response *resp;
     CURL *h;
-    int status_class;        /* 0 unknown, 2 = 2xx body, 1 = anything else */
+    int status_class;        /* 0 unknown, 2 = 2xx body (or not HTTP), 1 = anything else */
     etlc__buf errbody;       /* non-2xx body, bounded */
     bool delivered;          /* bytes went to rq->on_body */
     bool oom, too_big;
@@ -232,8 +232,8 @@ static int conclude(etlc__http_session *s, const etlc__http_request *rq, xfer *x
         curl_easy_getinfo(s->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
         return etlc__http_curl_error(cc, connect_us > 0, what, detail, err);
     }
-    if (resp->status >= 200 && resp->status <= 299)
-        return 0;
+    if (s->set.protocols || (resp->status >= 200 && resp->status <= 299))
+        return 0; /* without HTTP, CURLE_OK is success */
     const char *b = x->errbody.data ? x->errbody.data : "";
     if (rq->map_status)
         return rq->map_status(rq->hook_ud, resp, b, x->errbody.len, err);
@@ -243,7 +243,8 @@ static int conclude(etlc__http_session *s, const etlc__http_request *rq, xfer *x
 static int perform_once(etlc__http_session *s, const etlc__http_request *rq, const char *what,
                         etlc__http_response *resp, bool *delivered, etlc_error *err)
 {
-    xfer x = {.rq = rq, .resp = resp, .h = s->curl};
+    /* A non-HTTP scheme (FTP): every body byte is the reply's content. */
+    xfer x = {.rq = rq, .resp = resp, .h = s->curl, .status_class = s->set.protocols ? 2 : 0};
     struct curl_slist *headers = NULL;
     char detail[CURL_ERROR_SIZE] = "";
     etlc__buf_reset(&resp->body);
@@ -267,7 +268,7 @@ static long retry_delay(const etlc__http_settings *t, const etlc__http_response 
                         unsigned attempt, etlc_error *err)
 {
     long delay = etlc__backoff_ms(t->retry_base_ms, t->retry_cap_ms, attempt);
-    const char *ra = resp->status ? etlc__http_response_header(resp, "Retry-After") : NULL;
+    const char *ra = resp->status && !t->protocols ? etlc__http_response_header(resp, "Retry-After") : NULL;
     long asked;
     if (ra && etlc__retry_after_ms(ra, (int64_t)time(NULL), &asked) == 0) {
         if (asked > t->retry_after_max_ms) {

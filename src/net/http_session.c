@@ -32,6 +32,7 @@ void etlc__http_session_free(etlc__http_session *s)
     etlc__free_secret((char *)s->set.proxy); /* may carry user:password@ */
     free((char *)s->set.no_proxy);
     free((char *)s->set.user_agent);
+    free((char *)s->set.protocols);
     free(s);
 }
 
@@ -58,6 +59,7 @@ int etlc__http_session_new(const etlc__http_settings *settings, etlc__http_sessi
     s->set = copy;
     s->set.ca_file = s->set.client_cert = s->set.client_key = NULL;
     s->set.client_key_password = s->set.proxy = s->set.no_proxy = s->set.user_agent = NULL;
+    s->set.protocols = NULL;
     if (s->set.retry_max < 0)
         s->set.retry_max = 0;
     bool ok = copy_opt(&s->set.ca_file, copy.ca_file) &&
@@ -65,6 +67,7 @@ int etlc__http_session_new(const etlc__http_settings *settings, etlc__http_sessi
               copy_opt(&s->set.client_key, copy.client_key) &&
               copy_opt(&s->set.client_key_password, copy.client_key_password) &&
               copy_opt(&s->set.proxy, copy.proxy) && copy_opt(&s->set.no_proxy, copy.no_proxy) &&
+              copy_opt(&s->set.protocols, copy.protocols) &&
               copy_opt(&s->set.user_agent,
                        copy.user_agent ? copy.user_agent : "etlconn/" ETLCONN_VERSION);
     if (ok && s->set.client_key_password) /* masked should curl or a caller ever echo it */
@@ -97,10 +100,10 @@ CURLcode etlc__http_apply_settings(etlc__http_session *s)
             sc = curl_easy_setopt(h, opt, val);                                              \
     } while (0)
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_PROTOCOLS_STR, t->protocols ? t->protocols : "http,https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, t->max_redirects > 0 ? 1L : 0L);
+    SET(CURLOPT_FOLLOWLOCATION, t->max_redirects > 0 && !t->protocols ? 1L : 0L);
     SET(CURLOPT_MAXREDIRS, t->max_redirects);
     SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, t->timeout_ms);
