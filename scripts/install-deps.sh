@@ -12,6 +12,11 @@ debs=(
   python3 python3-pip
   libmariadb-dev mariadb-server
 )
+# node + npm for tests/services/jsonserver (json-server from npm): by command,
+# since a nodesource nodejs package carries npm itself.
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  debs+=(nodejs npm)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
