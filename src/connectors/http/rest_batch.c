@@ -22,6 +22,8 @@ void etlc__rest_schema_free(rest_schema *s)
 /* The column type a JSON value asks for (NULL for null). */
 static etlc_type kind_of(const json_t *v)
 {
+    if (!v) /* a key missing from the record */
+        return ETLC_TYPE_NULL;
     switch (json_typeof(v)) {
     case JSON_TRUE: case JSON_FALSE: return ETLC_TYPE_BOOL;
     case JSON_INTEGER: return ETLC_TYPE_INT64;
