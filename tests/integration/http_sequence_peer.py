@@ -103,6 +103,12 @@ class H(http.server.BaseHTTPRequestHandler):
             if q.get("key") != E["SEQ_API_KEY"]:
                 return self.send(403, {"error": "bad key"})
             return self.send(200, [{"id": 7}])
+        if p == "/api/keypages":  # next links that echo the API key back
+            if q.get("key") != E["SEQ_API_KEY"] or self.path.count("key=") != 1:
+                return self.send(403, {"error": "bad or repeated key"})
+            page = int(q.get("p", "1"))
+            nxt = "/api/keypages?key=%s&p=%d" % (q["key"], page + 1) if page < 3 else None
+            return self.send(200, {"items": [{"n": page}], "next": nxt})
         if p == "/api/bearer":
             if self.headers.get("Authorization") != "Bearer " + E["SEQ_BEARER"]:
                 return self.send(401, {"error": "bad token"})

@@ -171,6 +171,14 @@ expect_rc "basic auth" 0
 run "$ETLCONN" "${V[@]}" fetch http --set base_url="$SEQ" --set records_path= --set auth=api_key \
   --set api_key_in=query --set api_key_name=key --set api_key="$SEQ_API_KEY" /api/key --lake "$WORK/lake-seq7" --compact; keep
 expect_rc "API key in the query" 0
+KEYED=(--set base_url="$SEQ" --set records_path=/items --set pagination=next_url --set next_url_path=/next
+       --set auth=api_key --set api_key_in=query --set api_key_name=key --set api_key="$SEQ_API_KEY")
+run "$ETLCONN" "${V[@]}" fetch http "${KEYED[@]}" --set max_pages=2 /api/keypages --lake "$WORK/lake-seq10" --compact; keep
+expect_rc "next links echoing the API key: stopped by max_pages, the position kept" 1
+run "$ETLCONN" "${V[@]}" fetch http "${KEYED[@]}" /api/keypages --lake "$WORK/lake-seq10" --compact; keep
+expect_rc "resumed from the checkpoint (the key sent once per request, not stored)" 0
+echo "$OUT" > "$WORK/r10.json"
+check "the resumed run read page 3 only" test "$(items "$WORK/r10.json")" = 1
 HTTP_TOKEN="$SEQ_BEARER" run "$ETLCONN" "${V[@]}" fetch http --set base_url="$SEQ" --set records_path= \
   --set auth=bearer /api/bearer --lake "$WORK/lake-seq8" --compact; keep
 expect_rc "bearer token from HTTP_TOKEN" 0
@@ -181,6 +189,10 @@ contains "with its status" "$ERR$OUT" "400"
 contains "and an excerpt of the body" "$ERR$OUT" "invalid request"
 check "the 400 was not retried" python3 -c "
 import json,sys; h=json.loads(sys.argv[1]); assert h['/api/bad'] == 1, h" "$(hits)"
+
+run "$ETLCONN" test http --set base_url="http://etl:$SEQ_PASSWORD@127.0.0.1:1/"; keep
+expect_rc "credentials inside base_url are refused as configuration" 2
+contains "with a pointer to username/password" "$ERR" "must not hold credentials"
 
 # ---- canaries: nowhere in what was printed (debug logs included) or landed
 find "$WORK"/lake* -type f -exec cat {} + >> "$ALL" 2>/dev/null

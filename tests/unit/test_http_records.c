@@ -52,6 +52,20 @@ static void urls_join_and_keep_the_origin(void **state)
     free(c.origin);
 }
 
+static void api_key_is_stripped_from_links(void **state)
+{
+    (void)state;
+    char *u = etlc__rest_strip_param("https://a/x?key=s3cr3t&p=2&keyx=1&key#frag", "key");
+    assert_string_equal(u, "https://a/x?p=2&keyx=1#frag");
+    free(u);
+    u = etlc__rest_strip_param("https://a/x?key=s3cr3t", "key");
+    assert_string_equal(u, "https://a/x");
+    free(u);
+    u = etlc__rest_strip_param("https://a/x", "key");
+    assert_string_equal(u, "https://a/x");
+    free(u);
+}
+
 static void link_headers_give_rel_next(void **state)
 {
     (void)state;
@@ -166,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(urls_join_and_keep_the_origin),
+        cmocka_unit_test(api_key_is_stripped_from_links),
         cmocka_unit_test(link_headers_give_rel_next),
         cmocka_unit_test(json_pointers),
         cmocka_unit_test(first_page_fixes_the_columns),

@@ -19,23 +19,24 @@ int etlc__rest_setup_basic(void *ud, CURL *h, etlc_error *err)
     return 0;
 }
 
-bool etlc__rest_auth_header(const rest_ctx *ctx, etlc__http_header *h, char *buf, size_t bufsz)
+int etlc__rest_auth_header(const rest_ctx *ctx, etlc__http_header *h, etlc__buf *buf)
 {
     switch (ctx->auth) {
     case REST_AUTH_BEARER:
     case REST_AUTH_OAUTH2: {
         const char *t = ctx->auth == REST_AUTH_BEARER ? ctx->token : ctx->access_token;
-        snprintf(buf, bufsz, "Bearer %s", t ? t : "");
-        *h = (etlc__http_header){"Authorization", buf};
-        return true;
+        if (etlc__buf_printf(buf, "Bearer %s", t ? t : ""))
+            return -1;
+        *h = (etlc__http_header){"Authorization", buf->data};
+        return 1;
     }
     case REST_AUTH_API_KEY:
         if (ctx->api_key_in_query)
-            return false;
+            return 0;
         *h = (etlc__http_header){ctx->api_key_name, ctx->api_key};
-        return true;
+        return 1;
     default:
-        return false;
+        return 0;
     }
 }
 

@@ -124,6 +124,10 @@ static int set_base(rest_ctx *ctx, const etlc_config *cfg, etlc_error *err)
     if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
         return etlc_error_set(err, ETLC_CONFIG, "http: base_url '%s' must start with http:// or "
                               "https://", base);
+    const char *host = strstr(base, "://") + 3, *at = strchr(host, '@');
+    if (at && at < host + strcspn(host, "/?#"))
+        return etlc_error_set(err, ETLC_CONFIG, "http: base_url must not hold credentials; "
+                              "use username/password (auth=basic) or token");
     size_t n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
         n--;
@@ -135,10 +139,8 @@ static int set_base(rest_ctx *ctx, const etlc_config *cfg, etlc_error *err)
     const char *source = opt(cfg, "source");
     if (source) {
         snprintf(ctx->source, sizeof ctx->source, "%s", source);
-    } else { /* the host, without user info or port */
-        const char *h = strstr(ctx->base_url, "://") + 3, *at = strchr(h, '@');
-        if (at && at < h + strcspn(h, "/"))
-            h = at + 1;
+    } else { /* the host, without the port */
+        const char *h = strstr(ctx->base_url, "://") + 3;
         snprintf(ctx->source, sizeof ctx->source, "%.*s", (int)strcspn(h, ":/?#"), h);
     }
     return 0;

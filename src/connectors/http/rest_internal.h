@@ -70,8 +70,11 @@ int etlc__rest_send(rest_ctx *ctx, etlc__http_request *rq, etlc__http_response *
                     etlc_error *err);
 /* The OAuth2 access token, fetched or renewed when due. */
 int etlc__rest_oauth2_token(rest_ctx *ctx, bool force, etlc_error *err);
-/* Auth header (bearer, api key, OAuth2) in *h, if any: true when set. */
-bool etlc__rest_auth_header(const rest_ctx *ctx, etlc__http_header *h, char *buf, size_t bufsz);
+/* Auth header (bearer, api key, OAuth2) in *h, its value built in buf if
+ * needed: 1 when set, 0 when none, -1 out of memory. */
+int etlc__rest_auth_header(const rest_ctx *ctx, etlc__http_header *h, etlc__buf *buf);
+/* url without the query pairs named `name` (malloc'd); NULL out of memory. */
+char *etlc__rest_strip_param(const char *url, const char *name);
 int etlc__rest_setup_basic(void *ud, CURL *h, etlc_error *err);
 void etlc__rest_rate_wait(rest_ctx *ctx);
 

@@ -250,6 +250,15 @@ static int one_page(pager *p, etlc_page_consumer pages, bool *done, etlc_error *
         p->got += (int64_t)json_array_size(records);
         rc = next_url(p, doc, &resp, json_array_size(records), &next, err);
     }
+    if (rc == 0 && next && p->ctx->auth == REST_AUTH_API_KEY && p->ctx->api_key_in_query) {
+        /* A next link may echo the key: it is added at each send, never kept
+         * in the URL (nor so in the checkpoint). */
+        char *bare = etlc__rest_strip_param(next, p->ctx->api_key_name);
+        etlc__free_secret(next);
+        next = bare;
+        if (!next)
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory following a link");
+    }
     if (rc == 0 && p->ctx->cursor_field) {
         size_t i;
         json_t *rec;

@@ -54,9 +54,13 @@ static int send_once(rest_ctx *ctx, etlc__http_request *rq, etlc__http_response 
         h[k++] = rq->headers[i];
     for (size_t i = 0; i < ctx->nheaders; i++)
         h[k++] = ctx->headers[i];
-    char authbuf[4200];
-    if (etlc__rest_auth_header(ctx, &h[k], authbuf, sizeof authbuf))
-        k++;
+    etlc__buf authbuf = {0};
+    int has_auth = etlc__rest_auth_header(ctx, &h[k], &authbuf);
+    if (has_auth < 0) {
+        free(h);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building request headers");
+    }
+    k += (size_t)has_auth;
     etlc__http_request copy = *rq;
     copy.headers = h;
     copy.nheaders = k;
@@ -66,7 +70,9 @@ static int send_once(rest_ctx *ctx, etlc__http_request *rq, etlc__http_response 
     }
     etlc__rest_rate_wait(ctx);
     int rc = etlc__http_perform(ctx->http, &copy, resp, err);
-    memset(authbuf, 0, sizeof authbuf);
+    if (authbuf.data)
+        memset(authbuf.data, 0, authbuf.len); /* it holds the token */
+    etlc__buf_free(&authbuf);
     free(h);
     return rc;
 }

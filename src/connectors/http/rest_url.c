@@ -229,3 +229,32 @@ json_t *etlc__rest_pointer(json_t *doc, const char *ptr)
     }
     return v;
 }
+
+char *etlc__rest_strip_param(const char *url, const char *name)
+{
+    const char *q = strchr(url, '?');
+    if (!q)
+        return etlc__strdup(url);
+    size_t qend = strcspn(q, "#"), nlen = strlen(name);
+    etlc__buf b = {0};
+    int bad = etlc__buf_append(&b, url, (size_t)(q - url));
+    char sep = '?';
+    for (const char *p = q + 1; !bad && p < q + qend;) {
+        size_t n = strcspn(p, "&#");
+        if (p + n > q + qend)
+            n = (size_t)(q + qend - p);
+        bool drop = n >= nlen && strncmp(p, name, nlen) == 0 && (n == nlen || p[nlen] == '=');
+        if (n && !drop) {
+            bad = etlc__buf_putc(&b, sep) || etlc__buf_append(&b, p, n);
+            sep = '&';
+        }
+        p += n + 1;
+    }
+    if (!bad)
+        bad = etlc__buf_puts(&b, q + qend); /* the fragment, if any */
+    if (bad) {
+        etlc__buf_free(&b);
+        return NULL;
+    }
+    return etlc__buf_take(&b);
+}
