@@ -12,7 +12,8 @@ static rest_ctx ctx_for(const char *base)
 {
     rest_ctx c = {0};
     c.base_url = (char *)base;
-    c.origin = etlc__rest_origin(base);
+    bool oom = false;
+    c.origin = etlc__rest_origin(base, &oom);
     assert_non_null(c.origin);
     return c;
 }

@@ -132,10 +132,11 @@ static int set_base(rest_ctx *ctx, const etlc_config *cfg, etlc_error *err)
     while (n > 0 && base[n - 1] == '/')
         n--;
     ctx->base_url = etlc__strndup(base, n);
-    ctx->origin = ctx->base_url ? etlc__rest_origin(ctx->base_url) : NULL;
+    bool oom = !ctx->base_url;
+    ctx->origin = ctx->base_url ? etlc__rest_origin(ctx->base_url, &oom) : NULL;
     if (!ctx->origin)
-        return etlc_error_set(err, ctx->base_url ? ETLC_CONFIG : ETLC_NO_MEMORY,
-                              "http: base_url '%s' is not a valid URL", base);
+        return oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading base_url")
+                   : etlc_error_set(err, ETLC_CONFIG, "http: base_url '%s' is not a valid URL", base);
     const char *source = opt(cfg, "source");
     if (source) {
         snprintf(ctx->source, sizeof ctx->source, "%s", source);

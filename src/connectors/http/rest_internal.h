@@ -56,8 +56,9 @@ int etlc__rest_url(const rest_ctx *ctx, const char *resource, const etlc_kv *que
  * the base URL's origin unless allowed. malloc'd in *out. */
 int etlc__rest_resolve(const rest_ctx *ctx, const char *current, const char *link, char **out,
                        etlc_error *err);
-/* "scheme://host:port" of url (lower case, default port filled), malloc'd; NULL if unparsable. */
-char *etlc__rest_origin(const char *url);
+/* "scheme://host:port" of url (lower case, default port filled), malloc'd;
+ * NULL if unparsable or, with *oom set, out of memory. */
+char *etlc__rest_origin(const char *url, bool *oom);
 /* The target of rel="next" in a Link header value, malloc'd; NULL when none. */
 char *etlc__rest_link_next(const char *link_header);
 /* RFC 6901 JSON Pointer ("" = the document itself); NULL when absent. */

@@ -35,11 +35,9 @@ static int with_key_in_query(const rest_ctx *ctx, const char *url, char **out, e
     etlc__buf_free(&kv);
     curl_free(full);
     curl_url_cleanup(u);
-    if (*out)
-        return 0;
-    return uc == CURLUE_OK || uc == CURLUE_OUT_OF_MEMORY
-               ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adding the API key")
-               : etlc_error_set(err, ETLC_PROTOCOL, "http: '%s' is not a valid URL", url);
+    /* url came out of libcurl's own parser (etlc__rest_url, _resolve): a
+     * failure here is an allocation's, whatever code libcurl gives it. */
+    return *out ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adding the API key");
 }
 
 static int send_once(rest_ctx *ctx, etlc__http_request *rq, etlc__http_response *resp,

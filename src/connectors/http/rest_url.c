@@ -8,20 +8,35 @@
 
 #include "rest_internal.h"
 
-char *etlc__rest_origin(const char *url)
+/* curl_url_set, once more after a failure: libcurl reports some allocation
+ * failures inside it as a bad URL (CURLUE_BAD_SCHEME...). A failure that
+ * does not come back was not the URL's (the same rule as json_load.c). */
+static CURLUcode url_set(CURLU *u, const char *url)
+{
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    return uc == CURLUE_OK ? uc : curl_url_set(u, CURLUPART_URL, url, 0);
+}
+
+char *etlc__rest_origin(const char *url, bool *oom)
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    CURLUcode uc = u ? url_set(u, url) : CURLUE_OUT_OF_MEMORY;
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    *oom = uc == CURLUE_OUT_OF_MEMORY;
+    if (uc == CURLUE_OK) {
         etlc__buf b = {0};
         if (etlc__buf_printf(&b, "%s://%s:%s", scheme, host, port) == 0) {
             for (size_t i = 0; i < b.len; i++)
                 b.data[i] = (char)tolower((unsigned char)b.data[i]);
             out = etlc__buf_take(&b);
         }
+        *oom = !out;
         etlc__buf_free(&b);
     }
     curl_free(scheme);
@@ -38,9 +53,11 @@ static bool is_absolute(const char *s)
 
 static int check_origin(const rest_ctx *ctx, const char *url, etlc_error *err)
 {
-    char *o = etlc__rest_origin(url);
+    bool oom = false;
+    char *o = etlc__rest_origin(url, &oom);
     if (!o)
-        return etlc_error_set(err, ETLC_PROTOCOL, "http: '%s' is not a valid URL", url);
+        return oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a URL")
+                   : etlc_error_set(err, ETLC_PROTOCOL, "http: '%s' is not a valid URL", url);
     bool same = strcmp(o, ctx->origin) == 0;
     free(o);
     if (!same && !ctx->allow_other_origins)
@@ -91,7 +108,7 @@ int etlc__rest_url(const rest_ctx *ctx, const char *resource, const etlc_kv *que
         return rc == ETLC_NO_MEMORY ? etlc_error_set(err, rc, "out of memory building a URL") : rc;
     }
     CURLU *u = curl_url();
-    CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, b.data, 0) : CURLUE_OUT_OF_MEMORY;
+    CURLUcode uc = u ? url_set(u, b.data) : CURLUE_OUT_OF_MEMORY;
     if (uc == CURLUE_OK && append_query(u, query, nquery) != 0)
         uc = CURLUE_OUT_OF_MEMORY;
     char *full = NULL;
@@ -100,6 +117,8 @@ int etlc__rest_url(const rest_ctx *ctx, const char *resource, const etlc_kv *que
     if (uc == CURLUE_OK) {
         *out = etlc__strdup(full);
         rc = *out ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building a URL");
+    } else if (uc == CURLUE_OUT_OF_MEMORY) {
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building a URL");
     } else {
         rc = etlc_error_set(err, ETLC_CONFIG, "http: '%s' is not a valid URL (%s)", b.data,
                             curl_url_strerror(uc));
@@ -116,14 +135,16 @@ int etlc__rest_resolve(const rest_ctx *ctx, const char *current, const char *lin
     *out = NULL;
     CURLU *u = curl_url();
     char *full = NULL;
-    CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, current, 0) : CURLUE_OUT_OF_MEMORY;
+    CURLUcode uc = u ? url_set(u, current) : CURLUE_OUT_OF_MEMORY;
     if (uc == CURLUE_OK)
-        uc = curl_url_set(u, CURLUPART_URL, link, 0); /* relative to current */
+        uc = url_set(u, link); /* relative to current */
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_URL, &full, 0);
     int rc = uc == CURLUE_OK ? check_origin(ctx, full, err)
-                             : etlc_error_set(err, ETLC_PROTOCOL, "http: next-page link '%s' is "
-                                              "not a valid URL (%s)", link, curl_url_strerror(uc));
+             : uc == CURLUE_OUT_OF_MEMORY
+                 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory following a link")
+                 : etlc_error_set(err, ETLC_PROTOCOL, "http: next-page link '%s' is not a valid "
+                                  "URL (%s)", link, curl_url_strerror(uc));
     if (rc == 0 && !(*out = etlc__strdup(full)))
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory following a link");
     curl_free(full);
@@ -184,22 +205,22 @@ char *etlc__rest_link_next(const char *h)
     return NULL;
 }
 
-/* One reference token, ~1 -> '/', ~0 -> '~'. */
-static char *pointer_token(const char *s, size_t n)
+/* One reference token into buf (~1 -> '/', ~0 -> '~'), without allocating
+ * (an allocation failure must not read as "absent"); its length, or -1
+ * when it does not fit (such a key is treated as absent). */
+static long pointer_token(const char *s, size_t n, char *buf, size_t cap)
 {
-    char *t = malloc(n + 1), *o = t;
-    if (!t)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1')) {
-            *o++ = s[i + 1] == '0' ? '~' : '/';
-            i++;
-        } else {
-            *o++ = s[i];
-        }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++, o++) {
+        if (o + 1 >= cap)
+            return -1;
+        if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1'))
+            buf[o] = s[++i] == '0' ? '~' : '/';
+        else
+            buf[o] = s[i];
     }
-    *o = '\0';
-    return t;
+    buf[o] = '\0';
+    return (long)o;
 }
 
 json_t *etlc__rest_pointer(json_t *doc, const char *ptr)
@@ -209,22 +230,22 @@ json_t *etlc__rest_pointer(json_t *doc, const char *ptr)
     if (*ptr != '/')
         return NULL;
     json_t *v = doc;
+    char tok[1024];
     while (v && *ptr == '/') {
         ptr++;
         size_t n = strcspn(ptr, "/");
-        char *tok = pointer_token(ptr, n);
-        if (!tok)
+        long len = pointer_token(ptr, n, tok, sizeof tok);
+        if (len < 0)
             return NULL;
         if (json_is_object(v)) {
-            v = json_object_get(v, tok);
+            v = json_object_getn(v, tok, (size_t)len);
         } else if (json_is_array(v)) {
             char *end;
             unsigned long i = strtoul(tok, &end, 10);
-            v = *tok && !*end ? json_array_get(v, i) : NULL;
+            v = len && !*end ? json_array_get(v, i) : NULL;
         } else {
             v = NULL;
         }
-        free(tok);
         ptr += n;
     }
     return v;
