@@ -13,6 +13,11 @@ debs=(
   libmariadb-dev mariadb-server
   vsftpd
 )
+# node + npm for tests/services/jsonserver (json-server from npm): by command,
+# since a nodesource nodejs package carries npm itself.
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  debs+=(nodejs npm)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -34,7 +34,10 @@ ETLC_BEGIN_DECLS
  *    the registry copies it into a zeroed ABI 3 table (every new capability
  *    NULL) and never reads past its end. Older versions are refused.
  *    Before ABI 3 was first released, etlc_bytes_ops gained open_at,
- *    remove and move at its end (still ABI 3). */
+ *    remove and move at its end (still ABI 3); likewise
+ *    etlc_records_request and etlc_records_page gained `watermark`,
+ *    etlc_records_ops gained `wanted` and etlc_resource gained
+ *    `content_type`, each at its end. */
 #define ETLC_ABI_VERSION 3
 /* The oldest ops table shape the registry still accepts. */
 #define ETLC_ABI_VERSION_MIN 2
@@ -135,6 +138,10 @@ typedef struct etlc_records_request {
     const char *cursor;       /* where to start: a next_cursor this connector handed out
                                  earlier; NULL = the first page */
     size_t batch_rows;        /* rows per page wanted (a hint); 0 = 10000 */
+    /* Incremental reads: the last watermark a page of this connector handed
+     * out (kept in the checkpoint across runs, see etlc_records_page); NULL
+     * on the first run or for connectors that do not use one. */
+    const char *watermark;
 } etlc_records_request;
 
 /* One page, borrowed for the duration of the on_page call. */
@@ -142,6 +149,10 @@ typedef struct etlc_records_page {
     const etlc_batch *batch;  /* the page's records; 0 rows is a valid (empty) page */
     const char *next_cursor;  /* opaque text resuming at the page after this one; NULL
                                  when this page is the last */
+    /* Opaque text the driver keeps in the checkpoint once this page is
+     * landed and hands back as etlc_records_request.watermark on later runs
+     * (e.g. the largest cursor field seen so far); NULL = keep the previous one. */
+    const char *watermark;
 } etlc_records_page;
 
 typedef struct etlc_page_consumer {
@@ -158,6 +169,11 @@ struct etlc_records_ops {
      * carry a next_cursor. */
     int (*fetch_pages)(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
                        etlc_error *err);
+    /* Optional, for a connector with the bytes capability too: true when a
+     * fetch goes through records, false when through bytes (e.g. the http
+     * connector: records with a records_path, the raw body without). NULL:
+     * records whenever this capability is set. */
+    bool (*wanted)(void *ctx);
 };
 
 /* ---- the optional bytes capability (ABI 3) --------------------------------
@@ -176,6 +192,8 @@ typedef struct etlc_resource {
     int64_t size;             /* bytes; -1 when unknown */
     int64_t mtime_us;         /* last modification, UTC microseconds; 0 when unknown */
     const char *etag;         /* entity tag / version / inode+ctime; NULL when none */
+    const char *content_type; /* MIME type the source states (an HTTP Content-Type); NULL =
+                                 the driver sniffs it from the name and first bytes */
 } etlc_resource;
 
 typedef struct etlc_list_request {

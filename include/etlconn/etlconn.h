@@ -28,6 +28,7 @@
 #include "parquet.h"
 #include "extract.h"
 #include "dw.h"
+#include "http.h"
 
 ETLC_BEGIN_DECLS
 /* Library version string, e.g. "0.1.0". */

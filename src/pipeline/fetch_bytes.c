@@ -17,6 +17,7 @@
 typedef struct listed {
     char *name;
     char *etag;
+    char *content_type;        /* as the source states it; NULL = sniffed */
     int64_t size, mtime_us;
 } listed;
 
@@ -30,6 +31,7 @@ static void listing_free(listing *ls)
     for (size_t i = 0; i < ls->n; i++) {
         free(ls->v[i].name);
         free(ls->v[i].etag);
+        free(ls->v[i].content_type);
     }
     free(ls->v);
 }
@@ -47,10 +49,12 @@ static int collect(void *ud, const etlc_resource *res, etlc_error *err)
     }
     listed *e = &ls->v[ls->n];
     *e = (listed){.name = etlc__strdup(res->name), .etag = res->etag ? etlc__strdup(res->etag) : NULL,
-                  .size = res->size, .mtime_us = res->mtime_us};
-    if (!e->name || (res->etag && !e->etag)) {
+                  .size = res->size, .mtime_us = res->mtime_us,
+                  .content_type = res->content_type ? etlc__strdup(res->content_type) : NULL};
+    if (!e->name || (res->etag && !e->etag) || (res->content_type && !e->content_type)) {
         free(e->name);
         free(e->etag);
+        free(e->content_type);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping the listing");
     }
     ls->n++;
@@ -101,7 +105,8 @@ static int add_item(etlc__cap_land *l, const listed *e, const char *final_path, 
         etlc_format_timestamp(e->mtime_us, mtime, sizeof mtime);
     etlc_item it = {.name = (char *)(base ? base + 1 : final_path), .path = (char *)final_path,
                     .format = (char *)"bytes",
-                    .content_type = (char *)etlc__content_type(e->name, t->head, t->nhead),
+                    .content_type = e->content_type ? e->content_type
+                                    : (char *)etlc__content_type(e->name, t->head, t->nhead),
                     .record_count = -1, .byte_count = (int64_t)bytes,
                     .fetched_at_us = etlc_now_us()};
     memcpy(it.sha256, sha, 65);
@@ -125,7 +130,8 @@ static int land_one(etlc__cap_land *l, const listed *e, char sha[65], etlc_error
     if (rc == 0)
         rc = etlc_lake_file_create(l->lake, relpath, &tap.file, err);
     if (rc == 0) {
-        etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag};
+        etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us,
+                             .etag = e->etag, .content_type = e->content_type};
         etlc_byte_consumer bc = {.on_bytes = tap_bytes, .userdata = &tap};
         etlc__connector_enter(l->c);
         rc = l->c->ops->bytes->open(l->c->ctx, &res, bc, err);

@@ -4,9 +4,11 @@
  * next run, which writes under the same run number, so a page landed
  * again overwrites its own file.
  *
- * Position: {"run": n, "page": k, "cursor": "..." | null, "complete": bool}.
- * A complete position makes the next run read from the first page again,
- * as run n + 1 (its own directory of pages). */
+ * Position: {"run": n, "page": k, "cursor": "..." | null, "complete": bool,
+ * "watermark": "..." | null}. A complete position makes the next run read
+ * from the first page again, as run n + 1 (its own directory of pages).
+ * The watermark (an incremental connector's "largest value seen") is
+ * carried from run to run, complete or not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@ typedef struct page_run {
     const etlc_land_options *land;
     char reshash[17];
     int64_t run, page;
+    char *watermark;           /* the latest one handed out (owned) */
 } page_run;
 
 static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
@@ -56,9 +59,16 @@ static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
     if (rc != 0)
         return rc;
     pr->page++;
-    json_t *pos = json_pack("{s:I,s:I,s:s?,s:b}", "run", (json_int_t)pr->run, "page",
+    if (page->watermark) {
+        char *w = etlc__strdup(page->watermark);
+        if (!w)
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping the watermark");
+        free(pr->watermark);
+        pr->watermark = w;
+    }
+    json_t *pos = json_pack("{s:I,s:I,s:s?,s:b,s:s?}", "run", (json_int_t)pr->run, "page",
                             (json_int_t)pr->page, "cursor", page->next_cursor, "complete",
-                            page->next_cursor == NULL);
+                            page->next_cursor == NULL, "watermark", pr->watermark);
     if (!pos)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the page position");
     rc = etlc__cap_commit(pr->l, pos, err); /* the pages so far now stay, whatever follows */
@@ -98,13 +108,15 @@ static int definition_text(const etlc_fetch_request *req, etlc__buf *b)
 }
 
 /* Where to start: after the stored page of an unfinished run, else a new run. */
-static void resume_point(json_t *pos, page_run *pr, const char **cursor)
+static void resume_point(json_t *pos, page_run *pr, const char **cursor, const char **watermark)
 {
     *cursor = NULL;
+    *watermark = NULL;
     pr->run = 1;
     pr->page = 0;
     if (!json_is_object(pos))
         return;
+    *watermark = json_string_value(json_object_get(pos, "watermark"));
     pr->run = json_integer_value(json_object_get(pos, "run"));
     if (json_is_true(json_object_get(pos, "complete"))) {
         pr->run++;
@@ -126,14 +138,17 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
     etlc__buf_free(&def);
     if (rc != 0)
         return rc;
-    const char *cursor;
-    resume_point(etlc__checkpoint_position(l->cp), &pr, &cursor);
+    const char *cursor, *watermark;
+    resume_point(etlc__checkpoint_position(l->cp), &pr, &cursor, &watermark);
     char *cursor_copy = cursor ? etlc__strdup(cursor) : NULL; /* the position is freed at commit */
+    pr.watermark = watermark ? etlc__strdup(watermark) : NULL;
+    char *watermark_copy = watermark ? etlc__strdup(watermark) : NULL;
     etlc_kv *kv = calloc(req->nparams + 1, sizeof *kv);
     char **store = calloc(req->nparams + 1, sizeof *store);
-    json_t *intent = json_pack("{s:I,s:I,s:s?}", "run", (json_int_t)pr.run, "page",
-                               (json_int_t)pr.page, "cursor", cursor);
-    if (!kv || !store || !intent || (cursor && !cursor_copy))
+    json_t *intent = json_pack("{s:I,s:I,s:s?,s:s?}", "run", (json_int_t)pr.run, "page",
+                               (json_int_t)pr.page, "cursor", cursor, "watermark", watermark);
+    if (!kv || !store || !intent || (cursor && !cursor_copy) ||
+        (watermark && (!pr.watermark || !watermark_copy)))
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting the request");
     if (rc == 0)
         rc = kv_params(req, kv, store, err);
@@ -141,7 +156,8 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
         rc = etlc__checkpoint_intent(l->cp, intent, err);
     if (rc == 0) {
         etlc_records_request rr = {.resource = req->query, .params = kv, .nparams = req->nparams,
-                                   .cursor = cursor_copy, .batch_rows = req->batch_rows};
+                                   .cursor = cursor_copy, .batch_rows = req->batch_rows,
+                                   .watermark = watermark_copy};
         etlc_page_consumer pc = {.on_page = on_page, .userdata = &pr};
         etlc__connector_enter(l->c);
         rc = l->c->ops->records->fetch_pages(l->c->ctx, &rr, pc, err);
@@ -153,6 +169,8 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
     free(store);
     free(kv);
     free(cursor_copy);
+    free(watermark_copy);
+    free(pr.watermark);
     return rc;
 }
 

@@ -76,6 +76,14 @@ static void check_registry(void)
     const etlc_connector_ops *ops = NULL;
     EXPECT(etlc_registry_find("no-such-protocol", &ops, &err) == ETLC_UNKNOWN_PROTOCOL);
     EXPECT(ops == NULL);
+    /* etlconn/http.h: without a connector the helper refuses (or answers
+     * NOT_BUILT_IN when the http connector is compiled out). */
+    etlc_http_request_options rq;
+    memset(&rq, 0, sizeof rq);
+    etlc_http_response *resp = NULL;
+    int rc = etlc_http_request(NULL, &rq, &resp, &err);
+    EXPECT((rc == ETLC_INVALID_ARGUMENT || rc == ETLC_NOT_BUILT_IN) && resp == NULL);
+    etlc_http_response_free(NULL);
 }
 
 /* A plugin resolves its etlc_* calls against libetlconn.so too: load the

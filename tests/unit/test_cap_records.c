@@ -1,6 +1,7 @@
 /* The records capability through a paged test connector registered at run
  * time: pages land one file each, and a run interrupted after page k
- * resumes at page k from the checkpoint (no page lost, none twice). */
+ * resumes at page k from the checkpoint (no page lost, none twice); the
+ * watermark a page hands out comes back to every later run, complete or not. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -23,6 +24,7 @@ typedef struct paged_ctx {
 
 /* What the last fetch_pages was asked for, and what it served. */
 static char seen_cursor[64];
+static char seen_watermark[64];
 static int seen_pages;
 static char seen_params[128];
 
@@ -48,9 +50,11 @@ static int serve(paged_ctx *ctx, int64_t k, etlc_batch *b, etlc_page_consumer pa
         if (rc)
             return rc;
     }
-    char next[32];
+    char next[32], mark[32];
     snprintf(next, sizeof next, "p=%lld", (long long)(k + 1));
-    etlc_records_page page = {.batch = b, .next_cursor = k + 1 < ctx->pages ? next : NULL};
+    snprintf(mark, sizeof mark, "w%lld", (long long)k);
+    etlc_records_page page = {.batch = b, .next_cursor = k + 1 < ctx->pages ? next : NULL,
+                              .watermark = k % 2 == 0 ? mark : NULL}; /* NULL keeps the last */
     seen_pages++;
     return pages.on_page(pages.userdata, &page, err);
 }
@@ -60,6 +64,7 @@ static int paged_fetch_pages(void *vctx, const etlc_records_request *req, etlc_p
 {
     paged_ctx *ctx = vctx;
     snprintf(seen_cursor, sizeof seen_cursor, "%s", req->cursor ? req->cursor : "(first)");
+    snprintf(seen_watermark, sizeof seen_watermark, "%s", req->watermark ? req->watermark : "(none)");
     seen_params[0] = '\0';
     for (size_t i = 0; i < req->nparams; i++)
         snprintf(seen_params + strlen(seen_params), sizeof seen_params - strlen(seen_params),
@@ -152,6 +157,7 @@ static void interrupted_run_resumes_at_the_failed_page(void **state)
     /* Run 1 stops at page 3: pages 0-2 are landed and checkpointed. */
     etlc_result *r = run_once(lake, "3", ETLC_PROTOCOL);
     assert_string_equal(seen_cursor, "(first)");
+    assert_string_equal(seen_watermark, "(none)");
     assert_string_equal(seen_params, "filter=all;");
     assert_int_equal(r->item_count, 3);
     assert_int_equal(r->status, ETLC_STATUS_PARTIAL);
@@ -161,6 +167,7 @@ static void interrupted_run_resumes_at_the_failed_page(void **state)
     /* Run 2 asks for page 3 by the stored cursor and lands 3 and 4. */
     r = run_once(lake, NULL, 0);
     assert_string_equal(seen_cursor, "p=3");
+    assert_string_equal(seen_watermark, "w2"); /* page 2's, kept past the failure */
     assert_int_equal(seen_pages, 2);
     assert_int_equal(r->item_count, 2);
     assert_int_equal(r->record_count, 6);
@@ -175,6 +182,7 @@ static void interrupted_run_resumes_at_the_failed_page(void **state)
     /* The read was complete: the next run reads from the first page again, as run 2. */
     r = run_once(lake, NULL, 0);
     assert_string_equal(seen_cursor, "(first)");
+    assert_string_equal(seen_watermark, "w4"); /* carried over the complete run */
     assert_int_equal(r->item_count, 5);
     assert_non_null(strstr(r->items[0].path, "/run-000002/page-000000-00000.jsonl"));
     etlc_result_free(r);

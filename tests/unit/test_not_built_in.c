@@ -135,6 +135,21 @@ static void dw_answers_not_built_in(void **state)
     assert_false(st.schema_exists);
 }
 
+static void http_request_answers_not_built_in(void **state)
+{
+    (void)state;
+    etlc_http_response_free(NULL);
+    if (!compiled_out("http"))
+        return; /* the real helper is tested against its peers (test_http) */
+    etlc_error err = {0};
+    etlc_http_request_options rq = {.path = "/"};
+    etlc_http_response *resp = (etlc_http_response *)&err;
+    assert_not_built_in(&err, etlc_http_request(NULL, &rq, &resp, &err), "http");
+    assert_null(resp);
+    char buf[8];
+    assert_null(etlc_http_response_header(NULL, "x", buf, sizeof buf));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +157,7 @@ int main(void)
         cmocka_unit_test(the_facade_answers_not_built_in),
         cmocka_unit_test(sqlite_builders_answer_not_built_in),
         cmocka_unit_test(dw_answers_not_built_in),
+        cmocka_unit_test(http_request_answers_not_built_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

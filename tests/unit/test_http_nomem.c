@@ -1,0 +1,106 @@
+/* Allocation failures in the http connector's own work, no server needed:
+ * a page's JSON -> its typed batch over two pages (schema fixed, then
+ * checked), the watermark, URLs built and joined, a Link header read and an
+ * API key stripped from a link. Failing allocation 1, 2, ... in turn: every
+ * run gives ETLC_NO_MEMORY (or succeeds past the last one) and leaks
+ * nothing (nomem_loop.h). */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json_load.h"
+#include "connectors/http/rest_internal.h"
+#include "nomem_alloc.h"
+#include "nomem_loop.h"
+
+static const char *const pages[] = {
+    "{\"data\": [{\"id\": 1, \"v\": 1.5, \"o\": {\"k\": [1, 2]}, \"s\": \"a\", \"n\": null},"
+    " {\"id\": 2, \"v\": 2, \"o\": [], \"s\": \"bb\", \"b\": true}]}",
+    "{\"data\": [{\"id\": 3, \"n\": \"now text\", \"s\": \"ccc\"}]}",
+};
+
+static int one_page(rest_schema *s, const char *text, int64_t k, json_t **max, etlc_error *err)
+{
+    bool oom = false;
+    json_t *doc = etlc__json_loadb(text, strlen(text), 0, NULL, &oom);
+    if (!doc)
+        return etlc_error_set(err, oom ? ETLC_NO_MEMORY : ETLC_DATA, "page %lld", (long long)k);
+    json_t *recs = etlc__rest_pointer(doc, "/data");
+    etlc_batch *b = NULL;
+    int rc = etlc__rest_batch(s, recs, k, &b, err);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(recs, i, rec)
+        etlc__rest_watermark(max, rec, "id");
+    etlc_batch_free(b);
+    json_decref(doc);
+    return rc;
+}
+
+static int do_pages(void *ctx, etlc_error *err)
+{
+    (void)ctx;
+    rest_schema s = {0};
+    json_t *max = NULL;
+    int rc = 0;
+    for (int64_t k = 0; rc == 0 && k < 2; k++)
+        rc = one_page(&s, pages[k], k, &max, err);
+    char *mark = rc == 0 ? json_dumps(max, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (rc == 0 && !mark)
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "watermark");
+    if (rc == 0 && strcmp(mark, "3") != 0)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "watermark %s", mark);
+    free(mark);
+    json_decref(max);
+    etlc__rest_schema_free(&s);
+    return rc;
+}
+
+static int do_urls(void *unused, etlc_error *err)
+{
+    (void)unused;
+    rest_ctx c = {.base_url = (char *)"https://api.example.com/v1"};
+    bool oom = false;
+    c.origin = etlc__rest_origin(c.base_url, &oom);
+    if (!c.origin)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "origin");
+    etlc_kv q[] = {{"a", "1 2"}, {"key", "k-secret"}};
+    char *u = NULL, *next = NULL, *bare = NULL, *link = NULL;
+    int rc = etlc__rest_url(&c, "/items?x=1", q, 2, &u, err);
+    if (rc == 0 && !(link = etlc__rest_link_next("<a?p=1>; rel=\"prev\", <b?p=3&key=k>; rel=\"next\"")))
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "link");
+    if (rc == 0)
+        rc = etlc__rest_resolve(&c, u, link, &next, err);
+    if (rc == 0 && !(bare = etlc__rest_strip_param(next, "key")))
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "strip");
+    if (rc == 0 && strcmp(bare, "https://api.example.com/v1/b?p=3") != 0)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "got %s", bare);
+    free(u);
+    free(next);
+    free(bare);
+    free(link);
+    free(c.origin);
+    return rc;
+}
+
+static void pages_each_allocation(void **state)
+{
+    (void)state;
+    nomem_each_allocation_fails("http records: two pages, schema, watermark", do_pages, NULL, NULL);
+}
+
+static void urls_each_allocation(void **state)
+{
+    (void)state;
+    nomem_each_allocation_fails("http urls: join, Link, resolve, strip", do_urls, NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pages_each_allocation),
+        cmocka_unit_test(urls_each_allocation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
