@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
-# (pyarrow, duckdb: independent Parquet readers used by the tests).
+# (pyarrow, duckdb: independent Parquet readers used by the tests; wsgidav, cheroot: a WebDAV server).
 set -euo pipefail
 
 debs=(
@@ -11,6 +11,7 @@ debs=(
   libpq-dev postgresql freetds-dev
   python3 python3-pip
   libmariadb-dev mariadb-server
+  libxml2-dev
 )
 missing=()
 for p in "${debs[@]}"; do
@@ -25,7 +26,8 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-pymods=(pyarrow duckdb)
+# wsgidav + cheroot: the WebDAV peer of tests/services/webdav
+pymods=(pyarrow duckdb wsgidav cheroot)
 pymissing=()
 for m in "${pymods[@]}"; do
   python3 -c "import $m" 2>/dev/null || pymissing+=("$m")
@@ -35,5 +37,5 @@ if [ ${#pymissing[@]} -gt 0 ]; then
   python3 -m pip install -q "${pymissing[@]}" 2>/dev/null \
     || python3 -m pip install -q --break-system-packages "${pymissing[@]}"
 else
-  echo "install-deps: Python packages present (pyarrow, duckdb)"
+  echo "install-deps: Python packages present (${pymods[*]})"
 fi

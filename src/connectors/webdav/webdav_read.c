@@ -101,10 +101,13 @@ static int get_from(webdav_ctx *ctx, const etlc_resource *res, int64_t offset,
         return err ? err->code : ETLC_IO_PATH;
     char range[48];
     snprintf(range, sizeof range, "bytes=%" PRId64 "-", offset);
-    etlc__http_header headers[2] = {{"Range", range}, {"If-Range", res->etag}};
-    size_t nh = 0;
-    if (offset > 0)
-        nh = res->etag && res->etag[0] == '"' ? 2 : 1; /* If-Range takes a strong, quoted tag */
+    /* If-Range takes a strong tag, quoted (getetag often comes unquoted):
+     * a server that sees it changed sends it whole (200), which is refused. */
+    char if_range[520] = "";
+    if (res->etag && strncmp(res->etag, "W/", 2) != 0 && strlen(res->etag) < 500)
+        snprintf(if_range, sizeof if_range, res->etag[0] == '"' ? "%s" : "\"%s\"", res->etag);
+    etlc__http_header headers[2] = {{"Range", range}, {"If-Range", if_range}};
+    size_t nh = offset > 0 ? (if_range[0] ? 2 : 1) : 0;
     etlc__http_response resp = {0};
     getter g = {.ctx = ctx, .res = res, .offset = offset, .bytes = bytes, .resp = &resp};
     etlc__http_request rq;
