@@ -61,6 +61,9 @@ char *etlc__webdav_href_path(const char *href)
         n--;
     if (n == 0 || p[0] != '/')
         return NULL;
+    for (size_t i = 0; i + 2 < n; i++) /* a '/' inside a segment cannot be named back */
+        if (p[i] == '%' && p[i + 1] == '2' && (p[i + 2] == 'F' || p[i + 2] == 'f'))
+            return NULL;
     return etlc__webdav_pct_decode(p, n);
 }
 
