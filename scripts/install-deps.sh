@@ -11,7 +11,7 @@ debs=(
   libpq-dev postgresql freetds-dev
   python3 python3-pip
   libmariadb-dev mariadb-server
-  libxml2-dev
+  libxml2-dev apache2-bin apache2-utils
 )
 missing=()
 for p in "${debs[@]}"; do

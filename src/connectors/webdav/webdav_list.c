@@ -65,7 +65,10 @@ static int keep(lister *l, const etlc__webdav_entry *e)
     if (grow((void **)&l->items, &l->cap, l->n, sizeof *l->items) != 0)
         return -1;
     found *f = &l->items[l->n];
-    *f = (found){.name = etlc__strdup(e->name), .etag = e->etag ? etlc__strdup(e->etag) : NULL,
+    /* Apache marks a tag weak while the file is younger than a second: keep
+     * the opaque part so the next run's listing compares equal. */
+    const char *etag = e->etag && strncmp(e->etag, "W/", 2) == 0 ? e->etag + 2 : e->etag;
+    *f = (found){.name = etlc__strdup(e->name), .etag = etag ? etlc__strdup(etag) : NULL,
                  .size = e->size, .mtime_us = e->mtime_us};
     if (!f->name || (e->etag && !f->etag)) {
         free(f->name);

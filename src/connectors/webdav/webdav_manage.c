@@ -1,6 +1,6 @@
 /* After landing: DELETE a resource, or MOVE it (never over an existing
  * one: Overwrite: F), creating the target's collections with MKCOL when
- * the server says they are missing (409 Conflict). */
+ * the server says they are missing (409 Conflict, or Apache's 500). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +81,9 @@ int etlc__webdav_move(void *vctx, const etlc_resource *res, const char *to, etlc
     long status = 0;
     if (rc == 0)
         rc = move_once(ctx, from_url, to_url, &status, err);
-    if (rc != 0 && status == 409 && strchr(to, '/')) { /* a parent collection is missing */
+    /* A parent collection is missing: RFC 4918 says 409; Apache's mod_dav_fs
+     * answers 500 ("Could not rename resource"). */
+    if (rc != 0 && (status == 409 || status == 500) && strchr(to, '/')) {
         rc = make_parents(ctx, to, err);
         if (rc == 0)
             rc = move_once(ctx, from_url, to_url, &status, err);
