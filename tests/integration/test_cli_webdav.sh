@@ -6,13 +6,17 @@
 # wrong password exits 1 with nothing landed and no secret in the output;
 # a connection cut mid-transfer leaves no visible partial file and the next
 # run lands the file once. The password travels in WEBDAV_PASSWORD (the
-# env prefix), never on the command line.
+# env prefix), never on the command line. Then the same tree through Apache
+# mod_dav (shared-service: apachedav), which refuses Depth: infinity and
+# marks young files' ETags weak: landed whole, and once.
 . "$(dirname "$0")/lib.sh"
 shared_service webdav
+shared_service apachedav
 
 NAME="cli-$$"
 SRC="$WEBDAV_TEST_ROOT/$NAME"
-trap 'rm -rf "$WORK" "$SRC"' EXIT
+ASRC="$APACHEDAV_TEST_ROOT/$NAME"
+trap 'rm -rf "$WORK" "$SRC" "$ASRC"' EXIT
 mkdir -p "$SRC/a/b/c" "$SRC/with space" "$SRC/caf"$'\xc3\xa9'
 printf 'id,name\n1,x\n' > "$SRC/top.csv"
 printf 'id\n1\n' > "$SRC/a/one.csv"
@@ -122,5 +126,33 @@ r = json.loads(sys.argv[1])
 assert [i["metadata"]["remote_path"] for i in r["items"]] == ["big.bin"], r["items"]
 assert hashlib.sha256(open(sys.argv[2], "rb").read()).digest() == hashlib.sha256(open(sys.argv[3], "rb").read()).digest()
 ' "$OUT" "$LAKE2/webdav/dav/big.bin" "$SRC/big.bin"
+
+# ---- Apache mod_dav: the walk (Depth: infinity refused), whole and once
+umask 000                       # Apache serves as www-data
+cp -r "$SRC" "$ASRC"
+ACFG="$WORK/apache.yaml"
+printf 'protocol: webdav\nurl: %s%s/\nusername: %s\nsource: apache\n' \
+  "$APACHEDAV_TEST_URL" "$NAME" "$APACHEDAV_TEST_USER" > "$ACFG"
+export WEBDAV_PASSWORD="$APACHEDAV_TEST_PASSWORD"
+ALAKE="$WORK/lake-apache"
+ETLCONN_LOG_LEVEL=info run "$ETLCONN" fetch webdav -c "$ACFG" '**' --lake "$ALAKE"
+expect_rc "Apache: first run lands the tree" 0
+contains "Apache: Depth: infinity refused, walked instead" "$ERR" "walking one collection at a time"
+echo "$OUT" > "$WORK/ra.json"
+check "Apache: every item is byte-identical to its source" python3 - "$WORK/ra.json" "$ASRC" <<'PY'
+import hashlib, json, os, sys
+r = json.load(open(sys.argv[1])); src = sys.argv[2]
+sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
+want = {os.path.relpath(os.path.join(d, f), src) for d, _, fs in os.walk(src) for f in fs}
+got = {it["metadata"]["remote_path"]: it for it in r["items"]}
+assert set(got) == want, (sorted(got), sorted(want))
+for rel, it in got.items():
+    assert it["sha256"] == sha(os.path.join(src, rel)) == sha(it["path"]), rel
+    assert not it["metadata"]["etag"].startswith("W/"), it["metadata"]
+PY
+sleep 1                         # past Apache's one second of weak ETags
+run "$ETLCONN" fetch webdav -c "$ACFG" '**' --lake "$ALAKE" --compact
+expect_rc "Apache: second run" 0
+check "Apache: second run lands nothing (weak and strong ETags compare equal)" python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["items"]==[] and r["status"]=="success", r' "$OUT"
 
 finish
