@@ -78,6 +78,26 @@ assert sorted(i["metadata"]["remote_path"] for i in r["items"]) == ["a/b/new.csv
 assert open(sys.argv[2]).read() == "id\n1\n2\n"
 ' "$OUT" "$LAKE/webdav/dav/a/one.csv"
 
+# ---- bounded memory: a 100 MB file streams through (sparse, real bytes at both ends)
+printf 'head' > "$SRC/huge.bin"; truncate -s 100M "$SRC/huge.bin"; printf 'tail' >> "$SRC/huge.bin"
+TIME=()
+[ -x /usr/bin/time ] && TIME=(/usr/bin/time -v -o "$WORK/time.txt")
+run "${TIME[@]}" "$ETLCONN" fetch webdav -c "$CFG" 'huge.bin' --lake "$WORK/lake-huge" --compact
+expect_rc "a 100 MB file" 0
+check "the 100 MB file lands whole" python3 -c '
+import hashlib, json, sys
+r = json.loads(sys.argv[1])
+h = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
+assert [i["byte_count"] for i in r["items"]] == [100 * 1024 * 1024 + 4], r["items"]
+assert r["items"][0]["sha256"] == h(sys.argv[2]) == h(sys.argv[3])
+' "$OUT" "$WORK/lake-huge/webdav/dav/huge.bin" "$SRC/huge.bin"
+if [ -f "$WORK/time.txt" ]; then
+  RSS=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$WORK/time.txt")
+  echo "peak RSS ${RSS} KiB landing a 100 MB file over WebDAV"
+  check "memory stays bounded with a 100 MB file (peak ${RSS} KiB < 64 MiB)" test "$RSS" -lt 65536
+fi
+rm -f "$SRC/huge.bin"
+
 # ---- a glob without '**' stays at the top
 run "$ETLCONN" fetch webdav -c "$CFG" '*.csv' --lake "$WORK/lake-top" --compact
 expect_rc "top-level glob" 0
