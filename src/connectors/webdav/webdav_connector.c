@@ -47,13 +47,16 @@ static int parse_url(webdav_ctx *ctx, const char *url, const char *origin, etlc_
     size_t plen = path ? strlen(path) : 0;
     bool slash = plen && path[plen - 1] == '/';
     etlc__buf b = {0};
+    bool oom = false;
     if (rc == 0 && (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
                     etlc__buf_printf(&b, "%s%s", path, slash ? "" : "/") != 0 ||
                     curl_url_set(u, CURLUPART_PATH, b.data, 0) != CURLUE_OK ||
-                    curl_url_get(u, CURLUPART_URL, &ctx->base_url, 0) != CURLUE_OK ||
-                    !(ctx->base_path = etlc__webdav_pct_decode(b.data, b.len))))
-        rc = etlc_error_set(err, ETLC_CONFIG, "url (from %s): its path is not usable "
-                            "(bad %%-escape or control byte?)", origin);
+                    curl_url_get(u, CURLUPART_URL, &ctx->base_url, 0) != CURLUE_OK))
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading the WebDAV url");
+    if (rc == 0 && !(ctx->base_path = etlc__webdav_pct_decode(b.data, b.len, &oom)))
+        rc = oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading the WebDAV url")
+                 : etlc_error_set(err, ETLC_CONFIG, "url (from %s): its path is not usable "
+                                  "(bad %%-escape or control byte)", origin);
     if (rc == 0)
         snprintf(ctx->source, sizeof ctx->source, "%s", host);
     etlc__buf_free(&b);

@@ -49,10 +49,11 @@ extern const char etlc__webdav_propfind_body[];
 /* ---- URLs (webdav_url.c) -------------------------------------------------- */
 
 /* Percent-decode [s, s+n) into a malloc'd string; NULL on a bad escape, a
- * NUL or control byte, or no memory. */
-char *etlc__webdav_pct_decode(const char *s, size_t n);
-/* The decoded path of an href (absolute URL or absolute path); malloc'd or NULL. */
-char *etlc__webdav_href_path(const char *href);
+ * NUL or control byte, or no memory (then *oom is set). */
+char *etlc__webdav_pct_decode(const char *s, size_t n, bool *oom);
+/* The decoded path of an href (absolute URL or absolute path); malloc'd, or
+ * NULL when it is none (or no memory: *oom set). */
+char *etlc__webdav_href_path(const char *href, bool *oom);
 /* base_url + name with each segment percent-encoded ("" = the base itself);
  * `collection` adds a trailing '/'. malloc'd, NULL + err on a bad name. */
 char *etlc__webdav_url(const webdav_ctx *ctx, const char *name, bool collection, etlc_error *err);

@@ -135,7 +135,10 @@ static int one_response(const xmlNode *r, const char *base_path, etlc__webdav_en
 {
     char href[TEXT_MAX + 1];
     text_of(dav_child(r, "href"), href);
-    char *path = href[0] ? etlc__webdav_href_path(href) : NULL;
+    bool oom = false;
+    char *path = href[0] ? etlc__webdav_href_path(href, &oom) : NULL;
+    if (oom)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a PROPFIND reply");
     const char *name = path ? relative_name(path, base_path) : NULL;
     if (!name) {
         etlc_log(ETLC_LOG_DEBUG, "webdav", "skipping href '%.200s': not a plain path under '%s'",
@@ -161,6 +164,8 @@ static int one_response(const xmlNode *r, const char *base_path, etlc__webdav_en
 static int parse_failed(xmlParserCtxtPtr ctxt, etlc_error *err)
 {
     const xmlError *xe = xmlCtxtGetLastError(ctxt);
+    if (xe && xe->code == XML_ERR_NO_MEMORY)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory parsing a PROPFIND reply");
     char msg[200] = "unknown error";
     if (xe && xe->message) {
         snprintf(msg, sizeof msg, "%s", xe->message);

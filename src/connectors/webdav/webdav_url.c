@@ -17,11 +17,14 @@ static int hexval(char c)
     return -1;
 }
 
-char *etlc__webdav_pct_decode(const char *s, size_t n)
+char *etlc__webdav_pct_decode(const char *s, size_t n, bool *oom)
 {
+    *oom = false;
     char *out = malloc(n + 1);
-    if (!out)
+    if (!out) {
+        *oom = true;
         return NULL;
+    }
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -45,16 +48,20 @@ char *etlc__webdav_pct_decode(const char *s, size_t n)
     return out;
 }
 
-char *etlc__webdav_href_path(const char *href)
+char *etlc__webdav_href_path(const char *href, bool *oom)
 {
+    *oom = false;
     while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
         href++;
     const char *p = href;
     const char *scheme_end = strstr(href, "://");
     if (scheme_end && scheme_end < href + strcspn(href, "/")) { /* an absolute URL */
         p = strchr(scheme_end + 3, '/');
-        if (!p)
-            return etlc__strdup("/");
+        if (!p) {
+            char *root = etlc__strdup("/");
+            *oom = root == NULL;
+            return root;
+        }
     }
     size_t n = strcspn(p, "?#");
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' || p[n - 1] == '\r'))
@@ -64,7 +71,7 @@ char *etlc__webdav_href_path(const char *href)
     for (size_t i = 0; i + 2 < n; i++) /* a '/' inside a segment cannot be named back */
         if (p[i] == '%' && p[i + 1] == '2' && (p[i + 2] == 'F' || p[i + 2] == 'f'))
             return NULL;
-    return etlc__webdav_pct_decode(p, n);
+    return etlc__webdav_pct_decode(p, n, oom);
 }
 
 bool etlc__webdav_name_ok(const char *name)
