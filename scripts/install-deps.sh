@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
-# (pyarrow, duckdb: independent Parquet readers used by the tests).
+# (pyarrow, duckdb: independent Parquet readers used by the tests; wsgidav, cheroot: a WebDAV server).
 set -euo pipefail
 
 debs=(
@@ -12,6 +12,7 @@ debs=(
   python3 python3-pip openssl
   libmariadb-dev mariadb-server
   vsftpd
+  libxml2-dev apache2-bin apache2-utils
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -31,9 +32,10 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-# module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the FTP/FTPS test peer)
-pymods=(pyarrow duckdb pyftpdlib OpenSSL)
-pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL)
+# module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
+# FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer)
+pymods=(pyarrow duckdb pyftpdlib OpenSSL wsgidav cheroot)
+pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL wsgidav cheroot)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
