@@ -11,6 +11,7 @@ debs=(
   libpq-dev postgresql freetds-dev
   python3 python3-pip
   libmariadb-dev mariadb-server
+  libssh2-1-dev openssh-server openssh-client passwd procps iproute2
 )
 missing=()
 for p in "${debs[@]}"; do
