@@ -131,7 +131,7 @@ static int ssh_test(void *vctx, etlc_health *health, etlc_error *err)
 static bool ssh_alive(void *vctx)
 {
     ssh_ctx *ctx = vctx;
-    return ctx->sftp != NULL;
+    return ctx->sftp != NULL && !ctx->broken;
 }
 
 static void ssh_source_name(void *vctx, char *buf, size_t bufsz)

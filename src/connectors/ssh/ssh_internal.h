@@ -36,6 +36,8 @@ typedef struct ssh_ctx {
     bool has_sock;
     LIBSSH2_SESSION *session;
     LIBSSH2_SFTP *sftp;
+    bool broken;                 /* the connection was lost: handles may still be closed
+                                    (libssh2 frees them then), the next ensure reconnects */
     char server_banner[128];
     char *root_abs;              /* root resolved on the server (realpath) */
     char *pin_buf;               /* owns `pin` */
@@ -47,8 +49,9 @@ extern const etlc_option_table etlc__ssh_options;
 int etlc__ssh_ensure(ssh_ctx *ctx, etlc_error *err);
 void etlc__ssh_disconnect(ssh_ctx *ctx);
 /* Fill err from the session's last error after a failed libssh2 call; a
- * lost connection closes the session (the next call reconnects) and is
- * retryable. `what` names the operation and path. */
+ * lost connection marks the session broken (the next etlc__ssh_ensure
+ * reconnects; open handles must still be closed, which frees them) and is
+ * retryable. `fmt` names the operation and path. */
 int etlc__ssh_fail(ssh_ctx *ctx, int code, etlc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

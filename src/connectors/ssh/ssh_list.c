@@ -190,7 +190,7 @@ static int walk_dir(walk *w, const char *rel, int level, etlc_error *err)
     LIBSSH2_SFTP_HANDLE *dir = libssh2_sftp_opendir(ctx->sftp, path);
     int rc = dir ? read_entries(w, dir, rel, path, level, err)
                  : etlc__ssh_fail(ctx, ETLC_IO, err, "cannot list directory '%s'", path);
-    if (dir && ctx->sftp)
+    if (dir)
         libssh2_sftp_closedir(dir);
     free(path);
     return rc;

@@ -123,7 +123,7 @@ int etlc__ssh_open_at(void *vctx, const etlc_resource *res, int64_t offset,
         rc = etlc__ssh_fail(ctx, ETLC_IO, err, "cannot open '%s'", path);
     else
         rc = read_handle(ctx, h, path, res, offset, bytes, err);
-    if (h && ctx->sftp) /* a lost connection already took the handle with it */
+    if (h) /* also after a lost connection: closing frees it */
         libssh2_sftp_close_handle(h);
     free(path);
     return rc;

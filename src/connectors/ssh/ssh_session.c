@@ -97,6 +97,7 @@ void etlc__ssh_disconnect(ssh_ctx *ctx)
     ctx->sftp = NULL;
     ctx->session = NULL;
     ctx->has_sock = false;
+    ctx->broken = false;
 }
 
 static bool lost_connection(int e)
@@ -155,7 +156,7 @@ int etlc__ssh_fail(ssh_ctx *ctx, int code, etlc_error *err, const char *fmt, ...
         err->retryable = err->retryable || lost;
     }
     if (lost)
-        etlc__ssh_disconnect(ctx);
+        ctx->broken = true;
     return code;
 }
 
@@ -206,8 +207,10 @@ static int open_once(ssh_ctx *ctx, etlc_error *err)
 
 int etlc__ssh_ensure(ssh_ctx *ctx, etlc_error *err)
 {
-    if (ctx->sftp)
+    if (ctx->sftp && !ctx->broken)
         return 0;
+    if (ctx->broken)
+        etlc__ssh_disconnect(ctx);
     pthread_once(&init_once, init_libssh2);
     if (init_rc != 0)
         return etlc_error_set(err, ETLC_INTERNAL, "libssh2 cannot be initialised (%d)", init_rc);
