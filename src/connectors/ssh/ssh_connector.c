@@ -63,6 +63,7 @@ static int read_settings(ssh_ctx *ctx, const etlc_config *cfg, etlc_error *err)
     ctx->passphrase = etlc_config_has(cfg, "private_key_passphrase")
                           ? etlc_config_get_string(cfg, "private_key_passphrase") : NULL;
     ctx->use_agent = etlc_config_get_bool(cfg, "use_agent");
+    ctx->nalgorithms = etlc_config_get_list(cfg, "host_key_algorithms", &ctx->algorithms);
     ctx->follow_symlinks = etlc_config_get_bool(cfg, "follow_symlinks");
     ctx->chunk_size = (size_t)etlc_config_get_int(cfg, "chunk_size");
     etlc__http_settings net;

@@ -67,6 +67,8 @@ static int load_known_hosts(ssh_ctx *ctx, LIBSSH2_KNOWNHOSTS *known, LIBSSH2_KNO
                             etlc_error *err)
 {
     FILE *f = fopen(ctx->known_hosts, "r");
+    if (!f && !err)
+        return ETLC_CONNECT;
     if (!f)
         return etlc_error_set(err, ETLC_CONNECT, "ssh: known_hosts file '%s' cannot be read: %s; "
                               "the server's host key cannot be checked, so %s:%d is refused "
@@ -94,6 +96,86 @@ static int load_known_hosts(ssh_ctx *ctx, LIBSSH2_KNOWNHOSTS *known, LIBSSH2_KNO
         etlc_log(ETLC_LOG_DEBUG, "ssh", "known_hosts '%s': %u line(s) skipped (unsupported key type "
                  "or marker)", ctx->known_hosts, skipped);
     return 0;
+}
+
+/* libssh2's host key method names for a known_hosts key type. */
+static const char *methods_of(int knownhost_type)
+{
+    switch (knownhost_type & LIBSSH2_KNOWNHOST_KEY_MASK) {
+    case LIBSSH2_KNOWNHOST_KEY_ED25519: return "ssh-ed25519";
+    case LIBSSH2_KNOWNHOST_KEY_ECDSA_256: return "ecdsa-sha2-nistp256";
+    case LIBSSH2_KNOWNHOST_KEY_ECDSA_384: return "ecdsa-sha2-nistp384";
+    case LIBSSH2_KNOWNHOST_KEY_ECDSA_521: return "ecdsa-sha2-nistp521";
+    case LIBSSH2_KNOWNHOST_KEY_SSHRSA: return "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+    case LIBSSH2_KNOWNHOST_KEY_SSHDSS: return "ssh-dss";
+    default: return NULL;
+    }
+}
+
+/* This host's name as known_hosts writes it: "host", or "[host]:port". */
+static bool names_this_host(const ssh_ctx *ctx, const char *name)
+{
+    if (!name)
+        return false; /* a hashed entry: its types are not known before the check */
+    char bracketed[320];
+    snprintf(bracketed, sizeof bracketed, "[%s]:%d", ctx->host, ctx->port);
+    return etlc__strcasecmp(name, ctx->port == 22 ? ctx->host : bracketed) == 0;
+}
+
+/* The key types known_hosts lists for this host (plain entries), as
+ * libssh2 method names, comma-separated, into `out`. */
+static void known_types(ssh_ctx *ctx, etlc__buf *out)
+{
+    LIBSSH2_KNOWNHOSTS *known = libssh2_knownhost_init(ctx->session);
+    LIBSSH2_KNOWNHOSTS *revoked = libssh2_knownhost_init(ctx->session);
+    FILE *probe = known && revoked ? fopen(ctx->known_hosts, "r") : NULL;
+    if (probe) {
+        fclose(probe);
+        if (load_known_hosts(ctx, known, revoked, NULL) == 0) {
+            struct libssh2_knownhost *e = NULL, *prev = NULL;
+            while (libssh2_knownhost_get(known, &e, prev) == 0) {
+                const char *m = names_this_host(ctx, e->name) ? methods_of(e->typemask) : NULL;
+                if (m && !(out->data && strstr(out->data, m)))
+                    (void)etlc__buf_printf(out, "%s%s", out->len ? "," : "", m);
+                prev = e;
+            }
+        }
+    }
+    if (known)
+        libssh2_knownhost_free(known);
+    if (revoked)
+        libssh2_knownhost_free(revoked);
+}
+
+int etlc__ssh_prefer_host_key_types(ssh_ctx *ctx, etlc_error *err)
+{
+    etlc__buf pref = {0};
+    const char *family = etlc__ssh_pin_family(ctx);
+    if (family)
+        (void)etlc__buf_puts(&pref, family);
+    for (size_t i = 0; i < ctx->nalgorithms; i++)
+        (void)etlc__buf_printf(&pref, "%s%s", pref.len ? "," : "", ctx->algorithms[i]);
+    if (!ctx->nalgorithms && ctx->known_hosts) {
+        /* As OpenSSH does: the types known for this host first, so a server
+         * with several host keys shows the one known_hosts can check. */
+        known_types(ctx, &pref);
+        const char **algs = NULL;
+        int n = pref.len ? libssh2_session_supported_algs(ctx->session, LIBSSH2_METHOD_HOSTKEY, &algs) : 0;
+        for (int i = 0; i < n; i++)
+            if (!strstr(pref.data, algs[i]))
+                (void)etlc__buf_printf(&pref, ",%s", algs[i]);
+        if (algs)
+            libssh2_free(ctx->session, (void *)algs);
+    }
+    int rc = 0;
+    if (pref.len && libssh2_session_method_pref(ctx->session, LIBSSH2_METHOD_HOSTKEY, pref.data) != 0)
+        rc = ctx->nalgorithms ? etlc_error_set(err, ETLC_CONFIG_RANGE, "host_key_algorithms: none of "
+                                               "'%s' is supported by libssh2", pref.data)
+                              : 0;
+    if (pref.len)
+        etlc_log(ETLC_LOG_DEBUG, "ssh", "host key algorithms asked for: %s", pref.data);
+    etlc__buf_free(&pref);
+    return rc;
 }
 
 static int check_known_hosts(ssh_ctx *ctx, const offered *k, etlc_error *err)
@@ -145,9 +227,15 @@ int etlc__ssh_check_host_key(ssh_ctx *ctx, etlc_error *err)
     etlc__ssh_fingerprint((const unsigned char *)k.key, k.len, k.fp);
     etlc_log(ETLC_LOG_DEBUG, "ssh", "%s:%d offers host key %s %s", ctx->host, ctx->port,
              key_type_name(k.type), k.fp);
-    if (ctx->pin && strcmp(ctx->pin, k.fp + 7) != 0)
+    if (ctx->pin && strcmp(ctx->pin, k.fp + 7) != 0) {
+        if (etlc__ssh_pin_probing(ctx))
+            return etlc__ssh_pin_next(ctx, key_type_name(k.type), k.fp)
+                       ? etlc_error_set(err, ETLC_CONNECT, "ssh: %s key not pinned; asking for another type",
+                                        key_type_name(k.type))
+                       : etlc__ssh_pin_refuse(ctx, err);
         return etlc_error_set(err, ETLC_CONNECT, "ssh: host key mismatch for %s:%d: the server offered "
                               "%s %s but host_key_sha256 pins SHA256:%s; refused", ctx->host, ctx->port,
                               key_type_name(k.type), k.fp, ctx->pin);
+    }
     return ctx->known_hosts ? check_known_hosts(ctx, &k, err) : 0;
 }

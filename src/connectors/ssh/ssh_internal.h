@@ -22,6 +22,8 @@ typedef struct ssh_ctx {
     bool use_agent;
     char *known_hosts;           /* malloc'd; NULL when only the pin is checked */
     bool known_hosts_explicit;
+    const char *const *algorithms; /* host_key_algorithms, borrowed; may be empty */
+    size_t nalgorithms;
     const char *pin;             /* host_key_sha256 without "SHA256:"/padding; NULL = none */
     char *root;                  /* as configured, without a trailing '/' */
     bool follow_symlinks;
@@ -41,6 +43,9 @@ typedef struct ssh_ctx {
     char server_banner[128];
     char *root_abs;              /* root resolved on the server (realpath) */
     char *pin_buf;               /* owns `pin` */
+    int pin_probe;               /* ssh_pin.c: 0 = libssh2's order, k = the k-th key type */
+    bool probe_again;
+    char offered[512];           /* host keys offered while probing, for the refusal */
 } ssh_ctx;
 
 extern const etlc_option_table etlc__ssh_options;
@@ -60,8 +65,19 @@ bool etlc__ssh_lost(ssh_ctx *ctx);
 
 /* ssh_hostkey.c: strict host key checking, after the handshake. */
 int etlc__ssh_check_host_key(ssh_ctx *ctx, etlc_error *err);
+/* Before the handshake: host_key_algorithms, or else the key types
+ * known_hosts holds for this host ahead of libssh2's own order. */
+int etlc__ssh_prefer_host_key_types(ssh_ctx *ctx, etlc_error *err);
 /* "SHA256:<base64 without padding>" of a key blob, as OpenSSH prints it. */
 void etlc__ssh_fingerprint(const unsigned char *blob, size_t len, char out[64]);
+
+/* ssh_pin.c: a pin alone, on a server with several host keys. */
+bool etlc__ssh_pin_probing(const ssh_ctx *ctx);
+const char *etlc__ssh_pin_family(const ssh_ctx *ctx);   /* NULL: libssh2's order */
+/* After a mismatch (type, fp) or a failed handshake (NULLs) while probing:
+ * true (and probe_again set) when another key type is left to ask for. */
+bool etlc__ssh_pin_next(ssh_ctx *ctx, const char *type, const char *fp);
+int etlc__ssh_pin_refuse(ssh_ctx *ctx, etlc_error *err);
 
 /* ssh_auth.c */
 int etlc__ssh_authenticate(ssh_ctx *ctx, etlc_error *err);

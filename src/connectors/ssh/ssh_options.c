@@ -27,6 +27,8 @@ static const etlc_option ssh_options[] = {
      .description = "OpenSSH known_hosts file the server's host key must be in (default: ~/.ssh/known_hosts unless host_key_sha256 is set)"},
     {.name = "host_key_sha256", .type = ETLC_OPT_STRING,
      .description = "Pin: the server's host key SHA256 fingerprint as OpenSSH prints it (\"SHA256:...\" or the base64 alone)"},
+    {.name = "host_key_algorithms", .type = ETLC_OPT_LIST,
+     .description = "Host key types to ask the server for, in order (e.g. ssh-ed25519); unset: those known_hosts lists for the host first, then libssh2's order"},
     {.name = "root", .type = ETLC_OPT_STRING, .default_value = ".",
      .description = "Remote directory files are listed from; names and lake paths are relative to it (\".\": the login directory)"},
     {.name = "follow_symlinks", .type = ETLC_OPT_BOOL, .default_value = "false",

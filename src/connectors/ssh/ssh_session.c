@@ -188,7 +188,11 @@ static int open_once(ssh_ctx *ctx, etlc_error *err)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting an SSH session");
     libssh2_session_set_blocking(ctx->session, 1);
     libssh2_session_set_timeout(ctx->session, ctx->connect_timeout_ms);
+    if ((rc = etlc__ssh_prefer_host_key_types(ctx, err)) != 0)
+        return rc;
     if (libssh2_session_handshake(ctx->session, ctx->sock) != 0) {
+        if (ctx->pin_probe > 0) /* most likely: the server has no key of the type asked for */
+            return etlc__ssh_pin_next(ctx, NULL, NULL) ? ETLC_CONNECT : etlc__ssh_pin_refuse(ctx, err);
         rc = etlc__ssh_fail(ctx, ETLC_CONNECT, err, "SSH handshake with %s:%d failed", ctx->host,
                             ctx->port);
         if (err)
@@ -214,6 +218,8 @@ int etlc__ssh_ensure(ssh_ctx *ctx, etlc_error *err)
     pthread_once(&init_once, init_libssh2);
     if (init_rc != 0)
         return etlc_error_set(err, ETLC_INTERNAL, "libssh2 cannot be initialised (%d)", init_rc);
+    if (ctx->pin_probe == 0)
+        ctx->offered[0] = '\0';
     for (int attempt = 0;; attempt++) {
         if (err)
             etlc_error_clear(err);
@@ -221,6 +227,11 @@ int etlc__ssh_ensure(ssh_ctx *ctx, etlc_error *err)
         if (rc == 0)
             return 0;
         etlc__ssh_disconnect(ctx);
+        if (ctx->probe_again) { /* a pin: ask for the next key type (bounded by ssh_pin.c) */
+            ctx->probe_again = false;
+            attempt--;
+            continue;
+        }
         if (!err || !err->retryable || attempt >= ctx->retry_max)
             return rc;
         long ms = etlc__backoff_ms(ctx->retry_base_ms, ctx->retry_cap_ms, (unsigned)attempt + 1);
