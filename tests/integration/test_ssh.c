@@ -458,6 +458,39 @@ static void test_connection_cut_mid_file_then_reconnect(void **state)
     free(dir);
 }
 
+/* A session that died while idle (a cached connector) is connected again
+ * by the next list or open, which then succeeds. */
+static void test_idle_session_cut_is_reconnected(void **state)
+{
+    (void)state;
+    char *dir = test_dir("idle");
+    put(dir, "a.csv", "abc\n");
+    conf c = key_conf(dir);
+    etlc_connector *conn = open_ok(&c);
+    tu_capture_logs();
+    tu_clear_logs();
+    cut_our_sessions();
+    usleep(100000);
+    char *ls = list(conn, "**", NULL);
+    assert_string_equal(ls, "a.csv:4,");
+    assert_non_null(strstr(tu_logs(), "connecting again")); /* the cut was seen */
+    tu_clear_logs();
+    cut_our_sessions();
+    usleep(100000);
+    etlc_resource res = {.name = "a.csv", .size = 4};
+    sink s = {0};
+    etlc_error err = {0};
+    assert_int_equal(conn->ops->bytes->open(conn->ctx, &res, (etlc_byte_consumer){on_bytes, &s}, &err), 0);
+    assert_int_equal(s.data.len, 4);
+    assert_memory_equal(s.data.data, "abc\n", 4);
+    assert_non_null(strstr(tu_logs(), "connecting again"));
+    etlc__buf_free(&s.data);
+    etlc_connector_release(conn);
+    free(ls);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_open_and_open_at),
         cmocka_unit_test(test_remove_and_move),
         cmocka_unit_test(test_connection_cut_mid_file_then_reconnect),
+        cmocka_unit_test(test_idle_session_cut_is_reconnected),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

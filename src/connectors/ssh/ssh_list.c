@@ -208,9 +208,13 @@ int etlc__ssh_list(void *vctx, const etlc_list_request *req, etlc_resource_fn fn
     walk w = {.ctx = ctx};
     char *start = NULL;
     int rc = plan(&w, req, &start) ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory listing") : 0;
-    if (rc == 0)
+    /* Nothing is reported before the walk ends, so a session that died
+     * while idle (a cached connector) is connected again and the walk made
+     * once more. */
+    for (int round = 0; rc == 0 && round < 2; round++) {
         rc = etlc__ssh_ensure(ctx, err);
-    if (rc == 0) {
+        if (rc != 0)
+            break;
         char *path = *start ? etlc__ssh_join(ctx, start, err) : etlc__strdup(ctx->root_abs);
         if (!path)
             rc = *start ? err->code : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory listing");
@@ -220,6 +224,13 @@ int etlc__ssh_list(void *vctx, const etlc_list_request *req, etlc_resource_fn fn
         /* A literal directory of the glob that does not exist: nothing matches. */
         if (rc == ETLC_IO_NOT_FOUND && *start)
             rc = 0;
+        if (rc == 0 || !ctx->broken || round > 0)
+            break;
+        etlc_log(ETLC_LOG_INFO, "ssh", "%s; connecting again", err ? err->message : "connection lost");
+        for (size_t i = 0; i < w.n; i++)
+            free(w.items[i].name);
+        w.n = 0;
+        rc = 0;
     }
     if (rc == 0 && w.n > 1)
         qsort(w.items, w.n, sizeof *w.items, by_name);

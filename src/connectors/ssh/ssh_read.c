@@ -79,7 +79,7 @@ static int stream(ssh_ctx *ctx, LIBSSH2_SFTP_HANDLE *h, const char *path, etlc_b
 /* Check, seek, stream, check again. */
 static int read_handle(ssh_ctx *ctx, LIBSSH2_SFTP_HANDLE *h, const char *path,
                        const etlc_resource *res, int64_t offset, etlc_byte_consumer bytes,
-                       etlc_error *err)
+                       int64_t *delivered, etlc_error *err)
 {
     LIBSSH2_SFTP_ATTRIBUTES before, after;
     if (libssh2_sftp_fstat(h, &before) != 0)
@@ -93,6 +93,7 @@ static int read_handle(ssh_ctx *ctx, LIBSSH2_SFTP_HANDLE *h, const char *path,
         libssh2_sftp_seek64(h, (libssh2_uint64_t)offset);
     int64_t total = 0;
     int rc = stream(ctx, h, path, bytes, &total, err);
+    *delivered = total;
     if (rc != 0)
         return rc;
     if (libssh2_sftp_fstat(h, &after) != 0)
@@ -104,14 +105,9 @@ static int read_handle(ssh_ctx *ctx, LIBSSH2_SFTP_HANDLE *h, const char *path,
     return 0;
 }
 
-int etlc__ssh_open_at(void *vctx, const etlc_resource *res, int64_t offset,
-                      etlc_byte_consumer bytes, etlc_error *err)
+static int open_read(ssh_ctx *ctx, const etlc_resource *res, int64_t offset,
+                     etlc_byte_consumer bytes, int64_t *delivered, etlc_error *err)
 {
-    ssh_ctx *ctx = vctx;
-    if (offset < 0 || (res && res->size >= 0 && offset > res->size))
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "ssh: offset %lld is outside '%s' (%lld bytes)",
-                              (long long)offset, res && res->name ? res->name : "?",
-                              (long long)(res ? res->size : -1));
     int rc = etlc__ssh_ensure(ctx, err);
     if (rc != 0)
         return rc;
@@ -122,11 +118,30 @@ int etlc__ssh_open_at(void *vctx, const etlc_resource *res, int64_t offset,
     if (!h)
         rc = etlc__ssh_fail(ctx, ETLC_IO, err, "cannot open '%s'", path);
     else
-        rc = read_handle(ctx, h, path, res, offset, bytes, err);
+        rc = read_handle(ctx, h, path, res, offset, bytes, delivered, err);
     if (h) /* also after a lost connection: closing frees it */
         libssh2_sftp_close_handle(h);
     free(path);
     return rc;
+}
+
+int etlc__ssh_open_at(void *vctx, const etlc_resource *res, int64_t offset,
+                      etlc_byte_consumer bytes, etlc_error *err)
+{
+    ssh_ctx *ctx = vctx;
+    if (offset < 0 || (res && res->size >= 0 && offset > res->size))
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "ssh: offset %lld is outside '%s' (%lld bytes)",
+                              (long long)offset, res && res->name ? res->name : "?",
+                              (long long)(res ? res->size : -1));
+    /* A session that died while idle (a cached connector) shows it at the
+     * first request: connect again once, as long as no byte was handed on. */
+    for (int round = 0;; round++) {
+        int64_t delivered = 0;
+        int rc = open_read(ctx, res, offset, bytes, &delivered, err);
+        if (rc == 0 || !ctx->broken || delivered > 0 || round > 0)
+            return rc;
+        etlc_log(ETLC_LOG_INFO, "ssh", "%s; connecting again", err ? err->message : "connection lost");
+    }
 }
 
 int etlc__ssh_open(void *ctx, const etlc_resource *res, etlc_byte_consumer bytes, etlc_error *err)
