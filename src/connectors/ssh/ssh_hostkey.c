@@ -147,33 +147,78 @@ static void known_types(ssh_ctx *ctx, etlc__buf *out)
         libssh2_knownhost_free(revoked);
 }
 
+static bool has_token(const char *list, const char *tok, size_t n)
+{
+    for (const char *s = list; s && *s;) {
+        size_t seg = strcspn(s, ",");
+        if (seg == n && strncmp(s, tok, n) == 0)
+            return true;
+        s += seg + (s[seg] == ',');
+    }
+    return false;
+}
+
+/* `want` without what this libssh2 does not support (its method_pref
+ * strips those itself, but with an overlapping memcpy) and duplicates. */
+static void supported_only(ssh_ctx *ctx, const char *want, etlc__buf *out)
+{
+    const char **algs = NULL;
+    int n = libssh2_session_supported_algs(ctx->session, LIBSSH2_METHOD_HOSTKEY, &algs);
+    for (const char *s = want; *s;) {
+        size_t seg = strcspn(s, ",");
+        bool ok = false;
+        for (int i = 0; i < n && !ok; i++)
+            ok = strlen(algs[i]) == seg && strncmp(algs[i], s, seg) == 0;
+        if (ok && !(out->data && has_token(out->data, s, seg)))
+            (void)etlc__buf_printf(out, "%s%.*s", out->len ? "," : "", (int)seg, s);
+        s += seg + (s[seg] == ',');
+    }
+    if (algs)
+        libssh2_free(ctx->session, (void *)algs);
+}
+
+/* As OpenSSH does: the types known_hosts lists for this host first, then
+ * every other one, so a server with several host keys shows one that
+ * known_hosts can check. */
+static void known_first(ssh_ctx *ctx, etlc__buf *want)
+{
+    known_types(ctx, want);
+    if (!want->len)
+        return; /* no plain entry for the host: libssh2's own order */
+    const char **algs = NULL;
+    int n = libssh2_session_supported_algs(ctx->session, LIBSSH2_METHOD_HOSTKEY, &algs);
+    for (int i = 0; i < n; i++)
+        (void)etlc__buf_printf(want, ",%s", algs[i]);
+    if (algs)
+        libssh2_free(ctx->session, (void *)algs);
+}
+
 int etlc__ssh_prefer_host_key_types(ssh_ctx *ctx, etlc_error *err)
 {
-    etlc__buf pref = {0};
+    etlc__buf want = {0}, pref = {0};
     const char *family = etlc__ssh_pin_family(ctx);
     if (family)
-        (void)etlc__buf_puts(&pref, family);
-    for (size_t i = 0; i < ctx->nalgorithms; i++)
-        (void)etlc__buf_printf(&pref, "%s%s", pref.len ? "," : "", ctx->algorithms[i]);
-    if (!ctx->nalgorithms && ctx->known_hosts) {
-        /* As OpenSSH does: the types known for this host first, so a server
-         * with several host keys shows the one known_hosts can check. */
-        known_types(ctx, &pref);
-        const char **algs = NULL;
-        int n = pref.len ? libssh2_session_supported_algs(ctx->session, LIBSSH2_METHOD_HOSTKEY, &algs) : 0;
-        for (int i = 0; i < n; i++)
-            if (!strstr(pref.data, algs[i]))
-                (void)etlc__buf_printf(&pref, ",%s", algs[i]);
-        if (algs)
-            libssh2_free(ctx->session, (void *)algs);
-    }
+        (void)etlc__buf_puts(&want, family);
+    else if (ctx->nalgorithms)
+        for (size_t i = 0; i < ctx->nalgorithms; i++)
+            (void)etlc__buf_printf(&want, "%s%s", want.len ? "," : "", ctx->algorithms[i]);
+    else if (ctx->known_hosts)
+        known_first(ctx, &want);
+    if (want.len)
+        supported_only(ctx, want.data, &pref);
     int rc = 0;
-    if (pref.len && libssh2_session_method_pref(ctx->session, LIBSSH2_METHOD_HOSTKEY, pref.data) != 0)
-        rc = ctx->nalgorithms ? etlc_error_set(err, ETLC_CONFIG_RANGE, "host_key_algorithms: none of "
-                                               "'%s' is supported by libssh2", pref.data)
-                              : 0;
-    if (pref.len)
+    if (want.len && !pref.len) {
+        if (family) /* this libssh2 has no such key type: the next one */
+            rc = etlc__ssh_pin_next(ctx, NULL, NULL) ? ETLC_CONNECT : etlc__ssh_pin_refuse(ctx, err);
+        else
+            rc = etlc_error_set(err, ETLC_CONFIG_RANGE, "host_key_algorithms: none of '%s' is "
+                                "supported by libssh2 %s", want.data, LIBSSH2_VERSION);
+    } else if (pref.len) {
         etlc_log(ETLC_LOG_DEBUG, "ssh", "host key algorithms asked for: %s", pref.data);
+        if (libssh2_session_method_pref(ctx->session, LIBSSH2_METHOD_HOSTKEY, pref.data) != 0)
+            rc = etlc__ssh_fail(ctx, ETLC_CONNECT, err, "cannot ask for host key types %s", pref.data);
+    }
+    etlc__buf_free(&want);
     etlc__buf_free(&pref);
     return rc;
 }
