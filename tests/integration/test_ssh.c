@@ -239,6 +239,14 @@ static void test_password_and_encrypted_key_logins(void **state)
     set(&pp, "private_key_passphrase", ENV("KEY_PASSPHRASE"));
     set(&pp, "known_hosts", ENV("KNOWN_HOSTS"));
     expect_healthy(&pp);
+    /* a root that is not there: CONNECT_NOT_FOUND naming it */
+    char missing[4200];
+    snprintf(missing, sizeof missing, "%s/absent", dir);
+    conf m = key_conf(missing);
+    etlc_connector *conn = NULL;
+    etlc_error err = {0};
+    assert_int_equal(open_ssh(&m, &conn, &err), ETLC_CONNECT_NOT_FOUND);
+    assert_non_null(strstr(err.message, missing));
     tu_rmtree(dir);
     free(dir);
 }

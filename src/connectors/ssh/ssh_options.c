@@ -33,7 +33,7 @@ static const etlc_option ssh_options[] = {
      .description = "Remote directory files are listed from; names and lake paths are relative to it (\".\": the login directory)"},
     {.name = "follow_symlinks", .type = ETLC_OPT_BOOL, .default_value = "false",
      .description = "Follow symbolic links to files and directories (off: links are skipped)"},
-    {.name = "chunk_size", .type = ETLC_OPT_INT, .default_value = "262144",
+    {.name = "chunk_size", .type = ETLC_OPT_INT, .default_value = "1048576",
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 4096, .max = 67108864,
      .description = "Bytes read at a time (libssh2 keeps reads of up to this much in flight); bounds the memory a file needs"},
     {.name = "source", .type = ETLC_OPT_STRING,

@@ -160,6 +160,21 @@ int etlc__ssh_fail(ssh_ctx *ctx, int code, etlc_error *err, const char *fmt, ...
     return code;
 }
 
+/* A root that cannot be resolved or stat'ed: CONNECT_NOT_FOUND when it is missing. */
+static int root_unusable(ssh_ctx *ctx, const char *path, etlc_error *err)
+{
+    int rc = etlc__ssh_fail(ctx, ETLC_CONNECT, err, "root '%s' on %s:%d cannot be used", path,
+                            ctx->host, ctx->port);
+    if (rc == ETLC_IO_NOT_FOUND) {
+        rc = ETLC_CONNECT_NOT_FOUND;
+        if (err)
+            err->code = rc;
+    }
+    free(ctx->root_abs);
+    ctx->root_abs = NULL;
+    return rc;
+}
+
 static int open_sftp(ssh_ctx *ctx, etlc_error *err)
 {
     ctx->sftp = libssh2_sftp_init(ctx->session);
@@ -171,10 +186,22 @@ static int open_sftp(ssh_ctx *ctx, etlc_error *err)
     char buf[4096];
     int n = libssh2_sftp_realpath(ctx->sftp, ctx->root, buf, sizeof buf - 1);
     if (n < 0)
-        return etlc__ssh_fail(ctx, ETLC_CONNECT_NOT_FOUND, err, "root '%s' on %s:%d cannot be used",
-                              ctx->root, ctx->host, ctx->port);
+        return root_unusable(ctx, ctx->root, err);
     ctx->root_abs = etlc__strndup(buf, (size_t)n);
-    return ctx->root_abs ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening ssh");
+    if (!ctx->root_abs)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory opening ssh");
+    /* OpenSSH resolves a path that does not exist all the same. */
+    LIBSSH2_SFTP_ATTRIBUTES a;
+    if (libssh2_sftp_stat(ctx->sftp, ctx->root_abs, &a) != 0)
+        return root_unusable(ctx, ctx->root_abs, err);
+    if ((a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && !LIBSSH2_SFTP_S_ISDIR(a.permissions)) {
+        int rc = etlc_error_set(err, ETLC_CONNECT, "ssh: root '%s' on %s:%d is not a directory",
+                                ctx->root_abs, ctx->host, ctx->port);
+        free(ctx->root_abs);
+        ctx->root_abs = NULL;
+        return rc;
+    }
+    return 0;
 }
 
 /* One attempt: everything up to a usable SFTP channel. */
