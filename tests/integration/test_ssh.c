@@ -234,6 +234,17 @@ static void test_password_and_encrypted_key_logins(void **state)
     set(&pw, "password", ENV("PASSWORD"));
     set(&pw, "known_hosts", ENV("KNOWN_HOSTS"));
     expect_healthy(&pw);
+    /* a port that takes passwords only by keyboard-interactive */
+    conf kbd = pw;
+    kbd.kv[1].value = ENV("KBDINT_PORT");
+    expect_healthy(&kbd);
+    conf kbd_bad = kbd;
+    kbd_bad.kv[5].value = "etlc-canary-kbd-1c2d3e";
+    etlc_connector *kconn = NULL;
+    etlc_error kerr = {0};
+    assert_int_equal(open_ssh(&kbd_bad, &kconn, &kerr), ETLC_AUTH);
+    assert_non_null(strstr(kerr.message, "tried: keyboard-interactive"));
+    assert_null(strstr(kerr.message, "etlc-canary-kbd-1c2d3e"));
     conf pp = base(dir);
     set(&pp, "private_key", ENV("KEY_PASSPHRASE_FILE"));
     set(&pp, "private_key_passphrase", ENV("KEY_PASSPHRASE"));

@@ -1,6 +1,6 @@
 /* Authentication, in this order among what the server allows and the
  * config gives: the agent (use_agent), the private key (with its
- * passphrase), the password. Messages name the user and the methods tried,
+ * passphrase), the password (method "password", then "keyboard-interactive"). Messages name the user and the methods tried,
  * never a secret. */
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +40,23 @@ static bool agent_auth(ssh_ctx *ctx)
     return ok;
 }
 
+/* keyboard-interactive (servers that take passwords only this way, PAM):
+ * every prompt that does not echo gets the password, the others "". The
+ * session's abstract pointer is the connector's context. */
+static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(kbd_answer)
+{
+    (void)name;
+    (void)name_len;
+    (void)instruction;
+    (void)instruction_len;
+    const ssh_ctx *ctx = *abstract;
+    for (int i = 0; i < num_prompts; i++) {
+        const char *answer = prompts[i].echo ? "" : ctx->password;
+        responses[i].text = strdup(answer); /* libssh2 frees it */
+        responses[i].length = responses[i].text ? (unsigned)strlen(answer) : 0;
+    }
+}
+
 static void note(etlc__buf *tried, const char *what)
 {
     (void)etlc__buf_printf(tried, "%s%s", tried->len ? ", " : "", what);
@@ -75,6 +92,10 @@ int etlc__ssh_authenticate(ssh_ctx *ctx, etlc_error *err)
     if (!ok && ctx->password && allows(methods, "password") && !etlc__ssh_lost(ctx)) {
         note(&tried, "password");
         ok = libssh2_userauth_password(ctx->session, ctx->username, ctx->password) == 0;
+    }
+    if (!ok && ctx->password && allows(methods, "keyboard-interactive") && !etlc__ssh_lost(ctx)) {
+        note(&tried, "keyboard-interactive");
+        ok = libssh2_userauth_keyboard_interactive(ctx->session, ctx->username, kbd_answer) == 0;
     }
     int rc = 0;
     if (!ok)

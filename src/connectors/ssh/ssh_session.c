@@ -210,7 +210,7 @@ static int open_once(ssh_ctx *ctx, etlc_error *err)
     int rc = tcp_connect(ctx, err);
     if (rc != 0)
         return rc;
-    ctx->session = libssh2_session_init();
+    ctx->session = libssh2_session_init_ex(NULL, NULL, NULL, ctx); /* abstract: for kbd_answer */
     if (!ctx->session)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting an SSH session");
     libssh2_session_set_blocking(ctx->session, 1);
