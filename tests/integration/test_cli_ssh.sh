@@ -76,6 +76,19 @@ expect_rc "password login lands notes.txt" 0
 check "one file landed" test "$(landed "$WORK/lake_pw")" -eq 1
 lacks "the password is in no output" "$OUT$ERR" "$ETLC_TEST_SSHD_PASSWORD"
 
+# ---- the ssh-agent (one started here, ended by its id)
+AGENT_OUT=$(ssh-agent -s -a "$WORK/agent.sock")
+AGENT_PID=$(sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' <<<"$AGENT_OUT")
+trap 'kill "$AGENT_PID" 2>/dev/null; rm -rf "$WORK" "$SRC"' EXIT
+SSH_AUTH_SOCK="$WORK/agent.sock" ssh-add -q "$ETLC_TEST_SSHD_KEY" 2>/dev/null
+run env SSH_AUTH_SOCK="$WORK/agent.sock" "$ETLCONN" test ssh "${BASE[@]}" --set use_agent=true \
+    --set known_hosts="$ETLC_TEST_SSHD_KNOWN_HOSTS"
+expect_rc "login with a key from the ssh-agent" 0
+run env SSH_AUTH_SOCK="$WORK/absent.sock" "$ETLCONN" test ssh "${BASE[@]}" --set use_agent=true \
+    --set known_hosts="$ETLC_TEST_SSHD_KNOWN_HOSTS"
+expect_rc "no agent and nothing else to try" 1
+contains "the error names the agent as tried" "$OUT$ERR" "tried: ssh-agent"
+
 # ---- a pinned host key instead of known_hosts
 run "$ETLCONN" fetch ssh "${BASE[@]}" --set private_key="$ETLC_TEST_SSHD_KEY" \
     --set host_key_sha256="$ETLC_TEST_SSHD_HOST_KEY_SHA256" 'top.csv' --lake "$WORK/lake_pin"
