@@ -13,6 +13,7 @@ debs=(
   libmariadb-dev mariadb-server
   vsftpd
   libxml2-dev apache2-bin apache2-utils
+  libssh2-1-dev openssh-server openssh-client passwd procps iproute2
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
