@@ -69,6 +69,10 @@ double etlc__monotonic_ms(void);
 
 /* Format a message with the redactor applied (malloc'd). */
 char *etlc__vformat_redacted(const char *fmt, va_list ap);
+/* Format the whole text, redact it, then cut it into dst[dstsz] (never cut
+ * first: a cut could split a secret the redactor would then miss). */
+void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- SQL capability helpers (sql.c) ---- */
 /* Deep-copy cell (col,row) of a batch into an owned value. */

@@ -15,12 +15,15 @@
 
 int etlc__text_error(etlc__format_reader *r, etlc_error *err, int code, const char *fmt, ...)
 {
-    char what[512];
+    /* Whole, then redacted and cut by etlc_error_set (never cut first). */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    char *what = etlc__vformat_redacted(fmt, ap);
     va_end(ap);
-    return etlc_error_set(err, code, "\"%s\" line %llu: %s", r->name, (unsigned long long)r->lineno, what);
+    etlc_error_set(err, what ? code : ETLC_NO_MEMORY, "\"%s\" line %llu: %s", r->name,
+                   (unsigned long long)r->lineno, what ? what : "out of memory");
+    free(what);
+    return what ? code : ETLC_NO_MEMORY;
 }
 
 /* ---- lines ------------------------------------------------------------------ */
