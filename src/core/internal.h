@@ -74,6 +74,15 @@ char *etlc__vformat_redacted(const char *fmt, va_list ap);
 void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Check a connection URL's credentials before parsing it (url_check.c):
+ * an unencoded reserved character in the user or password, or a broken
+ * percent-escape anywhere, gives ETLC_CONFIG_RANGE with a message naming
+ * `what` ("MySQL") and the separate `password` key, never quoting the URL.
+ * last_at_ends_userinfo: the parser splits at the last '@' of the authority
+ * (so "u:a@b@host" is fine), otherwise at the first. */
+int etlc__url_check_userinfo(const char *url, const char *what, bool last_at_ends_userinfo,
+                             etlc_error *err);
+
 /* ---- SQL capability helpers (sql.c) ---- */
 /* Deep-copy cell (col,row) of a batch into an owned value. */
 int etlc__value_copy_cell(const etlc_batch *b, size_t col, size_t row, etlc_value *out, etlc_error *err);

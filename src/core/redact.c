@@ -26,9 +26,27 @@ static void secrets_wipe(void)
     pthread_mutex_unlock(&secrets_lock);
 }
 
+/* Shorter values are never registered: masking them everywhere would eat
+ * ordinary words ("set", "and") out of the very messages being protected. */
+#define SECRET_MIN_LEN 4
+/* Values shorter than this are masked only as whole tokens, not inside words. */
+#define SECRET_WORD_LEN 8
+
+/* Words of our own messages: registered as secrets they would blank the
+ * messages themselves (the key=value rules still mask them as values). */
+static bool common_word(const char *v)
+{
+    static const char *const words[] = {"true", "false", "null", "none", "default", "password",
+                                        "passwd", "secret", "token", "credentials", "unset", "empty"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (etlc__strcasecmp(v, words[i]) == 0)
+            return true;
+    return false;
+}
+
 void etlc_redact_register_secret(const char *value)
 {
-    if (!value || strlen(value) < 3)
+    if (!value || strlen(value) < SECRET_MIN_LEN || common_word(value))
         return;
     static int atexit_done;
     pthread_mutex_lock(&secrets_lock);
@@ -66,6 +84,12 @@ void etlc_redact_register_secret(const char *value)
     pthread_mutex_unlock(&secrets_lock);
 }
 
+/* Is [hit, hit+n) not glued to letters or digits on either side? */
+static bool whole_token(const char *start, const char *hit, size_t n)
+{
+    return (hit == start || !isalnum((unsigned char)hit[-1])) && !isalnum((unsigned char)hit[n]);
+}
+
 /* Replace every registered secret in `b` (in place, via a second buffer). */
 static int mask_registered(etlc__buf *b)
 {
@@ -77,13 +101,17 @@ static int mask_registered(etlc__buf *b)
         if (!b->data || !strstr(b->data, sec))
             continue;
         etlc__buf out = {0};
-        const char *p = b->data, *hit;
-        while ((hit = strstr(p, sec)) != NULL) {
+        const char *p = b->data, *hit, *from = b->data;
+        while ((hit = strstr(from, sec)) != NULL) {
+            if (slen < SECRET_WORD_LEN && !whole_token(b->data, hit, slen)) {
+                from = hit + 1; /* a short value inside a longer word: not it */
+                continue;
+            }
             if (etlc__buf_append(&out, p, (size_t)(hit - p)) || etlc__buf_puts(&out, ETLC_REDACTED)) {
                 rc = -1;
                 break;
             }
-            p = hit + slen;
+            p = from = hit + slen;
         }
         if (rc == 0 && etlc__buf_puts(&out, p) == 0) {
             etlc__buf_free(b);
@@ -127,6 +155,17 @@ static bool secret_identifier(const char *s, size_t len)
     return false;
 }
 
+/* Is s[j..k), the word after "key:", a lowercase word that a sentence goes
+ * on from ("credentials: set access_key_id and ...")? Values are kept
+ * masked when they hold capitals, digits or symbols, or end the text. */
+static bool prose_word(const char *s, size_t j, size_t k)
+{
+    for (size_t m = j; m < k; m++)
+        if (!islower((unsigned char)s[m]))
+            return false;
+    return s[k] == ' ' && isalpha((unsigned char)s[k + 1]);
+}
+
 /* After a secret key at s[i], find where its value starts and ends.
  * Returns false if no separator follows. */
 static bool value_span(const char *s, size_t i, size_t *vstart, size_t *vend)
@@ -162,6 +201,8 @@ static bool value_span(const char *s, size_t i, size_t *vstart, size_t *vend)
         k++;
     if (k == j)
         return false;
+    if (colon && prose_word(s, j, k))
+        return false; /* "needs credentials: set access_key_id": a sentence, not a value */
     *vstart = j;
     *vend = k;
     return true;
