@@ -60,40 +60,12 @@ static int parse_int(const etlc_option *opt, const char *s, etlc__value *v, char
     return check_range(opt, (double)n, "", why, whysz);
 }
 
-/* Length of a plain decimal number at s ([+-]digits[.digits][e[+-]digits],
- * a digit somewhere before any exponent), or 0. strtod alone would also take
- * hex ("0x10", "0x1p3"), "inf" and "nan": numbers in a config are decimal. */
-static size_t decimal_len(const char *s)
-{
-    size_t i = 0, digits = 0;
-    if (s[i] == '+' || s[i] == '-')
-        i++;
-    for (; isdigit((unsigned char)s[i]); i++)
-        digits++;
-    if (s[i] == '.')
-        for (i++; isdigit((unsigned char)s[i]); i++)
-            digits++;
-    if (digits == 0)
-        return 0;
-    if (s[i] == 'e' || s[i] == 'E') {
-        size_t j = i + 1;
-        if (s[j] == '+' || s[j] == '-')
-            j++;
-        if (isdigit((unsigned char)s[j])) {
-            while (isdigit((unsigned char)s[j]))
-                j++;
-            i = j;
-        }
-    }
-    return i;
-}
-
 static int parse_float(const etlc_option *opt, const char *s, etlc__value *v, char *why, size_t whysz)
 {
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (!*s || *end || end == s || end != s + decimal_len(s) || !isfinite(d)) {
+    if (!*s || *end || end == s || end != s + etlc__decimal_len(s) || !isfinite(d)) {
         snprintf(why, whysz, "expected a finite number such as 0.5 or 10");
         return ETLC_CONFIG_TYPE;
     }
@@ -126,7 +98,7 @@ static int parse_duration(const etlc_option *opt, const char *s, etlc__value *v,
         {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
     char *end;
     double n = strtod(s, &end);
-    bool numeric = end != s && end == s + decimal_len(s); /* no hex, inf or nan */
+    bool numeric = end != s && end == s + etlc__decimal_len(s); /* no hex, inf or nan */
     if (numeric) {
         while (isspace((unsigned char)*end))
             end++;

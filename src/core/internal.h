@@ -74,6 +74,10 @@ char *etlc__vformat_redacted(const char *fmt, va_list ap);
 void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Length of the plain decimal number that starts s ([+-]digits[.digits]
+ * [e[+-]digits]), 0 if none: what strtod reads minus hex, inf and nan. */
+size_t etlc__decimal_len(const char *s);
+
 /* Check a connection URL's credentials before parsing it (url_check.c):
  * an unencoded reserved character in the user or password, or a broken
  * percent-escape anywhere, gives ETLC_CONFIG_RANGE with a message naming

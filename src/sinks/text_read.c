@@ -2,6 +2,7 @@
  * a local file or a lake file, UTF-8 checks, columns, and text -> typed
  * values (the inverse of value_text.c). */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,29 @@ int etlc__text_conv_error(etlc__format_reader *r, size_t col, const char *v, siz
                           etlc_type_name(r->defs[col].type));
 }
 
+/* A double column: a decimal number, or one of the three markers the
+ * writers use for non-finite values (value_text.c). Anything else strtod
+ * would take is refused: hex, "inf", "nan", and numbers beyond a double's
+ * range ("1e400"), which would otherwise turn into Infinity silently. */
+static int append_double(etlc__format_reader *r, size_t col, const char *tmp, etlc_error *err)
+{
+    size_t len = strlen(tmp);
+    if (strcmp(tmp, "NaN") == 0)
+        return etlc_batch_append_double(r->batch, col, NAN, err);
+    if (strcmp(tmp, "Infinity") == 0 || strcmp(tmp, "-Infinity") == 0)
+        return etlc_batch_append_double(r->batch, col, tmp[0] == '-' ? -INFINITY : INFINITY, err);
+    char *end;
+    double x = strtod(tmp, &end);
+    if (*end || etlc__decimal_len(tmp) != len)
+        return etlc__text_conv_error(r, col, tmp, len, err);
+    if (!isfinite(x))
+        return etlc_error_set(err, ETLC_DATA_TYPE,
+                              "\"%s\" line %llu column \"%s\": the number is beyond the range of a double; "
+                              "non-finite values are written as NaN, Infinity or -Infinity",
+                              r->name, (unsigned long long)r->lineno, r->defs[col].name);
+    return etlc_batch_append_double(r->batch, col, x, err);
+}
+
 static int append_number(etlc__format_reader *r, size_t col, const char *v, size_t len, etlc_error *err)
 {
     char tmp[64], *end;
@@ -218,10 +242,8 @@ static int append_number(etlc__format_reader *r, size_t col, const char *v, size
         return etlc__text_conv_error(r, col, v, len, err);
     memcpy(tmp, v, len);
     tmp[len] = '\0';
-    if (r->defs[col].type == ETLC_TYPE_DOUBLE) {
-        double x = strtod(tmp, &end);
-        return *end ? etlc__text_conv_error(r, col, v, len, err) : etlc_batch_append_double(r->batch, col, x, err);
-    }
+    if (r->defs[col].type == ETLC_TYPE_DOUBLE)
+        return append_double(r, col, tmp, err);
     errno = 0;
     long long x = strtoll(tmp, &end, 10);
     if (errno || *end)
