@@ -184,14 +184,18 @@ static int json_scan_keys(const char *text, size_t len, json_keys *out)
 {
     unsigned line = 1;
     long depth = 0;
+    bool expect_key = false; /* at depth 1: after '{' or ',' a key comes, after ':' a value */
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
         if (c == '\n') {
             line++;
         } else if (c == '{' || c == '[') {
             depth++;
+            expect_key = depth == 1 && c == '{';
         } else if (c == '}' || c == ']') {
             depth--;
+        } else if (c == ',' && depth == 1) {
+            expect_key = true;
         } else if (c == '"') {
             size_t start = i + 1, j = start;
             bool escaped = false;
@@ -207,8 +211,13 @@ static int json_scan_keys(const char *text, size_t len, json_keys *out)
             size_t k = j + 1;
             while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n'))
                 k++;
-            if (depth == 1 && k < len && text[k] == ':' && json_keys_add(out, text, start, j, escaped, line))
+            /* Only a string where a key belongs counts: a value followed by a
+             * stray ':' must never be named as a key (it may be a password). */
+            if (depth == 1 && expect_key && k < len && text[k] == ':' &&
+                json_keys_add(out, text, start, j, escaped, line))
                 return -1;
+            if (depth == 1)
+                expect_key = false;
             for (size_t m = i; m < j; m++)
                 if (text[m] == '\n')
                     line++;
