@@ -74,6 +74,16 @@ char *etlc__vformat_redacted(const char *fmt, va_list ap);
 void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A driver's message copied from its fixed-size buffer of `cap` bytes
+ * (malloc'd; NULL when out of memory). When the buffer was full the driver
+ * may have cut a secret in two: a tail that begins a registered secret
+ * (3+ characters) is masked. Redact the result as usual afterwards. */
+char *etlc__redact_driver_message(const char *msg, size_t cap);
+
+/* At most `max` characters of s[0..len) for a message, cut only after the
+ * whole text is redacted (malloc'd; NULL when out of memory). */
+char *etlc__redacted_excerpt(const char *s, size_t len, size_t max);
+
 /* Length of the plain decimal number that starts s ([+-]digits[.digits]
  * [e[+-]digits]), 0 if none: what strtod reads minus hex, inf and nan. */
 size_t etlc__decimal_len(const char *s);

@@ -103,6 +103,16 @@ void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
     free(red);
 }
 
+char *etlc__redacted_excerpt(const char *s, size_t len, size_t max)
+{
+    char *whole = etlc__strndup(s ? s : "", s ? len : 0);
+    char *red = whole ? etlc_redact_dup(whole) : NULL;
+    etlc__free_secret(whole);
+    if (red && strlen(red) > max)
+        red[max] = '\0';
+    return red;
+}
+
 static void write_stderr_line(etlc_log_level level, const char *component, const char *msg)
 {
     struct timespec ts;

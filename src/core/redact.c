@@ -125,6 +125,38 @@ static int mask_registered(etlc__buf *b)
     return rc;
 }
 
+char *etlc__redact_driver_message(const char *msg, size_t cap)
+{
+    char *out = etlc__strdup(msg ? msg : "");
+    size_t n = out ? strlen(out) : 0;
+    if (!out || n + 1 < cap)
+        return out; /* the driver's buffer was not full: nothing was cut */
+    /* The driver cut the text at its buffer's end: a secret may straddle
+     * that cut, leaving its beginning at the end. Mask such a tail. */
+    pthread_mutex_lock(&secrets_lock);
+    size_t cut = n;
+    for (size_t k = 0; k < secrets_count; k++) {
+        size_t slen = strlen(secrets[k]);
+        for (size_t m = slen - 1 < n ? slen - 1 : n; m >= 3 && n - m < cut; m--)
+            if (memcmp(out + n - m, secrets[k], m) == 0) {
+                cut = n - m;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    if (cut < n) {
+        memset(out + cut, 0, n - cut);
+        char *masked = realloc(out, cut + sizeof ETLC_REDACTED);
+        if (!masked) {
+            free(out);
+            return NULL;
+        }
+        memcpy(masked + cut, ETLC_REDACTED, sizeof ETLC_REDACTED);
+        out = masked;
+    }
+    return out;
+}
+
 /* ---- pattern rules -------------------------------------------------------- */
 
 static const char *const secret_words[] = {

@@ -208,12 +208,10 @@ static int base64_decode(etlc__buf *out, const char *s, size_t len)
 int etlc__text_conv_error(etlc__format_reader *r, size_t col, const char *v, size_t len, etlc_error *err)
 {
     /* Show at most 60 characters of the value, cut after redacting it whole. */
-    char *whole = etlc__strndup(v, len);
-    char *red = whole ? etlc_redact_dup(whole) : NULL;
-    etlc__free_secret(whole);
+    char *red = etlc__redacted_excerpt(v, len, 60);
     if (!red)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", r->name);
-    etlc_error_set(err, ETLC_DATA_TYPE, "\"%s\" line %llu column \"%s\": '%.60s' is not a %s value", r->name,
+    etlc_error_set(err, ETLC_DATA_TYPE, "\"%s\" line %llu column \"%s\": '%s' is not a %s value", r->name,
                    (unsigned long long)r->lineno, r->defs[col].name, red, etlc_type_name(r->defs[col].type));
     free(red);
     return ETLC_DATA_TYPE;

@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "core/internal.h"
 #include "sinks/format_reader.h"
+#include "net/http.h"
 
 #define CANARY "Xq9CutCanary7Secret"
 
@@ -63,6 +64,41 @@ static void canary_across_every_cut_point(void **state)
         char detail[256];
         etlc__format_redacted_into(detail, sizeof detail, "health query failed: %s", s);
         assert_no_piece(detail, pad);
+        free(s);
+    }
+}
+
+/* Class 2: a driver that cut its message at its buffer's end (libmariadb's
+ * 512 bytes, curl's 256) may leave the start of a secret at the end; an
+ * HTTP error body is redacted whole before its excerpt is cut. */
+static void driver_cuts_and_body_excerpts(void **state)
+{
+    (void)state;
+    etlc_redact_register_secret(CANARY);
+    const size_t cap = 512;
+    for (size_t keep = 3; keep < strlen(CANARY); keep++) {
+        char msg[512];
+        memset(msg, 'm', cap - 1 - keep);
+        memcpy(msg + cap - 1 - keep, CANARY, keep); /* the driver cut the canary after `keep` bytes */
+        msg[cap - 1] = '\0';
+        char *whole = etlc__redact_driver_message(msg, cap);
+        etlc_error err = {0};
+        etlc_error_set(&err, ETLC_QUERY, "mysql: %s", whole);
+        free(whole);
+        for (size_t i = 0; i + 3 <= keep; i++)
+            if (holds(err.message, CANARY + i, 3))
+                fail_msg("cut after %zu bytes: '%.3s' survived: %s", keep, CANARY + i, err.message);
+    }
+    /* a message that did not fill the buffer is left as it is */
+    char *same = etlc__redact_driver_message("ends with Xq9", cap);
+    assert_string_equal(same, "ends with Xq9");
+    free(same);
+    for (size_t pad = 180; pad < 230; pad++) {
+        char *s = padded(pad);
+        etlc__buf b = {0};
+        assert_int_equal(etlc__http_body_excerpt(&b, s, strlen(s), 200), 0);
+        assert_no_piece(b.data, pad);
+        etlc__buf_free(&b);
         free(s);
     }
 }
@@ -207,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(canary_across_every_cut_point),
         cmocka_unit_test(reader_value_cut_after_redaction),
+        cmocka_unit_test(driver_cuts_and_body_excerpts),
         cmocka_unit_test(result_query_is_redacted),
         cmocka_unit_test(url_reserved_characters_in_passwords),
         cmocka_unit_test(ordinary_words_survive), /* last: it registers short values */
