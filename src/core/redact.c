@@ -29,8 +29,6 @@ static void secrets_wipe(void)
 /* Shorter values are never registered: masking them everywhere would eat
  * ordinary words ("set", "and") out of the very messages being protected. */
 #define SECRET_MIN_LEN 4
-/* Values shorter than this are masked only as whole tokens, not inside words. */
-#define SECRET_WORD_LEN 8
 
 /* Words of our own messages: registered as secrets they would blank the
  * messages themselves (the key=value rules still mask them as values). */
@@ -84,12 +82,6 @@ void etlc_redact_register_secret(const char *value)
     pthread_mutex_unlock(&secrets_lock);
 }
 
-/* Is [hit, hit+n) not glued to letters or digits on either side? */
-static bool whole_token(const char *start, const char *hit, size_t n)
-{
-    return (hit == start || !isalnum((unsigned char)hit[-1])) && !isalnum((unsigned char)hit[n]);
-}
-
 /* Replace every registered secret in `b` (in place, via a second buffer). */
 static int mask_registered(etlc__buf *b)
 {
@@ -101,17 +93,13 @@ static int mask_registered(etlc__buf *b)
         if (!b->data || !strstr(b->data, sec))
             continue;
         etlc__buf out = {0};
-        const char *p = b->data, *hit, *from = b->data;
-        while ((hit = strstr(from, sec)) != NULL) {
-            if (slen < SECRET_WORD_LEN && !whole_token(b->data, hit, slen)) {
-                from = hit + 1; /* a short value inside a longer word: not it */
-                continue;
-            }
+        const char *p = b->data, *hit;
+        while ((hit = strstr(p, sec)) != NULL) {
             if (etlc__buf_append(&out, p, (size_t)(hit - p)) || etlc__buf_puts(&out, ETLC_REDACTED)) {
                 rc = -1;
                 break;
             }
-            p = from = hit + slen;
+            p = hit + slen;
         }
         if (rc == 0 && etlc__buf_puts(&out, p) == 0) {
             etlc__buf_free(b);
