@@ -386,8 +386,11 @@ static int yaml_check_depth(const char *path, const char *text, size_t len, etlc
     size_t depth = 0;
     for (bool done = false; !done && rc == 0;) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev))
+        if (!yaml_parser_parse(&parser, &ev)) {
+            if (parser.error == YAML_MEMORY_ERROR) /* else a syntax error: the loader reports it */
+                rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
             break;
+        }
         if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT) {
             if (++depth > CONFIG_MAX_DEPTH)
                 rc = etlc_error_set(err, ETLC_CONFIG_PARSE,

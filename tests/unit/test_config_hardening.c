@@ -173,18 +173,18 @@ static double time_keys(const char *dir, bool yaml, size_t nkeys)
 
 /* Class 15: reading keys is linear (it was quadratic: 20k keys took 4 s,
  * 200k did not finish). 25k keys first, then 200k: eight times the keys
- * must take about eight times as long (32 allowed for noise), never the 64 times of a square,
- * and 200k stay within seconds even on a loaded or sanitized build. */
+ * must take about eight times as long (32 allowed: caches, sanitizers),
+ * never the 64 times of a square. */
 static void many_keys_are_linear(void **state)
 {
     (void)state;
     char *dir = tu_tempdir("cfg-hard-keys");
     for (int yaml = 0; yaml < 2; yaml++) {
-        double small = time_keys(dir, yaml, 25000);
-        if (small > 1.0)
+        double small = time_keys(dir, yaml, 25000); /* ~0.1 s; quadratic, 12 s */
+        if (small > 3.0)
             fail_msg("%s: 25k keys took %.2f s", yaml ? "yaml" : "json", small);
-        double big = time_keys(dir, yaml, 200000);
-        if (big > 32 * small + 0.5 || big > 10.0)
+        double big = time_keys(dir, yaml, 200000); /* ~1 s; 4 s under ASan */
+        if (big > 32 * small + 1.0 || big > 60.0)
             fail_msg("%s: 200k keys took %.2f s, 25k %.2f s: not linear", yaml ? "yaml" : "json", big, small);
     }
     tu_rmtree(dir);
