@@ -92,14 +92,24 @@ int cli_fail(const etlc_error *err)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-    char msg[1024];
+    /* Redact the whole message, never a cut of it (a cut could split a secret). */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char red[1024];
-    etlc_redact(msg, red, sizeof red);
-    fprintf(stderr, "etlconn %s: %s\nTry 'etlconn %s --help'.\n", cmd, red, cmd);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    char *red = msg ? etlc_redact_dup(msg) : NULL;
+    if (msg)
+        memset(msg, 0, (size_t)n);
+    free(msg);
+    fprintf(stderr, "etlconn %s: %s\nTry 'etlconn %s --help'.\n", cmd,
+            red ? red : "(message withheld: out of memory)", cmd);
+    free(red);
     return EXIT_USAGE;
 }
 

@@ -26,7 +26,9 @@ int etlc_kv_parse(const char *assignment, char **key, char **value, etlc_error *
     *key = *value = NULL;
     const char *eq = strchr(assignment, '=');
     if (!eq)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "'%s': expected KEY=VALUE", assignment);
+        /* Not quoted: a value given without its key may be a password. */
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "expected KEY=VALUE, found no '=' (the text is not shown: it may be a secret)");
     if (eq == assignment)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "'=...': the key before '=' is empty");
     *key = etlc__strndup(assignment, (size_t)(eq - assignment));

@@ -52,11 +52,15 @@ static int read_whole(const char *path, char **text, size_t *len, etlc_error *er
 
 static etlc__raw_entry *raw_add(etlc__raw_file *f, const char *key, size_t keylen, unsigned line)
 {
-    etlc__raw_entry *p = realloc(f->entries, (f->count + 1) * sizeof *p);
-    if (!p)
-        return NULL;
-    f->entries = p;
-    etlc__raw_entry *e = &p[f->count];
+    if (f->count == f->cap) { /* doubling keeps many keys linear */
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        etlc__raw_entry *p = realloc(f->entries, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        f->entries = p;
+        f->cap = cap;
+    }
+    etlc__raw_entry *e = &f->entries[f->count];
     memset(e, 0, sizeof *e);
     e->key = etlc__strndup(key, keylen);
     if (!e->key)
@@ -93,7 +97,7 @@ void etlc__raw_file_free(etlc__raw_file *f)
     }
     free(f->entries);
     f->entries = NULL;
-    f->count = 0;
+    f->count = f->cap = 0;
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
@@ -123,19 +127,75 @@ static bool json_is_scalar(json_t *v)
     return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
 }
 
-/* jansson keeps no per-key positions: find the line of each top-level key
- * by scanning the text (strings, nesting) for a string followed by ':' at depth 1. */
-static unsigned json_key_line(const char *text, size_t len, const char *key)
+/* A top-level key of a JSON text: where it starts, its line, its name
+ * (NULL when it cannot be decoded). */
+typedef struct json_key_at {
+    size_t off;
+    unsigned line;
+    char *name;
+} json_key_at;
+
+typedef struct json_keys {
+    json_key_at *v;
+    size_t n, cap;
+} json_keys;
+
+static void json_keys_free(json_keys *k)
 {
-    unsigned line = 1, depth = 0;
+    for (size_t i = 0; i < k->n; i++)
+        free(k->v[i].name);
+    free(k->v);
+}
+
+static int json_keys_add(json_keys *k, const char *text, size_t start, size_t end, bool escaped,
+                         unsigned line)
+{
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        json_key_at *p = realloc(k->v, cap * sizeof *p);
+        if (!p)
+            return -1;
+        k->v = p;
+        k->cap = cap;
+    }
+    char *name = NULL;
+    if (!escaped) {
+        if (!(name = etlc__strndup(text + start, end - start)))
+            return -1;
+    } else {
+        bool oom;
+        json_t *s = etlc__json_loadb(text + start - 1, end - start + 2, JSON_DECODE_ANY, NULL, &oom);
+        if (oom)
+            return -1;
+        if (s && json_is_string(s) && !(name = etlc__strdup(json_string_value(s)))) {
+            json_decref(s);
+            return -1;
+        }
+        json_decref(s);
+    }
+    k->v[k->n++] = (json_key_at){start - 1, line, name};
+    return 0;
+}
+
+/* jansson keeps no per-key positions: find every top-level key (a string
+ * followed by ':' at depth 1) in one pass over the text, so many keys stay
+ * linear. Tolerates malformed text (it also locates parse errors). */
+static int json_scan_keys(const char *text, size_t len, json_keys *out)
+{
+    unsigned line = 1;
+    long depth = 0;
+    bool expect_key = false; /* at depth 1: after '{' or ',' a key comes, after ':' a value */
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
         if (c == '\n') {
             line++;
         } else if (c == '{' || c == '[') {
             depth++;
+            expect_key = depth == 1 && c == '{';
         } else if (c == '}' || c == ']') {
             depth--;
+        } else if (c == ',' && depth == 1) {
+            expect_key = true;
         } else if (c == '"') {
             size_t start = i + 1, j = start;
             bool escaped = false;
@@ -151,19 +211,13 @@ static unsigned json_key_line(const char *text, size_t len, const char *key)
             size_t k = j + 1;
             while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n'))
                 k++;
-            if (depth == 1 && k < len && text[k] == ':') {
-                bool same;
-                if (!escaped) {
-                    same = strlen(key) == j - start && memcmp(key, text + start, j - start) == 0;
-                } else {
-                    bool oom; /* then no match: only a line number is at stake */
-                    json_t *s = etlc__json_loadb(text + i, j + 1 - i, JSON_DECODE_ANY, NULL, &oom);
-                    same = s && json_is_string(s) && strcmp(json_string_value(s), key) == 0;
-                    json_decref(s);
-                }
-                if (same)
-                    return line;
-            }
+            /* Only a string where a key belongs counts: a value followed by a
+             * stray ':' must never be named as a key (it may be a password). */
+            if (depth == 1 && expect_key && k < len && text[k] == ':' &&
+                json_keys_add(out, text, start, j, escaped, line))
+                return -1;
+            if (depth == 1)
+                expect_key = false;
             for (size_t m = i; m < j; m++)
                 if (text[m] == '\n')
                     line++;
@@ -173,29 +227,61 @@ static unsigned json_key_line(const char *text, size_t len, const char *key)
     return 0;
 }
 
+/* A parse error without the parser's "near '...'" text, which can quote a
+ * value (a password, before any secret is known): line, column, what is
+ * wrong, and the top-level key whose value holds the error. */
+static int json_parse_error(const char *path, const json_error_t *jerr, const json_keys *keys,
+                            etlc_error *err)
+{
+    char what[JSON_ERROR_TEXT_LENGTH];
+    snprintf(what, sizeof what, "%s", jerr->text);
+    char *near = strstr(what, " near ");
+    if (near)
+        *near = '\0';
+    const char *key = NULL;
+    for (size_t i = 0; i < keys->n && keys->v[i].off < (size_t)jerr->position; i++)
+        key = keys->v[i].name;
+    bool dup = json_error_code(jerr) == json_error_duplicate_key;
+    return etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%d:%d: invalid JSON: %s%s%s%s", path, jerr->line,
+                          jerr->column, what, key ? (dup ? " '" : " in the value of key '") : "",
+                          key ? key : "", key ? "' (value not shown)" : "");
+}
+
 static int read_json(const char *path, const char *text, size_t len, etlc__raw_file *out,
                      etlc_error *err)
 {
     json_error_t jerr;
     bool out_of_memory;
+    json_keys keys = {0};
+    if (json_scan_keys(text, len, &keys)) {
+        json_keys_free(&keys);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+    }
     /* jansson can turn a failed allocation into a syntax error or a
      * silently changed value: etlc__json_loadb tells. */
     json_t *root = etlc__json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr, &out_of_memory);
-    if (out_of_memory)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
-    if (!root)
-        return etlc_error_set(err, ETLC_CONFIG_PARSE, "%s:%d:%d: %s", path, jerr.line,
-                              jerr.column, jerr.text);
+    if (out_of_memory || !root) {
+        int rc = out_of_memory ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path)
+                               : json_parse_error(path, &jerr, &keys, err);
+        json_keys_free(&keys);
+        return rc;
+    }
     if (!json_is_object(root)) {
         json_decref(root);
+        json_keys_free(&keys);
         return etlc_error_set(err, ETLC_CONFIG_PARSE,
                               "%s:1:1: the top level must be an object of keys to values", path);
     }
     int rc = 0;
     const char *key;
     json_t *val;
+    size_t nth = 0;
     json_object_foreach(root, key, val) {
-        etlc__raw_entry *e = raw_add(out, key, strlen(key), json_key_line(text, len, key));
+        /* jansson keeps the text's key order: the nth key scanned is this one. */
+        unsigned line = nth < keys.n && keys.v[nth].name && strcmp(keys.v[nth].name, key) == 0
+                            ? keys.v[nth].line : 0;
+        nth++;
+        etlc__raw_entry *e = raw_add(out, key, strlen(key), line);
         if (!e) {
             rc = ETLC_NO_MEMORY;
             break;
@@ -230,6 +316,7 @@ static int read_json(const char *path, const char *text, size_t len, etlc__raw_f
             break;
     }
     json_decref(root);
+    json_keys_free(&keys);
     if (rc)
         return etlc_error_set(err, rc, "out of memory reading '%s'", path);
     return 0;
@@ -284,9 +371,47 @@ static int yaml_error(const char *path, const yaml_parser_t *parser, etlc_error 
                           parser->context ? parser->context : "");
 }
 
+/* JSON (jansson) stops at this depth; YAML gets the same limit. */
+#define CONFIG_MAX_DEPTH 2048
+
+/* One pass over the events: refuse nesting deeper than CONFIG_MAX_DEPTH
+ * before the document is built. Syntax errors are left to the loader. */
+static int yaml_check_depth(const char *path, const char *text, size_t len, etlc_error *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = 0;
+    size_t depth = 0;
+    for (bool done = false; !done && rc == 0;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            if (parser.error == YAML_MEMORY_ERROR) /* else a syntax error: the loader reports it */
+                rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+            break;
+        }
+        if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT) {
+            if (++depth > CONFIG_MAX_DEPTH)
+                rc = etlc_error_set(err, ETLC_CONFIG_PARSE,
+                                    "%s:%zu:%zu: nesting deeper than %d levels (the limit for JSON and YAML)",
+                                    path, ev.start_mark.line + 1, ev.start_mark.column + 1, CONFIG_MAX_DEPTH);
+        } else if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
+            depth--;
+        }
+        done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_file *out,
                      etlc_error *err)
 {
+    int depth_rc = yaml_check_depth(path, text, len, err);
+    if (depth_rc)
+        return depth_rc;
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser))
@@ -325,6 +450,7 @@ static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_f
                             root->start_mark.line + 1, root->start_mark.column + 1);
         root = NULL;
     }
+    json_t *seen = json_object();
     for (yaml_node_pair_t *pair = root ? root->data.mapping.pairs.start : NULL;
          root && pair < root->data.mapping.pairs.top && rc == 0; pair++) {
         yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
@@ -336,22 +462,27 @@ static int read_yaml(const char *path, const char *text, size_t len, etlc__raw_f
             break;
         }
         const char *key = (const char *)k->data.scalar.value;
-        for (size_t i = 0; i < out->count; i++) {
-            if (strcmp(out->entries[i].key, key) == 0) {
-                rc = etlc_error_set(err, ETLC_CONFIG_PARSE,
-                                    "%s:%zu:%zu: duplicate key '%s' (first at line %u)", path,
-                                    k->start_mark.line + 1, k->start_mark.column + 1, key,
-                                    out->entries[i].line);
-                break;
-            }
-        }
-        if (rc)
+        size_t keylen = k->data.scalar.length;
+        /* A hash of the keys seen (key -> line) keeps many keys linear. */
+        json_t *first = seen ? json_object_getn(seen, key, keylen) : NULL;
+        if (first) {
+            rc = etlc_error_set(err, ETLC_CONFIG_PARSE,
+                                "%s:%zu:%zu: duplicate key '%s' (first at line %u)", path,
+                                k->start_mark.line + 1, k->start_mark.column + 1, key,
+                                (unsigned)json_integer_value(first));
             break;
+        }
+        if (!seen || json_object_setn_new_nocheck(seen, key, keylen,
+                                                  json_integer((json_int_t)k->start_mark.line + 1))) {
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
+            break;
+        }
         etlc__raw_entry *e = raw_add(out, key, k->data.scalar.length,
                                      (unsigned)k->start_mark.line + 1);
         if (!e || yaml_fill_entry(&doc, v, e))
             rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
     }
+    json_decref(seen);
     yaml_document_delete(&doc);
     return rc;
 }

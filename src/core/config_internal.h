@@ -52,7 +52,7 @@ typedef struct etlc__raw_entry {
 
 typedef struct etlc__raw_file {
     etlc__raw_entry *entries;
-    size_t count;
+    size_t count, cap;
 } etlc__raw_file;
 
 /* Read a .json / .yaml / .yml file into its top-level entries. */

@@ -65,7 +65,7 @@ static int parse_float(const etlc_option *opt, const char *s, etlc__value *v, ch
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (!*s || *end || end == s || !isfinite(d)) {
+    if (!*s || *end || end == s || end != s + etlc__decimal_len(s) || !isfinite(d)) {
         snprintf(why, whysz, "expected a finite number such as 0.5 or 10");
         return ETLC_CONFIG_TYPE;
     }
@@ -98,7 +98,7 @@ static int parse_duration(const etlc_option *opt, const char *s, etlc__value *v,
         {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
     char *end;
     double n = strtod(s, &end);
-    bool numeric = end != s && (isdigit((unsigned char)*s) || *s == '.' || *s == '-' || *s == '+');
+    bool numeric = end != s && end == s + etlc__decimal_len(s); /* no hex, inf or nan */
     if (numeric) {
         while (isspace((unsigned char)*end))
             end++;

@@ -1,6 +1,7 @@
 /* Error codes (from the X-macro list) and the caller-owned error object. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/internal.h"
@@ -45,20 +46,36 @@ void etlc_error_clear(etlc_error *err)
         memset(err, 0, sizeof *err);
 }
 
+/* Redact the whole text first, then cut it to the message buffer: a cut
+ * made before redaction could leave part of a secret that straddles it. */
+static void message_store(etlc_error *err, char *red)
+{
+    if (!red) {
+        snprintf(err->message, sizeof err->message, "%s",
+                 "(message withheld: out of memory while redacting)");
+        return;
+    }
+    size_t n = strlen(red);
+    if (n >= sizeof err->message)
+        n = sizeof err->message - 1;
+    memcpy(err->message, red, n);
+    err->message[n] = '\0';
+    free(red);
+}
+
 int etlc_error_set(etlc_error *err, int code, const char *fmt, ...)
 {
     if (!err)
         return code;
-    char raw[ETLC_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    char *red = etlc__vformat_redacted(fmt, ap);
     va_end(ap);
     err->code = code;
     err->native_code = 0;
     err->native_state[0] = '\0';
     err->retryable = false;
-    etlc_redact(raw, err->message, sizeof err->message);
+    message_store(err, red);
     return code;
 }
 
@@ -66,14 +83,16 @@ int etlc_error_prefix(etlc_error *err, const char *fmt, ...)
 {
     if (!err)
         return ETLC_INTERNAL;
-    char prefix[ETLC_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    char *prefix = etlc__vformat_redacted(fmt, ap);
     va_end(ap);
-    char raw[ETLC_ERROR_MESSAGE_MAX];
-    snprintf(raw, sizeof raw, "%s: %s", prefix, err->message);
-    etlc_redact(raw, err->message, sizeof err->message);
+    /* The message is already redacted; the prefix is redacted whole above. */
+    etlc__buf raw = {0};
+    int rc = prefix ? etlc__buf_printf(&raw, "%s: %s", prefix, err->message) : -1;
+    free(prefix);
+    message_store(err, rc == 0 ? etlc_redact_dup(raw.data) : NULL);
+    etlc__buf_free(&raw);
     return err->code;
 }
 

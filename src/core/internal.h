@@ -69,6 +69,33 @@ double etlc__monotonic_ms(void);
 
 /* Format a message with the redactor applied (malloc'd). */
 char *etlc__vformat_redacted(const char *fmt, va_list ap);
+/* Format the whole text, redact it, then cut it into dst[dstsz] (never cut
+ * first: a cut could split a secret the redactor would then miss). */
+void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A driver's message copied from its fixed-size buffer of `cap` bytes
+ * (malloc'd; NULL when out of memory). When the buffer was full the driver
+ * may have cut a secret in two: a tail that begins a registered secret
+ * (3+ characters) is masked. Redact the result as usual afterwards. */
+char *etlc__redact_driver_message(const char *msg, size_t cap);
+
+/* At most `max` characters of s[0..len) for a message, cut only after the
+ * whole text is redacted (malloc'd; NULL when out of memory). */
+char *etlc__redacted_excerpt(const char *s, size_t len, size_t max);
+
+/* Length of the plain decimal number that starts s ([+-]digits[.digits]
+ * [e[+-]digits]), 0 if none: what strtod reads minus hex, inf and nan. */
+size_t etlc__decimal_len(const char *s);
+
+/* Check a connection URL's credentials before parsing it (url_check.c):
+ * an unencoded reserved character in the user or password, or a broken
+ * percent-escape anywhere, gives ETLC_CONFIG_RANGE with a message naming
+ * `what` ("MySQL") and the separate `password` key, never quoting the URL.
+ * last_at_ends_userinfo: the parser splits at the last '@' of the authority
+ * (so "u:a@b@host" is fine), otherwise at the first. */
+int etlc__url_check_userinfo(const char *url, const char *what, bool last_at_ends_userinfo,
+                             etlc_error *err);
 
 /* ---- SQL capability helpers (sql.c) ---- */
 /* Deep-copy cell (col,row) of a batch into an owned value. */

@@ -91,6 +91,28 @@ char *etlc__vformat_redacted(const char *fmt, va_list ap)
     return red;
 }
 
+void etlc__format_redacted_into(char *dst, size_t dstsz, const char *fmt, ...)
+{
+    if (!dst || dstsz == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *red = etlc__vformat_redacted(fmt, ap);
+    va_end(ap);
+    snprintf(dst, dstsz, "%s", red ? red : "(message withheld: out of memory while redacting)");
+    free(red);
+}
+
+char *etlc__redacted_excerpt(const char *s, size_t len, size_t max)
+{
+    char *whole = etlc__strndup(s ? s : "", s ? len : 0);
+    char *red = whole ? etlc_redact_dup(whole) : NULL;
+    etlc__free_secret(whole);
+    if (red && strlen(red) > max)
+        red[max] = '\0';
+    return red;
+}
+
 static void write_stderr_line(etlc_log_level level, const char *component, const char *msg)
 {
     struct timespec ts;

@@ -26,9 +26,25 @@ static void secrets_wipe(void)
     pthread_mutex_unlock(&secrets_lock);
 }
 
+/* Shorter values are never registered: masking them everywhere would eat
+ * ordinary words ("set", "and") out of the very messages being protected. */
+#define SECRET_MIN_LEN 4
+
+/* Words of our own messages: registered as secrets they would blank the
+ * messages themselves (the key=value rules still mask them as values). */
+static bool common_word(const char *v)
+{
+    static const char *const words[] = {"true", "false", "null", "none", "default", "password",
+                                        "passwd", "secret", "token", "credentials", "unset", "empty"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (etlc__strcasecmp(v, words[i]) == 0)
+            return true;
+    return false;
+}
+
 void etlc_redact_register_secret(const char *value)
 {
-    if (!value || strlen(value) < 3)
+    if (!value || strlen(value) < SECRET_MIN_LEN || common_word(value))
         return;
     static int atexit_done;
     pthread_mutex_lock(&secrets_lock);
@@ -97,6 +113,38 @@ static int mask_registered(etlc__buf *b)
     return rc;
 }
 
+char *etlc__redact_driver_message(const char *msg, size_t cap)
+{
+    char *out = etlc__strdup(msg ? msg : "");
+    size_t n = out ? strlen(out) : 0;
+    if (!out || n + 1 < cap)
+        return out; /* the driver's buffer was not full: nothing was cut */
+    /* The driver cut the text at its buffer's end: a secret may straddle
+     * that cut, leaving its beginning at the end. Mask such a tail. */
+    pthread_mutex_lock(&secrets_lock);
+    size_t cut = n;
+    for (size_t k = 0; k < secrets_count; k++) {
+        size_t slen = strlen(secrets[k]);
+        for (size_t m = slen - 1 < n ? slen - 1 : n; m >= 3 && n - m < cut; m--)
+            if (memcmp(out + n - m, secrets[k], m) == 0) {
+                cut = n - m;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&secrets_lock);
+    if (cut < n) {
+        memset(out + cut, 0, n - cut);
+        char *masked = realloc(out, cut + sizeof ETLC_REDACTED);
+        if (!masked) {
+            free(out);
+            return NULL;
+        }
+        memcpy(masked + cut, ETLC_REDACTED, sizeof ETLC_REDACTED);
+        out = masked;
+    }
+    return out;
+}
+
 /* ---- pattern rules -------------------------------------------------------- */
 
 static const char *const secret_words[] = {
@@ -125,6 +173,17 @@ static bool secret_identifier(const char *s, size_t len)
             return true;
     }
     return false;
+}
+
+/* Is s[j..k), the word after "key:", a lowercase word that a sentence goes
+ * on from ("credentials: set access_key_id and ...")? Values are kept
+ * masked when they hold capitals, digits or symbols, or end the text. */
+static bool prose_word(const char *s, size_t j, size_t k)
+{
+    for (size_t m = j; m < k; m++)
+        if (!islower((unsigned char)s[m]))
+            return false;
+    return s[k] == ' ' && isalpha((unsigned char)s[k + 1]);
 }
 
 /* After a secret key at s[i], find where its value starts and ends.
@@ -162,6 +221,8 @@ static bool value_span(const char *s, size_t i, size_t *vstart, size_t *vend)
         k++;
     if (k == j)
         return false;
+    if (colon && prose_word(s, j, k))
+        return false; /* "needs credentials: set access_key_id": a sentence, not a value */
     *vstart = j;
     *vend = k;
     return true;

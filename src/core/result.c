@@ -101,7 +101,9 @@ int etlc_result_new(const char *protocol, const char *source, const char *query,
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating an ingestion result");
     r->protocol = etlc__strdup(protocol);
     r->source = etlc__strdup(source);
-    r->query = etlc__strdup(query);
+    /* Kept redacted, like the Parquet footer and the logs: a password
+     * written into the query never reaches the result JSON. */
+    r->query = query ? etlc_redact_dup(query) : NULL;
     if ((protocol && !r->protocol) || (source && !r->source) || (query && !r->query)) {
         etlc_result_free(r);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating an ingestion result");

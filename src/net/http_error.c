@@ -1,6 +1,7 @@
 /* libcurl and HTTP failures -> etlc codes, with the native code and the
  * retryable bit; error bodies shown as a short redacted excerpt. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -79,14 +80,24 @@ int etlc__http_curl_error(CURLcode cc, bool connected, const char *what, const c
     case CURLE_BAD_DOWNLOAD_RESUME: code = ETLC_IO; break;
     default: code = ETLC_PROTOCOL; break; /* TOO_MANY_REDIRECTS among others */
     }
+    /* curl's error buffer holds CURL_ERROR_SIZE bytes: it may have cut a secret. */
+    char *whole = etlc__redact_driver_message(detail, CURL_ERROR_SIZE);
     etlc_error_set(err, code, "%s: %s%s%s%s", what, curl_easy_strerror(cc),
-                   (detail && *detail) ? ": " : "", detail ? detail : "", tls_hint(cc));
+                   (whole && *whole) ? ": " : "", whole ? whole : "", tls_hint(cc));
+    etlc__free_secret(whole);
     set_native(err, (long)cc, "CURL", retryable);
     return code;
 }
 
-int etlc__http_body_excerpt(etlc__buf *b, const char *body, size_t len, size_t max)
+int etlc__http_body_excerpt(etlc__buf *b, const char *raw, size_t raw_len, size_t max)
 {
+    /* Redact the whole body, then cut: a cut first could split a secret. */
+    char *whole = etlc__strndup(raw ? raw : "", raw ? raw_len : 0);
+    char *body = whole ? etlc_redact_dup(whole) : NULL;
+    etlc__free_secret(whole);
+    if (!body)
+        return -1;
+    size_t len = strlen(body);
     size_t n = len < max ? len : max;
     int rc = 0;
     bool space = false;
@@ -103,6 +114,7 @@ int etlc__http_body_excerpt(etlc__buf *b, const char *body, size_t len, size_t m
     }
     if (rc == 0 && len > max)
         rc = etlc__buf_puts(b, "...");
+    free(body);
     return rc;
 }
 

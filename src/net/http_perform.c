@@ -296,10 +296,11 @@ int etlc__http_perform(etlc__http_session *s, const etlc__http_request *rq,
 {
     if (!s || !rq || !rq->url || !resp)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "HTTP request needs a session, URL and response");
-    char what[600];
-    snprintf(what, sizeof what, "%s", rq->what ? rq->what : "");
-    if (!rq->what)
-        snprintf(what, sizeof what, "%s %s", rq->method ? rq->method : "GET", rq->url);
+    char what[600]; /* redacted whole, then cut: a long URL may carry a token */
+    if (rq->what)
+        etlc__format_redacted_into(what, sizeof what, "%s", rq->what);
+    else
+        etlc__format_redacted_into(what, sizeof what, "%s %s", rq->method ? rq->method : "GET", rq->url);
     const etlc__http_settings *t = &s->set;
     bool replayable = !rq->no_retry && (!rq->body_read || rq->body_rewind);
     for (unsigned attempt = 1;; attempt++) {

@@ -12,9 +12,13 @@ int etlc_lake_check_relpath(const char *relpath, etlc_error *err)
     if (!relpath || !*relpath)
         return etlc_error_set(err, ETLC_IO_PATH, "lake path is empty");
     size_t len = strlen(relpath);
-    if (len > RELPATH_MAX)
-        return etlc_error_set(err, ETLC_IO_PATH, "lake path is %zu bytes, longer than %d: '%.80s...'",
-                              len, RELPATH_MAX, relpath);
+    if (len > RELPATH_MAX) {
+        char *shown = etlc__redacted_excerpt(relpath, len, 80); /* redacted, then cut */
+        etlc_error_set(err, ETLC_IO_PATH, "lake path is %zu bytes, longer than %d: '%s...'", len,
+                       RELPATH_MAX, shown ? shown : "");
+        free(shown);
+        return ETLC_IO_PATH;
+    }
     if (relpath[0] == '/')
         return etlc_error_set(err, ETLC_IO_PATH, "lake path '%s' is absolute; it must be relative "
                               "to the lake root", relpath);

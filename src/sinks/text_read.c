@@ -2,6 +2,7 @@
  * a local file or a lake file, UTF-8 checks, columns, and text -> typed
  * values (the inverse of value_text.c). */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,15 @@
 
 int etlc__text_error(etlc__format_reader *r, etlc_error *err, int code, const char *fmt, ...)
 {
-    char what[512];
+    /* Whole, then redacted and cut by etlc_error_set (never cut first). */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    char *what = etlc__vformat_redacted(fmt, ap);
     va_end(ap);
-    return etlc_error_set(err, code, "\"%s\" line %llu: %s", r->name, (unsigned long long)r->lineno, what);
+    etlc_error_set(err, what ? code : ETLC_NO_MEMORY, "\"%s\" line %llu: %s", r->name,
+                   (unsigned long long)r->lineno, what ? what : "out of memory");
+    free(what);
+    return what ? code : ETLC_NO_MEMORY;
 }
 
 /* ---- lines ------------------------------------------------------------------ */
@@ -203,9 +207,37 @@ static int base64_decode(etlc__buf *out, const char *s, size_t len)
 
 int etlc__text_conv_error(etlc__format_reader *r, size_t col, const char *v, size_t len, etlc_error *err)
 {
-    return etlc_error_set(err, ETLC_DATA_TYPE, "\"%s\" line %llu column \"%s\": '%.*s' is not a %s value", r->name,
-                          (unsigned long long)r->lineno, r->defs[col].name, (int)(len > 60 ? 60 : len), v,
-                          etlc_type_name(r->defs[col].type));
+    /* Show at most 60 characters of the value, cut after redacting it whole. */
+    char *red = etlc__redacted_excerpt(v, len, 60);
+    if (!red)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", r->name);
+    etlc_error_set(err, ETLC_DATA_TYPE, "\"%s\" line %llu column \"%s\": '%s' is not a %s value", r->name,
+                   (unsigned long long)r->lineno, r->defs[col].name, red, etlc_type_name(r->defs[col].type));
+    free(red);
+    return ETLC_DATA_TYPE;
+}
+
+/* A double column: a decimal number, or one of the three markers the
+ * writers use for non-finite values (value_text.c). Anything else strtod
+ * would take is refused: hex, "inf", "nan", and numbers beyond a double's
+ * range ("1e400"), which would otherwise turn into Infinity silently. */
+static int append_double(etlc__format_reader *r, size_t col, const char *tmp, etlc_error *err)
+{
+    size_t len = strlen(tmp);
+    if (strcmp(tmp, "NaN") == 0)
+        return etlc_batch_append_double(r->batch, col, NAN, err);
+    if (strcmp(tmp, "Infinity") == 0 || strcmp(tmp, "-Infinity") == 0)
+        return etlc_batch_append_double(r->batch, col, tmp[0] == '-' ? -INFINITY : INFINITY, err);
+    char *end;
+    double x = strtod(tmp, &end);
+    if (*end || etlc__decimal_len(tmp) != len)
+        return etlc__text_conv_error(r, col, tmp, len, err);
+    if (!isfinite(x))
+        return etlc_error_set(err, ETLC_DATA_TYPE,
+                              "\"%s\" line %llu column \"%s\": the number is beyond the range of a double; "
+                              "non-finite values are written as NaN, Infinity or -Infinity",
+                              r->name, (unsigned long long)r->lineno, r->defs[col].name);
+    return etlc_batch_append_double(r->batch, col, x, err);
 }
 
 static int append_number(etlc__format_reader *r, size_t col, const char *v, size_t len, etlc_error *err)
@@ -215,10 +247,8 @@ static int append_number(etlc__format_reader *r, size_t col, const char *v, size
         return etlc__text_conv_error(r, col, v, len, err);
     memcpy(tmp, v, len);
     tmp[len] = '\0';
-    if (r->defs[col].type == ETLC_TYPE_DOUBLE) {
-        double x = strtod(tmp, &end);
-        return *end ? etlc__text_conv_error(r, col, v, len, err) : etlc_batch_append_double(r->batch, col, x, err);
-    }
+    if (r->defs[col].type == ETLC_TYPE_DOUBLE)
+        return append_double(r, col, tmp, err);
     errno = 0;
     long long x = strtoll(tmp, &end, 10);
     if (errno || *end)

@@ -77,6 +77,16 @@ run "$ETLCONN" load --table m --mode merge --key id lake-parquet
 expect_rc "merge into a new table" 0
 check "merge created a primary key" test "$(q "SELECT count(*) FROM pg_index WHERE indrelid = 'm'::regclass AND indisprimary")" = 1
 X1=$(q "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM m")
+# A NULL key (row 3's name): the file and the server's context read in
+# order, "lake-parquet/... (COPY ...): ...", never "error [QUERY]: ): ...".
+run "$ETLCONN" load --table mnull --mode merge --key name lake-parquet
+expect_rc "merge on a key with a NULL fails" 1
+lacks "a NULL-key error starts with its words, not a parenthesis" "$ERR" "]: )"
+contains "a NULL-key error names the file first" "$ERR" "]: lake-parquet/"
+if echo "$ERR" | grep -q "(COPY"; then
+  contains "the server's context follows the file, closed" "$ERR" "lake-parquet/"
+  check "the context's parenthesis is closed before the message" sh -c 'echo "$1" | grep -Eq "\(COPY [^)]*\): "' _ "$ERR"
+fi
 run "$ETLCONN" load --table m --mode merge --key id res-jsonl.json
 expect_rc "merge the same rows from another file" 0
 check "merge of identical rows rewrites nothing" test "$(q "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM m")" = "$X1"

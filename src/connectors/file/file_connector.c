@@ -81,11 +81,11 @@ static int file_test(void *vctx, etlc_health *health, etlc_error *err)
     snprintf(health->server_version, sizeof health->server_version, "local file system");
     health->healthy = ok;
     if (ok)
-        snprintf(health->detail, sizeof health->detail, "%s (readable directory)", ctx->root);
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "%s (readable directory)", ctx->root);
     else if (rc == 0 && !S_ISDIR(st.st_mode))
-        snprintf(health->detail, sizeof health->detail, "%s: not a directory", ctx->root);
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "%s: not a directory", ctx->root);
     else
-        snprintf(health->detail, sizeof health->detail, "%s: %s", ctx->root, strerror(saved));
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "%s: %s", ctx->root, strerror(saved));
     (void)err;
     return 0;
 }

@@ -35,7 +35,7 @@ static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char 
     if (d && d->dberr == 0) {
         d->dberr = dberr;
         d->severity = severity;
-        snprintf(d->dbmsg, sizeof d->dbmsg, "%s", dberrstr ? dberrstr : "");
+        etlc_redact(dberrstr ? dberrstr : "", d->dbmsg, sizeof d->dbmsg); /* redact, then cut */
     }
     if (d && d->oserr <= 0 && oserr > 0)
         d->oserr = oserr;
@@ -57,7 +57,7 @@ static int on_message(DBPROCESS *dbproc, DBINT msgno, int msgstate, int severity
         d->msgstate = msgstate;
         if (d->severity < severity)
             d->severity = severity;
-        snprintf(d->srvmsg, sizeof d->srvmsg, "%s", msgtext ? msgtext : "");
+        etlc_redact(msgtext ? msgtext : "", d->srvmsg, sizeof d->srvmsg); /* redact, then cut */
     }
     return 0;
 }
@@ -125,19 +125,20 @@ int etlc__mssql_error(etlc_error *err, const mssql_diag *d, bool connecting, con
 {
     bool retryable;
     int code = etlc__mssql_code_for(d, connecting, &retryable);
-    char detail[900] = "";
-    size_t n = 0;
+    /* Built whole: etlc_error_set redacts it before cutting it to size. */
+    etlc__buf detail = {0};
+    int brc = 0;
     if (d->msgno)
-        n += (size_t)snprintf(detail + n, sizeof detail - n, "%s (server msg %d, severity %d, state %d)", d->srvmsg,
-                              d->msgno, d->severity, d->msgstate);
-    if (d->dberr && n < sizeof detail)
-        n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s (db-lib %d)", n ? "; " : "",
-                              d->dbmsg[0] ? d->dbmsg : "error", d->dberr);
-    if (d->oserr > 0 && n < sizeof detail)
-        n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s", n ? ": " : "", strerror(d->oserr));
-    if (!detail[0])
-        snprintf(detail, sizeof detail, "no message from FreeTDS");
-    etlc_error_set(err, code, "%s: %s", what, detail);
+        brc |= etlc__buf_printf(&detail, "%s (server msg %d, severity %d, state %d)", d->srvmsg,
+                                d->msgno, d->severity, d->msgstate);
+    if (d->dberr)
+        brc |= etlc__buf_printf(&detail, "%s%s (db-lib %d)", detail.len ? "; " : "",
+                                d->dbmsg[0] ? d->dbmsg : "error", d->dberr);
+    if (d->oserr > 0)
+        brc |= etlc__buf_printf(&detail, "%s%s", detail.len ? ": " : "", strerror(d->oserr));
+    etlc_error_set(err, code, "%s: %s", what,
+                   brc ? "(message withheld: out of memory)" : detail.len ? detail.data : "no message from FreeTDS");
+    etlc__buf_free(&detail);
     if (err) {
         err->native_code = d->msgno ? d->msgno : d->dberr;
         err->retryable = retryable;

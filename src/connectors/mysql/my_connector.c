@@ -97,7 +97,7 @@ static int my_test(void *vctx, etlc_health *health, etlc_error *err)
                  row[0] ? row[0] : "(none)", row[1] ? row[1] : "?",
                  mysql_get_ssl_cipher(conn) ? "TLS" : "no TLS", etlc__my_pool_open_count(&ctx->pool));
     else
-        snprintf(health->detail, sizeof health->detail, "health query failed: %s", mysql_error(conn));
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "health query failed: %s", mysql_error(conn));
     mysql_free_result(res);
     etlc__my_pool_release(&ctx->pool, conn, ok);
     return ETLC_OK;

@@ -71,8 +71,12 @@ static int fill(etlc_error *err, unsigned e, const char *state, const char *msg,
 {
     bool retry;
     int code = etlc__my_errno_code(e, msg, &retry);
-    etlc_error_set(err, code, "%s: %s (MySQL error %u, SQLSTATE %s)", what, msg && *msg ? msg : "unknown error",
-                   e, state && *state ? state : "HY000");
+    /* libmariadb keeps messages in MYSQL_ERRMSG_SIZE bytes: it may have cut a secret. */
+    char *whole = etlc__redact_driver_message(msg, MYSQL_ERRMSG_SIZE);
+    etlc_error_set(err, code, "%s: %s (MySQL error %u, SQLSTATE %s)", what,
+                   !whole ? "(message withheld: out of memory)" : *whole ? whole : "unknown error", e,
+                   state && *state ? state : "HY000");
+    etlc__free_secret(whole);
     if (err) {
         err->native_code = (long)e;
         snprintf(err->native_state, sizeof err->native_state, "%s", state && *state ? state : "HY000");

@@ -42,6 +42,9 @@ int etlc__my_url_parse(const char *url, char **user, char **password, char **hos
     else
         return etlc_error_set(err, ETLC_CONFIG_RANGE,
                               "MySQL url must start with mysql:// or mariadb:// (value redacted)");
+    int urc = etlc__url_check_userinfo(url, "MySQL", true, err);
+    if (urc)
+        return urc;
     const char *end = s + strcspn(s, "/?#");
     const char *at = NULL;
     for (const char *p = s; p < end; p++)

@@ -64,13 +64,14 @@ static int open_conn(void *userdata, void **handle, etlc_error *err)
     MYSQL *m = mysql_init(NULL);
     if (!m)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory creating a MySQL connection");
-    char what[600];
+    char what[600]; /* redacted whole, then cut (a long host must not split a secret) */
     if (p->socket)
-        snprintf(what, sizeof what, "cannot connect to MySQL through socket %s as %s", p->socket,
-                 p->username ? p->username : "(default user)");
+        etlc__format_redacted_into(what, sizeof what, "cannot connect to MySQL through socket %s as %s",
+                                   p->socket, p->username ? p->username : "(default user)");
     else
-        snprintf(what, sizeof what, "cannot connect to MySQL at %s:%u as %s", p->host ? p->host : "localhost",
-                 p->port, p->username ? p->username : "(default user)");
+        etlc__format_redacted_into(what, sizeof what, "cannot connect to MySQL at %s:%u as %s",
+                                   p->host ? p->host : "localhost", p->port,
+                                   p->username ? p->username : "(default user)");
     if (set_options(m, p) != 0) {
         mysql_close(m);
         return etlc_error_set(err, ETLC_CONFIG, "%s: the client library refused an option", what);

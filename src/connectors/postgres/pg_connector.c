@@ -88,7 +88,7 @@ static int pg_test(void *vctx, etlc_health *health, etlc_error *err)
                  ctx->endpoint ? ctx->endpoint : "?", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                  PQsslInUse(conn) ? "TLS" : "no TLS", etlc__pg_pool_open_count(&ctx->pool));
     else
-        snprintf(health->detail, sizeof health->detail, "health query failed: %s", PQerrorMessage(conn));
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "health query failed: %s", PQerrorMessage(conn));
     PQclear(res);
     etlc__pg_pool_release(&ctx->pool, conn, ok);
     return ETLC_OK;

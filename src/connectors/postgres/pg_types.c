@@ -336,7 +336,9 @@ static int append_text(etlc_batch *b, size_t colno, const pg_column *col, const 
         return etlc_batch_append_var(b, colno, ETLC_TYPE_TEXT, s, len, err);
     }
     char why[120];
-    snprintf(why, sizeof why, "cannot read the text value '%.60s'", z);
+    char *shown = etlc__redacted_excerpt(z, strlen(z), 60); /* redacted, then cut */
+    snprintf(why, sizeof why, "cannot read the text value '%s'", shown ? shown : "(not shown: out of memory)");
+    free(shown);
     return bad_value(err, b, colno, col, row, why);
 }
 

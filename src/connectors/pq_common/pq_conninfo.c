@@ -123,6 +123,11 @@ int etlc__pg_conninfo(const etlc_config *cfg, const char ***keys_out, char ***va
     if (have_url && strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)
         return etlc_error_set(err, ETLC_CONFIG_RANGE,
                               "PostgreSQL url must start with postgresql:// or postgres:// (value redacted)");
+    if (have_url) {
+        int urc = etlc__url_check_userinfo(url, "PostgreSQL", false, err);
+        if (urc)
+            return urc;
+    }
     if (!have_url && !etlc_config_has(cfg, "database"))
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY,
                               "PostgreSQL needs 'database' (env %s_DATABASE, or --set database=...) or a url naming one",

@@ -1,6 +1,7 @@
 /* PostgreSQL errors -> etlc codes. SQLSTATE goes into err->native_state;
  * libpq messages never carry the password (and pass the redactor anyway). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "connectors/pq_common/pq_common.h"
@@ -40,11 +41,16 @@ int etlc__pg_sqlstate_code(const char *st, bool *retryable)
     return ETLC_QUERY; /* 42xxx syntax/undefined objects, 22xxx data exceptions, ... */
 }
 
-/* libpq messages end in "\n"; several lines for connection attempts. */
-static void one_line(const char *in, char *out, size_t outsz)
+/* libpq messages end in "\n"; several lines for connection attempts.
+ * The whole message is kept (malloc'd; NULL when out of memory): the error
+ * object redacts it first and only then cuts it to size. */
+static char *one_line(const char *in)
 {
-    size_t j = 0;
-    for (size_t i = 0; in && in[i] && j + 1 < outsz; i++) {
+    size_t n = in ? strlen(in) : 0, j = 0;
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
         char c = in[i];
         if (c == '\n') {
             if (!in[i + 1])
@@ -56,6 +62,7 @@ static void one_line(const char *in, char *out, size_t outsz)
         out[j++] = c;
     }
     out[j] = '\0';
+    return out;
 }
 
 int etlc__pg_result_error(etlc_error *err, PGconn *conn, const PGresult *res, const char *what)
@@ -64,9 +71,9 @@ int etlc__pg_result_error(etlc_error *err, PGconn *conn, const PGresult *res, co
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-    char line[700];
-    one_line(msg ? msg : res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(conn),
-             line, sizeof line);
+    char *line = one_line(msg ? msg
+                          : res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
+                                                             : PQerrorMessage(conn));
     bool retry = false;
     int code;
     if (st) {
@@ -78,9 +85,11 @@ int etlc__pg_result_error(etlc_error *err, PGconn *conn, const PGresult *res, co
     } else {
         code = ETLC_PROTOCOL;
     }
-    etlc_error_set(err, code, "%s: %s%s%s%s%s%s%s", what, line[0] ? line : "unknown error",
+    etlc_error_set(err, code, "%s: %s%s%s%s%s%s%s", what,
+                   !line ? "(message withheld: out of memory)" : line[0] ? line : "unknown error",
                    detail ? " (" : "", detail ? detail : "", detail ? ")" : "", hint ? " hint: " : "",
                    hint ? hint : "", st ? "" : (code == ETLC_CONNECT ? " [connection lost]" : ""));
+    etlc__free_secret(line);
     if (err) {
         snprintf(err->native_state, sizeof err->native_state, "%s", st ? st : "");
         err->retryable = retry;
@@ -90,8 +99,11 @@ int etlc__pg_result_error(etlc_error *err, PGconn *conn, const PGresult *res, co
 
 int etlc__pg_connect_error(etlc_error *err, PGconn *conn, const char *what)
 {
-    char line[800];
-    one_line(conn ? PQerrorMessage(conn) : "out of memory", line, sizeof line);
+    char *line = one_line(conn ? PQerrorMessage(conn) : "out of memory");
+    if (!line) {
+        conn = NULL; /* report it as out of memory */
+        line = etlc__strdup("");
+    }
     /* libpq exposes no SQLSTATE for a failed login; the server's message
      * text is stable enough to classify (messages are English: lc_messages
      * of the server may change that, then this falls back to CONNECT). */
@@ -123,11 +135,12 @@ int etlc__pg_connect_error(etlc_error *err, PGconn *conn, const char *what)
             break;
         }
     /* "role ... does not exist" is an authentication problem, not a missing database. */
-    if (code == ETLC_CONNECT_NOT_FOUND && strstr(line, "role \"")) {
+    if (code == ETLC_CONNECT_NOT_FOUND && line && strstr(line, "role \"")) {
         code = ETLC_AUTH;
         state = "28000";
     }
-    etlc_error_set(err, code, "%s: %s", what, line);
+    etlc_error_set(err, code, "%s: %s", what, line ? line : "out of memory");
+    etlc__free_secret(line);
     if (err) {
         snprintf(err->native_state, sizeof err->native_state, "%s", state);
         err->retryable = retry;

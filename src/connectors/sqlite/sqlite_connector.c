@@ -109,7 +109,7 @@ static int sqlite_test(void *vctx, etlc_health *health, etlc_error *err)
     snprintf(health->server_version, sizeof health->server_version, "SQLite %s", sqlite3_libversion());
     if (rc != SQLITE_ROW) {
         health->healthy = false;
-        snprintf(health->detail, sizeof health->detail, "%s: %s", ctx->path, sqlite3_errmsg(ctx->db));
+        etlc__format_redacted_into(health->detail, sizeof health->detail, "%s: %s", ctx->path, sqlite3_errmsg(ctx->db));
         /* Out of memory says nothing about the database: the check could not run. */
         if ((rc & 0xff) == SQLITE_NOMEM)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory checking SQLite database '%s'", ctx->path);

@@ -2,6 +2,7 @@
  * tuples (network byte order; dates and timestamps from the 2000-01-01
  * PostgreSQL epoch; numeric in base-10000 digits). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dw_internal.h"
@@ -250,9 +251,13 @@ int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err)
                 int rc = etlc__dw_numeric_binary(o, (const char *)p, len);
                 if (rc == -2)
                     goto nomem;
-                if (rc != 0)
-                    return etlc_error_set(err, ETLC_DATA_TYPE, "column \"%s\": '%.*s' is not a decimal number",
-                                          col->def.name, (int)(len > 60 ? 60 : len), (const char *)p);
+                if (rc != 0) {
+                    char *shown = etlc__redacted_excerpt((const char *)p, len, 60); /* redacted, then cut */
+                    etlc_error_set(err, ETLC_DATA_TYPE, "column \"%s\": '%s' is not a decimal number",
+                                   col->def.name, shown ? shown : "(not shown: out of memory)");
+                    free(shown);
+                    return ETLC_DATA_TYPE;
+                }
                 be32((uint8_t *)o->data + at, (uint32_t)(o->len - at - 4));
                 break;
             }

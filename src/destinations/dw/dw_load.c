@@ -276,9 +276,7 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
         if (rc == 0 && (end != 1 || PQresultStatus(res) != PGRES_COMMAND_OK)) {
             rc = etlc__pg_result_error(err, L->conn, res, "dw: COPY failed");
             const char *ctxt = PQresultErrorField(res, PG_DIAG_CONTEXT);
-            etlc_error_prefix(err, "%s%s%s", in->path, ctxt ? " (" : "", ctxt ? ctxt : "");
-            if (ctxt)
-                etlc_error_prefix(err, ")");
+            etlc_error_prefix(err, "%s%s%s%s", in->path, ctxt ? " (" : "", ctxt ? ctxt : "", ctxt ? ")" : "");
         }
         PQclear(res);
         while ((res = PQgetResult(L->conn)))
