@@ -39,10 +39,10 @@ bool etlc__bytes_after_landing(etlc__bytes_job *j, const etlc__listed *e, size_t
     else
         (void)etlc__buf_printf(&text, "failed: %s", err.message[0] ? err.message : etlc_code_str(rc));
     if (rc != 0)
-        etlc_log(ETLC_LOG_WARN, l->c->ops->name, "after_landing %s of '%s' failed (the file is "
-                 "landed and stays; the next run tries again): %s",
+        etlc_log(ETLC_LOG_WARN, l->c->ops->name, "after_landing %s of '%s' %s (the file is landed "
+                 "and stays; the next run tries again)",
                  j->set.after == ETLC__AFTER_DELETE ? "delete" : "move", e->name,
-                 text.data ? text.data : "");
+                 text.data ? text.data : "failed");
     if (text.data)
         note(j, item, text.data);
     etlc__buf_free(&text);

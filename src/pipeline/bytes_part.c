@@ -83,7 +83,8 @@ static json_t *sidecar_load(const char *path)
     fclose(f);
     if (n == sizeof text)
         return NULL; /* not one of ours */
-    json_t *m = etlc__json_loadb(text, n, 0, NULL, NULL);
+    bool oom = false;
+    json_t *m = etlc__json_loadb(text, n, 0, NULL, &oom);
     if (m && !json_is_object(m)) {
         json_decref(m);
         m = NULL;
