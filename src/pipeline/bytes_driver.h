@@ -19,6 +19,7 @@ typedef struct etlc__bytes_job {
     etlc__cap_land *l;
     etlc__bytes_settings set;
     etlc__part_spool spool;   /* spool.dir NULL: downloads go straight into the lake file */
+    char *swept_dir;          /* the lake directory last cleared of dead writers' temporaries */
 } etlc__bytes_job;
 
 /* Land e as one lake file and add its item to the result (the item's index

@@ -9,6 +9,7 @@
 
 #include "pipeline/bytes_driver.h"
 #include "pipeline/content_type.h"
+#include "sinks/lake_backend.h"
 
 typedef struct byte_tap {
     const etlc__run *run;
@@ -103,6 +104,20 @@ static int fill_part(etlc__bytes_job *j, const etlc__listed *e, etlc__part *part
     return rc;
 }
 
+/* A killed run leaves its lake temporary behind: clear the directory of
+ * such debris once before landing into it (consecutive files mostly share
+ * a directory, so this is about one scan per directory). */
+static void sweep_dir(etlc__bytes_job *j, const char *relpath)
+{
+    const char *slash = strrchr(relpath, '/');
+    size_t n = slash ? (size_t)(slash - relpath) : 0;
+    if (j->swept_dir && strlen(j->swept_dir) == n && strncmp(j->swept_dir, relpath, n) == 0)
+        return;
+    free(j->swept_dir);
+    j->swept_dir = etlc__strndup(relpath, n);
+    etlc__lake_sweep_dead_temporaries(j->l->lake, j->swept_dir ? j->swept_dir : "");
+}
+
 int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65], size_t *item,
                          etlc_error *err)
 {
@@ -112,6 +127,8 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
     bool spooled = j->spool.dir && e->size >= 0;
     byte_tap tap = {.run = l->run};
     int rc = etlc__cap_relpath(l, e->name, &relpath, err);
+    if (rc == 0)
+        sweep_dir(j, relpath);
     if (rc == 0 && spooled)
         rc = fill_part(j, e, &part, err);
     if (rc == 0)

@@ -328,6 +328,7 @@ int etlc__fetch_bytes(etlc_connector *c, const etlc_fetch_request *req,
     free(st.item);
     listing_free(&st.ls);
     etlc__part_spool_free(&st.job.spool);
+    free(st.job.swept_dir);
     etlc__bytes_settings_free(&st.job.set);
     if (rc == 0 && st.first_fail) /* reported per file already */
         return etlc__cap_land_end(&l, st.first_fail, &st.first, true, result, err);
