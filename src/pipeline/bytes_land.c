@@ -4,6 +4,7 @@
  * offset. Either way the file is committed only whole and of the listed
  * size; the lake file's SHA-256 covers every byte (a resumed part is
  * hashed from its first byte as it is copied in). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,24 +85,65 @@ static int read_resource(etlc__bytes_job *j, const etlc__listed *e, int64_t offs
 }
 
 /* Download e into its part (from where a previous run stopped), then check
- * the part holds exactly e's size. */
+ * the part holds exactly e's size. For a lake that cannot adopt the part. */
 static int fill_part(etlc__bytes_job *j, const etlc__listed *e, etlc__part *part, etlc_error *err)
 {
-    etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag};
-    int rc = etlc__part_open(&j->spool, &res, true, part, err);
-    if (rc != 0)
-        return rc;
-    if (part->have > 0 && part->have < e->size)
-        etlc_log(ETLC_LOG_INFO, j->l->c->ops->name, "resuming '%s' at byte %lld of %lld", e->name,
-                 (long long)part->have, (long long)e->size);
     byte_tap feed = {.run = j->l->run, .part = part};
-    if (part->have < e->size)
-        rc = read_resource(j, e, part->have, &feed, err);
+    int rc = part->have < e->size ? read_resource(j, e, part->have, &feed, err) : 0;
     if (rc == 0 && part->have != e->size) {
         rc = size_mismatch(err, e, (uint64_t)part->have);
         etlc__part_discard(part); /* more or fewer bytes than listed: useless for a resume */
     }
     return rc;
+}
+
+/* The first bytes of a resumed part, for the content type. */
+static void head_of_part(const etlc__part *part, byte_tap *tap)
+{
+    FILE *f = fopen(part->path, "rb");
+    if (f) {
+        tap->nhead = fread(tap->head, 1, sizeof tap->head, f);
+        fclose(f);
+    }
+}
+
+static int open_part(etlc__bytes_job *j, const etlc__listed *e, etlc__part *part, etlc_error *err)
+{
+    etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag};
+    int rc = etlc__part_open(&j->spool, &res, true, part, err);
+    if (rc == 0 && part->have > 0 && part->have < e->size)
+        etlc_log(ETLC_LOG_INFO, j->l->c->ops->name, "resuming '%s' at byte %lld of %lld", e->name,
+                 (long long)part->have, (long long)e->size);
+    return rc;
+}
+
+/* Fill tap->file with e's bytes, by one of three ways:
+ *   no spool        the connector writes into a new lake file;
+ *   local lake      the part itself becomes the lake file (adopted: its
+ *                   bytes hashed, the rest appended, renamed at commit);
+ *   other lakes     the part is completed, then copied into the lake file. */
+static int fill_lake_file(etlc__bytes_job *j, const etlc__listed *e, const char *relpath,
+                          etlc__part *part, byte_tap *tap, etlc_error *err)
+{
+    etlc__cap_land *l = j->l;
+    if (!j->spool.dir || e->size < 0) {
+        int rc = etlc_lake_file_create(l->lake, relpath, &tap->file, err);
+        return rc ? rc : read_resource(j, e, 0, tap, err);
+    }
+    int rc = open_part(j, e, part, err);
+    if (rc == 0 && strcmp(l->lake->backend->name, "local") != 0) {
+        rc = fill_part(j, e, part, err);
+        if (rc == 0)
+            rc = etlc_lake_file_create(l->lake, relpath, &tap->file, err);
+        return rc ? rc : etlc__part_replay(part, (etlc_byte_consumer){.on_bytes = tap_bytes, .userdata = tap}, err);
+    }
+    etlc__part_close_fd(part); /* the lake file appends through its own */
+    if (rc == 0)
+        rc = etlc__lake_file_adopt(l->lake, relpath, part->path, &tap->file, err);
+    if (rc == 0 && part->have > 0)
+        head_of_part(part, tap);
+    int64_t have = rc == 0 ? (int64_t)etlc_lake_file_size(tap->file) : 0;
+    return rc == 0 && have < e->size ? read_resource(j, e, have, tap, err) : rc;
 }
 
 /* A killed run leaves its lake temporary behind: clear the directory of
@@ -124,29 +166,25 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
     etlc__cap_land *l = j->l;
     char *relpath = NULL;
     etlc__part part = {.fd = -1};
-    bool spooled = j->spool.dir && e->size >= 0;
     byte_tap tap = {.run = l->run};
     int rc = etlc__cap_relpath(l, e->name, &relpath, err);
-    if (rc == 0)
+    if (rc == 0) {
         sweep_dir(j, relpath);
-    if (rc == 0 && spooled)
-        rc = fill_part(j, e, &part, err);
-    if (rc == 0)
-        rc = etlc_lake_file_create(l->lake, relpath, &tap.file, err);
-    if (rc == 0 && spooled)
-        rc = etlc__part_replay(&part, (etlc_byte_consumer){.on_bytes = tap_bytes, .userdata = &tap}, err);
-    else if (rc == 0)
-        rc = read_resource(j, e, 0, &tap, err);
-    if (rc == 0 && e->size >= 0 && etlc_lake_file_size(tap.file) != (uint64_t)e->size)
+        rc = fill_lake_file(j, e, relpath, &part, &tap, err);
+    }
+    bool wrong_size = rc == 0 && e->size >= 0 && etlc_lake_file_size(tap.file) != (uint64_t)e->size;
+    if (wrong_size)
         rc = size_mismatch(err, e, etlc_lake_file_size(tap.file));
     uint64_t bytes = 0;
     char *final_path = NULL;
     if (rc == 0)
         rc = etlc_lake_file_commit(tap.file, &bytes, sha, &final_path, err);
     else
-        etlc_lake_file_abort(tap.file);
+        etlc_lake_file_abort(tap.file); /* an adopted part stays for the next run... */
+    if (wrong_size)
+        etlc__part_discard(&part);      /* ...unless it cannot be the listed file */
     if (rc == 0) {
-        etlc__part_discard(&part); /* committed: the part has served */
+        etlc__part_discard(&part); /* committed: the part (renamed or copied) has served */
         *item = l->result->item_count;
         rc = add_item(l, e, final_path, bytes, sha, &tap, err);
     }

@@ -219,6 +219,13 @@ int etlc__part_replay(etlc__part *p, etlc_byte_consumer out, etlc_error *err)
     return rc;
 }
 
+void etlc__part_close_fd(etlc__part *p)
+{
+    if (p->fd >= 0)
+        close(p->fd);
+    p->fd = -1;
+}
+
 void etlc__part_close(etlc__part *p)
 {
     if (p->fd >= 0)
@@ -277,7 +284,8 @@ static void sweep_orphan(etlc__part_spool *sp, const char *file)
 {
     etlc__buf path = {0}, meta = {0};
     struct stat st;
-    bool orphan = ends_with(file, ".json.tmp");
+    /* a sidecar's temporary; a commit's hard link to the version it replaced */
+    bool orphan = ends_with(file, ".json.tmp") || ends_with(file, ".old");
     if (etlc__buf_printf(&path, "%s/%s", sp->dir, file) == 0 && !orphan && ends_with(file, ".part") &&
         etlc__buf_printf(&meta, "%s/%.*s.json", sp->dir, (int)(strlen(file) - 5), file) == 0)
         orphan = stat(meta.data, &st) != 0 && errno == ENOENT;

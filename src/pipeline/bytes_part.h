@@ -45,6 +45,8 @@ int etlc__part_open(etlc__part_spool *sp, const etlc_resource *res, bool resume,
 int etlc__part_append(etlc__part *p, const void *data, size_t len, etlc_error *err);
 /* Hand the whole part, from byte 0, to `out` in bounded chunks. */
 int etlc__part_replay(etlc__part *p, etlc_byte_consumer out, etlc_error *err);
+/* Close the descriptor only (a lake file appends to the part instead). */
+void etlc__part_close_fd(etlc__part *p);
 /* Close, keeping the part for the next run. NULL-safe on a zeroed part. */
 void etlc__part_close(etlc__part *p);
 /* Close and remove the part and its sidecar. */

@@ -92,7 +92,8 @@ static int hook_open_at(void *ctx, const etlc_resource *res, int64_t offset, etl
 }
 
 static const char *const hostile_names[] = {"../escape.csv", "/etc/passwd", "a//b.csv", "a/./b.csv",
-                                            "ctl\x01name.csv", "dir/", "..", "tab\there.csv"};
+                                            "ctl\x01name.csv", "dir/", "..", "tab\there.csv",
+                                            "a/../b.csv", ".", "x/..", "del\x7f.csv", ""};
 
 static int hook_list(void *ctx, const etlc_list_request *req, etlc_resource_fn fn, void *ud, etlc_error *err)
 {
@@ -310,11 +311,14 @@ static void hostile_remote_names_are_refused_and_nothing_of_them_lands(void **st
     fixture fx;
     fixture_new(&fx, "xfer-hostile");
     put(&fx, "ok.csv", "fine\n");
+    put(&fx, "..x.csv", "dots that are not a segment\n");
+    put(&fx, "v1.../back\\slash.csv", "odd but harmless\n");
     hk.hostile = true;
     etlc_result *r = NULL;
     etlc_error err = {0};
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, NULL, &r, &err), ETLC_IO_PATH);
-    assert_string_equal(landed(r), "ok.csv|");
+    assert_string_equal(landed(r), "..x.csv|ok.csv|v1.../back\\slash.csv|");
+    assert_string_equal(r->items[2].name, "back%5Cslash.csv"); /* a backslash is escaped, not refused */
     size_t n = sizeof hostile_names / sizeof *hostile_names;
     assert_int_equal(r->error_count, n);
     for (size_t i = 0; i < r->error_count; i++) {
@@ -322,13 +326,13 @@ static void hostile_remote_names_are_refused_and_nothing_of_them_lands(void **st
         assert_non_null(strstr(r->errors[i].message, "refused"));
         assert_null(strchr(r->errors[i].message, '\x01')); /* control bytes shown escaped */
     }
-    assert_int_equal(hk.opens + hk.opens_at, 1); /* only ok.csv was ever read */
+    assert_int_equal(hk.opens + hk.opens_at, 3); /* only the three real files were ever read */
     etlc_result_free(r);
     /* the lake holds ok.csv and the checkpoint, nothing else */
     char dir[4400];
     snprintf(dir, sizeof dir, "%s/filehook", fx.lake);
-    assert_int_equal(tu_count_files(dir), 1);
-    assert_int_equal(tu_count_files(fx.dir) - tu_count_files(fx.src), 3); /* + checkpoint + .lock */
+    assert_int_equal(tu_count_files(dir), 3);
+    assert_int_equal(tu_count_files(fx.dir) - tu_count_files(fx.src), 5); /* + checkpoint + .lock */
     fixture_free(&fx);
 }
 
