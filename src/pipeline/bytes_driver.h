@@ -37,4 +37,11 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
  * landed file back. Returns whether the action succeeded. */
 bool etlc__bytes_after_landing(etlc__bytes_job *j, const etlc__listed *e, size_t item);
 
+/* --parse (land->parse set): read e's committed raw file at relpath back
+ * and land its records through the run's sink (CSV, JSONL), or read it end
+ * to end (Parquet). Errors are prefixed with the format and e's name. */
+int etlc__bytes_parse(etlc__bytes_job *j, const etlc__listed *e, const char *relpath, etlc_error *err);
+/* Whether the raw file stays in the lake (no --parse, --keep-raw, or Parquet). */
+bool etlc__bytes_parse_keeps_raw(const etlc__bytes_job *j);
+
 #endif

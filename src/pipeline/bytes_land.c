@@ -160,6 +160,19 @@ static void sweep_dir(etlc__bytes_job *j, const char *relpath)
     etlc__lake_sweep_dead_temporaries(j->l->lake, j->swept_dir ? j->swept_dir : "");
 }
 
+/* --parse after the raw commit; the raw file is taken back when it is not
+ * to be kept, or when its parse failed (the file then counts as failed). */
+static int parse_raw(etlc__bytes_job *j, const etlc__listed *e, const char *relpath,
+                     const char *final_path, etlc_error *err)
+{
+    int rc = etlc__bytes_parse(j, e, relpath, err);
+    etlc_error re = {0};
+    if ((rc != 0 || !etlc__bytes_parse_keeps_raw(j)) &&
+        etlc__lake_remove_committed(j->l->lake, final_path, &re) != 0)
+        etlc_log(ETLC_LOG_WARN, j->l->c->ops->name, "cannot remove the raw file: %s", re.message);
+    return rc;
+}
+
 int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65], size_t *item,
                          etlc_error *err)
 {
@@ -183,8 +196,13 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
         etlc_lake_file_abort(tap.file); /* an adopted part stays for the next run... */
     if (wrong_size)
         etlc__part_discard(&part);      /* ...unless it cannot be the listed file */
-    if (rc == 0) {
+    if (rc == 0)
         etlc__part_discard(&part); /* committed: the part (renamed or copied) has served */
+    if (rc == 0)
+        *item = l->result->item_count; /* the first item of this file: raw or records */
+    if (rc == 0 && l->land && l->land->parse)
+        rc = parse_raw(j, e, relpath, final_path, err);
+    if (rc == 0 && etlc__bytes_parse_keeps_raw(j)) {
         *item = l->result->item_count;
         rc = add_item(l, e, final_path, bytes, sha, &tap, err);
     }

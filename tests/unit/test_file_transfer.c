@@ -22,6 +22,7 @@
 
 #include "core/connector_internal.h"
 #include "core/internal.h"
+#include "sinks/format_reader.h"
 
 static const etlc_connector_ops *file_ops;
 
@@ -213,6 +214,9 @@ static bool src_exists(const fixture *fx, const char *name)
     return stat(path, &st) == 0;
 }
 
+static const char *g_parse; /* land options' parse / keep_raw for the next fetch */
+static bool g_keep_raw;
+
 /* Fetch `query` through `protocol` with extra dict settings; returns the code. */
 static int fetch(const fixture *fx, const char *protocol, const etlc_kv *extra, size_t nextra,
                  const char *query, etlc_result **r, etlc_error *err)
@@ -227,7 +231,7 @@ static int fetch(const fixture *fx, const char *protocol, const etlc_kv *extra, 
     if (rc != 0)
         return rc;
     etlc_fetch_request req = {.query = query};
-    etlc_land_options land = {.lake_root = fx->lake};
+    etlc_land_options land = {.lake_root = fx->lake, .parse = g_parse, .keep_raw = g_keep_raw};
     *r = NULL;
     rc = etlc_connector_fetch(c, &req, &land, r, err);
     etlc_connector_release(c);
@@ -615,6 +619,103 @@ static void after_landing_the_connector_cannot_do_is_a_config_error(void **state
     fixture_free(&fx);
 }
 
+/* ---- --parse ------------------------------------------------------------------------ */
+
+/* Rows of a landed record file, read back with the format readers. */
+static long rows_of(const char *path)
+{
+    etlc__format_reader *rd = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc__format_reader_open_path(path, NULL, &rd, &err), 0);
+    long rows = 0;
+    const etlc_batch *b = NULL;
+    while (etlc__format_reader_next(rd, &b, &err) == 0 && b)
+        rows += (long)b->nrows;
+    etlc__format_reader_free(rd);
+    return rows;
+}
+
+static void parse_turns_csv_and_jsonl_into_records(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_new(&fx, "xfer-parse");
+    put(&fx, "in/a.csv", "id,name\n1,alice\n2,bob\n3,carol\n");
+    put(&fx, "in/b.jsonl", "{\"id\":1}\n{\"id\":2}\n");
+    etlc_result *r = NULL;
+    etlc_error err = {0};
+    g_parse = "csv";
+    assert_int_equal(fetch(&fx, "file", NULL, 0, "in/*.csv", &r, &err), 0);
+    assert_int_equal(r->item_count, 1); /* the records only: the raw file is removed */
+    assert_string_not_equal(r->items[0].format, "bytes");
+    assert_int_equal(r->items[0].record_count, 3);
+    assert_string_equal(etlc_meta_get(&r->items[0].metadata, "remote_path"), "in/a.csv");
+    assert_non_null(strstr(r->items[0].path, "/file/drop/dt=")); /* the SQL sources' record path */
+    assert_int_equal(rows_of(r->items[0].path), 3);
+    size_t len = 0;
+    char *records = tu_read_file(r->items[0].path, &len);
+    bool parquet = strcmp(r->items[0].format, "parquet") == 0;
+    etlc_result_free(r);
+    assert_null(lake_file(&fx, "file", "in/a.csv", &len));
+    if (parquet) { /* a real Parquet file at the source: landed as is, checked readable */
+        char path[4400];
+        snprintf(path, sizeof path, "%s/in/c.parquet", fx.src);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(records, 1, len, f), len);
+        fclose(f);
+        g_parse = "parquet";
+        assert_int_equal(fetch(&fx, "file", NULL, 0, "in/*.parquet", &r, &err), 0);
+        assert_int_equal(r->item_count, 1);
+        assert_string_equal(r->items[0].format, "bytes");
+        etlc_result_free(r);
+        char *kept = lake_file(&fx, "file", "in/c.parquet", &len);
+        assert_non_null(kept);
+        free(kept);
+    }
+    free(records);
+    g_parse = "jsonl";
+    g_keep_raw = true;
+    assert_int_equal(fetch(&fx, "file", NULL, 0, "in/*.jsonl", &r, &err), 0);
+    assert_int_equal(r->item_count, 2); /* records, then the raw file kept beside them */
+    assert_int_equal(r->items[0].record_count, 2);
+    assert_string_equal(r->items[1].format, "bytes");
+    char *raw = lake_file(&fx, "file", "in/b.jsonl", &len);
+    assert_non_null(raw);
+    free(raw);
+    etlc_result_free(r);
+    g_parse = NULL;
+    g_keep_raw = false;
+    fixture_free(&fx);
+}
+
+static void a_file_that_does_not_parse_is_a_failed_file(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_new(&fx, "xfer-badparse");
+    put(&fx, "bad.jsonl", "{\"id\":1}\nnot json at all\n");
+    put(&fx, "fake.parquet", "PAR1 but not really\n");
+    etlc_result *r = NULL;
+    etlc_error err = {0};
+    g_parse = "jsonl";
+    assert_int_not_equal(fetch(&fx, "file", NULL, 0, "bad.jsonl", &r, &err), 0);
+    assert_non_null(strstr(err.message, "bad.jsonl"));
+    assert_int_equal(r->item_count, 0);
+    etlc_result_free(r);
+    size_t len = 0;
+    assert_null(lake_file(&fx, "file", "bad.jsonl", &len)); /* the raw file is taken back too */
+    if (etlc_sink_format_supported("parquet")) {
+        g_parse = "parquet";
+        assert_int_not_equal(fetch(&fx, "file", NULL, 0, "*.parquet", &r, &err), 0);
+        assert_int_equal(r->item_count, 0);
+        etlc_result_free(r);
+        assert_null(lake_file(&fx, "file", "fake.parquet", &len));
+    }
+    g_parse = NULL;
+    fixture_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +732,8 @@ int main(void)
         cmocka_unit_test(move_puts_files_aside_and_never_takes_them_again),
         cmocka_unit_test(a_failed_move_keeps_the_landed_file_and_is_retried),
         cmocka_unit_test(after_landing_the_connector_cannot_do_is_a_config_error),
+        cmocka_unit_test(parse_turns_csv_and_jsonl_into_records),
+        cmocka_unit_test(a_file_that_does_not_parse_is_a_failed_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
