@@ -117,8 +117,12 @@ static int open_part(etlc__bytes_job *j, const etlc__listed *e, etlc__part *part
     return rc;
 }
 
+/* Smaller files are not worth a part and a sidecar: they start again. */
+#define RESUME_MIN_BYTES ((int64_t)1 << 20)
+
 /* Fill tap->file with e's bytes, by one of three ways:
- *   no spool        the connector writes into a new lake file;
+ *   no spool, or a file under 1 MiB or of unknown size
+ *                   the connector writes into a new lake file;
  *   local lake      the part itself becomes the lake file (adopted: its
  *                   bytes hashed, the rest appended, renamed at commit);
  *   other lakes     the part is completed, then copied into the lake file. */
@@ -126,7 +130,7 @@ static int fill_lake_file(etlc__bytes_job *j, const etlc__listed *e, const char 
                           etlc__part *part, byte_tap *tap, etlc_error *err)
 {
     etlc__cap_land *l = j->l;
-    if (!j->spool.dir || e->size < 0) {
+    if (!j->spool.dir || e->size < RESUME_MIN_BYTES) {
         int rc = etlc_lake_file_create(l->lake, relpath, &tap->file, err);
         return rc ? rc : read_resource(j, e, 0, tap, err);
     }

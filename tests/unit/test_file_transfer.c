@@ -348,8 +348,8 @@ static void a_dropped_download_resumes_from_its_part_next_run(void **state)
     fixture fx;
     fixture_new(&fx, "xfer-resume");
     char want[65], got[65];
-    put_big(&fx, "big.bin", 300000, want);
-    hk.drop_after = 123457; /* not a multiple of the 4096-byte chunks */
+    put_big(&fx, "big.bin", 3000000, want);
+    hk.drop_after = 1234567; /* not a multiple of the 4096-byte chunks */
     etlc_result *r = NULL;
     etlc_error err = {0};
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), ETLC_CONNECT);
@@ -362,8 +362,8 @@ static void a_dropped_download_resumes_from_its_part_next_run(void **state)
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), 0);
     assert_string_equal(landed(r), "big.bin|");
     assert_int_equal(hk.opens_at, 1);
-    assert_int_equal(hk.last_offset, 123457);
-    assert_int_equal(r->items[0].byte_count, 300000);
+    assert_int_equal(hk.last_offset, 1234567);
+    assert_int_equal(r->items[0].byte_count, 3000000);
     sha_of_lake_file(&fx, "filehook", "big.bin", got);
     assert_string_equal(got, want);
     assert_string_equal(r->items[0].sha256, want); /* the hash covers the resumed part too */
@@ -378,8 +378,8 @@ static void a_retryable_drop_resumes_in_the_same_run(void **state)
     fixture fx;
     fixture_new(&fx, "xfer-retry");
     char want[65];
-    put_big(&fx, "big.bin", 200000, want);
-    hk.drop_after = 50000;
+    put_big(&fx, "big.bin", 2000000, want);
+    hk.drop_after = 500000;
     hk.drop_retryable = true;
     etlc_result *r = NULL;
     etlc_error err = {0};
@@ -387,7 +387,7 @@ static void a_retryable_drop_resumes_in_the_same_run(void **state)
     assert_string_equal(landed(r), "big.bin|");
     assert_int_equal(hk.opens, 1);
     assert_int_equal(hk.opens_at, 1);
-    assert_int_equal(hk.last_offset, 50000);
+    assert_int_equal(hk.last_offset, 500000);
     assert_string_equal(r->items[0].sha256, want);
     etlc_result_free(r);
     fixture_free(&fx);
@@ -399,14 +399,14 @@ static void a_part_of_an_older_version_is_not_resumed(void **state)
     fixture fx;
     fixture_new(&fx, "xfer-stale");
     char want[65];
-    put_big(&fx, "big.bin", 100000, want);
-    hk.drop_after = 40000;
+    put_big(&fx, "big.bin", 2000000, want);
+    hk.drop_after = 400000;
     etlc_result *r = NULL;
     etlc_error err = {0};
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), ETLC_CONNECT);
     etlc_result_free(r);
     assert_int_equal(spool_files(&fx), 2);
-    put_big(&fx, "big.bin", 100000, want); /* same size, new mtime/etag */
+    put_big(&fx, "big.bin", 2000000, want); /* same size, new mtime/etag */
     age(&fx, "big.bin", 10);
     hk.opens = hk.opens_at = 0;
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), 0);
@@ -424,8 +424,8 @@ static void parts_of_vanished_files_are_swept(void **state)
     fixture fx;
     fixture_new(&fx, "xfer-sweep");
     char want[65];
-    put_big(&fx, "gone.bin", 100000, want);
-    hk.drop_after = 30000;
+    put_big(&fx, "gone.bin", 2000000, want);
+    hk.drop_after = 300000;
     etlc_result *r = NULL;
     etlc_error err = {0};
     assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), ETLC_CONNECT);
@@ -448,8 +448,8 @@ static void resume_off_restarts_from_zero(void **state)
     fixture fx;
     fixture_new(&fx, "xfer-noresume");
     char want[65];
-    put_big(&fx, "big.bin", 100000, want);
-    hk.drop_after = 30000;
+    put_big(&fx, "big.bin", 2000000, want);
+    hk.drop_after = 300000;
     etlc_kv off[] = {{"resume", "false"}};
     etlc_result *r = NULL;
     etlc_error err = {0};
@@ -468,23 +468,33 @@ static void resume_off_restarts_from_zero(void **state)
 static void a_change_before_the_read_is_retried_once_on_the_new_version(void **state)
 {
     (void)state;
-    for (int resume = 1; resume >= 0; resume--) {
+    /* a small file (straight into the lake file) and a big one (through
+     * the part, whose old sidecar must not be resumed) */
+    for (int big = 0; big <= 1; big++) {
         fixture fx;
         fixture_new(&fx, "xfer-change");
-        put(&fx, "live.csv", "id\n1\n");
+        char old_sha[65];
+        size_t before = big ? 2000000 : 5;
+        if (big)
+            put_big(&fx, "live.csv", before, old_sha);
+        else
+            put(&fx, "live.csv", "id\n1\n");
         hk.grow_before = 1;
-        etlc_kv opt[] = {{"resume", resume ? "true" : "false"}};
         etlc_result *r = NULL;
         etlc_error err = {0};
-        assert_int_equal(fetch(&fx, "filehook", opt, 1, "**", &r, &err), 0);
+        assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), 0);
         assert_string_equal(landed(r), "live.csv|");
         assert_int_equal(hk.opens, 2);
+        assert_int_equal(hk.opens_at, 0);
         size_t len = 0;
         char *data = lake_file(&fx, "filehook", "live.csv", &len);
-        assert_string_equal(data, "id\n1\nappended by a writer\n"); /* the new version, whole */
+        const char *tail = "appended by a writer\n";
+        assert_int_equal(len, before + strlen(tail)); /* the new version, whole */
+        assert_memory_equal(data + before, tail, strlen(tail));
         assert_int_equal(r->items[0].byte_count, (int64_t)len);
         free(data);
         etlc_result_free(r);
+        assert_int_equal(spool_files(&fx), 0);
         fixture_free(&fx);
     }
 }
