@@ -209,6 +209,9 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
     if (rc == 0 && etlc__bytes_parse_keeps_raw(j)) {
         *item = l->result->item_count;
         rc = add_item(l, e, final_path, bytes, sha, &tap, err);
+        etlc_error re = {0};
+        if (rc != 0 && etlc__lake_remove_committed(l->lake, final_path, &re) != 0) /* no item: take it back */
+            etlc_log(ETLC_LOG_WARN, l->c->ops->name, "cannot take back '%s': %s", final_path, re.message);
     }
     etlc__part_close(&part);
     free(final_path);

@@ -223,7 +223,8 @@ static int fetch(const fixture *fx, const char *protocol, const etlc_kv *extra, 
 {
     etlc_kv dict[12] = {{"root", fx->src}, {"source", "drop"}, {"chunk_size", "4096"}};
     assert_true(nextra <= 9);
-    memcpy(dict + 3, extra, nextra * sizeof *extra);
+    if (nextra)
+        memcpy(dict + 3, extra, nextra * sizeof *extra);
     etlc_config_sources src = {.env_prefix = "", .dict = dict, .dict_len = 3 + nextra};
     etlc_get_options go = {.no_reuse = true};
     etlc_connector *c = NULL;
