@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -309,4 +310,38 @@ void etlc__part_spool_sweep(etlc__part_spool *sp, etlc__part_keep_fn keep, void 
             sweep_orphan(sp, e->d_name);
     }
     closedir(d);
+}
+
+/* The other definitions' spools beside this one (another glob, other
+ * settings): another run may hold them, so only files untouched for
+ * `max_age_s` are removed there, then the directories left empty. */
+void etlc__part_spool_sweep_stale(etlc__part_spool *sp, int64_t max_age_s)
+{
+    char *parent = sp->dir ? etlc__strdup(sp->dir) : NULL;
+    char *slash = parent ? strrchr(parent, '/') : NULL;
+    DIR *d = slash ? (*slash = '\0', opendir(parent)) : NULL;
+    etlc__buf sub = {0}, file = {0};
+    time_t now = time(NULL);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        etlc__buf_reset(&sub);
+        if (e->d_name[0] == '.' || strcmp(e->d_name, slash + 1) == 0 ||
+            etlc__buf_printf(&sub, "%s/%s", parent, e->d_name) != 0)
+            continue;
+        DIR *s = opendir(sub.data);
+        for (struct dirent *f; s && (f = readdir(s)) != NULL;) {
+            struct stat st;
+            etlc__buf_reset(&file);
+            if (f->d_name[0] != '.' && etlc__buf_printf(&file, "%s/%s", sub.data, f->d_name) == 0 &&
+                stat(file.data, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > max_age_s)
+                unlink(file.data);
+        }
+        if (s)
+            closedir(s);
+        rmdir(sub.data); /* only when empty */
+    }
+    if (d)
+        closedir(d);
+    etlc__buf_free(&sub);
+    etlc__buf_free(&file);
+    free(parent);
 }

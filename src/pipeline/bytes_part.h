@@ -30,6 +30,12 @@ typedef bool (*etlc__part_keep_fn)(void *userdata, const etlc_resource *res);
  * Best effort: failures are logged. */
 void etlc__part_spool_sweep(etlc__part_spool *sp, etlc__part_keep_fn keep, void *userdata);
 
+/* Parts of the other definitions of the same protocol and source (another
+ * glob, other settings, resume switched off): removed once untouched for
+ * max_age_s (another run may be using them). Best effort. */
+#define ETLC__PART_STALE_S ((int64_t)7 * 24 * 3600)
+void etlc__part_spool_sweep_stale(etlc__part_spool *sp, int64_t max_age_s);
+
 typedef struct etlc__part {
     char *path, *meta;
     int fd;

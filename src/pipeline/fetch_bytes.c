@@ -225,6 +225,8 @@ static int intent_of(bytes_state *st, etlc_error *err)
 static bool part_wanted(void *ud, const etlc_resource *res)
 {
     bytes_state *st = ud;
+    if (!st->job.set.resume || !st->job.l->c->ops->bytes->open_at)
+        return false;
     for (size_t i = 0; i < st->ls.n; i++) {
         const listed *e = &st->ls.v[i];
         if (strcmp(e->name, res->name) == 0)
@@ -251,16 +253,20 @@ static int open_checkpoint(etlc__cap_land *l, const etlc_fetch_request *req, etl
     return rc;
 }
 
-/* The spool, when downloads can resume (resume on, the connector has open_at). */
+/* The spool: swept every run (with resume off every part goes), kept
+ * only when downloads can resume (resume on, the connector has open_at). */
 static int open_spool(bytes_state *st, etlc_error *err)
 {
     etlc__cap_land *l = st->job.l;
-    if (!st->job.set.resume || !l->c->ops->bytes->open_at)
-        return 0;
+    bool resumable = st->job.set.resume && l->c->ops->bytes->open_at;
     int rc = etlc__part_spool_init(&st->job.spool, etlc_lake_root(l->lake), l->c->ops->name, l->source,
                                    l->definition, err);
-    if (rc == 0)
+    if (rc == 0) {
         etlc__part_spool_sweep(&st->job.spool, part_wanted, st);
+        etlc__part_spool_sweep_stale(&st->job.spool, ETLC__PART_STALE_S);
+    }
+    if (rc == 0 && !resumable)
+        etlc__part_spool_free(&st->job.spool); /* spool.dir NULL: straight into the lake */
     return rc;
 }
 

@@ -266,6 +266,14 @@ static void sha_of_lake_file(const fixture *fx, const char *protocol, const char
     free(data);
 }
 
+/* Make every file of the lake's spool look `seconds` old. */
+static void age_spool(const fixture *fx, long seconds)
+{
+    char cmd[4600];
+    snprintf(cmd, sizeof cmd, "find '%s/_partial' -type f -exec touch -d '-%ld seconds' {} +", fx->lake, seconds);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* Files in the spool of the lake (parts and sidecars). */
 static size_t spool_files(const fixture *fx)
 {
@@ -451,12 +459,22 @@ static void resume_off_restarts_from_zero(void **state)
     char want[65];
     put_big(&fx, "big.bin", 2000000, want);
     hk.drop_after = 300000;
-    etlc_kv off[] = {{"resume", "false"}};
     etlc_result *r = NULL;
     etlc_error err = {0};
+    assert_int_equal(fetch(&fx, "filehook", NULL, 0, "**", &r, &err), ETLC_CONNECT);
+    etlc_result_free(r);
+    assert_int_equal(spool_files(&fx), 2); /* a part, with resume on */
+    etlc_kv off[] = {{"resume", "false"}};
+    hk.drop_after = 300000;
     assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), ETLC_CONNECT);
     etlc_result_free(r);
-    assert_int_equal(spool_files(&fx), 0); /* no spool without resume */
+    /* other settings, another definition: its part is left alone while young... */
+    assert_int_equal(spool_files(&fx), 2);
+    age_spool(&fx, 8 * 86400);
+    hk.drop_after = 300000;
+    assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), ETLC_CONNECT);
+    etlc_result_free(r);
+    assert_int_equal(spool_files(&fx), 0); /* ...and swept once a week old; resume off adds none */
     assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), 0);
     assert_int_equal(hk.opens_at, 0);
     assert_string_equal(r->items[0].sha256, want);
