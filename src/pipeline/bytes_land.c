@@ -207,7 +207,6 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
     if (rc == 0 && l->land && l->land->parse)
         rc = parse_raw(j, e, relpath, final_path, err);
     if (rc == 0 && etlc__bytes_parse_keeps_raw(j)) {
-        *item = l->result->item_count;
         rc = add_item(l, e, final_path, bytes, sha, &tap, err);
         etlc_error re = {0};
         if (rc != 0 && etlc__lake_remove_committed(l->lake, final_path, &re) != 0) /* no item: take it back */
