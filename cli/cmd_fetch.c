@@ -22,9 +22,21 @@ static void help(void)
            CLI_LAND_HELP
            "                           (default %s)\n"
            "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
+           "  --parse csv|jsonl|parquet  file-shaped protocols: read each landed file as\n"
+           "                           FORMAT; csv and jsonl become records in --format\n"
+           "                           (Parquet by default) under the record path SQL sources\n"
+           "                           use, the raw file removed; parquet is kept as landed\n"
+           "                           and checked readable\n"
+           "  --keep-raw               with --parse: keep the raw file beside the records\n"
            "  --compact                print the result JSON on one line\n\n"
-           "Exit status: 0 success, 1 fetch failed (nothing partial is left in the lake),\n"
-           "2 usage or configuration error, " CLI_EXIT_CANCELLED_HELP, ETLC_LAKE_DEFAULT_TEMPLATE);
+           "File-shaped protocols take include, exclude, min_age, max_age, resume and\n"
+           "after_landing (keep|delete|move, move_to) from the connection's config; an\n"
+           "interrupted download resumes from its part (lake/_partial/) on the next run.\n\n"
+           "Exit status: 0 success (an after_landing failure is only noted in the item's\n"
+           "metadata), 1 fetch failed (nothing partial is left in the lake; files that\n"
+           "failed are listed in errors), 2 usage or configuration error (also a remote\n"
+           "name refused as a lake path when it is the first failure), " CLI_EXIT_CANCELLED_HELP,
+           ETLC_LAKE_DEFAULT_TEMPLATE);
 }
 
 static int parse_param(const char *arg, etlc_param *p)
@@ -71,6 +83,8 @@ int cmd_fetch(int argc, char **argv)
         {"param", required_argument, NULL, 'p'},
         {"batch-size", required_argument, NULL, 'b'},
         {"compact", no_argument, NULL, 'C'},
+        {"parse", required_argument, NULL, 'P'},
+        {"keep-raw", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     cli_conn conn = {0};
@@ -89,6 +103,12 @@ int cmd_fetch(int argc, char **argv)
             rc = parse_param(optarg, &params[nparams++]);
             break;
         case 'C': compact = true; break;
+        case 'P':
+            land.parse = optarg;
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "parquet") != 0)
+                rc = cli_usage_error("fetch", "--parse '%s': give csv, jsonl or parquet", optarg);
+            break;
+        case 'K': land.keep_raw = true; break;
         case 'b': rc = cli_parse_count("fetch", "--batch-size", optarg, 1, INT64_MAX, &batch); break;
         case 'h': help(); goto out;
         default: rc = cli_usage_error("fetch", "unknown option");
@@ -107,6 +127,10 @@ int cmd_fetch(int argc, char **argv)
     const char *query = argv[optind];
     if ((rc = cli_land_check("fetch", &land)) != EXIT_OK)
         goto out;
+    if (land.keep_raw && !land.parse) {
+        rc = cli_usage_error("fetch", "--keep-raw goes with --parse");
+        goto out;
+    }
     land.cancel = cli_cancel_install(); /* from here on: a signal during connect counts too */
     etlc_config *cfg = NULL;
     if ((rc = cli_conn_load(&conn, false, &cfg)) != EXIT_OK)

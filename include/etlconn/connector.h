@@ -121,6 +121,15 @@ typedef struct etlc_land_options {
     void *progress_userdata;
     etlc_cancel *cancel;         /* optional: checked between batches; a requested token
                                     ends the run with ETLC_CANCELLED, nothing kept */
+    /* Bytes sources only (file, ftp, ssh, webdav): after a file is landed
+     * as is, read it as "csv", "jsonl" or "parquet" (NULL: don't). CSV and
+     * JSONL become records in sink.format (default Parquet when built)
+     * under the same record path as SQL sources (sink.path_template,
+     * default ETLC_LAKE_DEFAULT_TEMPLATE), {query_hash} being the hash of
+     * the remote path; the raw file is then removed unless keep_raw. A
+     * Parquet file stays as landed and is checked readable end to end. */
+    const char *parse;
+    bool keep_raw;
 } etlc_land_options;
 
 /* Fetch and land: runs the connector's fetch into a sink in the lake, and

@@ -185,7 +185,31 @@ struct etlc_records_ops {
  * changed resources.
  *
  * Threads: list and open run on one thread at a time per connector; the
- * callbacks are called on that thread. */
+ * callbacks are called on that thread.
+ *
+ * What the driver does around these calls, the same for every protocol:
+ *  - It reads the shared option fragment (core/bytes_options.h: include,
+ *    exclude, min_age, max_age, resume, after_landing, move_to) from the
+ *    connector's config and applies include/exclude/age itself after
+ *    `list`; a connector need not (but may) filter too. Names under
+ *    move_to/ are never taken when after_landing is move.
+ *  - It refuses, without calling open, names that are empty, absolute,
+ *    have an empty, "." or ".." segment, or hold a control byte.
+ *  - open_at is called only with resume on, res->size >= 0 and
+ *    0 < offset < res->size, where offset is the byte count of the part
+ *    the driver holds for this very version (size, mtime_us, etag as
+ *    listed now equal those recorded with the part); the bytes it hands
+ *    over are appended after them. A part of another version is dropped
+ *    and open is called instead.
+ *  - A retryable error from open/open_at (err->retryable, e.g. ETLC_IO
+ *    "changed while read", or a dropped connection) makes the driver list
+ *    that one resource again -- `pattern` is then its name with '*', '?',
+ *    '[', ']' and '\\' escaped by '\\', recursive true -- and retry once,
+ *    resuming the part when the version is unchanged. A non-retryable
+ *    error fails that file (the part is kept for the next run).
+ *  - remove/move are called after the file's lake commit and the
+ *    checkpoint commit, also in a later run for a file landed earlier
+ *    whose action did not happen; their failure is only a warning. */
 
 typedef struct etlc_resource {
     const char *name;         /* relative to the connector's root, '/'-separated ("2026/a.csv") */
@@ -230,7 +254,9 @@ struct etlc_bytes_ops {
                    etlc_error *err);
     /* Optional (NULL: not supported; asking for it is a config error): after
      * the resource's lake commit, delete it at the source, or move it to
-     * `to` (a name relative to the connector's root, like res->name). */
+     * `to` (a name relative to the connector's root, like res->name). The
+     * driver passes `to` = "<move_to>/<res->name>" (move_to without a
+     * trailing '/'); the connector creates the directories it needs. */
     int (*remove)(void *ctx, const etlc_resource *res, etlc_error *err);
     int (*move)(void *ctx, const etlc_resource *res, const char *to, etlc_error *err);
 };

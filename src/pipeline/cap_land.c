@@ -44,6 +44,7 @@ int etlc__cap_checkpoint_open(etlc__cap_land *l, const char *kind, const char *d
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint");
     }
     etlc__buf_free(&text);
+    memcpy(l->definition, def, sizeof def);
     etlc__checkpoint_place where = {0};
     etlc__checkpoint_options opts = {.kind = kind, .definition = def};
     rc = etlc__run_checkpoint_open(l->run, &where, &opts, err);
@@ -59,14 +60,46 @@ int etlc__cap_commit(etlc__cap_land *l, json_t *position, etlc_error *err)
     return rc;
 }
 
-static bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
+/* Why `name` cannot be a path below {protocol}/{source}/, or NULL. */
+static const char *hostile(const char *name)
+{
+    if (!*name)
+        return "it is empty";
+    if (name[0] == '/')
+        return "it is absolute";
+    for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+        if (*s < 0x20 || *s == 0x7f)
+            return "it has a control byte";
+    for (const char *seg = name;;) {
+        size_t n = strcspn(seg, "/");
+        if (n == 0)
+            return "it has an empty segment";
+        if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+            return "it has a '.' or '..' segment";
+        if (!seg[n])
+            return NULL;
+        seg += n + 1;
+    }
+}
 
 int etlc__cap_relpath(const etlc__cap_land *l, const char *name, char **out, etlc_error *err)
 {
+    const char *why = hostile(name);
+    if (why) {
+        etlc__buf shown = {0}; /* the name with control bytes as \xNN, for the message */
+        int bad = 0;
+        for (const unsigned char *s = (const unsigned char *)name; !bad && *s; s++)
+            bad = *s < 0x20 || *s == 0x7f ? etlc__buf_printf(&shown, "\\x%02x", *s)
+                                           : etlc__buf_putc(&shown, (char)*s);
+        int rc = etlc_error_set(err, ETLC_IO_PATH, "remote name '%s' refused: %s; nothing of it "
+                                "was landed", bad || !shown.data ? "" : shown.data, why);
+        etlc__buf_free(&shown);
+        return rc;
+    }
     etlc__buf b = {0};
     int bad = etlc__buf_printf(&b, "%s/%s/", l->c->ops->name, l->source);
-    for (const unsigned char *s = (const unsigned char *)name; !bad && *s; s++)
-        bad = needs_escape(*s) ? etlc__buf_printf(&b, "%%%02X", *s) : etlc__buf_putc(&b, (char)*s);
+    for (const char *s = name; !bad && *s; s++)
+        bad = *s == '\\' ? etlc__buf_printf(&b, "%%5C") : etlc__buf_putc(&b, *s);
     if (bad) {
         etlc__buf_free(&b);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming a lake file");

@@ -16,6 +16,7 @@ typedef struct etlc__cap_land {
     etlc_result *result;           /* the run's; borrowed */
     etlc_lake *lake;               /* the run's; set by etlc__cap_checkpoint_open */
     etlc__checkpoint *cp;          /* the run's; set by etlc__cap_checkpoint_open */
+    char definition[17];           /* the checkpoint's definition hash; set with cp */
 } etlc__cap_land;
 
 /* Start the run (`what` names the driver: "fetch", "consume"). Fails only
@@ -30,8 +31,11 @@ int etlc__cap_checkpoint_open(etlc__cap_land *l, const char *kind, const char *d
 /* Store the new position after the files it covers are committed; those
  * files then stay even if the run fails later. */
 int etlc__cap_commit(etlc__cap_land *l, json_t *position, etlc_error *err);
-/* "{protocol}/{source}/" + path-safe `name` (control bytes, '\\' become
- * %XX) checked with etlc_lake_check_relpath; malloc'd into *out. */
+/* "{protocol}/{source}/" + `name` (a '\\' becomes %5C), checked with
+ * etlc_lake_check_relpath; malloc'd into *out. A name that is empty,
+ * absolute, has an empty, "." or ".." segment, or a control byte is
+ * refused (ETLC_IO_PATH naming it, nothing escaped): a remote name must
+ * never climb out of, or hide inside, its lake directory. */
 int etlc__cap_relpath(const etlc__cap_land *l, const char *name, char **out, etlc_error *err);
 /* Record a per-item failure in the result (the run goes on). */
 int etlc__cap_note_error(etlc__cap_land *l, const etlc_error *e);

@@ -153,6 +153,15 @@ static int take_hold(etlc__checkpoint *cp, const etlc__checkpoint_options *opts,
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the hold of '%s'", cp->location);
     int rc = etlc_lake_lock_acquire(cp->lake, lock, cp->holder, opts->wait_ms, opts->lease_ttl_ms, &cp->hold, err);
     free(lock);
+    if (rc == 0) { /* held: a put killed midway left its temporary here; clear such debris */
+        char *dir = etlc__strdup(cp->relpath);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash) {
+            *slash = '\0';
+            etlc__lake_sweep_dead_temporaries(cp->lake, dir);
+        }
+        free(dir);
+    }
     if (rc == ETLC_BUSY)
         etlc_error_prefix(err, "checkpoint %s is in use by another run%s", cp->location,
                           opts->wait_ms > 0 ? " (waited for it in vain)" : "");

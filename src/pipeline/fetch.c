@@ -79,6 +79,12 @@ int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
     if (!c || !req || !result)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "etlc_connector_fetch needs a connector, a request and a result pointer");
+    if (land && (land->parse || land->keep_raw) && !c->ops->bytes)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "parse/keep_raw (--parse, --keep-raw) apply to "
+                              "file-shaped protocols; '%s' fetches records already", c->ops->name);
+    if (land && land->parse && strcmp(land->parse, "csv") != 0 && strcmp(land->parse, "jsonl") != 0 &&
+        strcmp(land->parse, "parquet") != 0)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "parse '%s': give csv, jsonl or parquet", land->parse);
     if (!c->ops->fetch) /* bytes, records or stream: fetch_dispatch.c */
         return etlc__fetch_by_capability(c, req, land, result, err);
     char qhash[13];

@@ -1,7 +1,10 @@
 /* The lake's generic layer: path checks, byte counting and SHA-256 over
  * whatever backend stores the bytes. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sinks/lake_backend.h"
 
@@ -44,6 +47,68 @@ int etlc_lake_file_create(etlc_lake *lake, const char *relpath, etlc_lake_file *
     rc = lake->backend->create(lake, relpath, f->state, err);
     if (rc) {
         file_free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+/* Hash the adopted file's bytes so far, so the digest covers the whole file. */
+static int hash_existing(etlc_lake_file *f, const char *path, uint64_t size, etlc_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t cap = (size_t)1 << 20;
+    char *buf = fd >= 0 ? malloc(cap) : NULL;
+    int rc = fd < 0 ? etlc_error_set(err, ETLC_IO, "cannot read '%s' to hash it", path)
+             : !buf ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory hashing '%s'", path) : 0;
+    uint64_t done = 0;
+    while (rc == 0 && done < size) {
+        ssize_t n = read(fd, buf, size - done < cap ? (size_t)(size - done) : cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = etlc_error_set(err, ETLC_IO, "cannot read '%s' to hash it: %s", path,
+                                n < 0 ? strerror(errno) : "shorter than it was");
+        else if (EVP_DigestUpdate(f->sha, buf, (size_t)n) != 1)
+            rc = etlc_error_set(err, ETLC_INTERNAL, "SHA-256 update failed");
+        else
+            done += (uint64_t)n;
+    }
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    f->size = done;
+    return rc;
+}
+
+int etlc__lake_file_adopt(etlc_lake *lake, const char *relpath, const char *path,
+                          etlc_lake_file **out, etlc_error *err)
+{
+    *out = NULL;
+    if (strcmp(lake->backend->name, "local") != 0)
+        return etlc_error_set(err, ETLC_UNSUPPORTED, "only a local lake adopts a local file");
+    int rc = etlc_lake_check_relpath(relpath, err);
+    if (rc)
+        return rc;
+    etlc_lake_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adopting lake file '%s'", relpath);
+    f->lake = lake;
+    f->state = calloc(1, lake->backend->file_state_size);
+    f->sha = EVP_MD_CTX_new();
+    if (!f->state || !f->sha || EVP_DigestInit_ex(f->sha, EVP_sha256(), NULL) != 1) {
+        file_free(f);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adopting lake file '%s'", relpath);
+    }
+    uint64_t size = 0;
+    rc = etlc__lake_local_adopt(lake, relpath, path, f->state, &size, err);
+    if (rc) {
+        file_free(f);
+        return rc;
+    }
+    rc = hash_existing(f, path, size, err);
+    if (rc) {
+        etlc_lake_file_abort(f); /* leaves the file */
         return rc;
     }
     *out = f;

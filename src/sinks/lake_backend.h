@@ -98,6 +98,25 @@ int etlc__lake_put_if(etlc_lake *lake, const char *relpath, const void *data, si
  * (a flock, dropped only with its holder). */
 int64_t etlc__lake_lock_ttl_ms(const etlc_lake_lock *lock);
 
+/* A lake file over an existing local file `path` on the lake's file system
+ * (a resumable part under {lake}/_partial/): its bytes are hashed first and
+ * counted, writes append to it, commit renames it to relpath (fsync, rename,
+ * fsync the directory, as any local commit), abort closes it and leaves it
+ * where it is. ETLC_UNSUPPORTED on a lake that is not local. */
+int etlc__lake_file_adopt(etlc_lake *lake, const char *relpath, const char *path,
+                          etlc_lake_file **out, etlc_error *err);
+/* The local backend's half of it (lake_local.c); *size is the file's. */
+int etlc__lake_local_adopt(etlc_lake *lake, const char *relpath, const char *path, void *fstate,
+                           uint64_t *size, etlc_error *err);
+
+/* Remove, in the directory `dir_relpath` of a local lake (no-op on other
+ * backends), the temporary files of writers on this host whose process is
+ * gone (".<name>.tmp-<pid>-<hex>", kill(pid, 0) says ESRCH): what a kill -9
+ * between create and commit leaves. Best effort; the count removed. A lake
+ * directory shared by several hosts must not rely on it (another host's
+ * pid means nothing here): such a writer's commit would then fail. */
+int etlc__lake_sweep_dead_temporaries(etlc_lake *lake, const char *dir_relpath);
+
 /* Fill err from errno, naming what was done to which path (lake_local.c). */
 int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path);
 

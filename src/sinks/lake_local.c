@@ -17,6 +17,7 @@ typedef struct local_file {
     int fd;             /* -1 once closed */
     char *tmp_path;
     char *final_path;
+    bool keep_on_abort; /* an adopted file (a resumable part): abort leaves it */
 } local_file;
 
 int etlc__lake_errno_error(etlc_error *err, int e, const char *what, const char *path)
@@ -138,9 +139,40 @@ static void local_abort(void *fstate)
     if (lf->fd >= 0)
         close(lf->fd);
     lf->fd = -1;
-    if (lf->tmp_path)
+    if (lf->tmp_path && !lf->keep_on_abort)
         unlink(lf->tmp_path);
     local_release(lf);
+}
+
+int etlc__lake_local_adopt(etlc_lake *lake, const char *relpath, const char *path, void *fstate,
+                           uint64_t *size, etlc_error *err)
+{
+    local_file *lf = fstate;
+    lf->fd = -1;
+    lf->keep_on_abort = true;
+    etlc__buf final = {0};
+    if (etlc__buf_printf(&final, "%s/%s", lake->root, relpath) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adopting lake file '%s'", relpath);
+    char *slash = strrchr(final.data, '/');
+    *slash = '\0';
+    int e = etlc__mkdirs(final.data, 0755);
+    *slash = '/';
+    int rc = e ? etlc__lake_errno_error(err, e, "cannot create lake directory for", final.data) : 0;
+    struct stat st;
+    if (rc == 0 && (lf->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+        rc = etlc__lake_errno_error(err, errno, "cannot open the file to adopt", path);
+    if (rc == 0 && fstat(lf->fd, &st) != 0)
+        rc = etlc__lake_errno_error(err, errno, "cannot stat the file to adopt", path);
+    if (rc == 0 && !(lf->tmp_path = etlc__strdup(path)))
+        rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory adopting lake file '%s'", relpath);
+    if (rc != 0) {
+        etlc__buf_free(&final);
+        local_release(lf);
+        return rc;
+    }
+    lf->final_path = etlc__buf_take(&final);
+    *size = (uint64_t)st.st_size;
+    return 0;
 }
 
 static int local_commit(void *fstate, char **final_path, etlc_error *err)

@@ -36,6 +36,14 @@ TOLERATED_WRITERS = {
     "src/destinations/dw/dw_lake.c": "stages an S3 object in a local temporary file for COPY (could stream through "
                                      "etlc_lake_reader instead)",
 }
+# Not lake writes at all: a connector acting on its own source's files, as
+# the protocol's command would (FTP DELE/RNFR, SFTP remove/rename). Only
+# unlink/rename of source paths may appear there; each is printed.
+SOURCE_SIDE_ACTIONS = {
+    "src/connectors/file/file_after.c": "after_landing delete|move of the source's own files (unlink, "
+                                        "rename under root), called by the bytes driver after the commit",
+}
+SOURCE_SIDE_CALLS = {"unlink", "rename"}
 
 
 def layer_of(rel):
@@ -107,6 +115,9 @@ def main():
         if layer in ("connectors", "destinations"):
             code = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)
             hits = sorted({m.group(0).split("(")[0].strip() for m in WRITES_FILES.finditer(code)})
+            if hits and rel in SOURCE_SIDE_ACTIONS and set(hits) <= SOURCE_SIDE_CALLS:
+                print(f"source-side action: {rel} ({', '.join(hits)}): {SOURCE_SIDE_ACTIONS[rel]}")
+                hits = []
             if hits and rel in TOLERATED_WRITERS:
                 tolerated.append(f"{rel} writes files ({', '.join(hits)}): {TOLERATED_WRITERS[rel]}")
             elif hits:

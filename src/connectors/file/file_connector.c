@@ -51,12 +51,8 @@ static int file_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     if (!S_ISDIR(st.st_mode))
         return etlc_error_set(err, ETLC_CONNECT, "file root '%s' (from %s) is not a directory",
                               root, origin);
-    ctx->ninclude = etlc_config_get_list(cfg, "include", &ctx->include);
-    ctx->nexclude = etlc_config_get_list(cfg, "exclude", &ctx->exclude);
     ctx->recursive = etlc_config_get_bool(cfg, "recursive");
     ctx->follow_symlinks = etlc_config_get_bool(cfg, "follow_symlinks");
-    ctx->min_age_ms = etlc_config_get_duration_ms(cfg, "min_age");
-    ctx->max_age_ms = etlc_config_has(cfg, "max_age") ? etlc_config_get_duration_ms(cfg, "max_age") : 0;
     ctx->chunk_size = (size_t)etlc_config_get_int(cfg, "chunk_size");
     const char *source = etlc_config_get_string(cfg, "source");
     if (source && *source)
@@ -105,6 +101,9 @@ static void file_source_name(void *vctx, char *buf, size_t bufsz)
 static const etlc_bytes_ops file_bytes = {
     .list = etlc__file_list,
     .open = etlc__file_open,
+    .open_at = etlc__file_open_at,
+    .remove = etlc__file_remove,
+    .move = etlc__file_move,
 };
 
 static const char *const file_aliases[] = {"files", NULL};

@@ -10,14 +10,8 @@
 
 typedef struct file_ctx {
     char *root;                  /* without a trailing '/' (except "/" itself) */
-    const char *const *include;  /* borrowed from the config (lives as long as the connector) */
-    size_t ninclude;
-    const char *const *exclude;
-    size_t nexclude;
     bool recursive;
     bool follow_symlinks;
-    int64_t min_age_ms;          /* 0: none */
-    int64_t max_age_ms;          /* 0: none */
     size_t chunk_size;
     char source[128];
 } file_ctx;
@@ -29,6 +23,11 @@ int etlc__file_list(void *ctx, const etlc_list_request *req, etlc_resource_fn fn
                     etlc_error *err);
 int etlc__file_open(void *ctx, const etlc_resource *res, etlc_byte_consumer bytes,
                     etlc_error *err);
+int etlc__file_open_at(void *ctx, const etlc_resource *res, int64_t offset,
+                       etlc_byte_consumer bytes, etlc_error *err);
+/* after_landing (file_after.c) */
+int etlc__file_remove(void *ctx, const etlc_resource *res, etlc_error *err);
+int etlc__file_move(void *ctx, const etlc_resource *res, const char *to, etlc_error *err);
 /* "root/name" (malloc'd) after checking name stays inside root; NULL + err otherwise. */
 char *etlc__file_join(const file_ctx *ctx, const char *name, etlc_error *err);
 /* The entity tag of a local file: inode, change time and size in hex. */

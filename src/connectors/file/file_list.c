@@ -1,5 +1,5 @@
 /* Listing a local tree: names relative to the root, filtered by the
- * request's glob, include/exclude and age, reported in byte order. */
+ * request's glob, reported in byte order. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@ typedef struct walk {
     file_ctx *ctx;
     const etlc_list_request *req;
     bool recursive;
-    int64_t now_us;
     found *items;
     size_t n, cap;
     /* directories on the current path (loop guard when following links) */
@@ -38,29 +37,11 @@ void etlc__file_etag(const struct stat *st, char out[64])
              (unsigned long long)st->st_size);
 }
 
-static bool any_match(const char *const *patterns, size_t n, const char *name)
+/* Only the request's glob: include/exclude and age are the bytes driver's
+ * (core/bytes_options.h), applied alike to every protocol. */
+static bool wanted(const walk *w, const char *name)
 {
-    for (size_t i = 0; i < n; i++)
-        if (etlc_glob_match(patterns[i], name))
-            return true;
-    return false;
-}
-
-static bool wanted(const walk *w, const char *name, const struct stat *st)
-{
-    const file_ctx *ctx = w->ctx;
-    if (w->req && w->req->pattern && *w->req->pattern && !etlc_glob_match(w->req->pattern, name))
-        return false;
-    if (ctx->ninclude && !any_match(ctx->include, ctx->ninclude, name))
-        return false;
-    if (any_match(ctx->exclude, ctx->nexclude, name))
-        return false;
-    int64_t age_ms = (w->now_us - etlc__file_mtime_us(st)) / 1000;
-    if (ctx->min_age_ms > 0 && age_ms < ctx->min_age_ms)
-        return false;
-    if (ctx->max_age_ms > 0 && age_ms > ctx->max_age_ms)
-        return false;
-    return true;
+    return !(w->req && w->req->pattern && *w->req->pattern && !etlc_glob_match(w->req->pattern, name));
 }
 
 static int keep(walk *w, const char *name, const struct stat *st)
@@ -119,7 +100,7 @@ static int visit(walk *w, const char *path, const char *rel, etlc_error *err)
         }
         return walk_dir(w, rel, err);
     }
-    if (!S_ISREG(st.st_mode) || !wanted(w, rel, &st))
+    if (!S_ISREG(st.st_mode) || !wanted(w, rel))
         return 0;
     int rc = keep(w, rel, &st);
     return rc ? etlc_error_set(err, rc, "out of memory listing '%s'", w->ctx->root) : 0;
@@ -198,7 +179,7 @@ static int report(walk *w, etlc_resource_fn fn, void *userdata, etlc_error *err)
 int etlc__file_list(void *vctx, const etlc_list_request *req, etlc_resource_fn fn, void *userdata,
                     etlc_error *err)
 {
-    walk w = {.ctx = vctx, .req = req, .now_us = etlc_now_us()};
+    walk w = {.ctx = vctx, .req = req};
     /* The configured `recursive` is a limit; a request may narrow it unless
      * its pattern reaches into sub-directories. */
     bool deep = req && req->pattern && (strchr(req->pattern, '/') || strstr(req->pattern, "**"));

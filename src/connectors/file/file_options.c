@@ -2,22 +2,14 @@
  * variables (FILE_*), docs and `etlconn options file`. */
 #include <sys/stat.h>
 
+#include "core/bytes_options.h"
 #include "file_internal.h"
 
 static const etlc_option file_options[] = {
     {.name = "root", .type = ETLC_OPT_PATH, .flags = ETLC_OPT_REQUIRED,
      .description = "Directory the files are read from; resource names and lake paths are relative to it"},
-    {.name = "include", .type = ETLC_OPT_LIST,
-     .description = "Glob patterns a file's relative path must match one of (unset: every file); '**' spans directories"},
-    {.name = "exclude", .type = ETLC_OPT_LIST,
-     .description = "Glob patterns of relative paths to leave out (checked after include)"},
     {.name = "recursive", .type = ETLC_OPT_BOOL, .default_value = "true",
      .description = "Descend into sub-directories of root"},
-    {.name = "min_age", .type = ETLC_OPT_DURATION, .default_value = "0s",
-     .flags = ETLC_OPT_HAS_MIN, .min = 0,
-     .description = "Leave out files modified more recently than this (still being written)"},
-    {.name = "max_age", .type = ETLC_OPT_DURATION, .flags = ETLC_OPT_HAS_MIN, .min = 0,
-     .description = "Leave out files modified longer ago than this (unset: no limit)"},
     {.name = "follow_symlinks", .type = ETLC_OPT_BOOL, .default_value = "false",
      .description = "Follow symbolic links to files and directories (off: links are skipped)"},
     {.name = "chunk_size", .type = ETLC_OPT_INT, .default_value = "1048576",
@@ -27,9 +19,14 @@ static const etlc_option file_options[] = {
      .description = "Source name in lake paths and results (default: the last component of root)"},
 };
 
+static const etlc_option_table *const file_fragments[] = {&etlc__bytes_fragment, NULL};
+
 const etlc_option_table etlc__file_options = {
     .protocol = "file",
     .env_prefix = "FILE",
     .options = file_options,
     .count = sizeof file_options / sizeof file_options[0],
+    /* include, exclude, min_age, max_age, resume, after_landing, move_to:
+     * applied by the bytes driver, the same for every protocol */
+    .fragments = file_fragments,
 };

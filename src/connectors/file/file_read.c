@@ -52,15 +52,16 @@ static int changed(etlc_error *err, const char *path, const char *when)
     return rc;
 }
 
-static int stream_fd(const file_ctx *ctx, int fd, const char *path, etlc_byte_consumer bytes,
-                     uint64_t *total, etlc_error *err)
+/* Read from `offset` to the end with pread, one chunk at a time. */
+static int stream_fd(const file_ctx *ctx, int fd, const char *path, int64_t offset,
+                     etlc_byte_consumer bytes, uint64_t *total, etlc_error *err)
 {
     char *buf = malloc(ctx->chunk_size);
     if (!buf)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading '%s'", path);
     int rc = 0;
     for (;;) {
-        ssize_t got = read(fd, buf, ctx->chunk_size);
+        ssize_t got = pread(fd, buf, ctx->chunk_size, (off_t)(offset + (int64_t)*total));
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -78,31 +79,39 @@ static int stream_fd(const file_ctx *ctx, int fd, const char *path, etlc_byte_co
     return rc;
 }
 
-int etlc__file_open(void *vctx, const etlc_resource *res, etlc_byte_consumer bytes,
-                    etlc_error *err)
+static int open_error(etlc_error *err, const char *path)
 {
-    file_ctx *ctx = vctx;
+    int e = errno;
+    return etlc_error_set(err, e == ENOENT ? ETLC_IO_NOT_FOUND : e == EACCES ? ETLC_IO_PERMISSION : ETLC_IO,
+                          "cannot open '%s': %s", path,
+                          e == ELOOP ? "a symbolic link (follow_symlinks is off)" : strerror(e));
+}
+
+/* Stream res from `offset` on; the file must be the version listed before
+ * and after the read, and the bytes read must reach its end. */
+static int read_from(file_ctx *ctx, const etlc_resource *res, int64_t offset,
+                     etlc_byte_consumer bytes, etlc_error *err)
+{
     char *path = etlc__file_join(ctx, res ? res->name : NULL, err);
     if (!path)
         return err ? err->code : ETLC_IO_PATH;
-    int flags = O_RDONLY | O_CLOEXEC | (ctx->follow_symlinks ? 0 : O_NOFOLLOW);
-    int fd = open(path, flags);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (ctx->follow_symlinks ? 0 : O_NOFOLLOW));
     int rc = 0;
     struct stat before, after;
     if (fd < 0) {
-        int e = errno;
-        rc = etlc_error_set(err, e == ENOENT ? ETLC_IO_NOT_FOUND
-                                 : e == EACCES ? ETLC_IO_PERMISSION : ETLC_IO,
-                            "cannot open '%s': %s", path, e == ELOOP ? "a symbolic link (follow_symlinks is off)" : strerror(e));
+        rc = open_error(err, path);
     } else if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
         rc = etlc_error_set(err, ETLC_IO, "'%s' is not a regular file", path);
     } else if (!same_version(&before, res)) {
         rc = changed(err, path, "between listing and reading");
+    } else if (offset < 0 || offset > (int64_t)before.st_size) {
+        rc = etlc_error_set(err, ETLC_INVALID_ARGUMENT, "'%s': offset %lld is outside its %lld bytes",
+                            path, (long long)offset, (long long)before.st_size);
     } else {
         uint64_t total = 0;
-        rc = stream_fd(ctx, fd, path, bytes, &total, err);
+        rc = stream_fd(ctx, fd, path, offset, bytes, &total, err);
         if (rc == 0 && (fstat(fd, &after) != 0 || !same_version(&after, res) ||
-                        total != (uint64_t)after.st_size ||
+                        (int64_t)total + offset != (int64_t)after.st_size ||
                         etlc__file_mtime_us(&after) != etlc__file_mtime_us(&before)))
             rc = changed(err, path, "while it was read");
     }
@@ -110,4 +119,16 @@ int etlc__file_open(void *vctx, const etlc_resource *res, etlc_byte_consumer byt
         close(fd);
     free(path);
     return rc;
+}
+
+int etlc__file_open(void *vctx, const etlc_resource *res, etlc_byte_consumer bytes,
+                    etlc_error *err)
+{
+    return read_from(vctx, res, 0, bytes, err);
+}
+
+int etlc__file_open_at(void *vctx, const etlc_resource *res, int64_t offset,
+                       etlc_byte_consumer bytes, etlc_error *err)
+{
+    return read_from(vctx, res, offset, bytes, err);
 }
