@@ -70,8 +70,10 @@ int etlc__ext_minmax_sql(const ext_plan *p, const char *col, ext_stmt *st, etlc_
 /* Subtract the lag spec from the upper bound, keeping its representation
  * (extract_lag.c). */
 int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err);
-/* "5m" -> 300000 ms (1); "12.5" -> value (0); -1 not a lag. */
+/* "5m" -> 300000 ms (1); "12.5" -> value (0); -1 not a lag; -2 too large. */
 int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value);
+/* The INVALID_ARGUMENT for a parse_lag answer below 0. */
+int etlc__ext_lag_error(const char *lag, int kind, etlc_error *err);
 
 /* JSON forms of values and cursors (extract_state.c). */
 json_t *etlc__ext_value_json(const etlc_value *v);

@@ -25,10 +25,9 @@ int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options 
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "a lag needs a watermark column");
     int64_t ms;
     double val;
-    if (o->lag && etlc__ext_parse_lag(o->lag, &ms, &val) < 0)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "lag '%s' is neither a duration (250ms, 90s, 5m, 2h, 1d) nor a non-negative number",
-                              o->lag);
+    int lag_kind = o->lag ? etlc__ext_parse_lag(o->lag, &ms, &val) : 0;
+    if (lag_kind < 0)
+        return etlc__ext_lag_error(o->lag, lag_kind, err);
     if (o->partitions > 1 && o->slice_count)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "give either partitions N or a single slice I/N, not both");
     if ((o->partitions > 1 || o->slice_count) && !o->partition_on)
