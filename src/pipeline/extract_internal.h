@@ -144,6 +144,10 @@ int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options 
 int etlc__ext_hash16(const char *text, char out[17]);
 int etlc__ext_plan_phase(ext_job *job, etlc_error *err);
 int etlc__ext_snapshot_phase(ext_job *job, etlc_error *err);
+/* INVALID_ARGUMENT (--initial) or CONFIG (a stored cursor) when the start
+ * cursor's watermark value cannot compare with the column, whose maximum
+ * is `max` (extract_cursor_type.c). */
+int etlc__ext_check_start_type(const ext_job *job, const etlc_value *max, etlc_error *err);
 int etlc__ext_intent_phase(ext_job *job, etlc_error *err);
 /* N contiguous ranges over the partition column's [min, max] in the snapshot. */
 int etlc__ext_range_slices(ext_job *job, etlc_error *err);

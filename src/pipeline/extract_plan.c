@@ -1,6 +1,7 @@
 /* Extraction, phase "plan": check the options, name the definition, open
  * its checkpoint (the hold: one run at a time) and find where this run
  * starts, or which interrupted run it finishes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,9 @@ static int parse_initial(const char *s, etlc_value *v, etlc_error *err)
 {
     memset(v, 0, sizeof *v);
     char *end;
+    errno = 0;
     long long i = strtoll(s, &end, 10);
-    if (*s && *end == '\0') {
+    if (*s && *end == '\0' && errno != ERANGE) {
         v->type = ETLC_TYPE_INT64;
         v->i64 = i;
         return 0;

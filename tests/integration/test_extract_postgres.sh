@@ -143,4 +143,10 @@ X --table ev --watermark 'wm" IS NOT NULL OR "id' --key id --lake hlake
 expect_rc "injection in a column name is a missing column" 1
 contains "error names the column" "$ERR" 'does not exist'
 check "no files from failed runs" test "$($CHK tree hlake | wc -l)" -eq 0
+
+# ---- --initial and hand-edited cursors against the column's type (#15 class 8)
+. "$ETLCONN_SOURCE_DIR/tests/integration/initial_type_checks.sh"
+check_initial_type ev wm id 2024-05-01 abc
+check_initial_type ev wm id "2024-05-01 10:00:00+00" 1500
+check_initial_type ev id id 1500 abc
 finish

@@ -166,4 +166,14 @@ check "query source: exact rows" $CHK compare qlake id "$WORK/qids"
 run "$ETLCONN" extract --help
 expect_rc "--help" 0
 contains "help mentions the lag" "$OUT" "--lag"
+
+# ---- --initial and hand-edited cursors against the column's type (#15 class 8)
+. "$ETLCONN_SOURCE_DIR/tests/integration/initial_type_checks.sh"
+$CHK sqlite "$DB" "CREATE TABLE tsev(id INTEGER PRIMARY KEY, ts TEXT NOT NULL, r REAL NOT NULL);
+  INSERT INTO tsev VALUES (1, '2024-05-01 10:00:00', 1.5), (2, '2024-05-02 10:00:00', 2.5);"
+check_initial_type ev wm id 100 abc
+check_initial_type ev wm id 100 1.5
+check_initial_type ev wm id 100 99999999999999999999
+check_initial_type tsev ts id 2024-05-01 yesterday
+check_initial_type tsev r id 2 abc
 finish
