@@ -72,6 +72,29 @@ contains "skip says why" "$OUT" "load journal"
 check "re-load adds no rows" test "$(q 'SELECT count(*) FROM rt_parquet')" = 4
 check "journal has one entry per file and table" test "$(q "SELECT count(*) FROM etlconn_load_journal WHERE table_name = 'rt_parquet'")" = 1
 
+# ---- the journal is tied to the table's identity (#15 class 14) -------------
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "first load into jt" 0
+q 'DROP TABLE jt'
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "re-load after the table was dropped by hand" 0
+check "the dropped table's file loads again (not skipped)" test "$(echo "$OUT" | json_field files_loaded)" = 1
+check "the table exists again with its rows" test "$(q 'SELECT count(*) FROM jt')" = 4
+q 'DROP TABLE jt; CREATE TABLE jt (LIKE rt_parquet)'
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "re-load into a table recreated by hand" 0
+check "the recreated table gets the rows" test "$(q 'SELECT count(*) FROM jt')" = 4
+run "$ETLCONN" load --table jt lake-parquet
+check "the same table again: skipped" test "$(echo "$OUT" | json_field files_skipped)" = 1
+run "$ETLCONN" load --table jt --force lake-parquet
+expect_rc "--force reloads" 0
+check "--force loaded the journaled file again" test "$(q 'SELECT count(*) FROM jt')" = 8
+check "--force keeps one journal entry per file" test "$(q "SELECT count(*) FROM etlconn_load_journal WHERE table_name = 'jt'")" = 1
+# a journal written before entries carried the table's identity still skips
+q "UPDATE etlconn_load_journal SET table_oid = NULL WHERE table_name = 'jt'"
+run "$ETLCONN" load --table jt lake-parquet
+check "an old journal entry of a standing table still skips" test "$(echo "$OUT" | json_field files_skipped)" = 1
+
 # ---- merge ------------------------------------------------------------------
 run "$ETLCONN" load --table m --mode merge --key id lake-parquet
 expect_rc "merge into a new table" 0
