@@ -154,13 +154,7 @@ int etlc__ext_range_slices(ext_job *job, etlc_error *err);
 int etlc__ext_read_phase(ext_job *job, etlc_error *err);
 int etlc__ext_commit_phase(ext_job *job, etlc_error *err);
 int etlc__ext_checkpoint_phase(ext_job *job, etlc_error *err);
-/* After a successful run: temporary files that killed runs left beside
- * the files landed (local lakes). */
-void etlc__ext_tidy(ext_job *job);
 /* NO_MEMORY when jansson dropped an allocation since the job began. */
 int etlc__ext_json_check(const ext_job *job, const char *what, etlc_error *err);
-
-/* Remove ".<base>.tmp-<pid>-*" leftovers of dead processes next to `path`. */
-void etlc__ext_remove_stale_temps(const char *path);
 
 #endif

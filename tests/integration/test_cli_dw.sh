@@ -95,6 +95,21 @@ q "UPDATE etlconn_load_journal SET table_oid = NULL WHERE table_name = 'jt'"
 run "$ETLCONN" load --table jt lake-parquet
 check "an old journal entry of a standing table still skips" test "$(echo "$OUT" | json_field files_skipped)" = 1
 
+# ---- staging left by killed loads is removed by the next load (#15 class 13) --
+# A load of s3:// sources stages files in TMPDIR/etlconn-load-<pid>-XXXXXX; a
+# kill -9 leaves that directory. Here the dead load's directory is made by
+# hand (a pid that has exited), next to one of a live process.
+mkdir -p "$WORK/tmp"
+dead=$(sh -c 'echo $$')
+sleep 300 & live=$!
+mkdir -p "$WORK/tmp/etlconn-load-$dead-AbC123/x" "$WORK/tmp/etlconn-load-$live-XyZ789"
+echo partial > "$WORK/tmp/etlconn-load-$dead-AbC123/x/part.parquet"
+TMPDIR="$WORK/tmp" run "$ETLCONN" load --table jt lake-parquet
+expect_rc "a load with stale staging around" 0
+check "the dead load's staging directory is gone" test ! -e "$WORK/tmp/etlconn-load-$dead-AbC123"
+check "a live load's staging directory is kept" test -d "$WORK/tmp/etlconn-load-$live-XyZ789"
+kill $live 2>/dev/null; wait $live 2>/dev/null
+
 # ---- merge ------------------------------------------------------------------
 run "$ETLCONN" load --table m --mode merge --key id lake-parquet
 expect_rc "merge into a new table" 0
