@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/connector_internal.h"
 #include "pipeline/extract_internal.h"
 
 typedef enum shape { SHAPE_TEXT = 0, SHAPE_INTEGER, SHAPE_NUMBER, SHAPE_DATE, SHAPE_TIMESTAMP } shape;
@@ -79,26 +80,71 @@ static void value_text(const etlc_value *v, char *buf, size_t n)
     }
 }
 
+/* The first batch's first column type (a zero-row result still has one). */
+static int capture_type(void *ud, const etlc_batch *batch, etlc_error *err)
+{
+    (void)err;
+    etlc_type *t = ud;
+    if (batch->ncols > 0 && *t == ETLC_TYPE_NULL)
+        *t = batch->cols[0].def.type;
+    return 0;
+}
+
+/* An empty table has no maximum: the column's declared type speaks instead. */
+static int declared_type(const ext_job *job, etlc_type *out, etlc_error *err)
+{
+    *out = ETLC_TYPE_NULL;
+    etlc__buf sql = {0};
+    if (etlc__buf_printf(&sql, "SELECT %s FROM %s AS etlc_src WHERE 1 = 0", job->plan.cur[0], job->plan.relation))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory checking the initial value");
+    etlc_fetch_request req = {.query = sql.data, .batch_rows = 1, .cancel = etlc__run_cancel_token(job->run)};
+    int rc = job->sql->snapshot_fetch(job->c->ctx, job->main_snap, &req,
+                                      (etlc_batch_consumer){.on_batch = capture_type, .userdata = out}, err);
+    etlc__buf_free(&sql);
+    return rc;
+}
+
+static int refuse(const ext_job *job, shape col, const char *top, etlc_error *err)
+{
+    const ext_cursor *c = &job->start;
+    char have[80];
+    value_text(&c->v[0], have, sizeof have);
+    if (c->kind == EXT_CURSOR_FROM_VALUE && job->o->initial)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "--initial '%s' does not parse as the watermark column '%s', which holds %s (%s); "
+                              "nothing was run or saved", job->o->initial, job->o->watermark, shape_names[col], top);
+    return etlc_error_set(err, ETLC_CONFIG,
+                          "the checkpoint's cursor value '%s' (%s) does not parse as the watermark column '%s', "
+                          "which holds %s (%s); fix or remove the checkpoint '%s'",
+                          have, etlc_type_name(c->v[0].type), job->o->watermark, shape_names[col], top,
+                          etlc__checkpoint_location(etlc__run_checkpoint(job->run)));
+}
+
 int etlc__ext_check_start_type(const ext_job *job, const etlc_value *max, etlc_error *err)
 {
     const ext_cursor *c = &job->start;
-    if (c->kind == EXT_CURSOR_NONE || c->n == 0 || max->type == ETLC_TYPE_NULL ||
-        c->v[0].type == ETLC_TYPE_NULL)
+    if (c->kind == EXT_CURSOR_NONE || c->n == 0 || c->v[0].type == ETLC_TYPE_NULL)
         return 0;
-    shape col = value_shape(max), cur = value_shape(&c->v[0]);
-    if (fits(cur, col, max->type != ETLC_TYPE_TEXT))
-        return 0;
-    char have[80], top[80];
-    value_text(&c->v[0], have, sizeof have);
-    value_text(max, top, sizeof top);
-    if (c->kind == EXT_CURSOR_FROM_VALUE && job->o->initial)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "--initial '%s' does not parse as the watermark column '%s', which holds %s "
-                              "(its maximum is '%s'); nothing was run or saved",
-                              job->o->initial, job->o->watermark, shape_names[col], top);
-    return etlc_error_set(err, ETLC_CONFIG,
-                          "the checkpoint's cursor value '%s' (%s) does not parse as the watermark column '%s', "
-                          "which holds %s (its maximum is '%s'); fix or remove the checkpoint '%s'",
-                          have, etlc_type_name(c->v[0].type), job->o->watermark, shape_names[col], top,
-                          etlc__checkpoint_location(etlc__run_checkpoint(job->run)));
+    shape cur = value_shape(&c->v[0]);
+    char top[120];
+    if (max->type != ETLC_TYPE_NULL) {
+        shape col = value_shape(max);
+        if (fits(cur, col, max->type != ETLC_TYPE_TEXT))
+            return 0;
+        char mv[80];
+        value_text(max, mv, sizeof mv);
+        snprintf(top, sizeof top, "its maximum is '%s'", mv);
+        return refuse(job, col, top, err);
+    }
+    etlc_type declared;
+    int rc = declared_type(job, &declared, err);
+    etlc_value probe = {.type = declared};
+    shape col = rc || declared == ETLC_TYPE_TEXT ? SHAPE_TEXT : value_shape(&probe);
+    /* Declared types are looser than stored values (SQLite keeps epoch
+     * integers in TIMESTAMP columns): numbers pass a date or timestamp. */
+    bool loose = (col == SHAPE_DATE || col == SHAPE_TIMESTAMP) && (cur == SHAPE_INTEGER || cur == SHAPE_NUMBER);
+    if (rc || loose || fits(cur, col, false))
+        return rc;
+    snprintf(top, sizeof top, "declared %s; the table has no rows yet", etlc_type_name(declared));
+    return refuse(job, col, top, err);
 }

@@ -27,3 +27,13 @@ PY
   after=$(sha256sum "$st")
   check "the refused run left the checkpoint as it was" test "$before" = "$after"
 }
+
+# An empty table has no maximum: the column's declared type decides.
+check_initial_type_empty() { # check_initial_type_empty TABLE WATERMARK KEY BAD_INITIAL
+  local t=$1 wm=$2 key=$3 bad=$4 st="ie-$1-$2.json" lake="iel-$1-$2"
+  rm -rf "$lake" "$st"
+  X --table "$t" --watermark "$wm" --key "$key" --lake "$lake" --state "$st" --initial "$bad"
+  expect_rc "--initial '$bad' on the empty $t.$wm is a usage error" 2
+  contains "the refusal says the table has no rows yet" "$ERR" "the table has no rows yet"
+  check "a refused --initial on an empty table saves no checkpoint" test ! -e "$st"
+}

@@ -187,4 +187,7 @@ check "no files from failed runs" test "$($CHK tree hlake | wc -l)" -eq 0
 check_initial_type ev wm id 2024-05-01 abc
 check_initial_type ev wm id "2024-05-01 10:00:00" 1500
 check_initial_type ev id id 1500 abc
+sql "CREATE TABLE emptyev(id BIGINT PRIMARY KEY, wm DATETIME(6) NOT NULL) ENGINE=InnoDB"
+check_initial_type_empty emptyev wm id abc
+check_initial_type_empty emptyev id id abc
 finish

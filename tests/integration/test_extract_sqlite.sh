@@ -176,4 +176,6 @@ check_initial_type ev wm id 100 1.5
 check_initial_type ev wm id 100 99999999999999999999
 check_initial_type tsev ts id 2024-05-01 yesterday
 check_initial_type tsev r id 2 abc
+$CHK sqlite "$DB" "CREATE TABLE emptyev(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL);"
+check_initial_type_empty emptyev wm id abc
 finish

@@ -125,7 +125,8 @@ static void hostile_names_round_trip(void **state)
             buf[i][len] = '\0';
             names[i] = buf[i];
         }
-        round_trip(root, formats[k % 3], names, n, seq++);
+        if (etlc_sink_format_supported(formats[k % 3])) /* parquet may be compiled out */
+            round_trip(root, formats[k % 3], names, n, seq++);
     }
     tu_rmtree(root);
     free(root);
