@@ -110,6 +110,20 @@ check "the dead load's staging directory is gone" test ! -e "$WORK/tmp/etlconn-l
 check "a live load's staging directory is kept" test -d "$WORK/tmp/etlconn-load-$live-XyZ789"
 kill $live 2>/dev/null; wait $live 2>/dev/null
 
+# ---- awkward column names: what fetch lands, load takes (#15 class 5) -------
+for f in parquet jsonl csv; do
+  run "$ETLCONN" -q fetch --format $f --lake "names-$f" --set database_path=src.db sqlite \
+    "SELECT 1 AS a, 2 AS a, 3 AS \"\", 4 AS \"x,y:z\", 5 AS \"p%2Cq\""
+  expect_rc "fetch $f with repeated, empty and ',' ':' '%' names" 0
+  echo "$OUT" > "names-$f.json"
+  run "$ETLCONN" load --table "names_$f" "names-$f.json"
+  expect_rc "load $f with awkward names through its IngestionResult" 0
+  check "$f: the table has the settled names" test \
+    "$(q "SELECT string_agg(attname, '|' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'names_$f'::regclass AND attnum > 0")" = \
+    "a|a_2|column_3|x,y:z|p%2Cq"
+  check "$f: the row arrived" test "$(q "SELECT a_2 + column_3 + \"x,y:z\" FROM names_$f")" = 9
+done
+
 # ---- merge ------------------------------------------------------------------
 run "$ETLCONN" load --table m --mode merge --key id lake-parquet
 expect_rc "merge into a new table" 0

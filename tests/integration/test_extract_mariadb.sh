@@ -190,4 +190,9 @@ check_initial_type ev id id 1500 abc
 sql "CREATE TABLE emptyev(id BIGINT PRIMARY KEY, wm DATETIME(6) NOT NULL) ENGINE=InnoDB"
 check_initial_type_empty emptyev wm id abc
 check_initial_type_empty emptyev id id abc
+
+# ---- a trailing statement is refused, never run (#15 class 10; no CLIENT_MULTI_STATEMENTS)
+run "$ETLCONN" fetch mysql --format jsonl --lake mlake "SELECT 1; DROP TABLE ev"
+expect_rc "a query with a trailing statement fails" 1
+check "ev still exists after the refused trailing DROP" sql "SELECT count(*) FROM ev"
 finish

@@ -152,4 +152,9 @@ check_initial_type ev id id 1500 abc
 sql "CREATE TABLE emptyev(id bigint PRIMARY KEY, wm timestamptz NOT NULL)"
 check_initial_type_empty emptyev wm id abc
 check_initial_type_empty emptyev id id abc
+
+# ---- a trailing statement is refused, never run (#15 class 10; the driver refuses it)
+run "$ETLCONN" fetch postgres --format jsonl --lake mlake "SELECT 1; DROP TABLE ev"
+expect_rc "a query with a trailing statement fails" 1
+check "ev still exists after the refused trailing DROP" sql "SELECT count(*) FROM ev"
 finish
