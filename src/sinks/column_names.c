@@ -45,10 +45,25 @@ static int note_change(etlc__buf *note, size_t i, const char *from, const char *
     return etlc__buf_printf(note, "%s%zu '%s' -> '%s'", note->len ? ", " : "column ", i + 1, from, to);
 }
 
+/* The common case, checked without allocating: every name already stands. */
+static bool all_settled(const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || !names[i][0] || strncmp(names[i], BOM, 3) == 0)
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return false;
+    }
+    return true;
+}
+
 int etlc__column_names_settle(const char *const *names, size_t n, char ***out, char **note)
 {
     *out = NULL;
     *note = NULL;
+    if (all_settled(names, n))
+        return 0;
     char **res = calloc(n ? n : 1, sizeof *res);
     etlc__buf msg = {0};
     bool changed = false;

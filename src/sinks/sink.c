@@ -369,11 +369,12 @@ int etlc_sink_write(etlc_sink *s, const etlc_batch *batch, etlc_error *err)
         return etlc_error_set(err, ETLC_INTERNAL, "sink already failed; abort it");
     etlc_batch named;
     char **names = NULL;
-    if (settle_names(s, batch, &named, &names, err) != 0) {
+    int rc = settle_names(s, batch, &named, &names, err);
+    if (rc) {
         s->failed = true;
-        return err->code;
+        return rc;
     }
-    int rc = write_settled(s, names ? &named : batch, err);
+    rc = write_settled(s, names ? &named : batch, err);
     if (names) {
         free(named.cols);
         etlc__column_names_free(names, batch->ncols);
