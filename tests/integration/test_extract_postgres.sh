@@ -157,4 +157,12 @@ check_initial_type_empty emptyev id id abc
 run "$ETLCONN" fetch postgres --format jsonl --lake mlake "SELECT 1; DROP TABLE ev"
 expect_rc "a query with a trailing statement fails" 1
 check "ev still exists after the refused trailing DROP" sql "SELECT count(*) FROM ev"
+# ---- lags past what a timestamp can hold: ours to refuse, exit 2 (#15 class 9)
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 99999999d
+expect_rc "--lag 99999999d on a timestamptz is a usage error" 2
+contains "the refusal is ours and names the lag" "$ERR" "lag '99999999d' is too large"
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 1000000d
+expect_rc "a lag taking the bound before year 1 is a usage error" 2
+contains "the refusal says why" "$ERR" "lag '1000000d' takes the upper bound below the smallest timestamp"
+check "no checkpoint from refused lags" test ! -e wst.json
 finish

@@ -178,4 +178,11 @@ check_initial_type tsev ts id 2024-05-01 yesterday
 check_initial_type tsev r id 2 abc
 $CHK sqlite "$DB" "CREATE TABLE emptyev(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL);"
 check_initial_type_empty emptyev wm id abc
+# ---- user numbers that would wrap (#15 class 9)
+X --table ev --watermark wm --key id --lake wlake --partition-on id --partition 0/4294967297
+expect_rc "a slice count past 32 bits is refused, not wrapped to 0/1" 2
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 99999999d
+expect_rc "--lag 99999999d is refused with our message" 2
+contains "the refusal names the lag" "$ERR" "lag '99999999d' is too large"
+check "no checkpoint from a refused lag" test ! -e wst.json
 finish
