@@ -13,6 +13,7 @@
 #include "core/internal.h"
 #include "sinks/column_names.h"
 #include "sinks/format_reader.h"
+#include "etlconn/parquet.h"
 
 #define OK(x) assert_int_equal((x), 0)
 #define MAXC 8
@@ -187,12 +188,42 @@ static void csv_header_names(void **state)
     free(root);
 }
 
+static int discard(void *ud, const void *p, size_t len, etlc_error *err)
+{
+    (void)ud, (void)p, (void)len, (void)err;
+    return 0;
+}
+
+/* The Parquet writer's own guard, for callers that bypass the sinks. */
+static void parquet_writer_refuses_unreadable_names(void **state)
+{
+    (void)state;
+    if (!etlc_sink_format_supported("parquet"))
+        skip();
+    static const etlc_column_def dup[] = {{"a", ETLC_TYPE_INT64, 0, 0}, {"a", ETLC_TYPE_TEXT, 0, 0}};
+    static const etlc_column_def empty[] = {{"a", ETLC_TYPE_INT64, 0, 0}, {"", ETLC_TYPE_TEXT, 0, 0}};
+    const etlc_column_def *sets[] = {dup, empty};
+    const char *want[] = {"both named \"a\"", "column 2 has an empty name"};
+    for (int k = 0; k < 2; k++) {
+        etlc_error err = {0};
+        etlc_parquet_writer *w = NULL;
+        etlc_batch *b = NULL;
+        OK(etlc_parquet_writer_open(discard, NULL, NULL, &w, &err));
+        OK(etlc_batch_new(sets[k], 2, 4, &b, &err));
+        assert_int_equal(etlc_parquet_writer_write(w, b, &err), ETLC_DATA_SCHEMA);
+        assert_non_null(strstr(err.message, want[k]));
+        etlc_batch_free(b);
+        etlc_parquet_writer_free(w);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rule_and_encoding),
         cmocka_unit_test(hostile_names_round_trip),
         cmocka_unit_test(csv_header_names),
+        cmocka_unit_test(parquet_writer_refuses_unreadable_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
