@@ -64,6 +64,24 @@ static int add_keys(const char *arg, char ***keys, size_t *nkeys)
     }
 }
 
+/* "I/N", digits only (sscanf's %u would take "-1" and overflow silently). */
+static bool parse_slice(const char *s, unsigned *i, unsigned *n)
+{
+    *i = *n = 0;
+    size_t a = strspn(s, "0123456789");
+    if (a == 0 || a > 6 || s[a] != '/')
+        return false;
+    size_t b = strspn(s + a + 1, "0123456789");
+    if (b == 0 || b > 6 || s[a + 1 + b] != '\0')
+        return false;
+    unsigned long vi = strtoul(s, NULL, 10), vn = strtoul(s + a + 1, NULL, 10);
+    if (vn == 0 || vn > 100000 || vi >= vn)
+        return false;
+    *i = (unsigned)vi;
+    *n = (unsigned)vn;
+    return true;
+}
+
 int cmd_extract(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -118,9 +136,9 @@ int cmd_extract(int argc, char **argv)
             break;
         case 'X': {
             unsigned i, n;
-            char tail;
-            if (sscanf(optarg, "%u/%u%c", &i, &n, &tail) != 2 || n == 0 || i >= n || n > 100000)
-                rc = cli_usage_error("extract", "--partition '%s' must be I/N with 0 <= I < N (e.g. 0/4)", optarg);
+            if (!parse_slice(optarg, &i, &n))
+                rc = cli_usage_error("extract", "--partition '%s' must be I/N with 0 <= I < N <= 100000 (e.g. 0/4)",
+                                     optarg);
             x.slice_index = i;
             x.slice_count = n;
             break;

@@ -30,6 +30,9 @@ static void help(void)
            "                        replace: build a new table from the files and swap it in\n"
            "                        merge: upsert on --key columns (last row per key wins)\n"
            "  -k, --key COL         merge key column (repeatable)\n"
+           "  --force               load files the journal has for this table again\n"
+           "                          (a deliberate reload; a table dropped or recreated\n"
+           "                          since is loaded again without it)\n"
            "  --batch-size N        rows per batch read from a file (default 10000)\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
@@ -95,6 +98,7 @@ int cmd_load(int argc, char **argv)
         {"key", required_argument, NULL, 'k'},
         {"batch-size", required_argument, NULL, 'b'},
         {"compact", no_argument, NULL, 'C'},
+        {"force", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     cli_conn conn = {0};
@@ -130,6 +134,7 @@ int cmd_load(int argc, char **argv)
             break;
         }
         case 'C': compact = true; break;
+        case 'F': lr.force = true; break;
         case 'h': help(); goto out;
         default: rc = cli_usage_error("load", "unknown option");
         }

@@ -167,6 +167,9 @@ typedef struct etlc_load_request {
     /* Optional: checked between batches; a requested token rolls the load
      * back (ETLC_CANCELLED, nothing changed). dw: etlc_dw_load_options.cancel. */
     etlc_cancel *cancel;
+    /* dw: load files already in the load journal for this table again
+     * (etlc_dw_load_options.force). Appended: zero keeps the old behaviour. */
+    bool force;
 } etlc_load_request;
 
 /* Load into a destination connector (one whose protocol has the load

@@ -48,6 +48,8 @@ typedef struct etlc_dw_load_options {
     void *progress_userdata;
     etlc_cancel *cancel;          /* optional: checked between batches; a requested token
                                      rolls the load back with ETLC_CANCELLED */
+    bool force;                   /* load files the journal has for the table again (a deliberate
+                                     reload); appended after cancel, zero = as before */
 } etlc_dw_load_options;
 
 typedef struct etlc_dw_file {

@@ -66,7 +66,8 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
                              const etlc_parquet_options *opts, etlc_parquet_writer **out,
                              etlc_error *err);
 /* Encode a batch. The first batch fixes the column names and types; see
- * docs/parquet.md for the promotion rule. On ETLC_DATA_SCHEMA / ETLC_DATA_TYPE
+ * docs/parquet.md for the promotion rule. Empty or repeated column names
+ * are refused (ETLC_DATA_SCHEMA): Parquet readers cannot read them. On ETLC_DATA_SCHEMA / ETLC_DATA_TYPE
  * nothing of the batch was written and the writer stays usable; any other
  * error makes the writer unusable. */
 int etlc_parquet_writer_write(etlc_parquet_writer *w, const etlc_batch *batch, etlc_error *err);

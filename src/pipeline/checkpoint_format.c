@@ -1,5 +1,6 @@
 /* The checkpoint's JSON envelope (docs/checkpoint.md), and the extract
  * state file it succeeds (docs/extract.md), which it still reads. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,23 @@ static int mismatch(const etlc__checkpoint *cp, const char *what, const char *st
                           cp->location, what, stored ? stored : "missing", ours);
 }
 
+/* The count of committed runs, checked: a hand-edited file must not make
+ * the next run's count overflow (runs + 1) or go negative. */
+static int read_runs(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
+{
+    json_t *r = json_object_get(doc, "runs");
+    if (!r) {
+        cp->runs = 0;
+        return 0;
+    }
+    if (!json_is_integer(r) || json_integer_value(r) < 0 || json_integer_value(r) == INT64_MAX)
+        return etlc_error_set(err, ETLC_CONFIG,
+                              "checkpoint '%s': 'runs' must be a whole number from 0 to %lld", cp->location,
+                              (long long)INT64_MAX - 1);
+    cp->runs = json_integer_value(r);
+    return 0;
+}
+
 static int take_legacy(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
 {
     if (strcmp(cp->kind, "sql") != 0)
@@ -31,9 +49,8 @@ static int take_legacy(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
     for (size_t i = 0; i < ETLC__ARRAY_LEN(legacy_envelope_keys); i++)
         json_object_del(pos, legacy_envelope_keys[i]);
     cp->position = pos;
-    cp->runs = json_integer_value(json_object_get(doc, "runs"));
     cp->legacy = true;
-    return 0;
+    return read_runs(cp, doc, err);
 }
 
 static int take_current(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
@@ -51,7 +68,9 @@ static int take_current(etlc__checkpoint *cp, json_t *doc, etlc_error *err)
     json_t *pend = json_object_get(doc, "pending");
     cp->position = json_is_null(pos) ? NULL : json_incref(pos);
     cp->pending = json_is_null(pend) ? NULL : json_incref(pend);
-    cp->runs = json_integer_value(json_object_get(doc, "runs"));
+    int rc = read_runs(cp, doc, err);
+    if (rc)
+        return rc;
     const char *created = json_string_value(json_object_get(doc, "created_at"));
     if (created)
         snprintf(cp->created_at, sizeof cp->created_at, "%s", created);

@@ -55,10 +55,7 @@ static int run_phases(ext_job *job, etlc_error *e)
     rc = rc ? rc : etlc__ext_intent_phase(job, e);
     rc = rc ? rc : etlc__ext_read_phase(job, e);
     rc = rc ? rc : etlc__ext_commit_phase(job, e);
-    rc = rc ? rc : etlc__ext_checkpoint_phase(job, e);
-    if (rc == 0)
-        etlc__ext_tidy(job);
-    return rc;
+    return rc ? rc : etlc__ext_checkpoint_phase(job, e);
 }
 
 static void job_free(ext_job *job)

@@ -42,11 +42,3 @@ int etlc__ext_commit_phase(ext_job *job, etlc_error *err)
     int rc = commit_files(job, err);
     return rc ? rc : end_cursor(job, err);
 }
-
-void etlc__ext_tidy(ext_job *job)
-{
-    etlc_result *r = etlc__run_result(job->run);
-    for (size_t i = 0; i < r->item_count; i++)
-        if (!strstr(r->items[i].path, "://")) /* object stores show nothing partial */
-            etlc__ext_remove_stale_temps(r->items[i].path);
-}

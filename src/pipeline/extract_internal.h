@@ -70,8 +70,10 @@ int etlc__ext_minmax_sql(const ext_plan *p, const char *col, ext_stmt *st, etlc_
 /* Subtract the lag spec from the upper bound, keeping its representation
  * (extract_lag.c). */
 int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err);
-/* "5m" -> 300000 ms (1); "12.5" -> value (0); -1 not a lag. */
+/* "5m" -> 300000 ms (1); "12.5" -> value (0); -1 not a lag; -2 too large. */
 int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value);
+/* The INVALID_ARGUMENT for a parse_lag answer below 0. */
+int etlc__ext_lag_error(const char *lag, int kind, etlc_error *err);
 
 /* JSON forms of values and cursors (extract_state.c). */
 json_t *etlc__ext_value_json(const etlc_value *v);
@@ -142,19 +144,17 @@ int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options 
 int etlc__ext_hash16(const char *text, char out[17]);
 int etlc__ext_plan_phase(ext_job *job, etlc_error *err);
 int etlc__ext_snapshot_phase(ext_job *job, etlc_error *err);
+/* INVALID_ARGUMENT (--initial) or CONFIG (a stored cursor) when the start
+ * cursor's watermark value cannot compare with the column, whose maximum
+ * is `max` (extract_cursor_type.c). */
+int etlc__ext_check_start_type(const ext_job *job, const etlc_value *max, etlc_error *err);
 int etlc__ext_intent_phase(ext_job *job, etlc_error *err);
 /* N contiguous ranges over the partition column's [min, max] in the snapshot. */
 int etlc__ext_range_slices(ext_job *job, etlc_error *err);
 int etlc__ext_read_phase(ext_job *job, etlc_error *err);
 int etlc__ext_commit_phase(ext_job *job, etlc_error *err);
 int etlc__ext_checkpoint_phase(ext_job *job, etlc_error *err);
-/* After a successful run: temporary files that killed runs left beside
- * the files landed (local lakes). */
-void etlc__ext_tidy(ext_job *job);
 /* NO_MEMORY when jansson dropped an allocation since the job began. */
 int etlc__ext_json_check(const ext_job *job, const char *what, etlc_error *err);
-
-/* Remove ".<base>.tmp-<pid>-*" leftovers of dead processes next to `path`. */
-void etlc__ext_remove_stale_temps(const char *path);
 
 #endif

@@ -10,6 +10,11 @@
 
 #include "pipeline/extract_internal.h"
 
+/* Durations past 10,000 years and numbers past int64 are no lag a bound
+ * can survive: refused before any cast or subtraction can wrap. */
+#define LAG_MAX_MS (10000.0 * 366 * 86400000)
+#define LAG_MAX_NUMBER 9223372036854775807.0 /* 2^63: below it the int64 cast is defined */
+
 int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
 {
     if (!lag || !*lag)
@@ -17,9 +22,11 @@ int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
     char *end;
     errno = 0;
     double v = strtod(lag, &end);
-    if (end == lag || errno || !isfinite(v) || v < 0)
+    if (end == lag || (errno && errno != ERANGE) || isnan(v) || v < 0 || (v == 0 && errno))
         return -1;
     if (*end == '\0') {
+        if (!isfinite(v) || v >= LAG_MAX_NUMBER)
+            return -2;
         *value = v;
         return 0;
     }
@@ -27,11 +34,35 @@ int etlc__ext_parse_lag(const char *lag, int64_t *ms, double *value)
         {"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}};
     for (size_t i = 0; i < ETLC__ARRAY_LEN(units); i++)
         if (strcmp(end, units[i].unit) == 0) {
+            if (!isfinite(v) || v * units[i].ms > LAG_MAX_MS)
+                return -2;
             *ms = (int64_t)llround(v * units[i].ms);
             return 1;
         }
     return -1;
 }
+
+int etlc__ext_lag_error(const char *lag, int kind, etlc_error *err)
+{
+    if (kind == -2)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "lag '%s' is too large (at most 10000 years as a duration, below 2^63 as a number)",
+                              lag);
+    return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                          "lag '%s' is neither a duration (250ms, 90s, 5m, 2h, 1d) nor a non-negative number",
+                          lag ? lag : "");
+}
+
+/* The lag took the bound out of what a column can hold (before year 1, or
+ * below the smallest int64): ours to say, not the server's. */
+static int below_range(const char *lag, const char *what, etlc_error *err)
+{
+    return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                          "lag '%s' takes the upper bound below the smallest %s; give a smaller lag", lag, what);
+}
+
+#define MIN_DAYS (-719162)                          /* 0001-01-01 */
+#define MIN_MICROS ((int64_t)MIN_DAYS * 86400000000LL) /* 0001-01-01T00:00:00Z */
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -184,8 +215,12 @@ static int lag_text(const etlc_value *upper, const char *lag, int kind, int64_t 
         errno = 0;
         long long iv = strtoll(s, &end, 10);
         int rc;
-        if (*end == '\0' && end != s && !errno && value == floor(value))
-            rc = etlc__buf_printf(&b, "%lld", iv - (long long)value);
+        long long diff;
+        bool whole = *end == '\0' && end != s && !errno && value == floor(value);
+        if (whole && __builtin_sub_overflow(iv, (long long)value, &diff))
+            return below_range(lag, "integer", err);
+        if (whole)
+            rc = etlc__buf_printf(&b, "%lld", diff);
         else if ((rc = decimal_minus(s, lag, &b)) <= 0)
             ;
         else {
@@ -201,9 +236,11 @@ static int lag_text(const etlc_value *upper, const char *lag, int kind, int64_t 
     int32_t days;
     int64_t micros;
     if (upper->len == 10 && etlc_parse_date(s, upper->len, &days) == 0) {
-        int32_t nd = days - (int32_t)((ms + 86399999) / 86400000);
+        int64_t nd = (int64_t)days - (ms + 86399999) / 86400000;
+        if (nd < MIN_DAYS)
+            return below_range(lag, "date (0001-01-01)", err);
         char buf[40];
-        etlc_format_date(nd, buf, sizeof buf);
+        etlc_format_date((int32_t)nd, buf, sizeof buf);
         if (etlc__buf_puts(&b, buf))
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory applying the lag");
         return set_text(out, upper->type, &b, err);
@@ -212,11 +249,26 @@ static int lag_text(const etlc_value *upper, const char *lag, int kind, int64_t 
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "lag '%s' is a duration but the watermark's maximum '%s' is not a date or "
                               "timestamp", lag, s);
+    if (micros < MIN_MICROS + ms * 1000) /* ms <= LAG_MAX_MS: the sum cannot overflow */
+        return below_range(lag, "timestamp (0001-01-01)", err);
     if (format_like(s, upper->len, micros - ms * 1000, &b) != 0) {
         etlc__buf_free(&b);
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "cannot subtract lag '%s' from '%s'", lag, s);
     }
     return set_text(out, upper->type, &b, err);
+}
+
+/* TIMESTAMP (micros) and DATE (days) values held as integers. */
+static int lag_binary_time(const etlc_value *upper, const char *lag, int64_t ms, etlc_value *out, etlc_error *err)
+{
+    bool ts = upper->type == ETLC_TYPE_TIMESTAMP;
+    int64_t step = ts ? ms * 1000 : (ms + 86399999) / 86400000; /* ms <= LAG_MAX_MS: no overflow */
+    int64_t floor_value = ts ? MIN_MICROS : MIN_DAYS;
+    if (upper->i64 < floor_value + step) /* floor_value + step cannot overflow either */
+        return below_range(lag, ts ? "timestamp (0001-01-01)" : "date (0001-01-01)", err);
+    *out = *upper;
+    out->i64 = upper->i64 - step;
+    return 0;
 }
 
 int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *out, etlc_error *err)
@@ -226,9 +278,7 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
     double value = 0;
     int kind = etlc__ext_parse_lag(lag, &ms, &value);
     if (kind < 0)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "lag '%s' is neither a duration (250ms, 90s, 5m, 2h, 1d) nor a non-negative number",
-                              lag ? lag : "");
+        return etlc__ext_lag_error(lag, kind, err);
     if (upper->type == ETLC_TYPE_NULL)
         return 0;
     switch (upper->type) {
@@ -238,7 +288,10 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
                                   "the watermark holds integers: give the lag as a whole number in the column's "
                                   "units, not '%s'", lag);
         *out = *upper;
-        out->i64 = upper->i64 - (int64_t)value;
+        if (__builtin_sub_overflow(upper->i64, (int64_t)value, &out->i64)) {
+            memset(out, 0, sizeof *out);
+            return below_range(lag, "integer", err);
+        }
         return 0;
     case ETLC_TYPE_DOUBLE:
         if (kind == 1)
@@ -253,12 +306,7 @@ int etlc__ext_apply_lag(const etlc_value *upper, const char *lag, etlc_value *ou
             return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                                   "the watermark holds %s values: give the lag as a duration (e.g. 5m), not '%s'",
                                   etlc_type_name(upper->type), lag);
-        *out = *upper;
-        if (upper->type == ETLC_TYPE_TIMESTAMP)
-            out->i64 = upper->i64 - ms * 1000;
-        else
-            out->i64 = upper->i64 - (ms + 86399999) / 86400000;
-        return 0;
+        return lag_binary_time(upper, lag, ms, out, err);
     case ETLC_TYPE_TEXT:
     case ETLC_TYPE_DECIMAL:
         return lag_text(upper, lag, kind, ms, value, out, err);

@@ -1,6 +1,7 @@
 /* Extraction, phase "plan": check the options, name the definition, open
  * its checkpoint (the hold: one run at a time) and find where this run
  * starts, or which interrupted run it finishes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,9 @@ int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options 
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "a lag needs a watermark column");
     int64_t ms;
     double val;
-    if (o->lag && etlc__ext_parse_lag(o->lag, &ms, &val) < 0)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
-                              "lag '%s' is neither a duration (250ms, 90s, 5m, 2h, 1d) nor a non-negative number",
-                              o->lag);
+    int lag_kind = o->lag ? etlc__ext_parse_lag(o->lag, &ms, &val) : 0;
+    if (lag_kind < 0)
+        return etlc__ext_lag_error(o->lag, lag_kind, err);
     if (o->partitions > 1 && o->slice_count)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "give either partitions N or a single slice I/N, not both");
     if ((o->partitions > 1 || o->slice_count) && !o->partition_on)
@@ -78,8 +78,9 @@ static int parse_initial(const char *s, etlc_value *v, etlc_error *err)
 {
     memset(v, 0, sizeof *v);
     char *end;
+    errno = 0;
     long long i = strtoll(s, &end, 10);
-    if (*s && *end == '\0') {
+    if (*s && *end == '\0' && errno != ERANGE) {
         v->type = ETLC_TYPE_INT64;
         v->i64 = i;
         return 0;

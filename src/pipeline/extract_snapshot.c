@@ -24,6 +24,7 @@ static int upper_bound(ext_job *job, etlc_error *err)
     etlc_value max = {0};
     int rc = etlc__ext_agg_sql(&job->plan, "MAX", job->plan.cur[0], &st, err);
     rc = rc ? rc : scalar(job, &st, &max, err);
+    rc = rc ? rc : etlc__ext_check_start_type(job, &max, err);
     if (rc == 0 && job->o->lag)
         rc = etlc__ext_apply_lag(&max, job->o->lag, &job->upper, err);
     else if (rc == 0)

@@ -1,13 +1,8 @@
 /* The JSON forms of an extraction's values and cursors (stored in its
- * checkpoint, see docs/checkpoint.md), and tidying of dead runs' temporaries. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
+ * checkpoint, see docs/checkpoint.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pipeline/extract_internal.h"
 #include "core/json_load.h"
@@ -185,35 +180,4 @@ int etlc__ext_cursor_from_json(const json_t *j, ext_cursor *c, etlc_error *err)
 char *etlc__ext_json_text(const json_t *j)
 {
     return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : etlc__strdup("null");
-}
-
-void etlc__ext_remove_stale_temps(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? etlc__strndup(path, (size_t)(slash - path)) : etlc__strdup(".");
-    const char *base = slash ? slash + 1 : path;
-    etlc__buf prefix = {0};
-    if (!dir || etlc__buf_printf(&prefix, ".%s.tmp-", base)) {
-        free(dir);
-        etlc__buf_free(&prefix);
-        return;
-    }
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix.data, prefix.len) != 0)
-            continue;
-        long pid = strtol(de->d_name + prefix.len, NULL, 10);
-        /* Only temp files of processes that are gone: a live writer keeps its own. */
-        if (pid <= 0 || pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-            etlc__buf full = {0};
-            if (etlc__buf_printf(&full, "%s/%s", dir, de->d_name) == 0 && unlink(full.data) == 0)
-                etlc_log(ETLC_LOG_INFO, "extract", "removed a stale temporary file '%s'", full.data);
-            etlc__buf_free(&full);
-        }
-    }
-    if (d)
-        closedir(d);
-    free(dir);
-    etlc__buf_free(&prefix);
 }

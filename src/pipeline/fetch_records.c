@@ -107,23 +107,38 @@ static int definition_text(const etlc_fetch_request *req, etlc__buf *b)
     return bad ? ETLC_NO_MEMORY : 0;
 }
 
-/* Where to start: after the stored page of an unfinished run, else a new run. */
-static void resume_point(json_t *pos, page_run *pr, const char **cursor, const char **watermark)
+/* A stored run or page number the next step (+ 1) cannot overflow. */
+static bool counter_ok(const json_t *v, int64_t min)
+{
+    return json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) < INT64_MAX;
+}
+
+/* Where to start: after the stored page of an unfinished run, else a new
+ * run; the watermark of the last complete run either way. A hand-edited
+ * position with numbers out of range is refused. */
+static int resume_point(etlc__cap_land *l, json_t *pos, page_run *pr, const char **cursor,
+                        const char **watermark, etlc_error *err)
 {
     *cursor = NULL;
     *watermark = NULL;
     pr->run = 1;
     pr->page = 0;
     if (!json_is_object(pos))
-        return;
+        return 0;
     *watermark = json_string_value(json_object_get(pos, "watermark"));
+    bool complete = json_is_true(json_object_get(pos, "complete"));
+    if (!counter_ok(json_object_get(pos, "run"), 1) || (!complete && !counter_ok(json_object_get(pos, "page"), 0)))
+        return etlc_error_set(err, ETLC_CONFIG,
+                              "checkpoint '%s': 'run' must be a whole number from 1 and 'page' from 0, "
+                              "both below %lld", etlc__checkpoint_location(l->cp), (long long)INT64_MAX);
     pr->run = json_integer_value(json_object_get(pos, "run"));
-    if (json_is_true(json_object_get(pos, "complete"))) {
+    if (complete) {
         pr->run++;
-        return;
+        return 0;
     }
     pr->page = json_integer_value(json_object_get(pos, "page"));
     *cursor = json_string_value(json_object_get(pos, "cursor"));
+    return 0;
 }
 
 static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
@@ -139,7 +154,9 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
     if (rc != 0)
         return rc;
     const char *cursor, *watermark;
-    resume_point(etlc__checkpoint_position(l->cp), &pr, &cursor, &watermark);
+    rc = resume_point(l, etlc__checkpoint_position(l->cp), &pr, &cursor, &watermark, err);
+    if (rc != 0)
+        return rc;
     char *cursor_copy = cursor ? etlc__strdup(cursor) : NULL; /* the position is freed at commit */
     pr.watermark = watermark ? etlc__strdup(watermark) : NULL;
     char *watermark_copy = watermark ? etlc__strdup(watermark) : NULL;

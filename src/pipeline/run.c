@@ -192,6 +192,8 @@ int etlc__run_end(etlc__run *run, int rc, etlc_error *e, etlc_result **result, e
     }
     if (r)
         etlc_result_finish(r);
+    if (rc == 0)
+        etlc__run_tidy(r, run->c->ops->name);
     *result = r;
     etlc__run_keeper_stop(run);
     etlc__checkpoint_close(run->cp); /* releases the hold */

@@ -39,5 +39,8 @@ void etlc__run_keeper_stop(etlc__run *run);
  * counts leave the totals). A file that cannot be removed stays listed and
  * is logged: the re-run lands the same name over it. */
 void etlc__run_withdraw_items(etlc_lake *lake, etlc_result *r, size_t first);
+/* After a successful run: dead runs' temporaries beside the files landed
+ * (run_tidy.c). */
+void etlc__run_tidy(const etlc_result *r, const char *who);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sinks/column_names.h"
 #include "sinks/format_reader_impl.h"
 
 typedef struct csv_read {
@@ -119,6 +120,32 @@ static int csv_record(etlc__format_reader *r, csv_read *c, bool *eof, etlc_error
     return 0;
 }
 
+/* Empty or repeated header names, settled as a fetch settles them
+ * (column_names.h), so what is read can be loaded. */
+static int settle_header(etlc__format_reader *r, etlc_error *err)
+{
+    const char **raw = calloc(r->ncols ? r->ncols : 1, sizeof *raw);
+    char **names = NULL, *note = NULL;
+    if (!raw)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", r->name);
+    for (size_t i = 0; i < r->ncols; i++)
+        raw[i] = r->defs[i].name;
+    int rc = etlc__column_names_settle(raw, r->ncols, &names, &note);
+    free(raw);
+    if (rc)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", r->name);
+    if (!names)
+        return 0;
+    etlc_log(ETLC_LOG_WARN, "csv", "\"%s\": header names made unique and non-empty: %s", r->name, note);
+    for (size_t i = 0; i < r->ncols; i++) {
+        free(r->defs[i].name);
+        r->defs[i].name = names[i];
+    }
+    free(names);
+    free(note);
+    return 0;
+}
+
 /* The header: the columns, or a check against the hinted ones. */
 static int csv_header(etlc__format_reader *r, csv_read *c, etlc_error *err)
 {
@@ -130,12 +157,19 @@ static int csv_header(etlc__format_reader *r, csv_read *c, etlc_error *err)
         return r->ncols ? 0 : etlc_error_set(err, ETLC_DATA, "\"%s\": empty CSV file (no header)", r->name);
     for (size_t i = 0; rc == 0 && i < c->nf; i++) {
         const char *name = c->fields.data + c->fs[i];
+        size_t len = c->fl[i];
+        if (i == 0 && len >= 3 && memcmp(name, "\xEF\xBB\xBF", 3) == 0) { /* a byte-order mark is no name */
+            name += 3;
+            len -= 3;
+        }
         if (!r->hinted)
-            rc = etlc__text_add_column(r, name, c->fl[i], ETLC_TYPE_TEXT, err);
-        else if (i >= r->ncols || strlen(r->defs[i].name) != c->fl[i] || memcmp(r->defs[i].name, name, c->fl[i]))
+            rc = etlc__text_add_column(r, name, len, ETLC_TYPE_TEXT, err);
+        else if (i >= r->ncols || strlen(r->defs[i].name) != len || memcmp(r->defs[i].name, name, len))
             rc = etlc_error_set(err, ETLC_DATA_SCHEMA, "\"%s\": CSV header column %zu \"%.*s\" does not match the "
-                                "item's columns metadata", r->name, i + 1, (int)c->fl[i], name);
+                                "item's columns metadata", r->name, i + 1, (int)len, name);
     }
+    if (rc == 0 && !r->hinted)
+        rc = settle_header(r, err);
     if (rc == 0 && c->nf != r->ncols)
         rc = etlc_error_set(err, ETLC_DATA_SCHEMA, "\"%s\": CSV header has %zu columns, the metadata %zu", r->name,
                             c->nf, r->ncols);

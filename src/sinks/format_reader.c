@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sinks/column_names.h"
 #include "sinks/format_reader_impl.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -63,7 +64,7 @@ int etlc__byte_input_pread(etlc__byte_input *in, uint64_t off, void *buf, size_t
     return 0;
 }
 
-/* "a:int64,b:text" -> columns. */
+/* "a:int64,b:text" -> columns; names are percent-decoded (column_names.h). */
 static int hint_columns(etlc__format_reader *r, const char *meta, etlc_error *err)
 {
     const char *p = meta;
@@ -83,7 +84,10 @@ static int hint_columns(etlc__format_reader *r, const char *meta, etlc_error *er
         int ty = etlc_type_parse(tn);
         if (ty < 0)
             return etlc_error_set(err, ETLC_DATA, "\"%s\": item metadata names unknown type '%s'", r->name, tn);
-        int rc = etlc__text_add_column(r, p, (size_t)(colon - p), (etlc_type)ty, err);
+        char *name = etlc__column_name_decode(p, (size_t)(colon - p));
+        int rc = name ? etlc__text_add_column(r, name, strlen(name), (etlc_type)ty, err)
+                      : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading \"%s\"", r->name);
+        free(name);
         if (rc)
             return rc;
         p = comma ? comma + 1 : e;

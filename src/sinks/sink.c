@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sinks/column_names.h"
 #include "sinks/lake_backend.h"
 #include "sinks/sink_formats.h"
 
@@ -67,6 +68,7 @@ struct etlc_sink {
     etlc_column_def *schema;
     size_t schema_ncols;
     bool failed;
+    bool renamed_warned;      /* the name rule's warning is given once */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -112,7 +114,8 @@ static char *columns_string(const etlc_column_def *defs, size_t n, size_t stride
     etlc__buf b = {0};
     for (size_t i = 0; i < n; i++) {
         const etlc_column_def *d = (const etlc_column_def *)((const char *)defs + i * stride);
-        if (etlc__buf_printf(&b, "%s%s:%s", i ? "," : "", d->name, etlc_type_name(d->type)) != 0) {
+        if ((i && etlc__buf_putc(&b, ',') != 0) || etlc__column_name_encode(&b, d->name) != 0 ||
+            etlc__buf_printf(&b, ":%s", etlc_type_name(d->type)) != 0) {
             etlc__buf_free(&b);
             return NULL;
         }
@@ -325,10 +328,62 @@ int etlc_sink_open(etlc_lake *lake, const etlc_sink_options *opts, etlc_sink **o
     return 0;
 }
 
+static int write_settled(etlc_sink *s, const etlc_batch *batch, etlc_error *err);
+
+/* The name rule (column_names.h): `view` shows the batch under settled
+ * names when any changes; *names (to free) holds them. */
+static int settle_names(etlc_sink *s, const etlc_batch *batch, etlc_batch *view, char ***names, etlc_error *err)
+{
+    *names = NULL;
+    const char **raw = calloc(batch->ncols ? batch->ncols : 1, sizeof *raw);
+    char *note = NULL;
+    if (!raw)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory checking column names");
+    for (size_t i = 0; i < batch->ncols; i++)
+        raw[i] = batch->cols[i].def.name;
+    int rc = etlc__column_names_settle(raw, batch->ncols, names, &note);
+    free(raw);
+    if (rc == 0 && *names && make_view(batch, 0, batch->nrows, view) != 0)
+        rc = -1;
+    if (rc) {
+        etlc__column_names_free(*names, batch->ncols);
+        *names = NULL;
+        free(note);
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory checking column names");
+    }
+    if (!*names)
+        return 0;
+    view->capacity = batch->capacity;
+    for (size_t i = 0; i < batch->ncols; i++)
+        view->cols[i].def.name = (*names)[i];
+    if (!s->renamed_warned)
+        etlc_log(ETLC_LOG_WARN, "sink", "column names made unique and non-empty for the lake: %s", note);
+    s->renamed_warned = true;
+    free(note);
+    return 0;
+}
+
 int etlc_sink_write(etlc_sink *s, const etlc_batch *batch, etlc_error *err)
 {
     if (s->failed)
         return etlc_error_set(err, ETLC_INTERNAL, "sink already failed; abort it");
+    etlc_batch named;
+    char **names = NULL;
+    int rc = settle_names(s, batch, &named, &names, err);
+    if (rc) {
+        s->failed = true;
+        return rc;
+    }
+    rc = write_settled(s, names ? &named : batch, err);
+    if (names) {
+        free(named.cols);
+        etlc__column_names_free(names, batch->ncols);
+    }
+    return rc;
+}
+
+static int write_settled(etlc_sink *s, const etlc_batch *batch, etlc_error *err)
+{
     if (remember_schema(s, batch) != 0) {
         s->failed = true;
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory remembering the batch schema");

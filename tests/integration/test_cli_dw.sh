@@ -72,6 +72,58 @@ contains "skip says why" "$OUT" "load journal"
 check "re-load adds no rows" test "$(q 'SELECT count(*) FROM rt_parquet')" = 4
 check "journal has one entry per file and table" test "$(q "SELECT count(*) FROM etlconn_load_journal WHERE table_name = 'rt_parquet'")" = 1
 
+# ---- the journal is tied to the table's identity (#15 class 14) -------------
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "first load into jt" 0
+q 'DROP TABLE jt'
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "re-load after the table was dropped by hand" 0
+check "the dropped table's file loads again (not skipped)" test "$(echo "$OUT" | json_field files_loaded)" = 1
+check "the table exists again with its rows" test "$(q 'SELECT count(*) FROM jt')" = 4
+q 'DROP TABLE jt; CREATE TABLE jt (LIKE rt_parquet)'
+run "$ETLCONN" load --table jt lake-parquet
+expect_rc "re-load into a table recreated by hand" 0
+check "the recreated table gets the rows" test "$(q 'SELECT count(*) FROM jt')" = 4
+run "$ETLCONN" load --table jt lake-parquet
+check "the same table again: skipped" test "$(echo "$OUT" | json_field files_skipped)" = 1
+run "$ETLCONN" load --table jt --force lake-parquet
+expect_rc "--force reloads" 0
+check "--force loaded the journaled file again" test "$(q 'SELECT count(*) FROM jt')" = 8
+check "--force keeps one journal entry per file" test "$(q "SELECT count(*) FROM etlconn_load_journal WHERE table_name = 'jt'")" = 1
+# a journal written before entries carried the table's identity still skips
+q "UPDATE etlconn_load_journal SET table_oid = NULL WHERE table_name = 'jt'"
+run "$ETLCONN" load --table jt lake-parquet
+check "an old journal entry of a standing table still skips" test "$(echo "$OUT" | json_field files_skipped)" = 1
+
+# ---- staging left by killed loads is removed by the next load (#15 class 13) --
+# A load of s3:// sources stages files in TMPDIR/etlconn-load-<pid>-XXXXXX; a
+# kill -9 leaves that directory. Here the dead load's directory is made by
+# hand (a pid that has exited), next to one of a live process.
+mkdir -p "$WORK/tmp"
+dead=$(sh -c 'echo $$')
+sleep 300 & live=$!
+mkdir -p "$WORK/tmp/etlconn-load-$dead-AbC123/x" "$WORK/tmp/etlconn-load-$live-XyZ789"
+echo partial > "$WORK/tmp/etlconn-load-$dead-AbC123/x/part.parquet"
+TMPDIR="$WORK/tmp" run "$ETLCONN" load --table jt lake-parquet
+expect_rc "a load with stale staging around" 0
+check "the dead load's staging directory is gone" test ! -e "$WORK/tmp/etlconn-load-$dead-AbC123"
+check "a live load's staging directory is kept" test -d "$WORK/tmp/etlconn-load-$live-XyZ789"
+kill $live 2>/dev/null; wait $live 2>/dev/null
+
+# ---- awkward column names: what fetch lands, load takes (#15 class 5) -------
+for f in parquet jsonl csv; do
+  run "$ETLCONN" -q fetch --format $f --lake "names-$f" --set database_path=src.db sqlite \
+    "SELECT 1 AS a, 2 AS a, 3 AS \"\", 4 AS \"x,y:z\", 5 AS \"p%2Cq\""
+  expect_rc "fetch $f with repeated, empty and ',' ':' '%' names" 0
+  echo "$OUT" > "names-$f.json"
+  run "$ETLCONN" load --table "names_$f" "names-$f.json"
+  expect_rc "load $f with awkward names through its IngestionResult" 0
+  check "$f: the table has the settled names" test \
+    "$(q "SELECT string_agg(attname, '|' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'names_$f'::regclass AND attnum > 0")" = \
+    "a|a_2|column_3|x,y:z|p%2Cq"
+  check "$f: the row arrived" test "$(q "SELECT a_2 + column_3 + \"x,y:z\" FROM names_$f")" = 9
+done
+
 # ---- merge ------------------------------------------------------------------
 run "$ETLCONN" load --table m --mode merge --key id lake-parquet
 expect_rc "merge into a new table" 0

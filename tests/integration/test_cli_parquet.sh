@@ -100,4 +100,22 @@ if mount -t tmpfs -o size=1m tmpfs "$WORK/small" 2>"$WORK/mount.err"; then
 else
   bad "cannot mount a small tmpfs for the full-disk test: $(cat "$WORK/mount.err")"
 fi
+# ---- awkward column names (#15 class 5): repeated, empty, ',' and ':' in
+# names, a BOM: the file pyarrow reads has unique names, and the columns
+# metadata of the result decodes to them
+run "$ETLCONN" fetch sqlite --set database_path="$DB" \
+  "SELECT 1 AS a, 2 AS a, 3 AS \"\", 4 AS \"x,y:z\", 5 AS \"$(printf '\xef\xbb\xbf')b\"" --lake "$WORK/names"
+expect_rc "fetch with awkward column names" 0
+contains "the renaming is said once" "$ERR" "column names made unique and non-empty"
+check "pyarrow reads unique, settled names; the metadata encodes them" python3 - "$WORK/out" <<'PY'
+import json, sys, urllib.parse
+import pyarrow.parquet as pq
+item = json.load(open(sys.argv[1]))["items"][0]
+t = pq.read_table(item["path"])
+assert t.column_names == ["a", "a_2", "column_3", "x,y:z", "b"], t.column_names
+meta = item["metadata"]["columns"]
+names = [urllib.parse.unquote(c.rsplit(":", 1)[0]) for c in meta.split(",")]
+assert names == t.column_names, (meta, names)
+assert t.to_pylist() == [{"a": 1, "a_2": 2, "column_3": 3, "x,y:z": 4, "b": 5}]
+PY
 finish

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# One run at a time per checkpoint: two `etlconn extract` runs of one
-# extraction (SQLite source, local lake, checkpoint in the lake) started
-# together, 20 rounds with new rows before each. Every losing run exits 1
-# naming the run that holds the checkpoint; the lake, read back with pyarrow
-# and DuckDB, holds every row of the table exactly once (count, keys and a
-# checksum of every value). Then rounds with --wait: both runs succeed, one
-# after the other, and still nothing twice.
+# One run at a time per checkpoint: two, then three `etlconn extract` runs
+# of one extraction (SQLite source, local lake, checkpoint in the lake)
+# started together, 20 rounds each with new rows before each (#15 class 11).
+# Every losing run exits 1 naming a run that holds the checkpoint; the lake,
+# read back with pyarrow and DuckDB, holds every row of the table exactly
+# once (count, keys and a checksum of every value). Then rounds with --wait:
+# every run succeeds, one after the other, and still nothing twice.
 . "$(dirname "$0")/lib.sh"
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
@@ -74,6 +74,34 @@ assert digest(duck) == digest(src), "DuckDB: the lake's rows differ from the tab
 EOF
 }
 verify "after 20 contended rounds the lake holds the table exactly once (pyarrow and DuckDB)"
+
+# ---- three runs at once, 20 rounds: any of the others may hold the checkpoint
+round3() { # round3 N
+  local n=$1 p=() k
+  for k in a b c; do "$ETLCONN" "${XARGS[@]}" >"$k$n.out" 2>"$k$n.err" & p+=($!); done
+  local i=0
+  for k in a b c; do wait "${p[$i]}"; echo "$? ${p[$i]}" > "$k$n.rc"; i=$((i + 1)); done
+}
+wrong3=0 refused3=0
+for n in $(seq 101 120); do
+  $CHK sqlite "$DB" "WITH RECURSIVE g(i) AS (SELECT $((next + 1)) UNION ALL SELECT i+1 FROM g WHERE i < $((next + 1500)))
+    INSERT INTO ev SELECT i, i / 7, 't$n-' || i, i * 0.5 FROM g;"
+  next=$((next + 1500))
+  round3 "$n"
+  pids=$(cat a$n.rc b$n.rc c$n.rc | cut -d' ' -f2 | paste -sd'|')
+  oks=0
+  for k in a b c; do
+    read -r rc _ < "$k$n.rc"
+    if [ "$rc" = 0 ]; then oks=$((oks + 1))
+    elif [ "$rc" = 1 ] && grep -Eq "BUSY.*held by etlconn extract \(pid ($pids) on" "$k$n.err"; then refused3=$((refused3 + 1))
+    else wrong3=$((wrong3 + 1)); echo "round $n run $k: exit $rc"; cat "$k$n.err"; fi
+  done
+  [ "$oks" -ge 1 ] || { wrong3=$((wrong3 + 1)); echo "round $n: no run landed"; }
+done
+echo "20 three-way rounds: $refused3 runs refused, $wrong3 wrong"
+check "three at once: every run lands, ran in turn, or exits 1 naming a holder" test "$wrong3" -eq 0
+check "three at once: the runs really met (at least 10 refusals)" test "$refused3" -ge 10
+verify "after 20 three-way rounds the lake holds the table exactly once (pyarrow and DuckDB)"
 
 # ---- waiting instead of failing: both runs succeed, in turn
 waited=0

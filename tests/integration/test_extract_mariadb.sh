@@ -181,4 +181,18 @@ X --table "$(printf 'ev\tx')" --watermark wm --key id --lake hlake
 expect_rc "a control byte in a name is refused" 2
 contains "refusal names the problem" "$ERR" "control byte"
 check "no files from failed runs" test "$($CHK tree hlake | wc -l)" -eq 0
+
+# ---- --initial and hand-edited cursors against the column's type (#15 class 8)
+. "$ETLCONN_SOURCE_DIR/tests/integration/initial_type_checks.sh"
+check_initial_type ev wm id 2024-05-01 abc
+check_initial_type ev wm id "2024-05-01 10:00:00" 1500
+check_initial_type ev id id 1500 abc
+sql "CREATE TABLE emptyev(id BIGINT PRIMARY KEY, wm DATETIME(6) NOT NULL) ENGINE=InnoDB"
+check_initial_type_empty emptyev wm id abc
+check_initial_type_empty emptyev id id abc
+
+# ---- a trailing statement is refused, never run (#15 class 10; no CLIENT_MULTI_STATEMENTS)
+run "$ETLCONN" fetch mysql --format jsonl --lake mlake "SELECT 1; DROP TABLE ev"
+expect_rc "a query with a trailing statement fails" 1
+check "ev still exists after the refused trailing DROP" sql "SELECT count(*) FROM ev"
 finish

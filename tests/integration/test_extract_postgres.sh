@@ -143,4 +143,26 @@ X --table ev --watermark 'wm" IS NOT NULL OR "id' --key id --lake hlake
 expect_rc "injection in a column name is a missing column" 1
 contains "error names the column" "$ERR" 'does not exist'
 check "no files from failed runs" test "$($CHK tree hlake | wc -l)" -eq 0
+
+# ---- --initial and hand-edited cursors against the column's type (#15 class 8)
+. "$ETLCONN_SOURCE_DIR/tests/integration/initial_type_checks.sh"
+check_initial_type ev wm id 2024-05-01 abc
+check_initial_type ev wm id "2024-05-01 10:00:00+00" 1500
+check_initial_type ev id id 1500 abc
+sql "CREATE TABLE emptyev(id bigint PRIMARY KEY, wm timestamptz NOT NULL)"
+check_initial_type_empty emptyev wm id abc
+check_initial_type_empty emptyev id id abc
+
+# ---- a trailing statement is refused, never run (#15 class 10; the driver refuses it)
+run "$ETLCONN" fetch postgres --format jsonl --lake mlake "SELECT 1; DROP TABLE ev"
+expect_rc "a query with a trailing statement fails" 1
+check "ev still exists after the refused trailing DROP" sql "SELECT count(*) FROM ev"
+# ---- lags past what a timestamp can hold: ours to refuse, exit 2 (#15 class 9)
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 99999999d
+expect_rc "--lag 99999999d on a timestamptz is a usage error" 2
+contains "the refusal is ours and names the lag" "$ERR" "lag '99999999d' is too large"
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 1000000d
+expect_rc "a lag taking the bound before year 1 is a usage error" 2
+contains "the refusal says why" "$ERR" "lag '1000000d' takes the upper bound below the smallest timestamp"
+check "no checkpoint from refused lags" test ! -e wst.json
 finish

@@ -166,4 +166,23 @@ check "query source: exact rows" $CHK compare qlake id "$WORK/qids"
 run "$ETLCONN" extract --help
 expect_rc "--help" 0
 contains "help mentions the lag" "$OUT" "--lag"
+
+# ---- --initial and hand-edited cursors against the column's type (#15 class 8)
+. "$ETLCONN_SOURCE_DIR/tests/integration/initial_type_checks.sh"
+$CHK sqlite "$DB" "CREATE TABLE tsev(id INTEGER PRIMARY KEY, ts TEXT NOT NULL, r REAL NOT NULL);
+  INSERT INTO tsev VALUES (1, '2024-05-01 10:00:00', 1.5), (2, '2024-05-02 10:00:00', 2.5);"
+check_initial_type ev wm id 100 abc
+check_initial_type ev wm id 100 1.5
+check_initial_type ev wm id 100 99999999999999999999
+check_initial_type tsev ts id 2024-05-01 yesterday
+check_initial_type tsev r id 2 abc
+$CHK sqlite "$DB" "CREATE TABLE emptyev(id INTEGER PRIMARY KEY, wm INTEGER NOT NULL);"
+check_initial_type_empty emptyev wm id abc
+# ---- user numbers that would wrap (#15 class 9)
+X --table ev --watermark wm --key id --lake wlake --partition-on id --partition 0/4294967297
+expect_rc "a slice count past 32 bits is refused, not wrapped to 0/1" 2
+X --table ev --watermark wm --key id --lake wlake --state wst.json --lag 99999999d
+expect_rc "--lag 99999999d is refused with our message" 2
+contains "the refusal names the lag" "$ERR" "lag '99999999d' is too large"
+check "no checkpoint from a refused lag" test ! -e wst.json
 finish

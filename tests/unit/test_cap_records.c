@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,32 @@ static void interrupted_run_resumes_at_the_failed_page(void **state)
     assert_int_equal(r->item_count, 5);
     assert_non_null(strstr(r->items[0].path, "/run-000002/page-000000-00000.jsonl"));
     etlc_result_free(r);
+
+    /* #15 class 9: a hand-edited run number the next run (+ 1) would
+     * overflow is refused, and the checkpoint is left as it was. */
+    char cmd[4400], cp[4400] = "";
+    snprintf(cmd, sizeof cmd, "find '%s/_checkpoints' -name '*.json'", lake);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(cp, sizeof cp, f));
+    pclose(f);
+    cp[strcspn(cp, "\n")] = '\0';
+    json_t *doc = json_load_file(cp, 0, NULL);
+    assert_non_null(doc);
+    static const char *const bad[] = {"9223372036854775807", "0", "-3", "\"2\""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_object_set_new(json_object_get(doc, "position"), "run", json_loads(bad[i], JSON_DECODE_ANY, NULL));
+        assert_int_equal(json_dump_file(doc, cp, JSON_INDENT(2)), 0);
+        char *before = tu_read_file(cp, NULL);
+        r = run_once(lake, NULL, ETLC_CONFIG);
+        assert_non_null(strstr(r->errors[0].message, "'run' must be a whole number"));
+        etlc_result_free(r);
+        char *after = tu_read_file(cp, NULL);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+    }
+    json_decref(doc);
     tu_rmtree(lake);
     free(lake);
 }

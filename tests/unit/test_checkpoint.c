@@ -187,6 +187,46 @@ static void test_garbage_is_refused(void **state)
     free(root);
 }
 
+/* #15 class 9: a hand-edited run count that the next commit (runs + 1)
+ * would overflow, or a negative or non-integer one, is refused on open;
+ * the largest that still counts one more run works. */
+static void test_runs_count_is_checked(void **state)
+{
+    (void)state;
+    char *root;
+    etlc_lake *lake = open_lake(&root);
+    etlc_error err = {0};
+    static const char *const bad[] = {"9223372036854775807", "-1", "1.5", "\"3\""};
+    etlc__checkpoint_place where = {.lake = lake, .relpath = "cp.json"};
+    etlc__checkpoint_options o = {.kind = "sql", .definition = DEF};
+    etlc__checkpoint *cp = NULL;
+    char doc[256];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(doc, sizeof doc, "{\"etlconn_checkpoint\":1,\"kind\":\"sql\",\"definition\":\"" DEF
+                 "\",\"runs\":%s}", bad[i]);
+        assert_int_equal(etlc_lake_put(lake, "cp.json", doc, strlen(doc), &err), 0);
+        assert_int_equal(etlc__checkpoint_open(&where, &o, &cp, &err), ETLC_CONFIG);
+        assert_null(cp);
+        assert_non_null(strstr(err.message, "'runs'"));
+    }
+    snprintf(doc, sizeof doc, "{\"etlconn_checkpoint\":1,\"kind\":\"sql\",\"definition\":\"" DEF
+             "\",\"runs\":9223372036854775806}");
+    assert_int_equal(etlc_lake_put(lake, "cp.json", doc, strlen(doc), &err), 0);
+    assert_int_equal(etlc__checkpoint_open(&where, &o, &cp, &err), 0);
+    json_t *pos = json_object();
+    assert_int_equal(etlc__checkpoint_commit(cp, pos, &err), 0);
+    json_decref(pos);
+    etlc__checkpoint_close(cp);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/cp.json", root);
+    char *text = tu_read_file(path, NULL);
+    assert_non_null(strstr(text, "\"runs\": 9223372036854775807"));
+    free(text);
+    etlc_lake_free(lake);
+    tu_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_interrupted_intent_survives),
         cmocka_unit_test(test_reads_old_extract_state),
         cmocka_unit_test(test_garbage_is_refused),
+        cmocka_unit_test(test_runs_count_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,9 @@
  * atomic state write, and the engine end to end on a SQLite file. */
 #include "testutil.h"
 
+#include <ctype.h>
+#include <stdint.h>
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +144,80 @@ static void test_lag(void **state)
     assert_int_equal(out.i64, 1800000000LL);
 }
 
+/* #15 class 9: every (bound, lag) pair either gives a bound no later than
+ * the maximum, exactly max - lag, or our INVALID_ARGUMENT naming the lag:
+ * never a wrap, never a value a server would refuse. Run under UBSan too. */
+static void test_lag_arithmetic_property(void **state)
+{
+    (void)state;
+    static const char *const lags[] = {"0", "1", "2.5", "9223372036854775806", "9223372036854775807",
+                                       "9223372036854775808", "1e19", "1e308", "1e400", "1ms", "90s", "1d",
+                                       "3650000d", "99999999d", "106751991d", "1e15ms", "1e300d", "1e400d"};
+    const int64_t ints[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX};
+    const int64_t micros[] = {-62135596800000000LL, -62135596800000000LL + 1, 0, 253402300799999999LL, INT64_MAX};
+    const int64_t days[] = {-719162, 0, 2932896, INT32_MAX};
+    static const char *const texts[] = {"-9223372036854775808", "9223372036854775807", "0", "0001-01-01",
+                                        "2024-03-01", "2024-05-01 10:10:00", "0001-01-01T00:00:00Z",
+                                        "9999-12-31T23:59:59.999999+02:00"};
+    for (size_t l = 0; l < sizeof lags / sizeof *lags; l++) {
+        int64_t ms = 0;
+        double num = 0;
+        int kind = etlc__ext_parse_lag(lags[l], &ms, &num);
+        etlc_value in[32];
+        size_t n = 0;
+        for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+            in[n++] = (etlc_value){.type = ETLC_TYPE_INT64, .i64 = ints[i]};
+        for (size_t i = 0; i < sizeof micros / sizeof *micros; i++)
+            in[n++] = (etlc_value){.type = ETLC_TYPE_TIMESTAMP, .i64 = micros[i]};
+        for (size_t i = 0; i < sizeof days / sizeof *days; i++)
+            in[n++] = (etlc_value){.type = ETLC_TYPE_DATE, .i64 = days[i]};
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+            in[n++] = (etlc_value){.type = ETLC_TYPE_TEXT, .data = (char *)texts[i], .len = strlen(texts[i])};
+        for (size_t i = 0; i < n; i++) {
+            etlc_error err = {0};
+            etlc_value out = {0};
+            int rc = etlc__ext_apply_lag(&in[i], lags[l], &out, &err);
+            if (rc) {
+                assert_int_equal(rc, ETLC_INVALID_ARGUMENT);
+                if (!strstr(err.message, lags[l]))
+                    fail_msg("lag %s on value %zu: message does not name the lag: %s", lags[l], i, err.message);
+                continue;
+            }
+            assert_true(kind >= 0);
+            if (in[i].type == ETLC_TYPE_INT64 || in[i].type == ETLC_TYPE_TIMESTAMP || in[i].type == ETLC_TYPE_DATE) {
+                if (out.i64 > in[i].i64)
+                    fail_msg("lag %s wrapped value %zu: %lld -> %lld", lags[l], i, (long long)in[i].i64,
+                             (long long)out.i64);
+                if (in[i].type == ETLC_TYPE_TIMESTAMP)
+                    assert_true(out.i64 >= -62135596800000000LL && out.i64 == in[i].i64 - ms * 1000);
+                if (in[i].type == ETLC_TYPE_DATE)
+                    assert_true(out.i64 >= -719162);
+                if (in[i].type == ETLC_TYPE_INT64)
+                    assert_true(out.i64 == in[i].i64 - (int64_t)num);
+            } else {
+                /* text: a number no larger, or a date/timestamp from year 1 on */
+                int64_t t;
+                int32_t d;
+                char *end;
+                if (etlc_parse_timestamp(out.data, out.len, &t) == 0)
+                    assert_true(t >= -62135596800000000LL);
+                else if (etlc_parse_date(out.data, out.len, &d) == 0)
+                    assert_true(d >= -719162);
+                else
+                    assert_true(strtod(out.data, &end) <= strtod(in[i].data, NULL) && *end == '\0');
+                if (out.data[0] == '-' && isdigit((unsigned char)out.data[1]) && strchr(out.data + 1, '-'))
+                    fail_msg("lag %s gave a year before 1: %s", lags[l], out.data);
+            }
+            etlc_value_clear(&out);
+        }
+    }
+    etlc_error err = {0};
+    /* the example: our message, exit 2 (INVALID_ARGUMENT), not the server's */
+    etlc_value ts = {.type = ETLC_TYPE_TEXT, .data = "2024-05-01 10:10:00", .len = 19}, out = {0};
+    assert_int_equal(etlc__ext_apply_lag(&ts, "99999999d", &out, &err), ETLC_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "99999999d"));
+}
+
 static void test_state_values(void **state)
 {
     (void)state;
@@ -250,7 +327,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quote_ident),  cmocka_unit_test(test_page_sql),
-        cmocka_unit_test(test_lag),          cmocka_unit_test(test_state_values),
+        cmocka_unit_test(test_lag),          cmocka_unit_test(test_lag_arithmetic_property),          cmocka_unit_test(test_state_values),
         cmocka_unit_test(test_engine_sqlite), cmocka_unit_test(test_needs_sql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,15 +18,16 @@
 #include "nomem_alloc.h"
 #include "nomem_loop.h"
 
-/* Four rows of every type (NULL rows, empty and multi-line text). */
+/* Four rows of every type (NULL rows, empty and multi-line text), under a
+ * repeated and an empty column name (#15: the sink renames them). */
 static int every_type_batch(etlc_batch **out, etlc_error *err)
 {
     etlc_column_def defs[] = {
-        {"id", ETLC_TYPE_INT64, 0, 0},      {"ok", ETLC_TYPE_BOOL, 0, 0},
+        {"id", ETLC_TYPE_INT64, 0, 0},      {"id", ETLC_TYPE_BOOL, 0, 0}, /* repeated and empty */
         {"score", ETLC_TYPE_DOUBLE, 0, 0},  {"name", ETLC_TYPE_TEXT, 0, 0},
         {"raw", ETLC_TYPE_BYTES, 0, 0},     {"day", ETLC_TYPE_DATE, 0, 0},
         {"at", ETLC_TYPE_TIMESTAMP, 0, 0},  {"amount", ETLC_TYPE_DECIMAL, 10, 4},
-        {"doc", ETLC_TYPE_JSON, 0, 0},      {"nothing", ETLC_TYPE_NULL, 0, 0},
+        {"doc", ETLC_TYPE_JSON, 0, 0},      {"", ETLC_TYPE_NULL, 0, 0},   /* names: the rule's path too */
     };
     etlc_batch *b = NULL;
     int rc = etlc_batch_new(defs, 10, 4, &b, err);

@@ -137,6 +137,38 @@ static void bad_sql_leaves_nothing(void **state)
     etlc_connector_release(c);
 }
 
+/* #15 class 10: sqlite3_prepare compiles only the first statement; the rest
+ * must be refused, never silently dropped (nor run). */
+static void trailing_statements_refused(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    etlc_connector *c = NULL;
+    assert_int_equal(etlc_get_sqlite_engine(dbpath, false, &c, &err), ETLC_OK);
+    char lake[4300];
+    snprintf(lake, sizeof lake, "%s/lake-multi", scratch);
+    static const char *const refused[] = {
+        "SELECT 1; DROP TABLE t", "SELECT 1;DROP TABLE t;", "SELECT 1 ; /* c */ DELETE FROM t",
+        "SELECT 1;; SELECT 2", "SELECT ';'; SELECT 2", "SELECT 1; nonsense"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        etlc_result *r = fetch_into(c, refused[i], lake, "jsonl", ETLC_INVALID_ARGUMENT, &err);
+        assert_non_null(strstr(err.message, "more than one statement"));
+        assert_int_equal(tu_count_files(lake), 0);
+        etlc_result_free(r);
+    }
+    static const char *const accepted[] = {"SELECT 1;", "SELECT 1; -- done", "SELECT 1 /* x */ ;  ;\n",
+                                           "SELECT ';' AS s"};
+    for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+        etlc_result *r = fetch_into(c, accepted[i], lake, "jsonl", ETLC_OK, &err);
+        assert_int_equal(r->record_count, 1);
+        etlc_result_free(r);
+    }
+    etlc_result *r = fetch_into(c, "SELECT count(*) FROM t", lake, "jsonl", ETLC_OK, &err);
+    assert_int_equal(r->record_count, 1); /* the table is still there */
+    etlc_result_free(r);
+    etlc_connector_release(c);
+}
+
 static void missing_file_is_clear(void **state)
 {
     (void)state;
@@ -215,6 +247,7 @@ int main(void)
         cmocka_unit_test(types_map_faithfully),
         cmocka_unit_test(cache_reuses_engine),
         cmocka_unit_test(bad_sql_leaves_nothing),
+        cmocka_unit_test(trailing_statements_refused),
         cmocka_unit_test(missing_file_is_clear),
         cmocka_unit_test(locked_database_is_busy),
         cmocka_unit_test(memory_database_and_params),

@@ -185,6 +185,37 @@ static int make_batch(sqlite3_stmt *st, size_t rows, etlc_batch **out, etlc_erro
     return rc;
 }
 
+/* One statement, or an error: sqlite3_prepare compiles only the first
+ * statement and would silently ignore "SELECT 1; DROP TABLE t". The tail is
+ * compiled (never run) to tell comments and whitespace from a statement. */
+static int prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **out, etlc_error *err)
+{
+    const char *tail = NULL;
+    *out = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, out, &tail);
+    if (rc != SQLITE_OK)
+        return etlc__sqlite_error(err, db, rc, "cannot prepare query");
+    if (!*out)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "the query is empty (only comments or whitespace)");
+    while (tail && *tail) {
+        sqlite3_stmt *next = NULL;
+        const char *rest = NULL;
+        rc = sqlite3_prepare_v2(db, tail, -1, &next, &rest);
+        sqlite3_finalize(next);
+        if (rc != SQLITE_OK || next) {
+            sqlite3_finalize(*out);
+            *out = NULL;
+            return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                                  "the query holds more than one statement (one ends at byte %zu); "
+                                  "fetch runs a single statement", (size_t)(tail - sql));
+        }
+        if (rest == tail)
+            break;
+        tail = rest; /* a lone ';' or a comment: keep looking */
+    }
+    return ETLC_OK;
+}
+
 /* SQLite's progress hook: a non-zero answer interrupts the statement. */
 static int interrupt_if_cancelled(void *cancel) { return etlc_cancel_requested(cancel); }
 
@@ -210,11 +241,9 @@ static int fetch_on(sqlite_ctx *ctx, sqlite3 *db, const etlc_fetch_request *req,
     if (!req->query || !*req->query)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "fetch needs a SQL query");
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, req->query, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return etlc__sqlite_error(err, db, rc, "cannot prepare query");
-    if (!st)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "the query is empty (only comments or whitespace)");
+    int rc = prepare_one(db, req->query, &st, err);
+    if (rc != ETLC_OK)
+        return rc;
     if (sqlite3_column_count(st) == 0) {
         sqlite3_finalize(st);
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,

@@ -14,6 +14,7 @@ static int dw_load(void *vctx, const etlc_load_request *req, char **result_json,
         .progress = req->progress,
         .progress_userdata = req->progress_userdata,
         .cancel = req->cancel,
+        .force = req->force,
     };
     if (req->mode) {
         int m = etlc_dw_mode_parse(req->mode);

@@ -3,6 +3,7 @@
  * directory (1 MiB at a time: memory stays bounded, disk holds the files)
  * and removed after. Local paths pass through untouched. */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "dw_internal.h"
+#include "sinks/lake_backend.h"
 
 #define CHUNK ((size_t)1 << 20)
 
@@ -124,13 +126,41 @@ static int stage_entry(void *ud, const etlc_lake_entry *e, etlc_error *err)
     return download(sc->lake, e->relpath, local, sc->chunk, err);
 }
 
+static void remove_tree(const char *dir);
+
+/* Staging directories "etlconn-load-<pid>-XXXXXX" of loads that were killed
+ * (kill -9 leaves no chance to remove them): removed by the next load. */
+static void sweep_dead_stages(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *de;
+    static const char prefix[] = "etlconn-load-";
+    while (d && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, sizeof prefix - 1) != 0)
+            continue;
+        char *end;
+        long pid = strtol(de->d_name + sizeof prefix - 1, &end, 10);
+        if (pid <= 0 || *end != '-' || !etlc__lake_process_gone(pid))
+            continue;
+        etlc__buf full = {0};
+        if (etlc__buf_printf(&full, "%s/%s", base, de->d_name) == 0) {
+            remove_tree(full.data);
+            etlc_log(ETLC_LOG_INFO, "dw", "removed staging directory '%s' of a killed load (pid %ld)", full.data, pid);
+        }
+        etlc__buf_free(&full);
+    }
+    if (d)
+        closedir(d);
+}
+
 static int make_tmpdir(dw_staged *st, etlc_error *err)
 {
     if (st->tmpdir)
         return 0;
     const char *base = getenv("TMPDIR");
+    base = base && *base ? base : "/tmp";
     etlc__buf b = {0};
-    if (etlc__buf_printf(&b, "%s/etlconn-load-XXXXXX", base && *base ? base : "/tmp") != 0) {
+    if (etlc__buf_printf(&b, "%s/etlconn-load-%ld-XXXXXX", base, (long)getpid()) != 0) {
         etlc__buf_free(&b);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory staging a load");
     }
@@ -171,6 +201,8 @@ static int stage_s3(const char *uri, const struct etlc_lake_s3_options *s3, dw_s
 int etlc__dw_stage(const char *const *sources, size_t n, const struct etlc_lake_s3_options *s3,
                    dw_staged *st, etlc_error *err)
 {
+    const char *tmp = getenv("TMPDIR");
+    sweep_dead_stages(tmp && *tmp ? tmp : "/tmp");
     memset(st, 0, sizeof *st);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {

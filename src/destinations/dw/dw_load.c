@@ -292,6 +292,12 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
     return rc;
 }
 
+/* The table's identity: its pg_class OID, NULL when there is no such table.
+ * Journal entries carry it, so a table dropped (or dropped and recreated)
+ * by hand is loaded again rather than skipped. */
+#define TABLE_OID_SQL "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = " \
+                      "c.relnamespace WHERE n.nspname::text = $1 AND c.relname::text = $2 AND c.relkind IN ('r', 'p'))"
+
 static int journal_setup(load *L, etlc_error *err)
 {
     etlc__buf *s = &L->sql;
@@ -300,15 +306,56 @@ static int journal_setup(load *L, etlc_error *err)
         etlc__buf_puts(s, " (table_schema text NOT NULL, table_name text NOT NULL, sha256 text NOT NULL, "
                           "file_path text NOT NULL, format text NOT NULL, mode text NOT NULL, "
                           "rows bigint NOT NULL, bytes bigint NOT NULL, "
-                          "loaded_at timestamptz NOT NULL DEFAULT now(), "
+                          "loaded_at timestamptz NOT NULL DEFAULT now(), table_oid oid, "
                           "PRIMARY KEY (table_schema, table_name, sha256))"))
         return nomem(err);
-    return exec_ok(L, s->data, 0, NULL, NULL, "dw: creating the load journal", err);
+    int rc = exec_ok(L, s->data, 0, NULL, NULL, "dw: creating the load journal", err);
+    etlc__buf_reset(s);
+    /* A journal made before entries carried the table's identity. */
+    if (rc == 0 && (etlc__buf_puts(s, "ALTER TABLE ") || etlc__dw_qualified(s, L->schema, ETLC_DW_JOURNAL_TABLE) ||
+                    etlc__buf_puts(s, " ADD COLUMN IF NOT EXISTS table_oid oid")))
+        return nomem(err);
+    return rc ? rc : exec_ok(L, s->data, 0, NULL, NULL, "dw: upgrading the load journal", err);
+}
+
+/* Journal entries of the table as it stands now: older entries without an
+ * identity are adopted while their table stands; entries of a table that
+ * was dropped since are forgotten. With force, none are read (every file
+ * loads again). *jres NULL: nothing journaled. */
+static int journal_read(load *L, PGresult **jres, etlc_error *err)
+{
+    *jres = NULL;
+    etlc__buf *s = &L->sql;
+    const char *sp[2] = {L->schema, L->table};
+    PGresult *res = NULL;
+    etlc__buf_reset(s);
+    if (etlc__buf_puts(s, "UPDATE ") || etlc__dw_qualified(s, L->schema, ETLC_DW_JOURNAL_TABLE) ||
+        etlc__buf_puts(s, " SET table_oid = " TABLE_OID_SQL " WHERE table_schema = $1 AND table_name = $2 "
+                          "AND table_oid IS NULL"))
+        return nomem(err);
+    int rc = exec_ok(L, s->data, 2, sp, NULL, "dw: reading the load journal", err);
+    etlc__buf_reset(s);
+    if (rc == 0 && (etlc__buf_puts(s, "DELETE FROM ") || etlc__dw_qualified(s, L->schema, ETLC_DW_JOURNAL_TABLE) ||
+                    etlc__buf_puts(s, " WHERE table_schema = $1 AND table_name = $2 AND (table_oid IS DISTINCT FROM "
+                                      TABLE_OID_SQL " OR " TABLE_OID_SQL " IS NULL)")))
+        return nomem(err);
+    rc = rc ? rc : exec_ok(L, s->data, 2, sp, &res, "dw: reading the load journal", err);
+    if (rc == 0 && atoll(PQcmdTuples(res)) > 0)
+        etlc_log(ETLC_LOG_INFO, "dw", "table %s.%s was dropped or recreated since %s file(s) were loaded into it: "
+                 "they load again", L->schema, L->table, PQcmdTuples(res));
+    PQclear(res);
+    if (rc || L->opts->force)
+        return rc;
+    etlc__buf_reset(s);
+    if (etlc__buf_puts(s, "SELECT sha256 FROM ") || etlc__dw_qualified(s, L->schema, ETLC_DW_JOURNAL_TABLE) ||
+        etlc__buf_puts(s, " WHERE table_schema = $1 AND table_name = $2"))
+        return nomem(err);
+    return exec_ok(L, s->data, 2, sp, jres, "dw: reading the load journal", err);
 }
 
 static bool journaled(PGresult *res, const char *sha)
 {
-    for (int i = 0; i < PQntuples(res); i++)
+    for (int i = 0; res && i < PQntuples(res); i++)
         if (strcmp(PQgetvalue(res, i, 0), sha) == 0)
             return true;
     return false;
@@ -329,8 +376,11 @@ static int journal_write(load *L, etlc_error *err)
     }
     etlc__buf_reset(s);
     if (etlc__buf_puts(s, "INSERT INTO ") || etlc__dw_qualified(s, L->schema, ETLC_DW_JOURNAL_TABLE) ||
-        etlc__buf_puts(s, " (table_schema, table_name, sha256, file_path, format, mode, rows, bytes) "
-                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        etlc__buf_puts(s, " (table_schema, table_name, sha256, file_path, format, mode, rows, bytes, table_oid) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " TABLE_OID_SQL ") "
+                          "ON CONFLICT (table_schema, table_name, sha256) DO UPDATE SET file_path = "
+                          "EXCLUDED.file_path, format = EXCLUDED.format, mode = EXCLUDED.mode, rows = EXCLUDED.rows, "
+                          "bytes = EXCLUDED.bytes, loaded_at = now(), table_oid = EXCLUDED.table_oid"))
         return nomem(err);
     for (size_t i = 0; rc == 0 && i < L->res->file_count; i++) {
         const etlc_dw_file *f = &L->res->files[i];
@@ -535,14 +585,8 @@ int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const et
                          "pg_catalog.hashtext($1 || '.' || $2))", 2, sp, NULL, "dw: locking the table for the load", err);
     if (rc == 0)
         rc = journal_setup(&L, err);
-    if (rc == 0) {
-        etlc__buf_reset(&L.sql);
-        if (etlc__buf_puts(&L.sql, "SELECT sha256 FROM ") || etlc__dw_qualified(&L.sql, L.schema, ETLC_DW_JOURNAL_TABLE) ||
-            etlc__buf_puts(&L.sql, " WHERE table_schema = $1 AND table_name = $2"))
-            rc = nomem(err);
-        else
-            rc = exec_ok(&L, L.sql.data, 2, sp, &jres, "dw: reading the load journal", err);
-    }
+    if (rc == 0)
+        rc = journal_read(&L, &jres, err);
     /* Which files to apply. */
     for (size_t i = 0; rc == 0 && i < R->file_count; i++) {
         etlc_dw_file *f = &R->files[i];

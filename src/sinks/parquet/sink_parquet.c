@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "sinks/column_names.h"
 
 #include "sinks/parquet/pq.h"
 
@@ -76,8 +77,8 @@ static int parquet_write(void *state, const etlc_batch *batch, etlc_lake_file *f
     etlc__buf_reset(&st->columns);
     for (size_t i = 0; i < batch->ncols; i++) {
         const etlc_column_def *d = &batch->cols[i].def;
-        if ((i && etlc__buf_putc(&st->columns, ',') != 0) ||
-            etlc__buf_printf(&st->columns, "%s:%s", d->name, etlc_type_name(d->type)) != 0)
+        if ((i && etlc__buf_putc(&st->columns, ',') != 0) || etlc__column_name_encode(&st->columns, d->name) != 0 ||
+            etlc__buf_printf(&st->columns, ":%s", etlc_type_name(d->type)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory describing parquet columns");
     }
     return ETLC_OK;

@@ -36,9 +36,30 @@ static int column_init(pq_column *c, const etlc_column_def *def, int64_t diction
     return 0;
 }
 
+/* Parquet readers (pyarrow among them) refuse a file whose columns have no
+ * name or share one: such a file is never written. etlconn's sinks rename
+ * them first (sinks/column_names.h); this guards direct callers. */
+static int check_names(const etlc_column_def *defs, size_t ncols, etlc_error *err)
+{
+    for (size_t i = 0; i < ncols; i++) {
+        const char *n = defs[i].name ? defs[i].name : "";
+        if (!*n)
+            return etlc_error_set(err, ETLC_DATA_SCHEMA, "parquet writer: column %zu has an empty name", i + 1);
+        for (size_t j = 0; j < i; j++)
+            if (defs[j].name && strcmp(defs[j].name, n) == 0)
+                return etlc_error_set(err, ETLC_DATA_SCHEMA,
+                                      "parquet writer: columns %zu and %zu are both named \"%s\"; names must be unique",
+                                      j + 1, i + 1, n);
+    }
+    return 0;
+}
+
 static int set_schema(etlc_parquet_writer *w, const etlc_column_def *defs, size_t ncols,
                       etlc_error *err)
 {
+    int rc = check_names(defs, ncols, err);
+    if (rc)
+        return rc;
     if (ncols) {
         w->cols = calloc(ncols, sizeof *w->cols);
         if (!w->cols)
