@@ -143,8 +143,8 @@ extern const etlc_lake_backend etlc__lake_backend_local;
 extern const etlc_lake_manage_ops etlc__lake_local_manage;
 
 /* Remove the temporaries of writers that are gone from local directory
- * `dir`; `who` names the log source (lake_local_tidy.c). */
-void etlc__remove_dead_temps(const char *dir, const char *who);
+ * `dir`; `who` names the log source; the count removed (lake_local_tidy.c). */
+int etlc__remove_dead_temps(const char *dir, const char *who);
 /* Whether process `pid` is gone (never true of this process). */
 bool etlc__lake_process_gone(long pid);
 

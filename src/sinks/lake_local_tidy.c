@@ -12,19 +12,22 @@
 
 #include "sinks/lake_backend.h"
 
-/* The pid of a temporary's writer, 0 when `name` is no temporary. */
-static long temp_writer(const char *name)
+/* The writer's pid in ".<name>.tmp-<pid>-<16 hex>[.old]", or 0. */
+static long temp_writer(const char *entry)
 {
-    if (name[0] != '.')
+    if (entry[0] != '.')
         return 0;
-    const char *tag = NULL;
-    for (const char *p = strstr(name, ".tmp-"); p; p = strstr(p + 1, ".tmp-"))
-        tag = p;
-    if (!tag || tag == name)
+    const char *t = NULL;
+    for (const char *s = entry; (s = strstr(s, ".tmp-")) != NULL; s++)
+        t = s; /* the last one: a name may itself hold ".tmp-" */
+    if (!t || t == entry)
         return 0;
     char *end;
-    long pid = strtol(tag + 5, &end, 10);
-    return pid > 0 && *end == '-' && end[1] && strspn(end + 1, "0123456789abcdef") == strlen(end + 1) ? pid : 0;
+    long pid = strtol(t + 5, &end, 10);
+    if (pid <= 0 || *end != '-' || strspn(end + 1, "0123456789abcdef") != 16)
+        return 0;
+    const char *rest = end + 17;
+    return *rest == '\0' || strcmp(rest, ".old") == 0 ? pid : 0;
 }
 
 bool etlc__lake_process_gone(long pid)
@@ -32,20 +35,37 @@ bool etlc__lake_process_gone(long pid)
     return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-void etlc__remove_dead_temps(const char *dir, const char *who)
+int etlc__remove_dead_temps(const char *dir, const char *who)
 {
     DIR *d = opendir(dir);
+    int removed = 0;
     struct dirent *de;
     while (d && (de = readdir(d)) != NULL) {
         long pid = temp_writer(de->d_name);
         if (!pid || !etlc__lake_process_gone(pid))
             continue;
         etlc__buf full = {0};
-        if (etlc__buf_printf(&full, "%s/%s", dir, de->d_name) == 0 && unlink(full.data) == 0)
+        if (etlc__buf_printf(&full, "%s/%s", dir, de->d_name) == 0 && unlink(full.data) == 0) {
             etlc_log(ETLC_LOG_INFO, who, "removed '%s', left by a run (pid %ld) that was killed", full.data, pid);
+            removed++;
+        }
         etlc__buf_free(&full);
     }
     if (d)
         closedir(d);
+    return removed;
+}
+
+int etlc__lake_sweep_dead_temporaries(etlc_lake *lake, const char *dir_relpath)
+{
+    if (strcmp(lake->backend->name, "local") != 0)
+        return 0;
+    etlc__buf dir = {0};
+    int removed = etlc__buf_printf(&dir, "%s%s%s", lake->root, dir_relpath && *dir_relpath ? "/" : "",
+                                   dir_relpath ? dir_relpath : "") == 0
+                      ? etlc__remove_dead_temps(dir.data, "lake")
+                      : 0;
+    etlc__buf_free(&dir);
+    return removed;
 }
 
