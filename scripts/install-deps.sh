@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
-# (pyarrow, duckdb: independent Parquet readers used by the tests).
+# (pyarrow, duckdb, polars, fastparquet: independent Parquet readers and writers used by the tests).
 set -euo pipefail
 
 debs=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
+  liblz4-dev libbrotli-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
   python3 python3-pip
@@ -25,7 +26,7 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-pymods=(pyarrow duckdb)
+pymods=(pyarrow duckdb polars fastparquet)
 pymissing=()
 for m in "${pymods[@]}"; do
   python3 -c "import $m" 2>/dev/null || pymissing+=("$m")
@@ -35,5 +36,5 @@ if [ ${#pymissing[@]} -gt 0 ]; then
   python3 -m pip install -q "${pymissing[@]}" 2>/dev/null \
     || python3 -m pip install -q --break-system-packages "${pymissing[@]}"
 else
-  echo "install-deps: Python packages present (pyarrow, duckdb)"
+  echo "install-deps: Python packages present (${pymods[*]})"
 fi

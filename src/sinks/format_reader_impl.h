@@ -26,6 +26,8 @@ typedef struct etlc__format_reader_ops {
     int (*start)(etlc__format_reader *r, etlc_error *err);
     int (*next)(etlc__format_reader *r, const etlc_batch **batch, etlc_error *err);
     void (*release)(etlc__format_reader *r); /* frees r->fmt */
+    int (*hint)(const etlc__format_reader *r, size_t col);      /* NULL: none */
+    void (*set_max_page)(etlc__format_reader *r, size_t bytes); /* NULL: no pages */
 } etlc__format_reader_ops;
 
 extern const etlc__format_reader_ops etlc__format_reader_jsonl;

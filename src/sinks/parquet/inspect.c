@@ -30,9 +30,14 @@ static void parse_logical(tc_reader *r, ins_schema *s)
                 s->lt_scale = tcr_i32(r);
             else if (id == PQ_LT_DECIMAL && id2 == 2 && t2 == TC_I32)
                 s->lt_precision = tcr_i32(r);
-            else if (id == PQ_LT_TIMESTAMP && id2 == 1 && (t2 == TC_TRUE || t2 == TC_FALSE))
+            else if ((id == PQ_LT_TIMESTAMP || id == PQ_LT_TIME) && id2 == 1 &&
+                     (t2 == TC_TRUE || t2 == TC_FALSE))
                 s->ts_utc = t2 == TC_TRUE;
-            else if (id == PQ_LT_TIMESTAMP && id2 == 2 && t2 == TC_STRUCT) {
+            else if (id == PQ_LT_INTEGER && id2 == 1 && t2 == TC_BYTE && r->p < r->end)
+                s->int_bits = (int8_t)*r->p++;
+            else if (id == PQ_LT_INTEGER && id2 == 2 && (t2 == TC_TRUE || t2 == TC_FALSE))
+                s->int_signed = t2 == TC_TRUE;
+            else if ((id == PQ_LT_TIMESTAMP || id == PQ_LT_TIME) && id2 == 2 && t2 == TC_STRUCT) {
                 tcr_struct_enter(r);
                 int16_t l3 = 0, id3;
                 uint8_t t3;
