@@ -21,6 +21,7 @@ import tempfile
 import uuid
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -287,11 +288,35 @@ try:
     # float16: values exact in half precision
     f16 = [None if i % 7 == 3 else (i - 150) * 0.5 for i in range(N)]
     path = os.path.join(work, "f16.parquet")
-    import numpy as np
     pq.write_table(pa.table({"id": pa.array(range(N), pa.int64()),
                              "h": pa.array(np.array([0 if v is None else v for v in f16], np.float16),
                                            mask=np.array([v is None for v in f16]))}), path)
     run_case("pyarrow float16", path, ["id", "h"], dict(EXPECT, h=("real", [floatish(v) for v in f16])))
+
+    # inspect: logical types by name, statistics decoded by logical type, non-finite as such
+    import json
+    path = os.path.join(work, "inspect.parquet")
+    pq.write_table(pa.table({
+        "u64": pa.array([18446744073709551614, 1], pa.uint64()), "u32": pa.array([4294967295, 0], pa.uint32()),
+        "h": pa.array(np.array([1.5, -2], np.float16)), "f": pa.array([float("inf"), 1.0]),
+        "g": pa.array([float("-inf"), -1.0], pa.float32()),
+        "dec": pa.array([decimal.Decimal("1.25"), decimal.Decimal("-3.5")], pa.decimal128(5, 2)),
+        "t": pa.array([dt.time(1, 2, 3, 4000), dt.time(23, 0)], pa.time32("ms"))}), path, store_decimal_as_integer=True)
+    r = subprocess.run([ETLCONN, "inspect", "--json", path], capture_output=True, text=True)
+    j = json.loads(r.stdout)
+    schema = {c["name"]: c for c in j["schema"]}
+    stats = {c["path"]: c["statistics"] for c in j["row_groups"][0]["columns"]}
+    check("inspect: logical types by name", (schema["u64"]["logical_type"], schema["u64"]["signed"],
+                                             schema["h"]["logical_type"], schema["t"]["logical_type"],
+                                             schema["t"]["unit"], schema["u32"]["converted_type"]) ==
+          ("INTEGER", False, "FLOAT16", "TIME", "MILLIS", "UINT_32"), schema)
+    check("inspect: statistics decoded by logical type",
+          (stats["u64"]["max"], stats["u32"]["max"], stats["h"]["min"], stats["h"]["max"], stats["dec"]["min"],
+           stats["t"]["min"], stats["f"]["max"], stats["g"]["min"]) ==
+          ("18446744073709551614", 4294967295, -2, 1.5, "-3.50", "01:02:03.004000", "Infinity", "-Infinity"), stats)
+    r = subprocess.run([ETLCONN, "inspect", path], capture_output=True, text=True)
+    check("inspect text shows unsigned and float16", r.returncode == 0 and "INTEGER(64, unsigned)" in r.stdout
+          and "FLOAT16" in r.stdout and "18446744073709551614" in r.stdout, r.stdout + r.stderr)
 
     # refusals, in words
     path = os.path.join(work, "nested.parquet")
