@@ -36,6 +36,10 @@ typedef struct pqr_col {
     pqr_conv conv;
     int hint;           /* etlc_type_hint */
     bool required;
+    int node;           /* schema node (read_nested.h) */
+    int max_def, max_rep; /* levels of a defined value / of the leaf */
+    uint8_t *reps;      /* repetition level per page value (max_rep > 0) */
+    size_t reps_cap;
     /* the current column chunk (compressed bytes, owned) */
     uint8_t *chunk;
     size_t chunk_cap, clen, cpos;
@@ -49,7 +53,7 @@ typedef struct pqr_col {
     uint8_t *page;      /* decompressed (owned) */
     size_t page_cap;
     size_t page_nv, page_i;  /* values in the page, values returned */
-    uint8_t *defs;      /* definition level per page value */
+    uint8_t *defs;      /* definition level per page value (defined: max_def) */
     size_t defs_cap;
     uint32_t *idx;      /* dictionary index per defined page value */
     size_t idx_cap, vi;
@@ -77,6 +81,10 @@ int pqr_map_leaf(const ins_schema *s, pqr_col *c, char *why, size_t whysz);
 /* Append one defined value to batch column col. */
 int pqr_append(etlc_batch *b, size_t col, pqr_col *c, const pqr_value *v, const char *file,
                etlc_error *err);
+
+/* One defined value as JSON text (nested columns): numbers, strings,
+ * ISO dates and times, bytes as "\\x…" hex, non-finite doubles as strings. */
+int pqr_value_json(pqr_col *c, const pqr_value *v, etlc__buf *out, const char *file, etlc_error *err);
 
 /* Decompress a page; `what` prefixes messages ("parquet f: column \"c\""). */
 int pqr_decompress(int codec, const uint8_t *src, size_t len, uint8_t *dst, size_t want, const char *what,

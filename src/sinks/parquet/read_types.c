@@ -339,3 +339,115 @@ int pqr_append(etlc_batch *b, size_t col, pqr_col *c, const pqr_value *v, const 
         return etlc_batch_append_null(b, col, err);
     }
 }
+
+/* Bytes as PostgreSQL's bytea text ("\\x00ff") inside a JSON string. */
+static int json_hex(etlc__buf *out, const uint8_t *p, size_t len)
+{
+    static const char hx[] = "0123456789abcdef";
+    if (etlc__buf_puts(out, "\"\\\\x"))
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if (etlc__buf_putc(out, hx[p[i] >> 4]) || etlc__buf_putc(out, hx[p[i] & 15]))
+            return -1;
+    return etlc__buf_putc(out, '"');
+}
+
+static int json_double(etlc__buf *out, double d)
+{
+    if (isnan(d))
+        return etlc__buf_puts(out, "\"NaN\"");
+    if (isinf(d))
+        return etlc__buf_puts(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    return etlc__buf_printf(out, "%.17g", d);
+}
+
+static int json_micros(const pqr_col *c, etlc__buf *out, int64_t us)
+{
+    char tmp[48];
+    if (c->hint == ETLC_HINT_TIME) {
+        snprintf(tmp, sizeof tmp, "%02d:%02d:%02d.%06d", (int)(us / 3600000000), (int)(us / 60000000 % 60),
+                 (int)(us / 1000000 % 60), (int)(us % 1000000));
+    } else {
+        etlc_format_timestamp(us, tmp, sizeof tmp);
+        size_t n = strlen(tmp);
+        if (c->hint == ETLC_HINT_TIMESTAMP_LOCAL && n && tmp[n - 1] == 'Z')
+            tmp[n - 1] = '\0';
+    }
+    return etlc__buf_json_string(out, tmp, strlen(tmp));
+}
+
+int pqr_value_json(pqr_col *c, const pqr_value *v, etlc__buf *out, const char *file, etlc_error *err)
+{
+    char tmp[64];
+    int64_t us = 0;
+    int rc = 0;
+    switch (c->conv) {
+    case PQR_U32: rc = etlc__buf_printf(out, "%" PRIu32, (uint32_t)v->i); break;
+    case PQR_U64: rc = etlc__buf_printf(out, "%" PRIu64, (uint64_t)v->i); break;
+    case PQR_MILLIS:
+    case PQR_NANOS:
+        if ((rc = to_micros(c, v->i, &us, file, err)))
+            return rc;
+        rc = json_micros(c, out, us);
+        break;
+    case PQR_INT96:
+        if ((rc = int96_micros(c, v->p, &us, file, err)))
+            return rc;
+        rc = json_micros(c, out, us);
+        break;
+    case PQR_FLOAT16: rc = json_double(out, half_to_double((uint16_t)(v->p[0] | v->p[1] << 8))); break;
+    case PQR_DECIMAL:
+        if (c->phys == PQ_INT32 || c->phys == PQ_INT64) {
+            pq_decimal_format(v->i, c->scale, tmp, sizeof tmp);
+        } else {
+            if (v->len == 0 || v->len > 16)
+                return refuse(c, file, err, "a decimal of %" PRId64 " bytes in a nested column is not read",
+                              (int64_t)v->len);
+            pq_decimal_format(pq_be_to_i128(v->p, v->len), c->scale, tmp, sizeof tmp);
+        }
+        rc = etlc__buf_puts(out, tmp);
+        break;
+    case PQR_INTERVAL: {
+        uint32_t m, d, ms;
+        memcpy(&m, v->p, 4);
+        memcpy(&d, v->p + 4, 4);
+        memcpy(&ms, v->p + 8, 4);
+        rc = etlc__buf_printf(out, "{\"months\":%" PRIu32 ",\"days\":%" PRIu32 ",\"milliseconds\":%" PRIu32 "}", m,
+                              d, ms);
+        break;
+    }
+    case PQR_UUID: {
+        static const char hx[] = "0123456789abcdef";
+        size_t k = 0;
+        for (size_t i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                tmp[k++] = '-';
+            tmp[k++] = hx[v->p[i] >> 4];
+            tmp[k++] = hx[v->p[i] & 15];
+        }
+        rc = etlc__buf_json_string(out, tmp, k);
+        break;
+    }
+    default:
+        switch (c->def.type) {
+        case ETLC_TYPE_BOOL: rc = etlc__buf_puts(out, v->i ? "true" : "false"); break;
+        case ETLC_TYPE_INT64:
+            if (c->hint == ETLC_HINT_TIME)
+                rc = json_micros(c, out, v->i);
+            else
+                rc = etlc__buf_printf(out, "%" PRId64, v->i);
+            break;
+        case ETLC_TYPE_DOUBLE: rc = json_double(out, v->d); break;
+        case ETLC_TYPE_DATE:
+            etlc_format_date((int32_t)v->i, tmp, sizeof tmp);
+            rc = etlc__buf_json_string(out, tmp, strlen(tmp));
+            break;
+        case ETLC_TYPE_TIMESTAMP: rc = json_micros(c, out, v->i); break;
+        case ETLC_TYPE_TEXT: rc = etlc__buf_json_string(out, v->p ? (const char *)v->p : "", v->len); break;
+        case ETLC_TYPE_JSON: rc = v->len ? etlc__buf_append(out, v->p, v->len) : etlc__buf_puts(out, "null"); break;
+        case ETLC_TYPE_BYTES: rc = json_hex(out, v->p, v->len); break;
+        default: rc = etlc__buf_puts(out, "null"); break;
+        }
+    }
+    return rc ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a nested Parquet column") : 0;
+}

@@ -18,6 +18,7 @@
 #include "sinks/format_reader_impl.h"
 #include "sinks/parquet/read.h"
 #include "sinks/parquet/read_decode.h"
+#include "sinks/parquet/read_nested.h"
 
 /* Largest decoded page (or dictionary, or DELTA_BYTE_ARRAY values of a
  * page) by default: etlc_parquet_reader_set_max_page_bytes changes it. */
@@ -27,6 +28,13 @@
 #define PQR_MAX_PAGE_VALUES ((size_t)1 << 21)
 
 
+/* An output column: a flat leaf, or a top-level group / repeated field read as JSON. */
+typedef struct pqr_out {
+    int node;             /* schema node */
+    bool nested;
+    int first_leaf, nleaves;
+} pqr_out;
+
 struct etlc_parquet_reader {
     int fd;               /* -1 for memory input */
     const uint8_t *mem;
@@ -35,9 +43,14 @@ struct etlc_parquet_reader {
     uint64_t size;
     uint8_t *footer_bytes;
     ins meta;
-    size_t ncols;
-    pqr_col *cols;
+    size_t ncols;         /* output columns */
+    pqr_out *outs;
     etlc_column_def *defs;
+    size_t nleaves;       /* column chunks per row group */
+    pqr_col *cols;        /* one per leaf */
+    pqr_node *nodes;      /* the schema tree */
+    pqr_tree tree;        /* one nested record */
+    etlc__buf jval, jout; /* one nested value, one nested record as JSON */
     size_t next_rg;
     size_t rg_rows_left;  /* rows of the open row group not yet returned */
     etlc_batch *batch;
@@ -102,6 +115,55 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
     return 0;
 }
 
+/* Output column i from top-level schema node n: a flat leaf, or a group /
+ * repeated field whose leaves are assembled into JSON. */
+static int map_output(etlc_parquet_reader *r, size_t i, int n, etlc_error *err)
+{
+    const pqr_node *node = &r->nodes[n];
+    pqr_out *o = &r->outs[i];
+    o->node = n;
+    o->first_leaf = node->first_leaf;
+    o->nleaves = node->nleaves;
+    int rc;
+    if (node->leaf >= 0 && node->s->repetition != 2) {
+        pqr_col *c = &r->cols[node->leaf];
+        if ((rc = map_leaf(r, node->s, c, err)))
+            return rc;
+        c->node = n;
+        c->max_def = node->def;
+        r->defs[i] = c->def;
+        return 0;
+    }
+    o->nested = true;
+    size_t nlen = node->s->name_len;
+    if (!node->s->name || nlen == 0 || memchr(node->s->name, 0, nlen))
+        return bad(r, err, "?", "empty or NUL-containing column name");
+    if (!(r->defs[i].name = etlc__strndup((const char *)node->s->name, nlen)))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
+    r->defs[i].type = ETLC_TYPE_JSON;
+    if (node->nleaves == 0)
+        return bad(r, err, r->defs[i].name, "a group without leaves");
+    for (int k = 0; k < r->nodes[n].size; k++) {
+        const pqr_node *lf = &r->nodes[n + k];
+        if (lf->leaf < 0)
+            continue;
+        pqr_col *c = &r->cols[lf->leaf];
+        char lname[300], why[200];
+        snprintf(lname, sizeof lname, "%s.%.*s", r->defs[i].name, (int)lf->s->name_len,
+                 lf->s->name ? (const char *)lf->s->name : "");
+        if (!(c->def.name = etlc__strdup(lname)))
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
+        if ((rc = pqr_map_leaf(lf->s, c, why, sizeof why)))
+            return etlc_error_set(err, rc, "parquet %s: column \"%s\": %s", r->name, lname, why);
+        c->node = n + k;
+        c->max_def = lf->def;
+        c->max_rep = lf->rep;
+        if (lf->rep >= 255 || lf->def >= 255)
+            return bad(r, err, lname, "nesting too deep");
+    }
+    return 0;
+}
+
 /* Rows per batch: a row group is returned in slices of this many rows, so
  * memory is one row group's compressed chunks plus one page per column
  * plus one slice, whatever the row group's row count. */
@@ -111,7 +173,15 @@ void etlc_parquet_reader_free(etlc_parquet_reader *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; r->cols && i < r->ncols; i++) {
+    for (size_t i = 0; r->outs && r->defs && i < r->ncols; i++)
+        if (r->outs[i].nested)
+            free(r->defs[i].name);
+    free(r->outs);
+    free(r->nodes);
+    pqr_tree_free(&r->tree);
+    etlc__buf_free(&r->jval);
+    etlc__buf_free(&r->jout);
+    for (size_t i = 0; r->cols && i < r->nleaves; i++) {
         pqr_col *c = &r->cols[i];
         free(c->chunk);
         free(c->dict);
@@ -120,6 +190,7 @@ void etlc_parquet_reader_free(etlc_parquet_reader *r)
         free(c->defs);
         free(c->idx);
         free(c->vals);
+        free(c->reps);
         free(c->ints);
         free(c->arena);
         free(c->def.name);
@@ -160,25 +231,23 @@ static int open_common(etlc_parquet_reader *r, etlc_error *err)
     if (tr.failed || r->meta.nschema == 0)
         return etlc_error_set(err, ETLC_DATA, "parquet %s: footer is malformed", r->name);
     const ins *m = &r->meta;
-    if (m->schema[0].num_children < 0 || (size_t)m->schema[0].num_children != m->nschema - 1)
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: nested schema; only flat schemas are read",
-                              r->name);
-    r->ncols = m->nschema - 1;
-    if (r->ncols && (!(r->cols = calloc(r->ncols, sizeof *r->cols)) ||
-                     !(r->defs = calloc(r->ncols, sizeof *r->defs))))
+    char why[200];
+    if ((rc = pqr_schema_tree(m, &r->nodes, &r->nleaves, why, sizeof why)))
+        return etlc_error_set(err, rc, "parquet %s: %s", r->name, why);
+    r->ncols = (size_t)r->nodes[0].nchildren;
+    if ((r->nleaves && !(r->cols = calloc(r->nleaves, sizeof *r->cols))) ||
+        (r->ncols && (!(r->defs = calloc(r->ncols, sizeof *r->defs)) || !(r->outs = calloc(r->ncols, sizeof *r->outs)))))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
-    for (size_t i = 0; i < r->ncols; i++) {
-        if ((rc = map_leaf(r, &m->schema[i + 1], &r->cols[i], err)))
+    for (size_t i = 0, n = 1; i < r->ncols; i++, n += (size_t)r->nodes[n].size)
+        if ((rc = map_output(r, i, (int)n, err)))
             return rc;
-        r->defs[i] = r->cols[i].def;
-    }
     for (size_t g = 0; g < m->nrgs; g++) {
-        if (m->rgs[g].ncols != r->ncols || m->rgs[g].num_rows < 0)
+        if (m->rgs[g].ncols != r->nleaves || m->rgs[g].num_rows < 0)
             return etlc_error_set(err, ETLC_DATA, "parquet %s: row group %zu has %zu columns, the schema %zu",
-                                  r->name, g, m->rgs[g].ncols, r->ncols);
-        for (size_t i = 0; i < r->ncols; i++) {
+                                  r->name, g, m->rgs[g].ncols, r->nleaves);
+        for (size_t i = 0; i < r->nleaves; i++) {
             const ins_col *cc = &m->cols[m->rgs[g].first_col + i];
-            if (!cc->has_meta || cc->type != r->cols[i].phys)
+            if (!cc->has_meta || cc->type != r->cols[i].phys || cc->num_values < 0)
                 return bad(r, err, r->cols[i].def.name, "column chunk metadata missing or of another type");
         }
     }
@@ -464,43 +533,63 @@ static int read_dictionary(etlc_parquet_reader *r, pqr_col *c, const page_header
     return 0;
 }
 
-/* Definition levels of nv values (flat columns: 0 or 1) into c->defs; *ndef
- * counts the defined ones; *q moves past the levels. */
+/* One run of levels (max > 0) of nv values into out: v1 pages prefix them
+ * with their length, v2 pages give it in the header (v2len). */
+static int level_run(etlc_parquet_reader *r, pqr_col *c, const uint8_t **q, const uint8_t *qend, size_t nv,
+                     int max, long v2len, uint8_t *out, const char *what, etlc_error *err)
+{
+    size_t len;
+    if (v2len >= 0) {
+        len = (size_t)v2len;
+    } else {
+        uint32_t l32;
+        if (qend - *q < 4)
+            return bad(r, err, c->def.name, what);
+        memcpy(&l32, *q, 4);
+        *q += 4;
+        len = l32;
+    }
+    if (len > (size_t)(qend - *q) || !pqr_rle_decode(*q, *q + len, pq_bit_width((uint64_t)max), c->idx, nv))
+        return bad(r, err, c->def.name, what);
+    for (size_t i = 0; i < nv; i++) {
+        if (c->idx[i] > (uint32_t)max)
+            return bad(r, err, c->def.name, what);
+        out[i] = (uint8_t)c->idx[i];
+    }
+    *q += len;
+    return 0;
+}
+
+/* Repetition and definition levels of nv values into c->reps / c->defs;
+ * *ndef counts the defined values; *q moves past the levels. */
 static int read_levels(etlc_parquet_reader *r, pqr_col *c, const page_header *h, const uint8_t **q,
                        const uint8_t *qend, size_t nv, size_t *ndef, etlc_error *err)
 {
     const char *name = c->def.name;
-    *ndef = nv;
-    if (h->has_v2 && h->rep_len)
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\" has repetition levels (a nested "
-                              "column); only flat schemas are read", r->name, name);
-    if (c->required) {
-        memset(c->defs, 1, nv);
-        *q += h->has_v2 ? (size_t)h->def_len : 0;
-        return 0;
+    int rc;
+    if (!h->has_v2 && h->def_encoding == PQR_ENC_BIT_PACKED && c->max_def > 0)
+        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": BIT_PACKED definition "
+                              "levels (deprecated since Parquet 2.0) are not read", r->name, name);
+    if (c->max_rep > 0) {
+        if (grow((void **)&c->reps, &c->reps_cap, nv + 1, 1) != 0)
+            return nomem(r, c, err);
+        if ((rc = level_run(r, c, q, qend, nv, c->max_rep, h->has_v2 ? h->rep_len : -1, c->reps,
+                            "malformed repetition levels", err)))
+            return rc;
+    } else if (h->has_v2 && h->rep_len) {
+        return bad(r, err, name, "repetition levels in a column that is not repeated");
     }
-    size_t dlen;
-    if (h->has_v2) {
-        dlen = (size_t)h->def_len;
+    if (c->max_def > 0) {
+        if ((rc = level_run(r, c, q, qend, nv, c->max_def, h->has_v2 ? h->def_len : -1, c->defs,
+                            "malformed definition levels", err)))
+            return rc;
     } else {
-        uint32_t d32;
-        if (h->def_encoding == PQR_ENC_BIT_PACKED)
-            return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": BIT_PACKED definition "
-                                  "levels (deprecated since Parquet 2.0) are not read", r->name, name);
-        if (qend - *q < 4)
-            return bad(r, err, name, "truncated definition levels");
-        memcpy(&d32, *q, 4);
-        *q += 4;
-        dlen = d32;
+        memset(c->defs, 0, nv);
+        *q += h->has_v2 ? (size_t)h->def_len : 0;
     }
-    if (dlen > (size_t)(qend - *q) || !pqr_rle_decode(*q, *q + dlen, 1, c->idx, nv))
-        return bad(r, err, name, "malformed definition levels");
-    *q += dlen;
     *ndef = 0;
-    for (size_t i = 0; i < nv; i++) {
-        c->defs[i] = (uint8_t)c->idx[i];
-        *ndef += c->idx[i];
-    }
+    for (size_t i = 0; i < nv; i++)
+        *ndef += c->defs[i] == c->max_def;
     return 0;
 }
 
@@ -686,7 +775,7 @@ static int next_page(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
             return bad(r, err, name, "page header without its page type's fields");
         c->cpos += (size_t)h.comp; /* an index page, or a kind readers may skip */
     }
-    size_t nv = (size_t)h.num_values, ndef;
+    size_t nv = (size_t)h.num_values, ndef = 0;
     if (nv == 0 || nv > c->rows_left || nv > PQR_MAX_PAGE_VALUES)
         return bad(r, err, name, "page value count does not fit the row group (or passes 2^21)");
     if (grow((void **)&c->defs, &c->defs_cap, nv + 1, 1) != 0 ||
@@ -711,7 +800,8 @@ static int next_page(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
     return 0;
 }
 
-/* The next value of the column: *defined false for NULL. */
+/* The next (repetition, definition, value) triple of the leaf; *defined
+ * says the value is there (its definition level is the leaf's maximum). */
 static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_value *v, etlc_error *err)
 {
     if (c->page_i == c->page_nv) {
@@ -720,7 +810,7 @@ static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_val
             return rc;
     }
     c->rows_left--;
-    *defined = c->defs[c->page_i++] != 0;
+    *defined = c->defs[c->page_i++] == c->max_def;
     if (!*defined)
         return 0;
     if (c->dict_encoded) {
@@ -754,6 +844,66 @@ static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_val
     return 0;
 }
 
+/* The repetition level of the leaf's next triple: 0 starts a record, -1 the chunk's end. */
+static int peek_rep(etlc_parquet_reader *r, pqr_col *c, int *rep, etlc_error *err)
+{
+    *rep = -1;
+    if (c->page_i == c->page_nv) {
+        if (c->rows_left == 0)
+            return 0;
+        int rc = next_page(r, c, err);
+        if (rc)
+            return rc;
+    }
+    *rep = c->max_rep ? c->reps[c->page_i] : 0;
+    return 0;
+}
+
+/* One record of a leaf into the tree: its triples up to the next record. */
+static int nested_leaf(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
+{
+    for (bool first = true;; first = false) {
+        int rep = -1, t, rc;
+        if ((rc = peek_rep(r, c, &rep, err)))
+            return rc;
+        if (rep < 0 || (rep == 0 && !first))
+            return rep < 0 && first ? bad(r, err, c->def.name, "fewer records than the row group's rows") : 0;
+        int def = c->page_i < c->page_nv ? c->defs[c->page_i] : 0;
+        bool defined;
+        pqr_value v = {0};
+        if ((rc = next_value(r, c, &defined, &v, err)))
+            return rc;
+        etlc__buf_reset(&r->jval);
+        if (defined && (rc = pqr_value_json(c, &v, &r->jval, r->name, err)))
+            return rc;
+        t = pqr_tree_add(&r->tree, r->nodes, c->node, rep, def, first, r->jval.data ? r->jval.data : "",
+                         r->jval.len);
+        if (t == -1)
+            return nomem(r, c, err);
+        if (t)
+            return bad(r, err, c->def.name, "repetition or definition levels contradict the schema");
+    }
+}
+
+/* Output column i (a nested field) of the current row, as JSON. */
+static int nested_value(etlc_parquet_reader *r, size_t i, etlc_error *err)
+{
+    const pqr_out *o = &r->outs[i];
+    if (pqr_tree_reset(&r->tree, o->node) != 0)
+        return nomem(r, &r->cols[o->first_leaf], err);
+    for (int k = 0; k < o->nleaves; k++) {
+        int rc = nested_leaf(r, &r->cols[o->first_leaf + k], err);
+        if (rc)
+            return rc;
+    }
+    etlc__buf_reset(&r->jout);
+    int j = pqr_tree_json(&r->tree, r->nodes, &r->jout);
+    if (j < 0)
+        return nomem(r, &r->cols[o->first_leaf], err);
+    return j ? etlc_batch_append_null(r->batch, i, err)
+             : etlc_batch_append_var(r->batch, i, ETLC_TYPE_JSON, r->jout.data, r->jout.len, err);
+}
+
 int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etlc_error *err)
 {
     *out = NULL;
@@ -764,8 +914,10 @@ int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etl
         if (r->next_rg >= r->meta.nrgs)
             return 0;
         const ins_rg *g = &r->meta.rgs[r->next_rg++];
-        for (size_t i = 0; i < r->ncols; i++)
-            if ((rc = chunk_open(r, &r->cols[i], &r->meta.cols[g->first_col + i], (size_t)g->num_rows, err)))
+        for (size_t i = 0; i < r->nleaves; i++)
+            if ((rc = chunk_open(r, &r->cols[i], &r->meta.cols[g->first_col + i],
+                                 r->cols[i].max_rep ? (size_t)r->meta.cols[g->first_col + i].num_values
+                                                    : (size_t)g->num_rows, err)))
                 return rc;
         r->rg_rows_left = (size_t)g->num_rows;
     }
@@ -777,7 +929,11 @@ int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etl
     rc = 0;
     for (size_t row = 0; row < rows && rc == 0; row++) {
         for (size_t i = 0; i < r->ncols && rc == 0; i++) {
-            pqr_col *c = &r->cols[i];
+            if (r->outs[i].nested) {
+                rc = nested_value(r, i, err);
+                continue;
+            }
+            pqr_col *c = &r->cols[r->nodes[r->outs[i].node].leaf];
             bool defined;
             pqr_value v = {0};
             if ((rc = next_value(r, c, &defined, &v, err)) == 0)
