@@ -5,8 +5,9 @@ INT96, every time unit, unsigned, float16, decimals of every width, uuid,
 every codec), DuckDB (defaults and PARQUET_VERSION v2), polars and
 fastparquet are loaded with `etlconn load` into PostgreSQL and compared
 value by value, and by column type, with what the writer was given. Files
-that carry what etlconn does not read (nested columns, sub-microsecond
-nanoseconds) must be refused with a message naming the feature. parquet-mr
+that carry what etlconn does not read (sub-microsecond nanoseconds) must
+be refused with a message naming the feature. Nested lists, structs and
+maps arrive as jsonb (maps as objects). parquet-mr
 (Java) is not part of this matrix: no JVM is installed by the project.
 
 shared-service: postgres
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import uuid
+
+import json
 
 import duckdb
 import numpy as np
@@ -294,7 +297,6 @@ try:
     run_case("pyarrow float16", path, ["id", "h"], dict(EXPECT, h=("real", [floatish(v) for v in f16])))
 
     # inspect: logical types by name, statistics decoded by logical type, non-finite as such
-    import json
     path = os.path.join(work, "inspect.parquet")
     pq.write_table(pa.table({
         "u64": pa.array([18446744073709551614, 1], pa.uint64()), "u32": pa.array([4294967295, 0], pa.uint32()),
@@ -318,10 +320,56 @@ try:
     check("inspect text shows unsigned and float16", r.returncode == 0 and "INTEGER(64, unsigned)" in r.stdout
           and "FLOAT16" in r.stdout and "18446744073709551614" in r.stdout, r.stdout + r.stderr)
 
+    # nested lists, structs and maps -> jsonb (maps as objects), compared as parsed JSON
+    def json_case(label, path, expect):
+        table = "t_" + "".join(ch if ch.isalnum() else "_" for ch in label.lower())
+        r = load(path, table)
+        check(f"{label}: loads", r.returncode == 0, r.stderr.strip()[-400:])
+        if r.returncode:
+            return
+        cols = [c for c in expect if c != "id"]
+        types = psql(f"SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
+                     f"WHERE attrelid = '{table}'::regclass AND attnum > 1").strip()
+        check(f"{label}: nested columns are jsonb", types == ",".join(["jsonb"] * len(cols)), types)
+        sel = ", ".join(f'"{c}"::text' for c in cols)
+        got = [[None if x == "<NULL>" else json.loads(x) for x in line.split("\x1f")]
+               for line in psql(f"SELECT {sel} FROM {table} AS src ORDER BY src.id").splitlines()]
+        want = [[expect[c][i] for c in cols] for i in range(len(expect["id"]))]
+        check(f"{label}: every nested value as written", got == want, (got[:3], want[:3]))
+
+    def as_json(v):  # pyarrow's python values -> the JSON etlconn writes (maps as objects)
+        if isinstance(v, list) and v and all(isinstance(x, tuple) and len(x) == 2 for x in v):
+            return {str(k): as_json(x) for k, x in v}
+        if isinstance(v, list):
+            return [as_json(x) for x in v]
+        if isinstance(v, dict):
+            return {k: as_json(x) for k, x in v.items()}
+        return v
+
+    NM = 200
+    nested = pa.table({
+        "id": pa.array(range(NM), pa.int64()),
+        "l": pa.array([None if i % 9 == 4 else [None if (i + j) % 5 == 0 else i * 10 + j for j in range(i % 4)]
+                       for i in range(NM)], pa.list_(pa.int64())),
+        "st": pa.array([None if i % 7 == 2 else {"a": None if i % 3 == 0 else i, "b": f"s{i}"} for i in range(NM)],
+                       pa.struct([("a", pa.int32()), ("b", pa.string())])),
+        "m": pa.array([None if i % 8 == 1 else [(f"k{j}", None if j == 2 else i + j) for j in range(i % 3)]
+                       for i in range(NM)], pa.map_(pa.string(), pa.int64())),
+        "ls": pa.array([None if i % 6 == 5 else [{"x": i + j, "y": [0.5 * k for k in range(j)]} for j in range(i % 3)]
+                        for i in range(NM)],
+                       pa.list_(pa.struct([("x", pa.int64()), ("y", pa.list_(pa.float64()))]))),
+        "ll": pa.array([None if i % 10 == 3 else [[i] * (j % 3) if j != 1 else None for j in range(i % 4)]
+                        for i in range(NM)], pa.list_(pa.list_(pa.int32()))),
+    })
+    nexp = {c: [as_json(v) for v in nested.column(c).to_pylist()] for c in nested.column_names}
+    nexp["m"] = [None if v is None else {k: x for k, x in v} for v in nested.column("m").to_pylist()]
+    for label, kw in (("pyarrow nested v1", {}), ("pyarrow nested v2 plain", {"data_page_version": "2.0",
+                                                                            "use_dictionary": False})):
+        path = os.path.join(work, label.replace(" ", "_") + ".parquet")
+        pq.write_table(nested, path, row_group_size=64, **kw)
+        json_case(label, path, nexp)
+
     # refusals, in words
-    path = os.path.join(work, "nested.parquet")
-    pq.write_table(pa.table({"id": [1, 2], "l": pa.array([[1, 2], None], pa.list_(pa.int64()))}), path)
-    refused("pyarrow nested list", path, ["nested"])
     path = os.path.join(work, "subus.parquet")
     pq.write_table(pa.table({"ts": pa.array([1700000000123456789], pa.timestamp("ns"))}), path)
     refused("pyarrow sub-microsecond ns", path, ["nanosecond", "sub-microsecond"])
@@ -381,9 +429,18 @@ try:
                    f"(extract(epoch from date_trunc('day', iv) - iv) * -1000)::bigint FROM {table} ORDER BY id")
         got = [tuple(int(x) for x in line.split("\x1f")) for line in got.splitlines()]
         check(f"{label}: intervals (months, days, milliseconds)", got == ivs, got[:3])
-    path = os.path.join(work, "duck_list.parquet")
-    con.sql(f"COPY (SELECT 1 AS id, [1, 2] AS l, {{'a': 1}} AS st) TO '{path}' (FORMAT parquet)")
-    refused("duckdb list and struct", path, ["nested"])
+    DN = """SELECT i AS id, CASE WHEN i % 5 = 1 THEN NULL ELSE list_transform(range(i % 4), lambda x: x * i) END AS l,
+                   CASE WHEN i % 7 = 2 THEN NULL ELSE {'a': i, 'b': 'v' || i} END AS st,
+                   CASE WHEN i % 4 = 3 THEN NULL ELSE MAP(list_transform(range(i % 3), lambda x: 'k' || x),
+                                                          list_transform(range(i % 3), lambda x: x + i)) END AS m
+            FROM range(150) t(i)"""
+    dn = con.sql(f"SELECT * FROM ({DN}) ORDER BY id").fetchall()
+    dnexp = {"id": [r[0] for r in dn], "l": [r[1] for r in dn], "st": [r[2] for r in dn],
+             "m": [None if r[3] is None else {str(k): v for k, v in r[3].items()} for r in dn]}
+    for opts, label in (("", "duckdb nested"), (", PARQUET_VERSION v2", "duckdb nested v2")):
+        path = os.path.join(work, label.replace(" ", "_") + ".parquet")
+        con.sql(f"COPY ({DN}) TO '{path}' (FORMAT parquet{opts})")
+        json_case(label, path, dnexp)
 
     # ---- polars ----------------------------------------------------------------
     try:
