@@ -86,9 +86,11 @@ int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_e
 int etlc_parquet_inspect_file(const char *path, char **json, etlc_error *err);
 
 /* ---- reader ----------------------------------------------------------------
- * Reads the flat files current writers produce (pyarrow, DuckDB, polars,
+ * Reads the files current writers produce (pyarrow, DuckDB, polars,
  * parquet-mr, fastparquet, ours): data pages v1 and v2, every encoding
- * and codec of the format, one row group at a time. Types map as the
+ * and codec of the format, one row group at a time. Flat leaves are
+ * columns; each top-level group or repeated field (list, struct, map) is
+ * one json column. Types map as the
  * table in docs/parquet.md says; columns whose PostgreSQL type is finer
  * than their etlconn type report an etlc_type_hint. A value that cannot be
  * kept exactly (a nanosecond with sub-microsecond digits) is

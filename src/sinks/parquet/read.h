@@ -35,7 +35,6 @@ typedef struct pqr_col {
     int phys, type_length, scale;
     pqr_conv conv;
     int hint;           /* etlc_type_hint */
-    bool required;
     int node;           /* schema node (read_nested.h) */
     int max_def, max_rep; /* levels of a defined value / of the leaf */
     uint8_t *reps;      /* repetition level per page value (max_rep > 0) */

@@ -1,8 +1,8 @@
 /* Parquet reader for what the ecosystem writes (pyarrow, DuckDB, polars,
- * parquet-mr, fastparquet, our writer): flat schemas, OPTIONAL or REQUIRED
- * columns, data pages v1 and v2, every encoding of the format (PLAIN,
- * dictionary, RLE booleans, DELTA_*, BYTE_STREAM_SPLIT) and codec (snappy,
- * gzip, zstd, brotli, LZ4, LZ4_RAW). docs/parquet.md has the type table.
+ * parquet-mr, fastparquet, our writer): flat columns, nested fields (lists,
+ * structs, maps) as JSON through read_nested.c, data pages v1 and v2, every
+ * encoding of the format (PLAIN, dictionary, RLE booleans, DELTA_*,
+ * BYTE_STREAM_SPLIT) and codec (snappy, gzip, zstd, brotli, LZ4, LZ4_RAW). docs/parquet.md has the type table.
  * Memory is one row group's compressed chunks plus one decoded page per
  * column (bounded by max_page_bytes) plus one batch. Input is untrusted:
  * every read is bounds-checked (tests/fuzz). */
@@ -105,7 +105,6 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
     if (!s->name || n == 0 || memchr(s->name, 0, s->name_len))
         return bad(r, err, name, "empty or NUL-containing column name");
-    c->required = s->repetition == 0;
     if (s->repetition == 2 || s->num_children)
         return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\" is a repeated (list) column; "
                               "only flat schemas are read", r->name, name);
