@@ -31,6 +31,8 @@ static void help(void)
            "                        merge: upsert on --key columns (last row per key wins)\n"
            "  -k, --key COL         merge key column (repeatable)\n"
            "  --batch-size N        rows per batch read from a file (default 10000)\n"
+           "  --flatten             Parquet: each field of a top-level struct becomes a column\n"
+           "                        (\"parent.field\") instead of one jsonb column\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
            "was changed, 2 usage or configuration error,\n" CLI_EXIT_CANCELLED_HELP);
@@ -95,6 +97,7 @@ int cmd_load(int argc, char **argv)
         {"key", required_argument, NULL, 'k'},
         {"batch-size", required_argument, NULL, 'b'},
         {"compact", no_argument, NULL, 'C'},
+        {"flatten", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     cli_conn conn = {0};
@@ -130,6 +133,7 @@ int cmd_load(int argc, char **argv)
             break;
         }
         case 'C': compact = true; break;
+        case 'F': cli_conn_option(&conn, 's', "flatten=true"); break; /* the dw option */
         case 'h': help(); goto out;
         default: rc = cli_usage_error("load", "unknown option");
         }

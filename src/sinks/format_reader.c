@@ -132,6 +132,7 @@ static int reader_new(const char *file, const char *display, const etlc__format_
     r->ops = ops;
     r->in.fd = -1;
     r->batch_rows = opts && opts->batch_rows ? opts->batch_rows : ETLC_FORMAT_READER_DEFAULT_ROWS;
+    r->flatten = opts && opts->flatten;
     *out = r;
     return 0;
 }

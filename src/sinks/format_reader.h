@@ -42,6 +42,9 @@ typedef struct etlc__format_reader_options {
     /* What error messages call the file; NULL = the path (or the lake's
      * root joined with the relpath). Copied. */
     const char *display_name;
+    /* Parquet: each field of a top-level struct is its own column
+     * ("parent.field"), instead of the struct as one json column. */
+    bool flatten;
 } etlc__format_reader_options;
 
 /* The format a file name's extension says, or NULL. */

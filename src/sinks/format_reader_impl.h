@@ -39,6 +39,7 @@ struct etlc__format_reader {
     etlc__byte_input in;
     char *name;             /* the file, for messages */
     size_t batch_rows;
+    bool flatten;           /* Parquet: top-level struct fields as columns */
     bool hinted;            /* defs came from the item's columns metadata */
     etlc_column_def *defs;  /* owned */
     size_t ncols;
@@ -91,7 +92,7 @@ int etlc__text_batch(etlc__format_reader *r, etlc_error *err);
 
 /* ---- Parquet over a byte input (parquet/reader.c) ------------------------- */
 /* `in` is borrowed and must outlive the reader; `name` is for messages. */
-int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows,
+int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows, bool flatten,
                                     etlc_parquet_reader **out, etlc_error *err);
 
 #endif

@@ -66,9 +66,10 @@ def psql(sql, db=DB):
     return r.stdout
 
 
-def load(path, table, extra_env=None):
+def load(path, table, extra_env=None, args=()):
     env = dict(BASE_ENV, **(extra_env or {}))
-    return subprocess.run([ETLCONN, "-q", "load", "--table", table, path], env=env, capture_output=True, text=True)
+    return subprocess.run([ETLCONN, "-q", "load", *args, "--table", table, path], env=env, capture_output=True,
+                          text=True)
 
 
 # ---- expected text of a value, as PostgreSQL prints it (TimeZone UTC) ------
@@ -368,6 +369,30 @@ try:
         path = os.path.join(work, label.replace(" ", "_") + ".parquet")
         pq.write_table(nested, path, row_group_size=64, **kw)
         json_case(label, path, nexp)
+
+    # --flatten: each field of a top-level struct is a column ("st.a"), nested fields stay jsonb
+    path = os.path.join(work, "flatten.parquet")
+    fl = pa.table({"id": pa.array(range(NM), pa.int64()), "st": nested.column("st"),
+                   "ls": nested.column("ls"), "sx": pa.array(
+                       [None if i % 5 == 0 else {"c": [i] * (i % 3), "d": {"e": i * 0.5}} for i in range(NM)],
+                       pa.struct([("c", pa.list_(pa.int64())), ("d", pa.struct([("e", pa.float64())]))]))})
+    pq.write_table(fl, path, row_group_size=64)
+    r = load(path, "t_flatten", args=("--flatten",))
+    check("--flatten: loads", r.returncode == 0, r.stderr[-300:])
+    types = psql("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
+                 "FROM pg_attribute WHERE attrelid = 't_flatten'::regclass AND attnum > 0").strip()
+    check("--flatten: struct fields become typed columns", types ==
+          "id bigint,st.a bigint,st.b text,ls jsonb,sx.c jsonb,sx.d jsonb", types)
+    got = [line.split("\x1f") for line in psql('SELECT "st.a"::text, "st.b", ls::text, "sx.c"::text, "sx.d"::text '
+                                                'FROM t_flatten ORDER BY id').splitlines()]
+    want = []
+    for i in range(NM):
+        st, sx = fl.column("st")[i].as_py(), fl.column("sx")[i].as_py()
+        want.append([plain(None if st is None else st["a"]), plain(None if st is None else st["b"]),
+                     nexp["ls"][i], None if sx is None else sx["c"], None if sx is None else sx["d"]])
+    got = [[a, b, None if c == "<NULL>" else json.loads(c), None if d == "<NULL>" else json.loads(d),
+            None if e == "<NULL>" else json.loads(e)] for a, b, c, d, e in got]
+    check("--flatten: every value as written", got == want, (got[:2], want[:2]))
 
     # refusals, in words
     path = os.path.join(work, "subus.parquet")

@@ -19,6 +19,7 @@ typedef struct dw_ctx {
     char *schema;
     char *database;
     size_t max_page_bytes; /* Parquet reader's page bound (option max_page_bytes) */
+    bool flatten;          /* Parquet: top-level struct fields as columns (option flatten) */
 } dw_ctx;
 
 /* etlc_dw_load on the destination's context (the load capability's path). */
@@ -90,7 +91,7 @@ typedef struct dw_input {
 } dw_input;
 
 /* A reader for one input, batches of at most batch_rows rows. */
-int etlc__dw_input_open(const dw_input *in, size_t batch_rows, size_t max_page_bytes, etlc__format_reader **out,
+int etlc__dw_input_open(const dw_input *in, size_t batch_rows, const dw_ctx *ctx, etlc__format_reader **out,
                         etlc_error *err);
 
 /* Paths -> inputs (dw_files.c): files, directories (recursive, sorted), IngestionResult JSON. */

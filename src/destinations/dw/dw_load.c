@@ -194,7 +194,7 @@ static int put_copy(load *L, dw_encoder *e, bool all, etlc_error *err)
 static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *table, etlc_error *err)
 {
     etlc__format_reader *src = NULL;
-    int rc = etlc__dw_input_open(in, L->opts->batch_rows, L->ctx->max_page_bytes, &src, err);
+    int rc = etlc__dw_input_open(in, L->opts->batch_rows, L->ctx, &src, err);
     if (rc)
         return rc;
     const etlc_column_def *defs;
@@ -585,7 +585,7 @@ int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const et
                 first = &inputs[i];
         if (first && !L.target_exists) {
             etlc__format_reader *src = NULL;
-            rc = etlc__dw_input_open(first, opts->batch_rows, L.ctx->max_page_bytes, &src, err);
+            rc = etlc__dw_input_open(first, opts->batch_rows, L.ctx, &src, err);
             if (rc == 0)
                 rc = create_table(&L, L.table, src, err);
             R->created = true;

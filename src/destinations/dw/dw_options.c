@@ -14,6 +14,9 @@ static const etlc_option dw_options[] = {
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1048576, .max = 2147483647,
      .description = "Largest decoded Parquet page (or dictionary) a load reads; the memory bound "
                     "of one column's page (docs/parquet.md)"},
+    {.name = "flatten", .type = ETLC_OPT_BOOL, .default_value = "false",
+     .description = "Parquet: load each field of a top-level struct as its own column "
+                    "(\"parent.field\") instead of one jsonb column (load --flatten)"},
 };
 
 const etlc_option_table etlc__dw_options = {

@@ -9,7 +9,7 @@
 static int parquet_start(etlc__format_reader *r, etlc_error *err)
 {
     etlc_parquet_reader *pq = NULL;
-    int rc = etlc__parquet_reader_open_input(&r->in, r->name, r->batch_rows, &pq, err);
+    int rc = etlc__parquet_reader_open_input(&r->in, r->name, r->batch_rows, r->flatten, &pq, err);
     if (rc)
         return rc;
     r->fmt = pq;

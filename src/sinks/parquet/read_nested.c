@@ -286,12 +286,14 @@ static int write_value(const pqr_tree *t, const pqr_node *nodes, int tn, etlc__b
     }
 }
 
-int pqr_tree_json(const pqr_tree *t, const pqr_node *nodes, etlc__buf *out)
+int pqr_tree_json(const pqr_tree *t, const pqr_node *nodes, int sub, etlc__buf *out)
 {
-    const pqr_tnode *root = &t->t[0];
-    if (root->first < 0 || t->t[root->first].kind == PQR_T_NUL)
+    int tn = t->t[0].first;
+    if (tn >= 0 && sub >= 0 && t->t[tn].kind == PQR_T_OBJ)
+        tn = find_child(t, tn, sub);
+    if (tn < 0 || t->t[tn].kind == PQR_T_NUL)
         return 1; /* the field is NULL */
-    return write_value(t, nodes, root->first, out) ? -1 : 0;
+    return write_value(t, nodes, tn, out) ? -1 : 0;
 }
 
 void pqr_tree_free(pqr_tree *t)

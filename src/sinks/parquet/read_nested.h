@@ -48,8 +48,10 @@ int pqr_tree_reset(pqr_tree *t, int top);
  * no memory, -2 on levels that contradict the schema. */
 int pqr_tree_add(pqr_tree *t, const pqr_node *nodes, int leaf, int rep, int def, bool first, const char *val,
                  size_t vlen);
-/* The record as JSON (LIST -> array, MAP -> object, groups -> objects). */
-int pqr_tree_json(const pqr_tree *t, const pqr_node *nodes, etlc__buf *out);
+/* The record as JSON (LIST -> array, MAP -> object, groups -> objects);
+ * sub >= 0: only that field of the top-level struct. 1 when it is NULL,
+ * -1 on no memory. */
+int pqr_tree_json(const pqr_tree *t, const pqr_node *nodes, int sub, etlc__buf *out);
 void pqr_tree_free(pqr_tree *t);
 
 #endif

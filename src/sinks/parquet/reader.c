@@ -32,6 +32,7 @@
 typedef struct pqr_out {
     int node;             /* schema node */
     bool nested;
+    bool sub;             /* a field of a flattened struct: JSON of that field */
     int first_leaf, nleaves;
 } pqr_out;
 
@@ -56,6 +57,7 @@ struct etlc_parquet_reader {
     etlc_batch *batch;
     char name[512];       /* for messages: file name, path or URI, or "(memory)" */
     size_t max_page;      /* largest decoded page accepted */
+    bool flatten;         /* top-level struct fields as columns */
 };
 
 static int read_at(etlc_parquet_reader *r, uint64_t off, void *dst, size_t len, etlc_error *err)
@@ -114,9 +116,33 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
     return 0;
 }
 
-/* Output column i from top-level schema node n: a flat leaf, or a group /
- * repeated field whose leaves are assembled into JSON. */
-static int map_output(etlc_parquet_reader *r, size_t i, int n, etlc_error *err)
+/* Is top-level node n a struct that --flatten spreads into columns? */
+static bool flattened(const etlc_parquet_reader *r, int n)
+{
+    const pqr_node *node = &r->nodes[n];
+    const ins_schema *s = node->s;
+    return r->flatten && node->leaf < 0 && node->nchildren > 0 && s->repetition != 2 &&
+           s->logical != PQ_LT_LIST && s->logical != PQ_LT_MAP && s->converted != PQ_CT_LIST &&
+           s->converted != PQ_CT_MAP && s->converted != PQ_CT_MAP_KEY_VALUE;
+}
+
+/* "parent.name" (parent >= 0: a flattened struct's field) or "name". */
+static char *out_name(const etlc_parquet_reader *r, int n, int parent)
+{
+    const ins_schema *s = r->nodes[n].s;
+    char buf[600];
+    if (parent >= 0)
+        snprintf(buf, sizeof buf, "%.*s.%.*s", (int)r->nodes[parent].s->name_len,
+                 (const char *)r->nodes[parent].s->name, (int)s->name_len, (const char *)s->name);
+    else
+        snprintf(buf, sizeof buf, "%.*s", (int)s->name_len, (const char *)s->name);
+    return etlc__strdup(buf);
+}
+
+/* Output column i from schema node n (top-level, or a field of the
+ * flattened struct `parent`): a flat leaf, or a group / repeated field
+ * whose leaves are assembled into JSON. */
+static int map_output(etlc_parquet_reader *r, size_t i, int n, int parent, etlc_error *err)
 {
     const pqr_node *node = &r->nodes[n];
     pqr_out *o = &r->outs[i];
@@ -124,20 +150,27 @@ static int map_output(etlc_parquet_reader *r, size_t i, int n, etlc_error *err)
     o->first_leaf = node->first_leaf;
     o->nleaves = node->nleaves;
     int rc;
+    size_t nlen = node->s->name_len;
+    if (!node->s->name || nlen == 0 || memchr(node->s->name, 0, nlen) ||
+        (parent >= 0 && (!r->nodes[parent].s->name || memchr(r->nodes[parent].s->name, 0, r->nodes[parent].s->name_len))))
+        return bad(r, err, "?", "empty or NUL-containing column name");
     if (node->leaf >= 0 && node->s->repetition != 2) {
         pqr_col *c = &r->cols[node->leaf];
         if ((rc = map_leaf(r, node->s, c, err)))
             return rc;
+        if (parent >= 0) {
+            free(c->def.name);
+            if (!(c->def.name = out_name(r, n, parent)))
+                return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
+        }
         c->node = n;
         c->max_def = node->def;
         r->defs[i] = c->def;
         return 0;
     }
     o->nested = true;
-    size_t nlen = node->s->name_len;
-    if (!node->s->name || nlen == 0 || memchr(node->s->name, 0, nlen))
-        return bad(r, err, "?", "empty or NUL-containing column name");
-    if (!(r->defs[i].name = etlc__strndup((const char *)node->s->name, nlen)))
+    o->sub = parent >= 0;
+    if (!(r->defs[i].name = out_name(r, n, parent)))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
     r->defs[i].type = ETLC_TYPE_JSON;
     if (node->nleaves == 0)
@@ -233,13 +266,23 @@ static int open_common(etlc_parquet_reader *r, etlc_error *err)
     char why[200];
     if ((rc = pqr_schema_tree(m, &r->nodes, &r->nleaves, why, sizeof why)))
         return etlc_error_set(err, rc, "parquet %s: %s", r->name, why);
-    r->ncols = (size_t)r->nodes[0].nchildren;
+    r->ncols = 0;
+    for (int k = 0, n = 1; k < r->nodes[0].nchildren; k++, n += r->nodes[n].size)
+        r->ncols += flattened(r, n) ? (size_t)r->nodes[n].nchildren : 1;
     if ((r->nleaves && !(r->cols = calloc(r->nleaves, sizeof *r->cols))) ||
         (r->ncols && (!(r->defs = calloc(r->ncols, sizeof *r->defs)) || !(r->outs = calloc(r->ncols, sizeof *r->outs)))))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
-    for (size_t i = 0, n = 1; i < r->ncols; i++, n += (size_t)r->nodes[n].size)
-        if ((rc = map_output(r, i, (int)n, err)))
-            return rc;
+    size_t out = 0;
+    for (int k = 0, n = 1; k < r->nodes[0].nchildren; k++, n += r->nodes[n].size) {
+        if (!flattened(r, n)) {
+            if ((rc = map_output(r, out++, n, -1, err)))
+                return rc;
+            continue;
+        }
+        for (int f = 0, ch = n + 1; f < r->nodes[n].nchildren; f++, ch += r->nodes[ch].size)
+            if ((rc = map_output(r, out++, ch, n, err)))
+                return rc;
+    }
     for (size_t g = 0; g < m->nrgs; g++) {
         if (m->rgs[g].ncols != r->nleaves || m->rgs[g].num_rows < 0)
             return etlc_error_set(err, ETLC_DATA, "parquet %s: row group %zu has %zu columns, the schema %zu",
@@ -298,7 +341,7 @@ int etlc_parquet_reader_open(const char *path, etlc_parquet_reader **out, etlc_e
     return 0;
 }
 
-int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows,
+int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows, bool flatten,
                                     etlc_parquet_reader **out, etlc_error *err)
 {
     *out = NULL;
@@ -309,6 +352,7 @@ int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size
     r->in = in;
     r->size = in->size;
     r->batch_rows = batch_rows;
+    r->flatten = flatten;
     snprintf(r->name, sizeof r->name, "%s", name); /* whole: a lake URI says where the file is */
     int rc = open_common(r, err);
     if (rc) {
@@ -896,7 +940,7 @@ static int nested_value(etlc_parquet_reader *r, size_t i, etlc_error *err)
             return rc;
     }
     etlc__buf_reset(&r->jout);
-    int j = pqr_tree_json(&r->tree, r->nodes, &r->jout);
+    int j = pqr_tree_json(&r->tree, r->nodes, o->sub ? o->node : -1, &r->jout);
     if (j < 0)
         return nomem(r, &r->cols[o->first_leaf], err);
     return j ? etlc_batch_append_null(r->batch, i, err)
