@@ -372,17 +372,19 @@ try:
 
     # --flatten: each field of a top-level struct is a column ("st.a"), nested fields stay jsonb
     path = os.path.join(work, "flatten.parquet")
+    # a hinted column (uint8 -> smallint) after nested ones keeps its own type
     fl = pa.table({"id": pa.array(range(NM), pa.int64()), "st": nested.column("st"),
                    "ls": nested.column("ls"), "sx": pa.array(
                        [None if i % 5 == 0 else {"c": [i] * (i % 3), "d": {"e": i * 0.5}} for i in range(NM)],
-                       pa.struct([("c", pa.list_(pa.int64())), ("d", pa.struct([("e", pa.float64())]))]))})
+                       pa.struct([("c", pa.list_(pa.int64())), ("d", pa.struct([("e", pa.float64())]))])),
+                   "u8": pa.array([i % 256 for i in range(NM)], pa.uint8())})
     pq.write_table(fl, path, row_group_size=64)
     r = load(path, "t_flatten", args=("--flatten",))
     check("--flatten: loads", r.returncode == 0, r.stderr[-300:])
     types = psql("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
                  "FROM pg_attribute WHERE attrelid = 't_flatten'::regclass AND attnum > 0").strip()
     check("--flatten: struct fields become typed columns", types ==
-          "id bigint,st.a bigint,st.b text,ls jsonb,sx.c jsonb,sx.d jsonb", types)
+          "id bigint,st.a bigint,st.b text,ls jsonb,sx.c jsonb,sx.d jsonb,u8 smallint", types)
     got = [line.split("\x1f") for line in psql('SELECT "st.a"::text, "st.b", ls::text, "sx.c"::text, "sx.d"::text '
                                                 'FROM t_flatten ORDER BY id').splitlines()]
     want = []
@@ -485,6 +487,14 @@ try:
             path = os.path.join(work, f"polars_{comp}.parquet")
             df.write_parquet(path, compression=comp, row_group_size=100)
             run_case(f"polars {comp}", path, pcols)
+        pn = pl.DataFrame({"id": list(range(NM)), "l": nested.column("l").to_pylist(),
+                           "st": nested.column("st").to_pylist(), "ls": nested.column("ls").to_pylist()},
+                          schema={"id": pl.Int64, "l": pl.List(pl.Int64),
+                                  "st": pl.Struct({"a": pl.Int32, "b": pl.String}),
+                                  "ls": pl.List(pl.Struct({"x": pl.Int64, "y": pl.List(pl.Float64)}))})
+        path = os.path.join(work, "polars_nested.parquet")
+        pn.write_parquet(path, row_group_size=64)
+        json_case("polars nested", path, {c: nexp[c] for c in ("id", "l", "st", "ls")})
 
     # ---- fastparquet -----------------------------------------------------------
     try:

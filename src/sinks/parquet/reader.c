@@ -373,7 +373,9 @@ int64_t etlc_parquet_reader_num_rows(const etlc_parquet_reader *r) { return r->m
 
 int etlc_parquet_reader_column_hint(const etlc_parquet_reader *r, size_t col)
 {
-    return col < r->ncols ? r->cols[col].hint : ETLC_HINT_NONE;
+    if (col >= r->ncols || r->outs[col].nested)
+        return ETLC_HINT_NONE;
+    return r->cols[r->nodes[r->outs[col].node].leaf].hint;
 }
 
 void etlc_parquet_reader_set_max_page_bytes(etlc_parquet_reader *r, size_t max_bytes)
