@@ -93,12 +93,19 @@ static int map_int(const leaf_ann *a, pqr_col *c, char *why, size_t whysz)
         c->hint = ETLC_HINT_TIME;
         c->conv = a->unit == 1 ? PQR_MILLIS : a->unit == 3 ? PQR_NANOS : PQR_AS_IS;
         if ((a->unit == 1) != i32 || a->unit < 1 || a->unit > 3) {
-            snprintf(why, whysz, "a TIME of unit %d stored as %s is not read", a->unit, i32 ? "INT32" : "INT64");
+            snprintf(why, whysz, "a TIME in %s stored as %s is not read",
+                     a->unit == 1 ? "milliseconds" : a->unit == 2 ? "microseconds" : a->unit == 3 ? "nanoseconds"
+                                                                                               : "an unknown unit",
+                     i32 ? "INT32" : "INT64");
             return ETLC_UNSUPPORTED;
         }
         return 0;
     }
-    if (a->ts && !i32) {
+    if (a->ts && i32) {
+        snprintf(why, whysz, "a TIMESTAMP stored as INT32 is not read (the format stores them as INT64)");
+        return ETLC_UNSUPPORTED;
+    }
+    if (a->ts) {
         c->def.type = ETLC_TYPE_TIMESTAMP;
         c->hint = a->ts_utc ? ETLC_HINT_NONE : ETLC_HINT_TIMESTAMP_LOCAL;
         c->conv = a->unit == 1 ? PQR_MILLIS : a->unit == 3 ? PQR_NANOS : PQR_AS_IS;
