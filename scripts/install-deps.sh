@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
-# (pyarrow, duckdb, polars, fastparquet: independent Parquet readers and writers used by the tests).
+# (pyarrow, duckdb, polars, fastparquet: independent Parquet readers and writers used by the tests;
+# pymongo: the bson module fastparquet uses to write BSON columns).
 set -euo pipefail
 
 debs=(
@@ -26,7 +27,7 @@ else
   echo "install-deps: Debian packages present"
 fi
 
-pymods=(pyarrow duckdb polars fastparquet)
+pymods=(pyarrow duckdb polars fastparquet pymongo)
 pymissing=()
 for m in "${pymods[@]}"; do
   python3 -c "import $m" 2>/dev/null || pymissing+=("$m")

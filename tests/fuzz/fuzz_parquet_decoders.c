@@ -1,7 +1,7 @@
 /* libFuzzer target: the Parquet reader's value decoders and codecs on
  * arbitrary bytes (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, the RLE /
- * bit-packed hybrid of levels and booleans, LZ4_RAW, Hadoop LZ4, brotli,
- * every other codec). Input: byte 0 picks the decoder, byte 1 and 2 its
+ * bit-packed hybrid of levels and booleans, BSON documents, LZ4_RAW,
+ * Hadoop LZ4, brotli, every other codec). Input: byte 0 picks the decoder, byte 1 and 2 its
  * parameter (value count, width, bit width or decoded size), the rest is
  * the encoded bytes. Never a crash, leak or out-of-bounds read.
  * See tests/fuzz/README.md. */
@@ -46,7 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(out);
         break;
     }
-    default: { /* a codec (thrift id 0..7), decoding to `param` bytes */
+    case 3: { /* a BSON document -> JSON */
+        etlc__buf out = {0};
+        (void)pqr_bson_json(p, (size_t)(end - p), &out);
+        etlc__buf_free(&out);
+        break;
+    }
+    default: { /* 4..7: a codec (thrift id in bits 3-5), decoding to `param` bytes */
         int codec = data[0] >> 3 & 7;
         uint8_t *out = malloc(param + 1);
         etlc_error err;

@@ -517,6 +517,16 @@ try:
             else:
                 exp = fexp
             run_case(f"fastparquet {times} {comp}", path, fcols, exp)
+        # JSON and BSON object columns -> jsonb (BSON through pymongo's bson module)
+        import bson
+        import fastparquet.writer
+        fastparquet.writer.tobson = lambda x: bytes(bson.BSON.encode(x))  # its encoder hands a bytes subclass
+        docs = [None if i % 6 == 1 else {"i": i, "s": f"é{i}", "l": [i, 2.5, None, {"t": i % 2 == 0}],
+                                         "big": 2**40 + i} for i in range(N)]
+        dj = pd.DataFrame({"id": pd.array(ROWS["id"], dtype="int64"), "j": docs, "b": docs})
+        path = os.path.join(work, "fastparquet_json_bson.parquet")
+        fastparquet.write(path, dj, object_encoding={"j": "json", "b": "bson"}, row_group_offsets=100)
+        json_case("fastparquet JSON and BSON", path, {"id": ROWS["id"], "j": docs, "b": docs})
 finally:
     psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)', db=PG["PG_DATABASE"])
     shutil.rmtree(work, ignore_errors=True)

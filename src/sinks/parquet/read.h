@@ -27,7 +27,8 @@ typedef enum pqr_conv {
     PQR_FLOAT16,       /* FLBA(2) IEEE half -> double */
     PQR_DECIMAL,       /* INT32/INT64/FLBA/BYTE_ARRAY unscaled -> decimal text */
     PQR_INTERVAL,      /* FLBA(12) months/days/millis -> the ETLC_HINT_INTERVAL bytes */
-    PQR_UUID           /* FLBA(16) kept as its 16 bytes */
+    PQR_UUID,          /* FLBA(16) kept as its 16 bytes */
+    PQR_BSON           /* BYTE_ARRAY BSON document -> JSON text */
 } pqr_conv;
 
 typedef struct pqr_col {
@@ -67,6 +68,7 @@ typedef struct pqr_col {
     const uint8_t *q, *qend; /* PLAIN cursor */
     size_t bit;         /* PLAIN BOOLEAN bit position */
     char interval[16];  /* scratch of one INTERVAL value */
+    etlc__buf bson;     /* scratch: one BSON document as JSON */
 } pqr_col;
 
 /* Fixed width of a physical type's PLAIN value (FLBA: its length); 0 for
@@ -84,6 +86,9 @@ int pqr_append(etlc_batch *b, size_t col, pqr_col *c, const pqr_value *v, const 
 /* One defined value as JSON text (nested columns): numbers, strings,
  * ISO dates and times, bytes as "\\x…" hex, non-finite doubles as strings. */
 int pqr_value_json(pqr_col *c, const pqr_value *v, etlc__buf *out, const char *file, etlc_error *err);
+
+/* A BSON document as JSON text appended to out: 0, -1 no memory, -2 malformed. */
+int pqr_bson_json(const uint8_t *p, size_t len, etlc__buf *out);
 
 /* Decompress a page; `what` prefixes messages ("parquet f: column \"c\""). */
 int pqr_decompress(int codec, const uint8_t *src, size_t len, uint8_t *dst, size_t want, const char *what,

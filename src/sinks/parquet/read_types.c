@@ -194,11 +194,8 @@ int pqr_map_leaf(const ins_schema *s, pqr_col *c, char *why, size_t whysz)
     case PQ_BYTE_ARRAY:
         if (a.dec)
             return set_decimal(&a, c, why, whysz);
-        if (a.bson) {
-            snprintf(why, whysz, "BSON columns are not read (convert them to JSON where the file is written)");
-            return ETLC_UNSUPPORTED;
-        }
-        c->def.type = a.json ? ETLC_TYPE_JSON : a.str ? ETLC_TYPE_TEXT : ETLC_TYPE_BYTES;
+        c->def.type = a.json || a.bson ? ETLC_TYPE_JSON : a.str ? ETLC_TYPE_TEXT : ETLC_TYPE_BYTES;
+        c->conv = a.bson ? PQR_BSON : PQR_AS_IS;
         return 0;
     case PQ_FLBA: return map_fixed(&a, c, why, whysz);
     default:
@@ -304,6 +301,17 @@ static int append_interval(etlc_batch *b, size_t col, pqr_col *c, const pqr_valu
     return etlc_batch_append_var(b, col, ETLC_TYPE_BYTES, c->interval, 16, err);
 }
 
+static int bson_json(const pqr_col *c, const pqr_value *v, etlc__buf *out, const char *file, etlc_error *err)
+{
+    int rc = pqr_bson_json(v->p ? v->p : (const uint8_t *)"", v->len, out);
+    if (rc == -1)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory converting a BSON document");
+    if (rc)
+        return refuse(c, file, err, "a BSON document of %" PRId64 " bytes is malformed or holds a regex, "
+                      "DBPointer or code-with-scope value (not read)", (int64_t)v->len);
+    return 0;
+}
+
 int pqr_append(etlc_batch *b, size_t col, pqr_col *c, const pqr_value *v, const char *file, etlc_error *err)
 {
     char tmp[32];
@@ -327,6 +335,11 @@ int pqr_append(etlc_batch *b, size_t col, pqr_col *c, const pqr_value *v, const 
     case PQR_FLOAT16: return etlc_batch_append_double(b, col, half_to_double((uint16_t)(v->p[0] | v->p[1] << 8)), err);
     case PQR_DECIMAL: return append_decimal(b, col, c, v, file, err);
     case PQR_INTERVAL: return append_interval(b, col, c, v, file, err);
+    case PQR_BSON:
+        etlc__buf_reset(&c->bson);
+        if ((rc = bson_json(c, v, &c->bson, file, err)))
+            return rc;
+        return etlc_batch_append_var(b, col, ETLC_TYPE_JSON, c->bson.data ? c->bson.data : "", c->bson.len, err);
     default: break;
     }
     switch (c->def.type) {
@@ -414,6 +427,8 @@ int pqr_value_json(pqr_col *c, const pqr_value *v, etlc__buf *out, const char *f
         }
         rc = etlc__buf_puts(out, tmp);
         break;
+    case PQR_BSON:
+        return bson_json(c, v, out, file, err);
     case PQR_INTERVAL: {
         uint32_t m, d, ms;
         memcpy(&m, v->p, 4);

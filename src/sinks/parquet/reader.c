@@ -223,6 +223,7 @@ void etlc_parquet_reader_free(etlc_parquet_reader *r)
         free(c->idx);
         free(c->vals);
         free(c->reps);
+        etlc__buf_free(&c->bson);
         free(c->ints);
         free(c->arena);
         free(c->def.name);
