@@ -56,11 +56,18 @@ static void print_text(const char *path, json_t *root)
     json_t *col;
     json_array_foreach(json_object_get(root, "schema"), i, col) {
         const char *lt = json_string_value(json_object_get(col, "logical_type"));
+        const char *ct = json_string_value(json_object_get(col, "converted_type"));
+        const char *unit = json_string_value(json_object_get(col, "unit"));
         printf("    %-24s %-20s %s", json_string_value(json_object_get(col, "name")),
-               json_string_value(json_object_get(col, "physical_type")), lt ? lt : "");
-        if (lt && strcmp(lt, "DECIMAL") == 0)
+               json_string_value(json_object_get(col, "physical_type")), lt ? lt : ct ? ct : "");
+        if (json_object_get(col, "precision"))
             printf("(%lld,%lld)", (long long)json_integer_value(json_object_get(col, "precision")),
                    (long long)json_integer_value(json_object_get(col, "scale")));
+        else if (unit)
+            printf("(%s, %s)", unit, json_is_true(json_object_get(col, "utc")) ? "UTC" : "local");
+        else if (json_object_get(col, "bit_width"))
+            printf("(%lld, %s)", (long long)json_integer_value(json_object_get(col, "bit_width")),
+                   json_is_true(json_object_get(col, "signed")) ? "signed" : "unsigned");
         putchar('\n');
     }
     json_t *rg;
@@ -110,8 +117,8 @@ int cmd_inspect(int argc, char **argv)
         json_t *root = etlc__json_text_parse(out, &oom);
         if (root)
             print_text(path, root);
-        else if (oom) {
-            fprintf(stderr, "etlconn: out of memory reading the footer of %s\n", path);
+        else {
+            fprintf(stderr, "etlconn: %s rendering the footer of %s\n", oom ? "out of memory" : "internal error", path);
             rc = EXIT_FAILURE_;
         }
         json_decref(root);

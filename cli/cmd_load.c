@@ -34,6 +34,8 @@ static void help(void)
            "                          (a deliberate reload; a table dropped or recreated\n"
            "                          since is loaded again without it)\n"
            "  --batch-size N        rows per batch read from a file (default 10000)\n"
+           "  --flatten             Parquet: each field of a top-level struct becomes a column\n"
+           "                        (\"parent.field\") instead of one jsonb column\n"
            "  --compact             print the JSON on one line\n\n"
            "Exit status: 0 loaded (or nothing new to load), 1 the load failed and nothing\n"
            "was changed, 2 usage or configuration error,\n" CLI_EXIT_CANCELLED_HELP);
@@ -99,6 +101,7 @@ int cmd_load(int argc, char **argv)
         {"batch-size", required_argument, NULL, 'b'},
         {"compact", no_argument, NULL, 'C'},
         {"force", no_argument, NULL, 'F'},
+        {"flatten", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     cli_conn conn = {0};
@@ -135,6 +138,7 @@ int cmd_load(int argc, char **argv)
         }
         case 'C': compact = true; break;
         case 'F': lr.force = true; break;
+        case 'L': cli_conn_option(&conn, 's', "flatten=true"); break; /* the dw option */
         case 'h': help(); goto out;
         default: rc = cli_usage_error("load", "unknown option");
         }

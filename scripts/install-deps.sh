@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
-# (pyarrow, duckdb: independent Parquet readers used by the tests; wsgidav, cheroot: a WebDAV server).
+# (pyarrow, duckdb, polars, fastparquet: independent Parquet readers and writers used by the tests;
+# pymongo: the bson module fastparquet uses to write BSON columns; test peers: see below).
 set -euo pipefail
 
 debs=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev libyaml-dev libsqlite3-dev sqlite3 libssl-dev libzstd-dev libsnappy-dev
+  liblz4-dev libbrotli-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
   python3 python3-pip openssl
@@ -35,8 +37,8 @@ fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer)
-pymods=(pyarrow duckdb pyftpdlib OpenSSL wsgidav cheroot)
-pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL wsgidav cheroot)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

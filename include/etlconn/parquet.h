@@ -87,12 +87,16 @@ int etlc_parquet_inspect(const void *file_bytes, size_t len, char **json, etlc_e
 int etlc_parquet_inspect_file(const char *path, char **json, etlc_error *err);
 
 /* ---- reader ----------------------------------------------------------------
- * Reads files with the layout our writer produces (flat schema, data pages
- * v1, PLAIN / RLE_DICTIONARY, all four codecs, every logical type of the
- * table in docs/parquet.md), one row group at a time. Types map back:
- * STRING -> text, JSON -> json, DATE -> date, TIMESTAMP(MICROS) -> timestamp,
- * DECIMAL -> decimal(p,s), NULL -> null, other BYTE_ARRAY -> bytes. Anything
- * else is ETLC_UNSUPPORTED naming the column; a malformed file ETLC_DATA. */
+ * Reads the files current writers produce (pyarrow, DuckDB, polars,
+ * parquet-mr, fastparquet, ours): data pages v1 and v2, every encoding
+ * and codec of the format, one row group at a time. Flat leaves are
+ * columns; each top-level group or repeated field (list, struct, map) is
+ * one json column. Types map as the
+ * table in docs/parquet.md says; columns whose PostgreSQL type is finer
+ * than their etlconn type report an etlc_type_hint. A value that cannot be
+ * kept exactly (a nanosecond with sub-microsecond digits) is
+ * ETLC_DATA_TYPE; a feature not read is ETLC_UNSUPPORTED naming it in
+ * words; a malformed file ETLC_DATA. */
 typedef struct etlc_parquet_reader etlc_parquet_reader;
 
 int etlc_parquet_reader_open(const char *path, etlc_parquet_reader **out, etlc_error *err);
@@ -102,6 +106,16 @@ int etlc_parquet_reader_open_memory(const void *data, size_t len, etlc_parquet_r
 /* The file's columns (borrowed, valid until free). */
 size_t etlc_parquet_reader_columns(const etlc_parquet_reader *r, const etlc_column_def **defs);
 int64_t etlc_parquet_reader_num_rows(const etlc_parquet_reader *r);
+/* The memory bound: a page (or dictionary) that decodes to more than
+ * max_bytes is refused with a message naming the bound. 0 = the default,
+ * ETLC_PARQUET_MAX_PAGE_BYTES_DEFAULT (1 GiB, the most a Parquet page
+ * header can describe is 2 GiB). Applies to pages read after the call. */
+#define ETLC_PARQUET_MAX_PAGE_BYTES_DEFAULT ((size_t)1 << 30)
+void etlc_parquet_reader_set_max_page_bytes(etlc_parquet_reader *r, size_t max_bytes);
+/* Column col's finer type (an etlc_type_hint): unsigned 8/16-bit -> INT16 /
+ * INT32, float32 and float16 -> FLOAT32, TIME -> TIME, a timestamp not
+ * adjusted to UTC -> TIMESTAMP_LOCAL, UUID, INTERVAL; else NONE. */
+int etlc_parquet_reader_column_hint(const etlc_parquet_reader *r, size_t col);
 /* The next row group as a batch (borrowed: valid until the next call or
  * free); *batch is NULL after the last one. */
 int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **batch, etlc_error *err);

@@ -36,6 +36,22 @@ typedef enum etlc_type {
 const char *etlc_type_name(etlc_type type); /* "null", "bool", "int64", ... */
 int etlc_type_parse(const char *name);      /* -1 if unknown */
 
+/* A finer reading of a column than its etlconn type, reported by a reader
+ * that knows more (etlc_parquet_reader_column_hint). Values keep the
+ * representation of the column's type; a warehouse uses the hint to choose
+ * the column type. NONE for every column of other sources. */
+typedef enum etlc_type_hint {
+    ETLC_HINT_NONE = 0,
+    ETLC_HINT_INT16,           /* INT64 values that fit int16 (smallint) */
+    ETLC_HINT_INT32,           /* INT64 values that fit int32 (integer) */
+    ETLC_HINT_FLOAT32,         /* DOUBLE values exact in float32 (real) */
+    ETLC_HINT_TIME,            /* INT64 microseconds since midnight (time) */
+    ETLC_HINT_TIMESTAMP_LOCAL, /* TIMESTAMP not adjusted to UTC (timestamp without time zone) */
+    ETLC_HINT_UUID,            /* BYTES of 16 bytes (uuid) */
+    ETLC_HINT_INTERVAL         /* BYTES of 16: int64 microseconds, int32 days, int32 months,
+                                * host order (interval) */
+} etlc_type_hint;
+
 typedef struct etlc_column_def {
     char *name;
     etlc_type type;

@@ -136,6 +136,7 @@ static int reader_new(const char *file, const char *display, const etlc__format_
     r->ops = ops;
     r->in.fd = -1;
     r->batch_rows = opts && opts->batch_rows ? opts->batch_rows : ETLC_FORMAT_READER_DEFAULT_ROWS;
+    r->flatten = opts && opts->flatten;
     *out = r;
     return 0;
 }
@@ -202,6 +203,17 @@ size_t etlc__format_reader_columns(const etlc__format_reader *r, const etlc_colu
 {
     *defs = r->defs;
     return r->ncols;
+}
+
+int etlc__format_reader_hint(const etlc__format_reader *r, size_t col)
+{
+    return r->ops->hint && col < r->ncols ? r->ops->hint(r, col) : ETLC_HINT_NONE;
+}
+
+void etlc__format_reader_set_max_page_bytes(etlc__format_reader *r, size_t max_bytes)
+{
+    if (r->ops->set_max_page)
+        r->ops->set_max_page(r, max_bytes);
 }
 
 int etlc__format_reader_next(etlc__format_reader *r, const etlc_batch **batch, etlc_error *err)

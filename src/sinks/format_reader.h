@@ -42,6 +42,9 @@ typedef struct etlc__format_reader_options {
     /* What error messages call the file; NULL = the path (or the lake's
      * root joined with the relpath). Copied. */
     const char *display_name;
+    /* Parquet: each field of a top-level struct is its own column
+     * ("parent.field"), instead of the struct as one json column. */
+    bool flatten;
 } etlc__format_reader_options;
 
 /* The format a file name's extension says, or NULL. */
@@ -62,6 +65,12 @@ int etlc__format_reader_open_lake(etlc_lake *lake, const char *relpath,
 const char *etlc__format_reader_format(const etlc__format_reader *r);
 /* The file's columns (borrowed, valid until free). */
 size_t etlc__format_reader_columns(const etlc__format_reader *r, const etlc_column_def **defs);
+/* Column col's etlc_type_hint (Parquet's finer types); NONE for the
+ * text formats. */
+int etlc__format_reader_hint(const etlc__format_reader *r, size_t col);
+/* The Parquet memory bound (etlc_parquet_reader_set_max_page_bytes); 0 =
+ * the default. No effect on the text formats. */
+void etlc__format_reader_set_max_page_bytes(etlc__format_reader *r, size_t max_bytes);
 /* The next batch (borrowed: valid until the next call or free); *batch is
  * NULL at the end of the file. */
 int etlc__format_reader_next(etlc__format_reader *r, const etlc_batch **batch, etlc_error *err);

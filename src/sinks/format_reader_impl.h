@@ -26,6 +26,8 @@ typedef struct etlc__format_reader_ops {
     int (*start)(etlc__format_reader *r, etlc_error *err);
     int (*next)(etlc__format_reader *r, const etlc_batch **batch, etlc_error *err);
     void (*release)(etlc__format_reader *r); /* frees r->fmt */
+    int (*hint)(const etlc__format_reader *r, size_t col);      /* NULL: none */
+    void (*set_max_page)(etlc__format_reader *r, size_t bytes); /* NULL: no pages */
 } etlc__format_reader_ops;
 
 extern const etlc__format_reader_ops etlc__format_reader_jsonl;
@@ -37,6 +39,7 @@ struct etlc__format_reader {
     etlc__byte_input in;
     char *name;             /* the file, for messages */
     size_t batch_rows;
+    bool flatten;           /* Parquet: top-level struct fields as columns */
     bool hinted;            /* defs came from the item's columns metadata */
     etlc_column_def *defs;  /* owned */
     size_t ncols;
@@ -89,7 +92,7 @@ int etlc__text_batch(etlc__format_reader *r, etlc_error *err);
 
 /* ---- Parquet over a byte input (parquet/reader.c) ------------------------- */
 /* `in` is borrowed and must outlive the reader; `name` is for messages. */
-int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows,
+int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows, bool flatten,
                                     etlc_parquet_reader **out, etlc_error *err);
 
 #endif

@@ -57,6 +57,8 @@ static int dw_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
         return etlc_error_set(err, ETLC_CONFIG_RANGE, "dw: schema '%s' must be 1 to 63 bytes", schema ? schema : "");
     if (!(ctx->schema = etlc__strdup(schema)))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory connecting to the warehouse");
+    ctx->max_page_bytes = (size_t)etlc_config_get_int(cfg, "max_page_bytes");
+    ctx->flatten = etlc_config_get_bool(cfg, "flatten");
     PGconn *conn;
     if ((rc = etlc__dw_conn(ctx, &conn, err)))
         return rc;

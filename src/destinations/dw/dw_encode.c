@@ -25,8 +25,23 @@ int etlc__dw_qualified(etlc__buf *b, const char *schema, const char *table)
     return etlc__dw_ident(b, schema) || etlc__buf_putc(b, '.') || etlc__dw_ident(b, table) ? -1 : 0;
 }
 
-void etlc__dw_pg_type(const etlc_column_def *def, char *buf, size_t bufsz)
+void etlc__dw_pg_type_hinted(const etlc_column_def *def, int hint, char *buf, size_t bufsz)
 {
+    const char *t = NULL;
+    switch (hint) {
+    case ETLC_HINT_INT16: t = def->type == ETLC_TYPE_INT64 ? "smallint" : NULL; break;
+    case ETLC_HINT_INT32: t = def->type == ETLC_TYPE_INT64 ? "integer" : NULL; break;
+    case ETLC_HINT_TIME: t = def->type == ETLC_TYPE_INT64 ? "time" : NULL; break;
+    case ETLC_HINT_FLOAT32: t = def->type == ETLC_TYPE_DOUBLE ? "real" : NULL; break;
+    case ETLC_HINT_TIMESTAMP_LOCAL: t = def->type == ETLC_TYPE_TIMESTAMP ? "timestamp" : NULL; break;
+    case ETLC_HINT_UUID: t = def->type == ETLC_TYPE_BYTES ? "uuid" : NULL; break;
+    case ETLC_HINT_INTERVAL: t = def->type == ETLC_TYPE_BYTES ? "interval" : NULL; break;
+    default: break;
+    }
+    if (t) {
+        snprintf(buf, bufsz, "%s", t);
+        return;
+    }
     switch (def->type) {
     case ETLC_TYPE_BOOL: snprintf(buf, bufsz, "boolean"); break;
     case ETLC_TYPE_INT64: snprintf(buf, bufsz, "bigint"); break;
@@ -45,6 +60,28 @@ void etlc__dw_pg_type(const etlc_column_def *def, char *buf, size_t bufsz)
     case ETLC_TYPE_NULL: /* no value ever seen: text holds whatever comes later */
     default: snprintf(buf, bufsz, "text"); break;
     }
+}
+
+void etlc__dw_pg_type(const etlc_column_def *def, char *buf, size_t bufsz)
+{
+    etlc__dw_pg_type_hinted(def, ETLC_HINT_NONE, buf, bufsz);
+}
+
+bool etlc__dw_type_accepts_hinted(Oid oid, etlc_type t, int hint)
+{
+    /* Hinted columns go to their finer type; INTERVAL bytes only there. */
+    if (t == ETLC_TYPE_INT64 && hint == ETLC_HINT_TIME)
+        return oid == PG_OID_TIME;
+    if (t == ETLC_TYPE_INT64 && (hint == ETLC_HINT_INT16 || hint == ETLC_HINT_INT32) &&
+        (oid == PG_OID_INT4 || (oid == PG_OID_INT2 && hint == ETLC_HINT_INT16)))
+        return true;
+    if (t == ETLC_TYPE_DOUBLE && hint == ETLC_HINT_FLOAT32 && oid == PG_OID_FLOAT4)
+        return true;
+    if (t == ETLC_TYPE_BYTES && hint == ETLC_HINT_INTERVAL)
+        return oid == DW_OID_INTERVAL;
+    if (t == ETLC_TYPE_BYTES && hint == ETLC_HINT_UUID && oid == PG_OID_UUID)
+        return true;
+    return etlc__dw_type_accepts(oid, t);
 }
 
 bool etlc__dw_type_accepts(Oid oid, etlc_type t)
@@ -194,6 +231,50 @@ static int put_var(etlc__buf *o, const void *p, size_t len, bool jsonb)
     return 0;
 }
 
+/* smallint / integer from an INT64 column, range-checked (o has 12 bytes reserved at q). */
+static int put_narrow_int(etlc__buf *o, uint8_t *q, const etlc_column *col, size_t row, int width, etlc_error *err)
+{
+    int64_t v = col->fixed.i64[row];
+    if (width == 2 ? (v < INT16_MIN || v > INT16_MAX) : (v < INT32_MIN || v > INT32_MAX))
+        return etlc_error_set(err, ETLC_DATA_TYPE, "column \"%s\": %lld does not fit a %s column", col->def.name,
+                              (long long)v, width == 2 ? "smallint" : "integer");
+    be32(q, (uint32_t)width);
+    if (width == 2)
+        be16(q + 4, (uint16_t)v);
+    else
+        be32(q + 4, (uint32_t)v);
+    o->len += 4 + (size_t)width;
+    return 0;
+}
+
+/* uuid (16 bytes as is) or interval (ETLC_HINT_INTERVAL's 16 host-order bytes -> PostgreSQL's). */
+static int put_fixed_bytes(etlc__buf *o, const etlc_column *col, size_t row, Oid oid, etlc_error *err)
+{
+    size_t len;
+    const uint8_t *p = etlc_column_var(col, row, &len);
+    if (len != 16)
+        return etlc_error_set(err, ETLC_DATA_TYPE, "column \"%s\": a %zu-byte value is not a %s", col->def.name,
+                              len, oid == PG_OID_UUID ? "uuid (16 bytes)" : "interval");
+    if (etlc__buf_reserve(o, 20))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory encoding rows for COPY");
+    uint8_t *q = (uint8_t *)o->data + o->len;
+    be32(q, 16);
+    if (oid == PG_OID_UUID) {
+        memcpy(q + 4, p, 16);
+    } else {
+        int64_t us;
+        int32_t days, months;
+        memcpy(&us, p, 8);
+        memcpy(&days, p + 8, 4);
+        memcpy(&months, p + 12, 4);
+        be64(q + 4, (uint64_t)us);
+        be32(q + 12, (uint32_t)days);
+        be32(q + 16, (uint32_t)months);
+    }
+    o->len += 20;
+    return 0;
+}
+
 int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err)
 {
     etlc__buf *o = &e->out;
@@ -222,7 +303,12 @@ int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err)
                 o->len += 5;
                 break;
             case ETLC_TYPE_INT64:
-                be32(q, 8);
+                if (e->oids[c] == PG_OID_INT2 || e->oids[c] == PG_OID_INT4) {
+                    if (put_narrow_int(o, q, col, row, e->oids[c] == PG_OID_INT2 ? 2 : 4, err))
+                        return ETLC_DATA_TYPE;
+                    break;
+                }
+                be32(q, 8); /* bigint, or time: microseconds since midnight */
                 be64(q + 4, (uint64_t)col->fixed.i64[row]);
                 o->len += 12;
                 break;
@@ -232,6 +318,15 @@ int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err)
                 o->len += 12;
                 break;
             case ETLC_TYPE_DOUBLE: {
+                if (e->oids[c] == PG_OID_FLOAT4) {
+                    float f = (float)col->fixed.f64[row];
+                    uint32_t b32;
+                    memcpy(&b32, &f, 4);
+                    be32(q, 4);
+                    be32(q + 4, b32);
+                    o->len += 8;
+                    break;
+                }
                 uint64_t bits;
                 memcpy(&bits, &col->fixed.f64[row], 8);
                 be32(q, 8);
@@ -261,6 +356,14 @@ int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err)
                 be32((uint8_t *)o->data + at, (uint32_t)(o->len - at - 4));
                 break;
             }
+            case ETLC_TYPE_BYTES:
+                if (e->oids[c] == DW_OID_INTERVAL || e->oids[c] == PG_OID_UUID) {
+                    int rc = put_fixed_bytes(o, col, row, e->oids[c], err);
+                    if (rc)
+                        return rc;
+                    break;
+                }
+                /* fall through */
             default:
                 p = etlc_column_var(col, row, &len);
                 if (put_var(o, p, len, col->def.type == ETLC_TYPE_JSON && e->oids[c] == PG_OID_JSONB))

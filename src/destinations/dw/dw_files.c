@@ -214,8 +214,13 @@ int etlc__dw_file_sha256(const char *path, char hex[65], int64_t *bytes, etlc_er
     return rc;
 }
 
-int etlc__dw_input_open(const dw_input *in, size_t batch_rows, etlc__format_reader **out, etlc_error *err)
+int etlc__dw_input_open(const dw_input *in, size_t batch_rows, const dw_ctx *ctx, etlc__format_reader **out,
+                        etlc_error *err)
 {
-    etlc__format_reader_options o = {.format = in->format, .columns = in->columns, .batch_rows = batch_rows};
-    return etlc__format_reader_open_path(in->path, &o, out, err);
+    etlc__format_reader_options o = {.format = in->format, .columns = in->columns, .batch_rows = batch_rows,
+                                     .flatten = ctx->flatten};
+    int rc = etlc__format_reader_open_path(in->path, &o, out, err);
+    if (rc == 0)
+        etlc__format_reader_set_max_page_bytes(*out, ctx->max_page_bytes);
+    return rc;
 }

@@ -18,6 +18,8 @@ typedef struct dw_ctx {
     PGconn *conn;      /* one connection: a load is one transaction */
     char *schema;
     char *database;
+    size_t max_page_bytes; /* Parquet reader's page bound (option max_page_bytes) */
+    bool flatten;          /* Parquet: top-level struct fields as columns (option flatten) */
 } dw_ctx;
 
 /* etlc_dw_load on the destination's context (the load capability's path). */
@@ -61,6 +63,11 @@ int etlc__dw_qualified(etlc__buf *b, const char *schema, const char *table);
 void etlc__dw_pg_type(const etlc_column_def *def, char *buf, size_t bufsz);
 /* Does a table column of type `oid` accept binary values of etlconn type t? */
 bool etlc__dw_type_accepts(Oid oid, etlc_type t);
+/* The same with a reader's etlc_type_hint (smallint, real, time, uuid,
+ * interval, timestamp without time zone...). */
+void etlc__dw_pg_type_hinted(const etlc_column_def *def, int hint, char *buf, size_t bufsz);
+bool etlc__dw_type_accepts_hinted(Oid oid, etlc_type t, int hint);
+#define DW_OID_INTERVAL 1186
 
 typedef struct dw_encoder {
     size_t ncols;
@@ -84,7 +91,8 @@ typedef struct dw_input {
 } dw_input;
 
 /* A reader for one input, batches of at most batch_rows rows. */
-int etlc__dw_input_open(const dw_input *in, size_t batch_rows, etlc__format_reader **out, etlc_error *err);
+int etlc__dw_input_open(const dw_input *in, size_t batch_rows, const dw_ctx *ctx, etlc__format_reader **out,
+                        etlc_error *err);
 
 /* Paths -> inputs (dw_files.c): files, directories (recursive, sorted), IngestionResult JSON. */
 int etlc__dw_collect(const char *const *paths, size_t npaths, dw_input **inputs, size_t *ninputs,

@@ -125,14 +125,16 @@ static int read_target(load *L, const char *table, etlc_error *err)
     return 0;
 }
 
-static int create_table(load *L, const char *table, const etlc_column_def *defs, size_t n, etlc_error *err)
+static int create_table(load *L, const char *table, const etlc__format_reader *src, etlc_error *err)
 {
+    const etlc_column_def *defs;
+    size_t n = etlc__format_reader_columns(src, &defs);
     etlc__buf *s = &L->sql;
     etlc__buf_reset(s);
     int bad = etlc__buf_puts(s, "CREATE TABLE ") || etlc__dw_qualified(s, L->schema, table) || etlc__buf_puts(s, " (");
     for (size_t i = 0; i < n && !bad; i++) {
         char ty[64];
-        etlc__dw_pg_type(&defs[i], ty, sizeof ty);
+        etlc__dw_pg_type_hinted(&defs[i], etlc__format_reader_hint(src, i), ty, sizeof ty);
         bad = (i && etlc__buf_puts(s, ", ")) || etlc__dw_ident(s, defs[i].name) || etlc__buf_printf(s, " %s", ty);
     }
     if (L->opts->mode == ETLC_DW_MERGE) {
@@ -150,8 +152,10 @@ static int create_table(load *L, const char *table, const etlc_column_def *defs,
 }
 
 /* Every file column must exist in the target with a type that takes its values. */
-static int check_schema(load *L, const char *path, const etlc_column_def *defs, size_t n, Oid *oids, etlc_error *err)
+static int check_schema(load *L, const char *path, const etlc__format_reader *src, Oid *oids, etlc_error *err)
 {
+    const etlc_column_def *defs;
+    size_t n = etlc__format_reader_columns(src, &defs);
     for (size_t i = 0; i < n; i++) {
         const target_col *tc = NULL;
         for (size_t j = 0; j < L->ncols && !tc; j++)
@@ -160,9 +164,10 @@ static int check_schema(load *L, const char *path, const etlc_column_def *defs, 
         if (!tc)
             return etlc_error_set(err, ETLC_DATA_SCHEMA, "%s: column \"%s\" (%s) is not in table \"%s\".\"%s\"", path,
                                   defs[i].name, etlc_type_name(defs[i].type), L->schema, L->table);
-        if (!etlc__dw_type_accepts(tc->oid, defs[i].type)) {
+        int hint = etlc__format_reader_hint(src, i);
+        if (!etlc__dw_type_accepts_hinted(tc->oid, defs[i].type, hint)) {
             char want[64];
-            etlc__dw_pg_type(&defs[i], want, sizeof want);
+            etlc__dw_pg_type_hinted(&defs[i], hint, want, sizeof want);
             return etlc_error_set(err, ETLC_DATA_SCHEMA, "%s: column \"%s\" is %s in the file but %s in table \"%s\".\"%s\" "
                                   "(a %s column would take it)", path, defs[i].name, etlc_type_name(defs[i].type),
                                   tc->type, L->schema, L->table, want);
@@ -189,7 +194,7 @@ static int put_copy(load *L, dw_encoder *e, bool all, etlc_error *err)
 static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *table, etlc_error *err)
 {
     etlc__format_reader *src = NULL;
-    int rc = etlc__dw_input_open(in, L->opts->batch_rows, &src, err);
+    int rc = etlc__dw_input_open(in, L->opts->batch_rows, L->ctx, &src, err);
     if (rc)
         return rc;
     const etlc_column_def *defs;
@@ -204,9 +209,9 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
         return nomem(err);
     }
     if (!L->target_exists)
-        rc = create_table(L, table, defs, n, err), L->res->created = true;
+        rc = create_table(L, table, src, err), L->res->created = true;
     if (rc == 0)
-        rc = check_schema(L, in->path, defs, n, e.oids, err);
+        rc = check_schema(L, in->path, src, e.oids, err);
     if (rc == 0 && L->opts->mode == ETLC_DW_MERGE) {
         if (!L->merge_cols) {
             for (size_t k = 0; k < L->opts->nkeys && rc == 0; k++) {
@@ -622,12 +627,9 @@ int etlc__dw_load(dw_ctx *ctx, const char *const *paths, size_t npaths, const et
                 first = &inputs[i];
         if (first && !L.target_exists) {
             etlc__format_reader *src = NULL;
-            const etlc_column_def *defs;
-            rc = etlc__dw_input_open(first, opts->batch_rows, &src, err);
-            if (rc == 0) {
-                size_t n = etlc__format_reader_columns(src, &defs);
-                rc = create_table(&L, L.table, defs, n, err);
-            }
+            rc = etlc__dw_input_open(first, opts->batch_rows, L.ctx, &src, err);
+            if (rc == 0)
+                rc = create_table(&L, L.table, src, err);
             R->created = true;
             etlc__format_reader_free(src);
         }

@@ -11,8 +11,10 @@ typedef struct ins_schema {
     size_t name_len;
     int type, type_length, repetition, num_children, converted, scale, precision;
     int logical;              /* LogicalType union field id, 0 = none */
-    int ts_unit;              /* 1 millis, 2 micros, 3 nanos */
-    bool ts_utc;
+    int ts_unit;              /* TIMESTAMP / TIME: 1 millis, 2 micros, 3 nanos */
+    bool ts_utc;              /* TIMESTAMP / TIME: isAdjustedToUTC */
+    int int_bits;             /* INTEGER: bit width (8..64) */
+    bool int_signed;          /* INTEGER: isSigned */
     int lt_scale, lt_precision;
 } ins_schema;
 

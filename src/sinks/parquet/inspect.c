@@ -30,9 +30,14 @@ static void parse_logical(tc_reader *r, ins_schema *s)
                 s->lt_scale = tcr_i32(r);
             else if (id == PQ_LT_DECIMAL && id2 == 2 && t2 == TC_I32)
                 s->lt_precision = tcr_i32(r);
-            else if (id == PQ_LT_TIMESTAMP && id2 == 1 && (t2 == TC_TRUE || t2 == TC_FALSE))
+            else if ((id == PQ_LT_TIMESTAMP || id == PQ_LT_TIME) && id2 == 1 &&
+                     (t2 == TC_TRUE || t2 == TC_FALSE))
                 s->ts_utc = t2 == TC_TRUE;
-            else if (id == PQ_LT_TIMESTAMP && id2 == 2 && t2 == TC_STRUCT) {
+            else if (id == PQ_LT_INTEGER && id2 == 1 && t2 == TC_BYTE && r->p < r->end)
+                s->int_bits = (int8_t)*r->p++;
+            else if (id == PQ_LT_INTEGER && id2 == 2 && (t2 == TC_TRUE || t2 == TC_FALSE))
+                s->int_signed = t2 == TC_TRUE;
+            else if ((id == PQ_LT_TIMESTAMP || id == PQ_LT_TIME) && id2 == 2 && t2 == TC_STRUCT) {
                 tcr_struct_enter(r);
                 int16_t l3 = 0, id3;
                 uint8_t t3;
@@ -291,26 +296,147 @@ static const char *encoding_name(unsigned e)
 static const char *logical_name(int l)
 {
     switch (l) {
-    case 1: return "STRING";
-    case 2: return "MAP";
-    case 3: return "LIST";
-    case 4: return "ENUM";
-    case 5: return "DECIMAL";
-    case 6: return "DATE";
-    case 7: return "TIME";
-    case 8: return "TIMESTAMP";
-    case 10: return "INTEGER";
-    case 11: return "NULL";
-    case 12: return "JSON";
-    case 13: return "BSON";
-    case 14: return "UUID";
+    case PQ_LT_STRING: return "STRING";
+    case PQ_LT_MAP: return "MAP";
+    case PQ_LT_LIST: return "LIST";
+    case PQ_LT_ENUM: return "ENUM";
+    case PQ_LT_DECIMAL: return "DECIMAL";
+    case PQ_LT_DATE: return "DATE";
+    case PQ_LT_TIME: return "TIME";
+    case PQ_LT_TIMESTAMP: return "TIMESTAMP";
+    case PQ_LT_INTEGER: return "INTEGER";
+    case PQ_LT_NULL: return "NULL";
+    case PQ_LT_JSON: return "JSON";
+    case PQ_LT_BSON: return "BSON";
+    case PQ_LT_UUID: return "UUID";
+    case PQ_LT_FLOAT16: return "FLOAT16";
+    case 16: return "VARIANT";
+    case 17: return "GEOMETRY";
+    case 18: return "GEOGRAPHY";
     default: return NULL;
     }
+}
+
+static const char *converted_name(int c)
+{
+    static const char *n[] = {"UTF8", "MAP", "MAP_KEY_VALUE", "LIST", "ENUM", "DECIMAL", "DATE", "TIME_MILLIS",
+                              "TIME_MICROS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS", "UINT_8", "UINT_16",
+                              "UINT_32", "UINT_64", "INT_8", "INT_16", "INT_32", "INT_64", "JSON", "BSON",
+                              "INTERVAL"};
+    return c >= 0 && c < 22 ? n[c] : "UNKNOWN";
+}
+
+static const char *unit_name(int u)
+{
+    return u == 1 ? "MILLIS" : u == 2 ? "MICROS" : u == 3 ? "NANOS" : "UNKNOWN";
+}
+
+/* Is a leaf unsigned (INTEGER(n, false) or a legacy UINT_n)? */
+static bool leaf_unsigned(const ins_schema *leaf)
+{
+    return leaf && ((leaf->logical == PQ_LT_INTEGER && !leaf->int_signed) ||
+                    (leaf->converted >= PQ_CT_UINT_8 && leaf->converted <= PQ_CT_UINT_64));
+}
+
+/* The time unit of a TIMESTAMP / TIME leaf, from its logical or legacy type (0 = none). */
+static int leaf_unit(const ins_schema *leaf, bool *is_time)
+{
+    *is_time = false;
+    if (!leaf)
+        return 0;
+    if (leaf->logical == PQ_LT_TIMESTAMP || leaf->logical == PQ_LT_TIME) {
+        *is_time = leaf->logical == PQ_LT_TIME;
+        return leaf->ts_unit;
+    }
+    *is_time = leaf->converted == PQ_CT_TIME_MILLIS || leaf->converted == PQ_CT_TIME_MICROS;
+    if (leaf->converted == PQ_CT_TIME_MILLIS || leaf->converted == PQ_CT_TIMESTAMP_MILLIS)
+        return 1;
+    if (leaf->converted == PQ_CT_TIME_MICROS || leaf->converted == PQ_CT_TIMESTAMP_MICROS)
+        return 2;
+    return 0;
 }
 
 static int put_str(etlc__buf *b, const uint8_t *p, size_t len)
 {
     return etlc__buf_json_string(b, p ? (const char *)p : "", p ? len : 0);
+}
+
+static int put_double(etlc__buf *b, double d)
+{
+    if (isnan(d))
+        return etlc__buf_puts(b, "\"NaN\"");
+    if (isinf(d))
+        return etlc__buf_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    return etlc__buf_printf(b, "%.17g", d);
+}
+
+/* A TIMESTAMP / TIME statistic in its unit, as text. */
+static int put_time(etlc__buf *b, int64_t v, int unit, bool is_time, bool utc)
+{
+    char tmp[64];
+    int64_t per_us = unit == 3 ? 1000 : 1, us_per = unit == 1 ? 1000 : 1;
+    int64_t sub = unit == 3 ? v % 1000 : 0;
+    v = unit == 3 ? v / 1000 : v;
+    if (v > INT64_MAX / us_per || v < INT64_MIN / us_per)
+        return etlc__buf_printf(b, "%" PRId64, v);
+    v *= us_per;
+    if (is_time) {
+        if (v < 0 || v > INT64_C(86400000000))
+            return etlc__buf_printf(b, "%" PRId64, v);
+        snprintf(tmp, sizeof tmp, "%02d:%02d:%02d.%06d", (int)(v / 3600000000), (int)(v / 60000000 % 60),
+                 (int)(v / 1000000 % 60), (int)(v % 1000000));
+    } else {
+        etlc_format_timestamp(v, tmp, sizeof tmp);
+        size_t n = strlen(tmp);
+        if (!utc && n && tmp[n - 1] == 'Z') /* a local timestamp names no zone */
+            tmp[n - 1] = '\0';
+    }
+    if (per_us > 1 && sub) /* the nanoseconds past the microsecond, kept */
+        snprintf(tmp + strlen(tmp), sizeof tmp - strlen(tmp), " +%03dns", (int)(sub < 0 ? -sub : sub));
+    return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+}
+
+static int put_int_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, const uint8_t *p, size_t len)
+{
+    int logical = leaf ? leaf->logical : 0, converted = leaf ? leaf->converted : -1;
+    char tmp[64];
+    size_t need = c->type == PQ_INT32 ? 4 : 8;
+    if (len != need)
+        return etlc__buf_puts(b, "null");
+    int64_t v;
+    if (need == 4) {
+        int32_t v32;
+        memcpy(&v32, p, 4);
+        v = leaf_unsigned(leaf) ? (int64_t)(uint32_t)v32 : v32;
+    } else {
+        memcpy(&v, p, 8);
+    }
+    bool is_time;
+    int unit = leaf_unit(leaf, &is_time);
+    if ((logical == PQ_LT_DATE || converted == PQ_CT_DATE) && c->type == PQ_INT32) {
+        etlc_format_date((int32_t)v, tmp, sizeof tmp);
+        return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+    }
+    if (unit)
+        return put_time(b, v, unit, is_time, !(leaf->logical == PQ_LT_TIMESTAMP && !leaf->ts_utc));
+    if (logical == PQ_LT_DECIMAL || converted == PQ_CT_DECIMAL) {
+        int scale = logical == PQ_LT_DECIMAL ? leaf->lt_scale : leaf->scale;
+        if (scale < 0 || scale > 38)
+            scale = 0;
+        pq_decimal_format(v, scale, tmp, sizeof tmp);
+        return put_str(b, (const uint8_t *)tmp, strlen(tmp));
+    }
+    if (need == 8 && leaf_unsigned(leaf) && v < 0) /* above INT64_MAX: a string, exact in every JSON parser */
+        return etlc__buf_printf(b, "\"%" PRIu64 "\"", (uint64_t)v);
+    return etlc__buf_printf(b, "%" PRId64, v);
+}
+
+/* IEEE half -> double. */
+static double half_value(uint16_t h)
+{
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return (h & 0x8000) ? -v : v;
 }
 
 /* Render one statistics value according to the column's types. */
@@ -324,37 +450,8 @@ static int put_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, cons
     case PQ_BOOLEAN:
         return etlc__buf_puts(b, len >= 1 && p[0] ? "true" : "false");
     case PQ_INT32:
-    case PQ_INT64: {
-        size_t need = c->type == PQ_INT32 ? 4 : 8;
-        if (len != need)
-            return etlc__buf_puts(b, "null");
-        int64_t v;
-        if (need == 4) {
-            int32_t v32;
-            memcpy(&v32, p, 4);
-            v = v32;
-        } else {
-            memcpy(&v, p, 8);
-        }
-        if (logical == PQ_LT_DATE || converted == PQ_CT_DATE) {
-            if (c->type == PQ_INT32) {
-                etlc_format_date((int32_t)v, tmp, sizeof tmp);
-                return put_str(b, (const uint8_t *)tmp, strlen(tmp));
-            }
-        }
-        if ((logical == PQ_LT_TIMESTAMP && leaf->ts_unit == 2) || converted == PQ_CT_TIMESTAMP_MICROS) {
-            etlc_format_timestamp(v, tmp, sizeof tmp);
-            return put_str(b, (const uint8_t *)tmp, strlen(tmp));
-        }
-        if (logical == PQ_LT_DECIMAL || converted == PQ_CT_DECIMAL) {
-            int scale = logical == PQ_LT_DECIMAL ? leaf->lt_scale : leaf->scale;
-            if (scale < 0 || scale > 38)
-                scale = 0;
-            pq_decimal_format(v, scale, tmp, sizeof tmp);
-            return put_str(b, (const uint8_t *)tmp, strlen(tmp));
-        }
-        return etlc__buf_printf(b, "%" PRId64, v);
-    }
+    case PQ_INT64:
+        return put_int_stat(b, c, leaf, p, len);
     case PQ_FLOAT:
     case PQ_DOUBLE: {
         double d;
@@ -367,11 +464,11 @@ static int put_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, cons
         } else {
             return etlc__buf_puts(b, "null");
         }
-        if (!isfinite(d))
-            return etlc__buf_puts(b, "null");
-        return etlc__buf_printf(b, "%.17g", d);
+        return put_double(b, d);
     }
     default:
+        if (logical == PQ_LT_FLOAT16 && len == 2)
+            return put_double(b, half_value((uint16_t)(p[0] | p[1] << 8)));
         if ((logical == PQ_LT_DECIMAL || converted == PQ_CT_DECIMAL) && len >= 1 && len <= 16) {
             int scale = logical == PQ_LT_DECIMAL ? leaf->lt_scale : leaf->scale;
             if (scale < 0 || scale > 38)
@@ -379,8 +476,20 @@ static int put_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, cons
             pq_decimal_format(pq_be_to_i128(p, len), scale, tmp, sizeof tmp);
             return put_str(b, (const uint8_t *)tmp, strlen(tmp));
         }
-        if (logical == PQ_LT_STRING || logical == PQ_LT_JSON || converted == PQ_CT_UTF8 ||
-            converted == PQ_CT_JSON)
+        if (logical == PQ_LT_UUID && len == 16) {
+            static const char hx[] = "0123456789abcdef";
+            char u[37];
+            size_t k = 0;
+            for (size_t i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                    u[k++] = '-';
+                u[k++] = hx[p[i] >> 4];
+                u[k++] = hx[p[i] & 15];
+            }
+            return put_str(b, (const uint8_t *)u, k);
+        }
+        if (logical == PQ_LT_STRING || logical == PQ_LT_JSON || logical == PQ_LT_ENUM ||
+            converted == PQ_CT_UTF8 || converted == PQ_CT_JSON || converted == PQ_CT_ENUM)
             return put_str(b, p, len);
         /* other binary: hex */
         if (etlc__buf_puts(b, "\"0x") != 0)
@@ -390,6 +499,20 @@ static int put_stat(etlc__buf *b, const ins_col *c, const ins_schema *leaf, cons
                 return -1;
         return etlc__buf_putc(b, '"');
     }
+}
+
+/* The logical type's parameters, after "logical_type". */
+static int put_logical_params(etlc__buf *b, const ins_schema *s)
+{
+    if (s->logical == PQ_LT_DECIMAL)
+        return etlc__buf_printf(b, ",\"precision\":%d,\"scale\":%d", s->lt_precision, s->lt_scale);
+    if (s->logical == PQ_LT_TIMESTAMP || s->logical == PQ_LT_TIME)
+        return etlc__buf_printf(b, ",\"unit\":\"%s\",\"utc\":%s", unit_name(s->ts_unit),
+                                s->ts_utc ? "true" : "false");
+    if (s->logical == PQ_LT_INTEGER)
+        return etlc__buf_printf(b, ",\"bit_width\":%d,\"signed\":%s", s->int_bits,
+                                s->int_signed ? "true" : "false");
+    return 0;
 }
 
 static int render(const ins *in, etlc__buf *b)
@@ -429,17 +552,13 @@ static int render(const ins *in, etlc__buf *b)
         const char *ln = logical_name(s->logical);
         if (ln) {
             rc |= etlc__buf_printf(b, ",\"logical_type\":\"%s\"", ln);
-            if (s->logical == PQ_LT_DECIMAL)
-                rc |= etlc__buf_printf(b, ",\"precision\":%d,\"scale\":%d", s->lt_precision,
-                                       s->lt_scale);
-            if (s->logical == PQ_LT_TIMESTAMP)
-                rc |= etlc__buf_printf(b, ",\"unit\":\"%s\",\"utc\":%s",
-                                       s->ts_unit == 1 ? "MILLIS" : s->ts_unit == 2 ? "MICROS"
-                                                                                    : "NANOS",
-                                       s->ts_utc ? "true" : "false");
+            rc |= put_logical_params(b, s);
         }
-        if (s->converted >= 0)
-            rc |= etlc__buf_printf(b, ",\"converted_type\":%d", s->converted);
+        if (s->converted >= 0) {
+            rc |= etlc__buf_printf(b, ",\"converted_type\":\"%s\"", converted_name(s->converted));
+            if (s->converted == PQ_CT_DECIMAL && !ln)
+                rc |= etlc__buf_printf(b, ",\"precision\":%d,\"scale\":%d", s->precision, s->scale);
+        }
         rc |= etlc__buf_putc(b, '}');
     }
     /* The k-th column of a row group is the k-th leaf of the schema. */

@@ -9,7 +9,7 @@
 static int parquet_start(etlc__format_reader *r, etlc_error *err)
 {
     etlc_parquet_reader *pq = NULL;
-    int rc = etlc__parquet_reader_open_input(&r->in, r->name, r->batch_rows, &pq, err);
+    int rc = etlc__parquet_reader_open_input(&r->in, r->name, r->batch_rows, r->flatten, &pq, err);
     if (rc)
         return rc;
     r->fmt = pq;
@@ -37,9 +37,21 @@ static void parquet_release(etlc__format_reader *r)
     r->fmt = NULL;
 }
 
+static int parquet_hint(const etlc__format_reader *r, size_t col)
+{
+    return etlc_parquet_reader_column_hint(r->fmt, col);
+}
+
+static void parquet_set_max_page(etlc__format_reader *r, size_t bytes)
+{
+    etlc_parquet_reader_set_max_page_bytes(r->fmt, bytes);
+}
+
 const etlc__format_reader_ops etlc__format_reader_parquet = {
     .format = "parquet",
     .start = parquet_start,
     .next = parquet_next,
     .release = parquet_release,
+    .hint = parquet_hint,
+    .set_max_page = parquet_set_max_page,
 };

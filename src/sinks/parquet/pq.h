@@ -19,15 +19,22 @@ __extension__ typedef unsigned __int128 pq_u128;
 /* parquet.thrift enums */
 enum pq_phys { PQ_BOOLEAN = 0, PQ_INT32 = 1, PQ_INT64 = 2, PQ_INT96 = 3, PQ_FLOAT = 4,
                PQ_DOUBLE = 5, PQ_BYTE_ARRAY = 6, PQ_FLBA = 7 };
-enum pq_converted { PQ_CT_NONE = -1, PQ_CT_UTF8 = 0, PQ_CT_DECIMAL = 5, PQ_CT_DATE = 6,
-                    PQ_CT_TIMESTAMP_MICROS = 10, PQ_CT_JSON = 19 };
+enum pq_converted { PQ_CT_NONE = -1, PQ_CT_UTF8 = 0, PQ_CT_MAP = 1, PQ_CT_MAP_KEY_VALUE = 2,
+                    PQ_CT_LIST = 3, PQ_CT_ENUM = 4, PQ_CT_DECIMAL = 5, PQ_CT_DATE = 6,
+                    PQ_CT_TIME_MILLIS = 7, PQ_CT_TIME_MICROS = 8, PQ_CT_TIMESTAMP_MILLIS = 9,
+                    PQ_CT_TIMESTAMP_MICROS = 10, PQ_CT_UINT_8 = 11, PQ_CT_UINT_16 = 12,
+                    PQ_CT_UINT_32 = 13, PQ_CT_UINT_64 = 14, PQ_CT_INT_8 = 15, PQ_CT_INT_16 = 16,
+                    PQ_CT_INT_32 = 17, PQ_CT_INT_64 = 18, PQ_CT_JSON = 19, PQ_CT_BSON = 20,
+                    PQ_CT_INTERVAL = 21 };
 enum pq_encoding { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3, PQ_ENC_RLE_DICTIONARY = 8 };
 enum pq_codec_id { PQ_CODEC_UNCOMPRESSED = 0, PQ_CODEC_SNAPPY = 1, PQ_CODEC_GZIP = 2,
-                   PQ_CODEC_ZSTD = 6 };
-enum pq_page_type { PQ_PAGE_DATA = 0, PQ_PAGE_DICTIONARY = 2 };
+                   PQ_CODEC_BROTLI = 4, PQ_CODEC_LZ4 = 5, PQ_CODEC_ZSTD = 6, PQ_CODEC_LZ4_RAW = 7 };
+enum pq_page_type { PQ_PAGE_DATA = 0, PQ_PAGE_INDEX = 1, PQ_PAGE_DICTIONARY = 2, PQ_PAGE_DATA_V2 = 3 };
 /* LogicalType union field ids */
-enum pq_logical { PQ_LT_NONE = 0, PQ_LT_STRING = 1, PQ_LT_DECIMAL = 5, PQ_LT_DATE = 6,
-                  PQ_LT_TIMESTAMP = 8, PQ_LT_NULL = 11, PQ_LT_JSON = 12 };
+enum pq_logical { PQ_LT_NONE = 0, PQ_LT_STRING = 1, PQ_LT_MAP = 2, PQ_LT_LIST = 3, PQ_LT_ENUM = 4,
+                  PQ_LT_DECIMAL = 5, PQ_LT_DATE = 6, PQ_LT_TIME = 7, PQ_LT_TIMESTAMP = 8,
+                  PQ_LT_INTEGER = 10, PQ_LT_NULL = 11, PQ_LT_JSON = 12, PQ_LT_BSON = 13,
+                  PQ_LT_UUID = 14, PQ_LT_FLOAT16 = 15 };
 
 /* Longest min/max kept in statistics; longer ones are omitted (not truncated). */
 #define PQ_STAT_MAX_LEN 4096

@@ -1,63 +1,40 @@
-/* Parquet reader for the files our writer produces (flat schema, OPTIONAL
- * or REQUIRED columns, data pages v1, PLAIN / RLE_DICTIONARY values,
- * RLE/bit-packed definition levels, uncompressed / snappy / gzip / zstd).
- * It yields one etlc_batch per row group, so memory is bounded by a row
- * group. Input is untrusted: every read is bounds-checked (tests/fuzz). */
+/* Parquet reader for what the ecosystem writes (pyarrow, DuckDB, polars,
+ * parquet-mr, fastparquet, our writer): flat columns, nested fields (lists,
+ * structs, maps) as JSON through read_nested.c, data pages v1 and v2, every
+ * encoding of the format (PLAIN, dictionary, RLE booleans, DELTA_*,
+ * BYTE_STREAM_SPLIT) and codec (snappy, gzip, zstd, brotli, LZ4, LZ4_RAW). docs/parquet.md has the type table.
+ * Memory is one row group's compressed chunks plus one decoded page per
+ * column (bounded by max_page_bytes) plus one batch. Input is untrusted:
+ * every read is bounds-checked (tests/fuzz). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
-#include <zstd_errors.h> /* ZSTD_error_memory_allocation */
 
 #include "sinks/format_reader_impl.h"
-#include "sinks/parquet/footer_parse.h"
+#include "sinks/parquet/read.h"
+#include "sinks/parquet/read_decode.h"
+#include "sinks/parquet/read_nested.h"
 
-/* Largest page we accept, and how much larger than its compressed form. */
-#define PQR_MAX_PAGE ((size_t)1 << 30)
+/* Largest decoded page (or dictionary, or DELTA_BYTE_ARRAY values of a
+ * page) by default: etlc_parquet_reader_set_max_page_bytes changes it. */
+#define PQR_MAX_PAGE ETLC_PARQUET_MAX_PAGE_BYTES_DEFAULT
 /* Most values in one page (our writer cuts pages at 2^20): bounds the
  * per-page level and index arrays whatever a page header claims. */
 #define PQR_MAX_PAGE_VALUES ((size_t)1 << 21)
 
-typedef struct pqr_value {
-    const uint8_t *p; /* byte arrays: into a retained page buffer */
-    uint32_t len;
-    int64_t i;        /* INT32/INT64/BOOLEAN */
-    double d;
-} pqr_value;
 
-typedef struct pqr_col {
-    etlc_column_def def;
-    int phys, type_length, scale;
-    bool required;
-    bool decimal_int; /* INT64 / FLBA decimal: format as text */
-    /* the current column chunk (compressed bytes, owned) */
-    uint8_t *chunk;
-    size_t chunk_cap, clen, cpos;
-    int codec;
-    size_t rows_left;   /* values of the chunk not yet returned */
-    pqr_value *dict;
-    size_t ndict, dict_cap;
-    uint8_t *dict_page; /* decompressed dictionary page (dict values point into it) */
-    size_t dict_page_cap;
-    /* the current data page */
-    uint8_t *page;      /* decompressed (owned) */
-    size_t page_cap;
-    size_t page_nv, page_i;  /* values in the page, values returned */
-    uint8_t *defs;      /* definition level per page value */
-    size_t defs_cap;
-    uint32_t *idx;      /* dictionary index per defined page value */
-    size_t idx_cap, vi;
-    bool dict_encoded;
-    const uint8_t *q, *qend; /* PLAIN cursor */
-    size_t bit;         /* PLAIN BOOLEAN bit position */
-} pqr_col;
+/* An output column: a flat leaf, or a top-level group / repeated field read as JSON. */
+typedef struct pqr_out {
+    int node;             /* schema node */
+    bool nested;
+    bool sub;             /* a field of a flattened struct: JSON of that field */
+    int first_leaf, nleaves;
+} pqr_out;
 
 struct etlc_parquet_reader {
     int fd;               /* -1 for memory input */
@@ -67,13 +44,20 @@ struct etlc_parquet_reader {
     uint64_t size;
     uint8_t *footer_bytes;
     ins meta;
-    size_t ncols;
-    pqr_col *cols;
+    size_t ncols;         /* output columns */
+    pqr_out *outs;
     etlc_column_def *defs;
+    size_t nleaves;       /* column chunks per row group */
+    pqr_col *cols;        /* one per leaf */
+    pqr_node *nodes;      /* the schema tree */
+    pqr_tree tree;        /* one nested record */
+    etlc__buf jval, jout; /* one nested value, one nested record as JSON */
     size_t next_rg;
     size_t rg_rows_left;  /* rows of the open row group not yet returned */
     etlc_batch *batch;
     char name[512];       /* for messages: file name, path or URI, or "(memory)" */
+    size_t max_page;      /* largest decoded page accepted */
+    bool flatten;         /* top-level struct fields as columns */
 };
 
 static int read_at(etlc_parquet_reader *r, uint64_t off, void *dst, size_t len, etlc_error *err)
@@ -115,7 +99,7 @@ static int bad(etlc_parquet_reader *r, etlc_error *err, const char *col, const c
 
 static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etlc_error *err)
 {
-    char name[256];
+    char name[256], why[200];
     size_t n = s->name_len < sizeof name - 1 ? s->name_len : sizeof name - 1;
     memcpy(name, s->name ? (const char *)s->name : "", n);
     name[n] = '\0';
@@ -123,60 +107,92 @@ static int map_leaf(etlc_parquet_reader *r, const ins_schema *s, pqr_col *c, etl
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
     if (!s->name || n == 0 || memchr(s->name, 0, s->name_len))
         return bad(r, err, name, "empty or NUL-containing column name");
-    c->phys = s->type;
-    c->type_length = s->type_length;
-    c->required = s->repetition == 0;
     if (s->repetition == 2 || s->num_children)
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\" is repeated or nested; "
+        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\" is a repeated (list) column; "
                               "only flat schemas are read", r->name, name);
-    bool dec = s->logical == PQ_LT_DECIMAL || s->converted == PQ_CT_DECIMAL;
-    int prec = s->logical == PQ_LT_DECIMAL ? s->lt_precision : s->precision;
-    int scale = s->logical == PQ_LT_DECIMAL ? s->lt_scale : s->scale;
-    etlc_type t = ETLC_TYPE_NULL;
-    switch (s->type) {
-    case PQ_BOOLEAN: t = ETLC_TYPE_BOOL; break;
-    case PQ_INT32:
-        if (s->logical == PQ_LT_DATE || s->converted == PQ_CT_DATE) t = ETLC_TYPE_DATE;
-        else if (s->logical == PQ_LT_NULL) t = ETLC_TYPE_NULL;
-        else if (!dec) t = ETLC_TYPE_INT64;
-        break;
-    case PQ_INT64:
-        if (s->logical == PQ_LT_TIMESTAMP || s->converted == PQ_CT_TIMESTAMP_MICROS) {
-            if (s->logical == PQ_LT_TIMESTAMP && s->ts_unit != 2)
-                return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": only microsecond "
-                                      "timestamps are read", r->name, name);
-            t = ETLC_TYPE_TIMESTAMP;
-        } else if (dec) {
-            t = ETLC_TYPE_DECIMAL;
-        } else {
-            t = ETLC_TYPE_INT64;
+    int rc = pqr_map_leaf(s, c, why, sizeof why);
+    if (rc)
+        return etlc_error_set(err, rc, "parquet %s: column \"%s\": %s", r->name, name, why);
+    return 0;
+}
+
+/* Is top-level node n a struct that --flatten spreads into columns? */
+static bool flattened(const etlc_parquet_reader *r, int n)
+{
+    const pqr_node *node = &r->nodes[n];
+    const ins_schema *s = node->s;
+    return r->flatten && node->leaf < 0 && node->nchildren > 0 && s->repetition != 2 &&
+           s->logical != PQ_LT_LIST && s->logical != PQ_LT_MAP && s->converted != PQ_CT_LIST &&
+           s->converted != PQ_CT_MAP && s->converted != PQ_CT_MAP_KEY_VALUE;
+}
+
+/* "parent.name" (parent >= 0: a flattened struct's field) or "name". */
+static char *out_name(const etlc_parquet_reader *r, int n, int parent)
+{
+    const ins_schema *s = r->nodes[n].s;
+    char buf[600];
+    if (parent >= 0)
+        snprintf(buf, sizeof buf, "%.*s.%.*s", (int)r->nodes[parent].s->name_len,
+                 (const char *)r->nodes[parent].s->name, (int)s->name_len, (const char *)s->name);
+    else
+        snprintf(buf, sizeof buf, "%.*s", (int)s->name_len, (const char *)s->name);
+    return etlc__strdup(buf);
+}
+
+/* Output column i from schema node n (top-level, or a field of the
+ * flattened struct `parent`): a flat leaf, or a group / repeated field
+ * whose leaves are assembled into JSON. */
+static int map_output(etlc_parquet_reader *r, size_t i, int n, int parent, etlc_error *err)
+{
+    const pqr_node *node = &r->nodes[n];
+    pqr_out *o = &r->outs[i];
+    o->node = n;
+    o->first_leaf = node->first_leaf;
+    o->nleaves = node->nleaves;
+    int rc;
+    size_t nlen = node->s->name_len;
+    if (!node->s->name || nlen == 0 || memchr(node->s->name, 0, nlen) ||
+        (parent >= 0 && (!r->nodes[parent].s->name || memchr(r->nodes[parent].s->name, 0, r->nodes[parent].s->name_len))))
+        return bad(r, err, "?", "empty or NUL-containing column name");
+    if (node->leaf >= 0 && node->s->repetition != 2) {
+        pqr_col *c = &r->cols[node->leaf];
+        if ((rc = map_leaf(r, node->s, c, err)))
+            return rc;
+        if (parent >= 0) {
+            free(c->def.name);
+            if (!(c->def.name = out_name(r, n, parent)))
+                return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
         }
-        break;
-    case PQ_DOUBLE: t = ETLC_TYPE_DOUBLE; break;
-    case PQ_BYTE_ARRAY:
-        if (s->logical == PQ_LT_JSON || s->converted == PQ_CT_JSON) t = ETLC_TYPE_JSON;
-        else if (s->logical == PQ_LT_STRING || s->converted == PQ_CT_UTF8) t = ETLC_TYPE_TEXT;
-        else if (!dec) t = ETLC_TYPE_BYTES;
-        break;
-    case PQ_FLBA:
-        if (dec && s->type_length >= 1 && s->type_length <= 16) t = ETLC_TYPE_DECIMAL;
-        break;
-    default: break;
+        c->node = n;
+        c->max_def = node->def;
+        r->defs[i] = c->def;
+        return 0;
     }
-    bool ok = t != ETLC_TYPE_NULL || (s->type == PQ_INT32 && s->logical == PQ_LT_NULL);
-    if (!ok)
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\" has a physical/logical type "
-                              "combination etlconn does not read (physical %d, logical %d)", r->name, name,
-                              s->type, s->logical);
-    if (t == ETLC_TYPE_DECIMAL) {
-        if (prec < 1 || prec > 38 || scale < 0 || scale > prec)
-            return bad(r, err, name, "decimal precision/scale out of range");
-        c->def.precision = prec;
-        c->def.scale = scale;
-        c->scale = scale;
-        c->decimal_int = true;
+    o->nested = true;
+    o->sub = parent >= 0;
+    if (!(r->defs[i].name = out_name(r, n, parent)))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
+    r->defs[i].type = ETLC_TYPE_JSON;
+    if (node->nleaves == 0)
+        return bad(r, err, r->defs[i].name, "a group without leaves");
+    for (int k = 0; k < r->nodes[n].size; k++) {
+        const pqr_node *lf = &r->nodes[n + k];
+        if (lf->leaf < 0)
+            continue;
+        pqr_col *c = &r->cols[lf->leaf];
+        char lname[300], why[200];
+        snprintf(lname, sizeof lname, "%s.%.*s", r->defs[i].name, (int)lf->s->name_len,
+                 lf->s->name ? (const char *)lf->s->name : "");
+        if (!(c->def.name = etlc__strdup(lname)))
+            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
+        if ((rc = pqr_map_leaf(lf->s, c, why, sizeof why)))
+            return etlc_error_set(err, rc, "parquet %s: column \"%s\": %s", r->name, lname, why);
+        c->node = n + k;
+        c->max_def = lf->def;
+        c->max_rep = lf->rep;
+        if (lf->rep >= 255 || lf->def >= 255)
+            return bad(r, err, lname, "nesting too deep");
     }
-    c->def.type = t;
     return 0;
 }
 
@@ -189,7 +205,15 @@ void etlc_parquet_reader_free(etlc_parquet_reader *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; r->cols && i < r->ncols; i++) {
+    for (size_t i = 0; r->outs && r->defs && i < r->ncols; i++)
+        if (r->outs[i].nested)
+            free(r->defs[i].name);
+    free(r->outs);
+    free(r->nodes);
+    pqr_tree_free(&r->tree);
+    etlc__buf_free(&r->jval);
+    etlc__buf_free(&r->jout);
+    for (size_t i = 0; r->cols && i < r->nleaves; i++) {
         pqr_col *c = &r->cols[i];
         free(c->chunk);
         free(c->dict);
@@ -197,6 +221,11 @@ void etlc_parquet_reader_free(etlc_parquet_reader *r)
         free(c->page);
         free(c->defs);
         free(c->idx);
+        free(c->vals);
+        free(c->reps);
+        etlc__buf_free(&c->bson);
+        free(c->ints);
+        free(c->arena);
         free(c->def.name);
     }
     free(r->cols);
@@ -213,6 +242,7 @@ static int open_common(etlc_parquet_reader *r, etlc_error *err)
 {
     uint8_t tail[8], head[4];
     int rc;
+    r->max_page = PQR_MAX_PAGE;
     if (r->size < 12)
         return etlc_error_set(err, ETLC_DATA, "parquet %s: not a Parquet file (%" PRIu64 " bytes)", r->name,
                               r->size);
@@ -234,25 +264,33 @@ static int open_common(etlc_parquet_reader *r, etlc_error *err)
     if (tr.failed || r->meta.nschema == 0)
         return etlc_error_set(err, ETLC_DATA, "parquet %s: footer is malformed", r->name);
     const ins *m = &r->meta;
-    if (m->schema[0].num_children < 0 || (size_t)m->schema[0].num_children != m->nschema - 1)
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: nested schema; only flat schemas are read",
-                              r->name);
-    r->ncols = m->nschema - 1;
-    if (r->ncols && (!(r->cols = calloc(r->ncols, sizeof *r->cols)) ||
-                     !(r->defs = calloc(r->ncols, sizeof *r->defs))))
+    char why[200];
+    if ((rc = pqr_schema_tree(m, &r->nodes, &r->nleaves, why, sizeof why)))
+        return etlc_error_set(err, rc, "parquet %s: %s", r->name, why);
+    r->ncols = 0;
+    for (int k = 0, n = 1; k < r->nodes[0].nchildren; k++, n += r->nodes[n].size)
+        r->ncols += flattened(r, n) ? (size_t)r->nodes[n].nchildren : 1;
+    if ((r->nleaves && !(r->cols = calloc(r->nleaves, sizeof *r->cols))) ||
+        (r->ncols && (!(r->defs = calloc(r->ncols, sizeof *r->defs)) || !(r->outs = calloc(r->ncols, sizeof *r->outs)))))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a Parquet schema");
-    for (size_t i = 0; i < r->ncols; i++) {
-        if ((rc = map_leaf(r, &m->schema[i + 1], &r->cols[i], err)))
-            return rc;
-        r->defs[i] = r->cols[i].def;
+    size_t out = 0;
+    for (int k = 0, n = 1; k < r->nodes[0].nchildren; k++, n += r->nodes[n].size) {
+        if (!flattened(r, n)) {
+            if ((rc = map_output(r, out++, n, -1, err)))
+                return rc;
+            continue;
+        }
+        for (int f = 0, ch = n + 1; f < r->nodes[n].nchildren; f++, ch += r->nodes[ch].size)
+            if ((rc = map_output(r, out++, ch, n, err)))
+                return rc;
     }
     for (size_t g = 0; g < m->nrgs; g++) {
-        if (m->rgs[g].ncols != r->ncols || m->rgs[g].num_rows < 0)
+        if (m->rgs[g].ncols != r->nleaves || m->rgs[g].num_rows < 0)
             return etlc_error_set(err, ETLC_DATA, "parquet %s: row group %zu has %zu columns, the schema %zu",
-                                  r->name, g, m->rgs[g].ncols, r->ncols);
-        for (size_t i = 0; i < r->ncols; i++) {
+                                  r->name, g, m->rgs[g].ncols, r->nleaves);
+        for (size_t i = 0; i < r->nleaves; i++) {
             const ins_col *cc = &m->cols[m->rgs[g].first_col + i];
-            if (!cc->has_meta || cc->type != r->cols[i].phys)
+            if (!cc->has_meta || cc->type != r->cols[i].phys || cc->num_values < 0)
                 return bad(r, err, r->cols[i].def.name, "column chunk metadata missing or of another type");
         }
     }
@@ -304,7 +342,7 @@ int etlc_parquet_reader_open(const char *path, etlc_parquet_reader **out, etlc_e
     return 0;
 }
 
-int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows,
+int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size_t batch_rows, bool flatten,
                                     etlc_parquet_reader **out, etlc_error *err)
 {
     *out = NULL;
@@ -315,6 +353,7 @@ int etlc__parquet_reader_open_input(etlc__byte_input *in, const char *name, size
     r->in = in;
     r->size = in->size;
     r->batch_rows = batch_rows;
+    r->flatten = flatten;
     snprintf(r->name, sizeof r->name, "%s", name); /* whole: a lake URI says where the file is */
     int rc = open_common(r, err);
     if (rc) {
@@ -333,123 +372,19 @@ size_t etlc_parquet_reader_columns(const etlc_parquet_reader *r, const etlc_colu
 
 int64_t etlc_parquet_reader_num_rows(const etlc_parquet_reader *r) { return r->meta.num_rows; }
 
+int etlc_parquet_reader_column_hint(const etlc_parquet_reader *r, size_t col)
+{
+    if (col >= r->ncols || r->outs[col].nested)
+        return ETLC_HINT_NONE;
+    return r->cols[r->nodes[r->outs[col].node].leaf].hint;
+}
+
+void etlc_parquet_reader_set_max_page_bytes(etlc_parquet_reader *r, size_t max_bytes)
+{
+    r->max_page = max_bytes ? max_bytes : PQR_MAX_PAGE;
+}
+
 /* ---- decoding -------------------------------------------------------------- */
-
-static int decompress(etlc_parquet_reader *r, int codec, const uint8_t *src, size_t len, uint8_t *dst,
-                      size_t want, const char *col, etlc_error *err)
-{
-    switch (codec) {
-    case PQ_CODEC_UNCOMPRESSED:
-        if (len != want)
-            return bad(r, err, col, "uncompressed page sizes disagree");
-        memcpy(dst, src, len);
-        return 0;
-    case PQ_CODEC_SNAPPY: {
-        size_t n = 0;
-        if (snappy_uncompressed_length((const char *)src, len, &n) != SNAPPY_OK || n != want ||
-            snappy_uncompress((const char *)src, len, (char *)dst, &n) != SNAPPY_OK || n != want)
-            return bad(r, err, col, "corrupt snappy page");
-        return 0;
-    }
-    case PQ_CODEC_ZSTD: {
-        size_t n = pq_zstd_decompress(dst, want, src, len);
-        if (ZSTD_isError(n) && ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a zstd page");
-        if (ZSTD_isError(n) || n != want)
-            return bad(r, err, col, "corrupt zstd page");
-        return 0;
-    }
-    case PQ_CODEC_GZIP: {
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        pq_zlib_allocator(&zs);
-        if (inflateInit2(&zs, 15 + 32) != Z_OK)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting gzip");
-        zs.next_in = (Bytef *)(uintptr_t)src;
-        zs.avail_in = (uInt)len;
-        zs.next_out = dst;
-        zs.avail_out = (uInt)want;
-        int z = inflate(&zs, Z_FINISH);
-        size_t n = zs.total_out;
-        inflateEnd(&zs);
-        if (z == Z_MEM_ERROR)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory decompressing a gzip page");
-        if (z != Z_STREAM_END || n != want)
-            return bad(r, err, col, "corrupt gzip page");
-        return 0;
-    }
-    default:
-        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": codec %d is not read", r->name,
-                              col, codec);
-    }
-}
-
-static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return false;
-        uint8_t b = *(*p)++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* RLE / bit-packed hybrid: exactly n values of bw bits into out. */
-static bool rle_decode(const uint8_t *p, const uint8_t *end, unsigned bw, uint32_t *out, size_t n)
-{
-    size_t got = 0;
-    if (bw > 32)
-        return false;
-    size_t vbytes = (bw + 7) / 8;
-    while (got < n) {
-        uint64_t h;
-        if (!varint(&p, end, &h))
-            return false;
-        if (h & 1) {
-            uint64_t groups = h >> 1;
-            if (groups == 0 || groups > ((size_t)(end - p)) / (bw ? bw : 1) + 1)
-                return false;
-            size_t nbytes = (size_t)groups * bw;
-            if (nbytes > (size_t)(end - p))
-                return false;
-            size_t count = (size_t)groups * 8;
-            uint64_t acc = 0;
-            unsigned have = 0;
-            const uint8_t *q = p;
-            for (size_t i = 0; i < count; i++) {
-                while (have < bw) {
-                    acc |= (uint64_t)*q++ << have;
-                    have += 8;
-                }
-                uint32_t v = bw == 32 ? (uint32_t)acc : (uint32_t)(acc & ((1ull << bw) - 1));
-                acc >>= bw;
-                have -= bw;
-                if (got < n)
-                    out[got++] = v;
-            }
-            p += nbytes;
-        } else {
-            uint64_t count = h >> 1;
-            if (vbytes > (size_t)(end - p) || count == 0)
-                return false;
-            uint32_t v = 0;
-            for (size_t i = 0; i < vbytes; i++)
-                v |= (uint32_t)p[i] << (8 * i);
-            p += vbytes;
-            if (bw < 32 && v >> bw)
-                return false;
-            for (uint64_t i = 0; i < count && got < n; i++)
-                out[got++] = v;
-        }
-    }
-    return true;
-}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -466,43 +401,28 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+static int nomem(etlc_parquet_reader *r, const pqr_col *c, etlc_error *err)
+{
+    return etlc_error_set(err, ETLC_NO_MEMORY, "parquet %s: out of memory reading column \"%s\"", r->name,
+                          c->def.name);
+}
+
 /* PLAIN values: n of them from [p, end) into vals. */
 static bool plain_decode(const pqr_col *c, const uint8_t *p, const uint8_t *end, pqr_value *vals, size_t n)
 {
-    size_t avail = (size_t)(end - p);
-    switch (c->phys) {
-    case PQ_BOOLEAN:
+    size_t avail = (size_t)(end - p), w = pqr_phys_width(c);
+    if (c->phys == PQ_BOOLEAN) {
         if ((n + 7) / 8 > avail)
             return false;
         for (size_t i = 0; i < n; i++)
             vals[i].i = (p[i / 8] >> (i % 8)) & 1;
         return true;
-    case PQ_INT32:
-        if (n > avail / 4)
-            return false;
+    }
+    if (c->phys == PQ_BYTE_ARRAY) {
         for (size_t i = 0; i < n; i++) {
-            int32_t v;
-            memcpy(&v, p + 4 * i, 4);
-            vals[i].i = v;
-        }
-        return true;
-    case PQ_INT64:
-        if (n > avail / 8)
-            return false;
-        for (size_t i = 0; i < n; i++)
-            memcpy(&vals[i].i, p + 8 * i, 8);
-        return true;
-    case PQ_DOUBLE:
-        if (n > avail / 8)
-            return false;
-        for (size_t i = 0; i < n; i++)
-            memcpy(&vals[i].d, p + 8 * i, 8);
-        return true;
-    case PQ_BYTE_ARRAY:
-        for (size_t i = 0; i < n; i++) {
+            uint32_t len;
             if ((size_t)(end - p) < 4)
                 return false;
-            uint32_t len;
             memcpy(&len, p, 4);
             p += 4;
             if (len > (size_t)(end - p))
@@ -512,19 +432,21 @@ static bool plain_decode(const pqr_col *c, const uint8_t *p, const uint8_t *end,
             p += len;
         }
         return true;
-    case PQ_FLBA: {
-        size_t w = (size_t)c->type_length;
-        if (w == 0 || n > avail / w)
-            return false;
-        for (size_t i = 0; i < n; i++) {
-            vals[i].p = p + i * w;
-            vals[i].len = (uint32_t)w;
-        }
-        return true;
     }
-    default:
+    if (w == 0 || n > avail / w)
         return false;
+    for (size_t i = 0; i < n; i++, p += w) {
+        int32_t i32;
+        float f;
+        switch (c->phys) {
+        case PQ_INT32: memcpy(&i32, p, 4); vals[i].i = i32; break;
+        case PQ_INT64: memcpy(&vals[i].i, p, 8); break;
+        case PQ_FLOAT: memcpy(&f, p, 4); vals[i].d = f; break;
+        case PQ_DOUBLE: memcpy(&vals[i].d, p, 8); break;
+        default: vals[i].p = p; vals[i].len = (uint32_t)w; break; /* INT96, FLBA */
+        }
     }
+    return true;
 }
 
 typedef struct page_header {
@@ -532,37 +454,46 @@ typedef struct page_header {
     int32_t unc, comp;
     int32_t num_values;
     int encoding, def_encoding;
-    bool has_data, has_dict;
+    int32_t def_len, rep_len; /* data page v2: level bytes before the values */
+    bool has_data, has_dict, has_v2, v2_compressed;
 } page_header;
+
+static void parse_page_sub(tc_reader *t, page_header *h, int16_t id)
+{
+    tcr_struct_enter(t);
+    int16_t l2 = 0, id2;
+    uint8_t t2;
+    while (tcr_field(t, &l2, &id2, &t2)) {
+        if (t2 == TC_I32 && id2 == 1) h->num_values = tcr_i32(t);
+        else if (t2 == TC_I32 && id2 == (id == 8 ? 4 : 2)) h->encoding = tcr_i32(t);
+        else if (t2 == TC_I32 && id == 5 && id2 == 3) h->def_encoding = tcr_i32(t);
+        else if (t2 == TC_I32 && id == 8 && id2 == 5) h->def_len = tcr_i32(t);
+        else if (t2 == TC_I32 && id == 8 && id2 == 6) h->rep_len = tcr_i32(t);
+        else if (id == 8 && id2 == 7 && (t2 == TC_TRUE || t2 == TC_FALSE)) h->v2_compressed = t2 == TC_TRUE;
+        else if (t2 != TC_TRUE && t2 != TC_FALSE) tcr_skip(t, t2);
+    }
+    tcr_struct_leave(t);
+    if (id == 5) h->has_data = true;
+    else if (id == 7) h->has_dict = true;
+    else h->has_v2 = true;
+}
 
 static bool parse_page_header(tc_reader *t, page_header *h)
 {
     memset(h, 0, sizeof *h);
     h->type = -1;
+    h->v2_compressed = true; /* DataPageHeaderV2.is_compressed defaults to true */
     int16_t last = 0, id;
     uint8_t ty;
     while (tcr_field(t, &last, &id, &ty)) {
         if (id == 1 && ty == TC_I32) h->type = tcr_i32(t);
         else if (id == 2 && ty == TC_I32) h->unc = tcr_i32(t);
         else if (id == 3 && ty == TC_I32) h->comp = tcr_i32(t);
-        else if ((id == 5 || id == 7) && ty == TC_STRUCT) {
-            tcr_struct_enter(t);
-            int16_t l2 = 0, id2;
-            uint8_t t2;
-            while (tcr_field(t, &l2, &id2, &t2)) {
-                if (id2 == 1 && t2 == TC_I32) h->num_values = tcr_i32(t);
-                else if (id2 == 2 && t2 == TC_I32) h->encoding = tcr_i32(t);
-                else if (id2 == 3 && t2 == TC_I32) h->def_encoding = tcr_i32(t);
-                else if (t2 != TC_TRUE && t2 != TC_FALSE) tcr_skip(t, t2);
-            }
-            tcr_struct_leave(t);
-            if (id == 5) h->has_data = true;
-            else h->has_dict = true;
-        } else if (ty != TC_TRUE && ty != TC_FALSE) {
-            tcr_skip(t, ty);
-        }
+        else if ((id == 5 || id == 7 || id == 8) && ty == TC_STRUCT) parse_page_sub(t, h, id);
+        else if (ty != TC_TRUE && ty != TC_FALSE) tcr_skip(t, ty);
     }
-    return !t->failed && h->unc >= 0 && h->comp >= 0 && h->num_values >= 0;
+    return !t->failed && h->unc >= 0 && h->comp >= 0 && h->num_values >= 0 && h->def_len >= 0 &&
+           h->rep_len >= 0;
 }
 
 /* Read a column chunk's compressed bytes for `rows` rows. */
@@ -575,7 +506,7 @@ static int chunk_open(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, s
         return bad(r, err, name, "column chunk offsets are outside the file");
     size_t clen = (size_t)meta->comp;
     if (grow((void **)&c->chunk, &c->chunk_cap, clen + 1, 1) != 0)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
+        return nomem(r, c, err);
     int rc = read_at(r, (uint64_t)start, c->chunk, clen, err);
     if (rc)
         return rc;
@@ -588,9 +519,8 @@ static int chunk_open(etlc_parquet_reader *r, pqr_col *c, const ins_col *meta, s
     return 0;
 }
 
-/* Decompress the next page of the chunk into *buf (grown as needed). */
-static int next_page_raw(etlc_parquet_reader *r, pqr_col *c, page_header *h, uint8_t **buf, size_t *cap,
-                         etlc_error *err)
+/* The next page header of the chunk, its body checked against the chunk and the page bound. */
+static int next_header(etlc_parquet_reader *r, pqr_col *c, page_header *h, etlc_error *err)
 {
     const char *name = c->def.name;
     tc_reader t = {.p = c->chunk + c->cpos, .end = c->chunk + c->clen};
@@ -599,14 +529,276 @@ static int next_page_raw(etlc_parquet_reader *r, pqr_col *c, page_header *h, uin
     c->cpos = (size_t)(t.p - c->chunk);
     if ((size_t)h->comp > c->clen - c->cpos)
         return bad(r, err, name, "page runs past its column chunk");
-    size_t limit = (size_t)h->comp * 4096 + ((size_t)1 << 20);
-    if ((size_t)h->unc > PQR_MAX_PAGE || (size_t)h->unc > limit)
-        return bad(r, err, name, "page too large");
+    if ((size_t)h->unc > r->max_page)
+        return etlc_error_set(err, ETLC_DATA, "parquet %s: column \"%s\": a page decodes to %" PRId32 " bytes, "
+                              "more than the reader's bound of %zu (raise max_page_bytes to read it)",
+                              r->name, name, h->unc, r->max_page);
+    return 0;
+}
+
+/* Decompress a page body into *buf. Data page v2: the levels before the
+ * values are never compressed; the values are when is_compressed says so. */
+static int page_body(etlc_parquet_reader *r, pqr_col *c, const page_header *h, uint8_t **buf, size_t *cap,
+                     etlc_error *err)
+{
+    char what[600];
+    snprintf(what, sizeof what, "parquet %s: column \"%s\"", r->name, c->def.name);
     if (grow((void **)buf, cap, (size_t)h->unc + 1, 1) != 0)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-    int rc = decompress(r, c->codec, c->chunk + c->cpos, (size_t)h->comp, *buf, (size_t)h->unc, name, err);
+        return nomem(r, c, err);
+    const uint8_t *src = c->chunk + c->cpos;
+    size_t lv = 0;
+    int codec = c->codec;
+    if (h->has_v2) {
+        lv = (size_t)h->def_len + (size_t)h->rep_len;
+        if (lv > (size_t)h->comp || lv > (size_t)h->unc)
+            return bad(r, err, c->def.name, "data page v2 levels run past the page");
+        memcpy(*buf, src, lv);
+        if (!h->v2_compressed)
+            codec = PQ_CODEC_UNCOMPRESSED;
+    }
+    int rc = pqr_decompress(codec, src + lv, (size_t)h->comp - lv, *buf + lv, (size_t)h->unc - lv, what, err);
     c->cpos += (size_t)h->comp;
     return rc;
+}
+
+static int read_dictionary(etlc_parquet_reader *r, pqr_col *c, const page_header *h, etlc_error *err)
+{
+    const char *name = c->def.name;
+    if (c->ndict)
+        return bad(r, err, name, "a second dictionary page");
+    if ((size_t)h->num_values > (size_t)h->unc + 1 || c->phys == PQ_BOOLEAN)
+        return bad(r, err, name, "malformed dictionary page");
+    int rc = page_body(r, c, h, &c->dict_page, &c->dict_page_cap, err);
+    if (rc)
+        return rc;
+    if (grow((void **)&c->dict, &c->dict_cap, (size_t)h->num_values + 1, sizeof *c->dict) != 0)
+        return nomem(r, c, err);
+    if (!plain_decode(c, c->dict_page, c->dict_page + h->unc, c->dict, (size_t)h->num_values))
+        return bad(r, err, name, "malformed dictionary page");
+    c->ndict = (size_t)h->num_values;
+    return 0;
+}
+
+/* One run of levels (max > 0) of nv values into out: v1 pages prefix them
+ * with their length, v2 pages give it in the header (v2len). */
+static int level_run(etlc_parquet_reader *r, pqr_col *c, const uint8_t **q, const uint8_t *qend, size_t nv,
+                     int max, long v2len, uint8_t *out, const char *what, etlc_error *err)
+{
+    size_t len;
+    if (v2len >= 0) {
+        len = (size_t)v2len;
+    } else {
+        uint32_t l32;
+        if (qend - *q < 4)
+            return bad(r, err, c->def.name, what);
+        memcpy(&l32, *q, 4);
+        *q += 4;
+        len = l32;
+    }
+    if (len > (size_t)(qend - *q) || !pqr_rle_decode(*q, *q + len, pq_bit_width((uint64_t)max), c->idx, nv))
+        return bad(r, err, c->def.name, what);
+    for (size_t i = 0; i < nv; i++) {
+        if (c->idx[i] > (uint32_t)max)
+            return bad(r, err, c->def.name, what);
+        out[i] = (uint8_t)c->idx[i];
+    }
+    *q += len;
+    return 0;
+}
+
+/* Repetition and definition levels of nv values into c->reps / c->defs;
+ * *ndef counts the defined values; *q moves past the levels. */
+static int read_levels(etlc_parquet_reader *r, pqr_col *c, const page_header *h, const uint8_t **q,
+                       const uint8_t *qend, size_t nv, size_t *ndef, etlc_error *err)
+{
+    const char *name = c->def.name;
+    int rc;
+    if (!h->has_v2 && h->def_encoding == PQR_ENC_BIT_PACKED && c->max_def > 0)
+        return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": BIT_PACKED definition "
+                              "levels (deprecated since Parquet 2.0) are not read", r->name, name);
+    if (c->max_rep > 0) {
+        if (grow((void **)&c->reps, &c->reps_cap, nv + 1, 1) != 0)
+            return nomem(r, c, err);
+        if ((rc = level_run(r, c, q, qend, nv, c->max_rep, h->has_v2 ? h->rep_len : -1, c->reps,
+                            "malformed repetition levels", err)))
+            return rc;
+    } else if (h->has_v2 && h->rep_len) {
+        return bad(r, err, name, "repetition levels in a column that is not repeated");
+    }
+    if (c->max_def > 0) {
+        if ((rc = level_run(r, c, q, qend, nv, c->max_def, h->has_v2 ? h->def_len : -1, c->defs,
+                            "malformed definition levels", err)))
+            return rc;
+    } else {
+        memset(c->defs, 0, nv);
+        *q += h->has_v2 ? (size_t)h->def_len : 0;
+    }
+    *ndef = 0;
+    for (size_t i = 0; i < nv; i++)
+        *ndef += c->defs[i] == c->max_def;
+    return 0;
+}
+
+/* DELTA_BINARY_PACKED integers into c->ints; *q moves past them. */
+static bool delta_ints(pqr_col *c, const uint8_t **q, const uint8_t *qend, size_t n)
+{
+    size_t used;
+    if (grow((void **)&c->ints, &c->ints_cap, n + 1, sizeof *c->ints) != 0)
+        return false;
+    if (!pqr_delta_decode(*q, qend, c->ints, n, &used))
+        return false;
+    *q += used;
+    return true;
+}
+
+/* DELTA_LENGTH_BYTE_ARRAY (lengths in c->ints already) over [q, qend). */
+static bool dlba_values(pqr_col *c, const uint8_t *q, const uint8_t *qend, size_t n, const int64_t *lens)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (lens[i] < 0 || (uint64_t)lens[i] > (size_t)(qend - q))
+            return false;
+        c->vals[i].p = q;
+        c->vals[i].len = (uint32_t)lens[i];
+        q += lens[i];
+    }
+    return true;
+}
+
+/* DELTA_BYTE_ARRAY: prefix lengths, then suffixes as DELTA_LENGTH_BYTE_ARRAY;
+ * values are rebuilt into c->arena. */
+static int dba_values(etlc_parquet_reader *r, pqr_col *c, const uint8_t *q, const uint8_t *qend, size_t n,
+                      etlc_error *err)
+{
+    const char *name = c->def.name;
+    int64_t *pre = malloc((n + 1) * sizeof *pre);
+    if (!pre || grow((void **)&c->ints, &c->ints_cap, n + 1, sizeof *c->ints) != 0) {
+        free(pre);
+        return nomem(r, c, err);
+    }
+    if (!delta_ints(c, &q, qend, n)) {
+        free(pre);
+        return bad(r, err, name, "malformed DELTA_BYTE_ARRAY prefixes");
+    }
+    memcpy(pre, c->ints, n * sizeof *pre);
+    int rc = 0;
+    uint64_t total = 0, prev = 0;
+    if (!delta_ints(c, &q, qend, n) || !dlba_values(c, q, qend, n, c->ints))
+        rc = bad(r, err, name, "malformed DELTA_BYTE_ARRAY suffixes");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (pre[i] < 0 || (uint64_t)pre[i] > prev)
+            rc = bad(r, err, name, "DELTA_BYTE_ARRAY prefix longer than the value before it");
+        prev = (uint64_t)pre[i] + c->vals[i].len;
+        total += prev;
+        if (rc == 0 && (prev > UINT32_MAX || total > r->max_page))
+            rc = etlc_error_set(err, ETLC_DATA, "parquet %s: column \"%s\": DELTA_BYTE_ARRAY values pass the "
+                                "reader's bound of %zu bytes (max_page_bytes)", r->name, name, r->max_page);
+    }
+    if (rc == 0 && grow((void **)&c->arena, &c->arena_cap, (size_t)total + 1, 1) != 0)
+        rc = nomem(r, c, err);
+    uint8_t *o = c->arena;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t p = (size_t)pre[i];
+        if (p)
+            memcpy(o, o - c->vals[i - 1].len, p); /* the previous value ends at o */
+        memcpy(o + p, c->vals[i].p, c->vals[i].len);
+        c->vals[i].p = o;
+        c->vals[i].len += (uint32_t)p;
+        o += c->vals[i].len;
+    }
+    free(pre);
+    if (rc == 0 && c->phys == PQ_FLBA)
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (c->vals[i].len != (uint32_t)c->type_length)
+                rc = bad(r, err, name, "DELTA_BYTE_ARRAY value of the wrong fixed length");
+    return rc;
+}
+
+static int unsupported_encoding(etlc_parquet_reader *r, const pqr_col *c, int enc, etlc_error *err)
+{
+    static const char *phys[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
+                                 "FIXED_LEN_BYTE_ARRAY"};
+    return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": %s values encoded as %s are not read",
+                          r->name, c->def.name, c->phys >= 0 && c->phys < 8 ? phys[c->phys] : "unknown",
+                          pqr_encoding_name(enc));
+}
+
+/* Values encoded other than PLAIN and dictionary: decoded whole into c->vals. */
+static int decode_values(etlc_parquet_reader *r, pqr_col *c, int enc, const uint8_t *q, const uint8_t *qend,
+                         size_t n, etlc_error *err)
+{
+    const char *name = c->def.name;
+    if (grow((void **)&c->vals, &c->vals_cap, n + 1, sizeof *c->vals) != 0 ||
+        grow((void **)&c->ints, &c->ints_cap, n + 1, sizeof *c->ints) != 0)
+        return nomem(r, c, err);
+    c->decoded = true;
+    size_t w = pqr_phys_width(c);
+    switch (enc) {
+    case PQR_ENC_RLE: {
+        uint32_t len;
+        if (c->phys != PQ_BOOLEAN)
+            return unsupported_encoding(r, c, enc, err);
+        if (qend - q < 4 || (memcpy(&len, q, 4), len > (size_t)(qend - q - 4)) ||
+            !pqr_rle_decode(q + 4, q + 4 + len, 1, c->idx, n))
+            return bad(r, err, name, "malformed RLE booleans");
+        for (size_t i = 0; i < n; i++)
+            c->vals[i].i = c->idx[i];
+        return 0;
+    }
+    case PQR_ENC_DELTA_BINARY_PACKED:
+        if (c->phys != PQ_INT32 && c->phys != PQ_INT64)
+            return unsupported_encoding(r, c, enc, err);
+        if (!delta_ints(c, &q, qend, n))
+            return bad(r, err, name, "malformed DELTA_BINARY_PACKED values");
+        for (size_t i = 0; i < n; i++)
+            c->vals[i].i = c->phys == PQ_INT32 ? (int32_t)(uint32_t)c->ints[i] : c->ints[i];
+        return 0;
+    case PQR_ENC_DELTA_LENGTH_BYTE_ARRAY:
+        if (c->phys != PQ_BYTE_ARRAY)
+            return unsupported_encoding(r, c, enc, err);
+        if (!delta_ints(c, &q, qend, n) || !dlba_values(c, q, qend, n, c->ints))
+            return bad(r, err, name, "malformed DELTA_LENGTH_BYTE_ARRAY values");
+        return 0;
+    case PQR_ENC_DELTA_BYTE_ARRAY:
+        if (c->phys != PQ_BYTE_ARRAY && c->phys != PQ_FLBA)
+            return unsupported_encoding(r, c, enc, err);
+        return dba_values(r, c, q, qend, n, err);
+    case PQR_ENC_BYTE_STREAM_SPLIT:
+        if (w == 0 || c->phys == PQ_INT96)
+            return unsupported_encoding(r, c, enc, err);
+        if (grow((void **)&c->arena, &c->arena_cap, n * w + 1, 1) != 0)
+            return nomem(r, c, err);
+        if (!pqr_bss_decode(q, qend, w, n, c->arena) || !plain_decode(c, c->arena, c->arena + n * w, c->vals, n))
+            return bad(r, err, name, "malformed BYTE_STREAM_SPLIT values");
+        return 0;
+    default:
+        return unsupported_encoding(r, c, enc, err);
+    }
+}
+
+/* Dictionary indices or PLAIN values: read value by value (checked here up front). */
+static int index_values(etlc_parquet_reader *r, pqr_col *c, int enc, const uint8_t *q, const uint8_t *qend,
+                        size_t ndef, etlc_error *err)
+{
+    const char *name = c->def.name;
+    c->dict_encoded = enc == PQR_ENC_RLE_DICTIONARY || enc == PQR_ENC_PLAIN_DICTIONARY;
+    if (c->dict_encoded) {
+        if (!c->ndict && ndef)
+            return bad(r, err, name, "dictionary-encoded page without a dictionary page");
+        if (ndef && (q >= qend || *q > 32 || !pqr_rle_decode(q + 1, qend, *q, c->idx, ndef)))
+            return bad(r, err, name, "malformed dictionary indices");
+        for (size_t i = 0; i < ndef; i++)
+            if (c->idx[i] >= c->ndict)
+                return bad(r, err, name, "dictionary index out of range");
+        return 0;
+    }
+    size_t avail = (size_t)(qend - q), w = pqr_phys_width(c);
+    if (c->phys == PQ_BOOLEAN ? (ndef + 7) / 8 > avail
+        : c->phys == PQ_BYTE_ARRAY ? false : (w == 0 || ndef > avail / w))
+        return bad(r, err, name, "PLAIN values run past the page");
+    c->q = q;
+    c->qend = qend;
+    c->bit = 0;
+    return 0;
 }
 
 /* Make the next data page current (reading a dictionary page first when one comes). */
@@ -614,88 +806,48 @@ static int next_page(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
 {
     const char *name = c->def.name;
     page_header h;
+    int rc;
     for (;;) {
-        int rc = next_page_raw(r, c, &h, &c->page, &c->page_cap, err);
-        if (rc)
+        if ((rc = next_header(r, c, &h, err)))
             return rc;
         if (h.type == PQ_PAGE_DICTIONARY && h.has_dict) {
-            if (c->ndict)
-                return bad(r, err, name, "a second dictionary page");
-            if ((size_t)h.num_values > (size_t)h.unc + 1 || c->phys == PQ_BOOLEAN)
-                return bad(r, err, name, "malformed dictionary page");
-            /* Keep the dictionary's bytes: byte-array entries point into them. */
-            uint8_t *tmp = c->dict_page;
-            size_t tcap = c->dict_page_cap;
-            c->dict_page = c->page;
-            c->dict_page_cap = c->page_cap;
-            c->page = tmp;
-            c->page_cap = tcap;
-            if (grow((void **)&c->dict, &c->dict_cap, (size_t)h.num_values + 1, sizeof *c->dict) != 0)
-                return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-            if (!plain_decode(c, c->dict_page, c->dict_page + h.unc, c->dict, (size_t)h.num_values))
-                return bad(r, err, name, "malformed dictionary page");
-            c->ndict = (size_t)h.num_values;
+            if ((rc = read_dictionary(r, c, &h, err)))
+                return rc;
             continue;
         }
-        if (h.type != PQ_PAGE_DATA || !h.has_data)
-            return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": page type %d is not read "
-                                  "(data pages v1 and dictionary pages only)", r->name, name, h.type);
-        size_t nv = (size_t)h.num_values;
-        if (nv == 0 || nv > c->rows_left || nv > PQR_MAX_PAGE_VALUES)
-            return bad(r, err, name, "page value count does not fit the row group (or passes 2^21)");
-        if (grow((void **)&c->defs, &c->defs_cap, nv + 1, 1) != 0 ||
-            grow((void **)&c->idx, &c->idx_cap, nv + 1, sizeof *c->idx) != 0)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading column \"%s\"", name);
-        const uint8_t *q = c->page, *qend = c->page + h.unc;
-        size_t ndef = nv;
-        if (!c->required) {
-            if (qend - q < 4)
-                return bad(r, err, name, "truncated definition levels");
-            uint32_t dlen;
-            memcpy(&dlen, q, 4);
-            q += 4;
-            if (dlen > (size_t)(qend - q) || !rle_decode(q, q + dlen, 1, c->idx, nv))
-                return bad(r, err, name, "malformed definition levels");
-            q += dlen;
-            ndef = 0;
-            for (size_t i = 0; i < nv; i++) {
-                c->defs[i] = (uint8_t)c->idx[i];
-                ndef += c->idx[i];
-            }
-        } else {
-            memset(c->defs, 1, nv);
-        }
-        if (ndef && c->def.type == ETLC_TYPE_NULL)
-            return bad(r, err, name, "values in a NULL-typed column");
-        c->dict_encoded = h.encoding == PQ_ENC_RLE_DICTIONARY || h.encoding == 2 /* PLAIN_DICTIONARY */;
-        if (c->dict_encoded) {
-            if (ndef) {
-                if (q >= qend || *q > 32 || !rle_decode(q + 1, qend, *q, c->idx, ndef))
-                    return bad(r, err, name, "malformed dictionary indices");
-                for (size_t i = 0; i < ndef; i++)
-                    if (c->idx[i] >= c->ndict)
-                        return bad(r, err, name, "dictionary index out of range");
-            }
-        } else if (h.encoding != PQ_ENC_PLAIN) {
-            return etlc_error_set(err, ETLC_UNSUPPORTED, "parquet %s: column \"%s\": encoding %d is not read",
-                                  r->name, name, h.encoding);
-        } else {
-            /* Check up front that the PLAIN values fit, so per-value reads need no checks. */
-            size_t avail = (size_t)(qend - q), w = c->phys == PQ_INT32 ? 4 : c->phys == PQ_FLBA ? (size_t)c->type_length : 8;
-            if (c->phys == PQ_BOOLEAN ? (ndef + 7) / 8 > avail
-                : c->phys == PQ_BYTE_ARRAY ? false : (w == 0 || ndef > avail / w))
-                return bad(r, err, name, "PLAIN values run past the page");
-        }
-        c->q = q;
-        c->qend = qend;
-        c->bit = 0;
-        c->page_nv = nv;
-        c->page_i = c->vi = 0;
-        return 0;
+        if ((h.type == PQ_PAGE_DATA && h.has_data) || (h.type == PQ_PAGE_DATA_V2 && h.has_v2))
+            break;
+        if (h.type == PQ_PAGE_DATA || h.type == PQ_PAGE_DATA_V2 || h.type == PQ_PAGE_DICTIONARY)
+            return bad(r, err, name, "page header without its page type's fields");
+        c->cpos += (size_t)h.comp; /* an index page, or a kind readers may skip */
     }
+    size_t nv = (size_t)h.num_values, ndef = 0;
+    if (nv == 0 || nv > c->rows_left || nv > PQR_MAX_PAGE_VALUES)
+        return bad(r, err, name, "page value count does not fit the row group (or passes 2^21)");
+    if (grow((void **)&c->defs, &c->defs_cap, nv + 1, 1) != 0 ||
+        grow((void **)&c->idx, &c->idx_cap, nv + 1, sizeof *c->idx) != 0)
+        return nomem(r, c, err);
+    if ((rc = page_body(r, c, &h, &c->page, &c->page_cap, err)))
+        return rc;
+    const uint8_t *q = c->page, *qend = c->page + h.unc;
+    if ((rc = read_levels(r, c, &h, &q, qend, nv, &ndef, err)))
+        return rc;
+    if (ndef && c->def.type == ETLC_TYPE_NULL)
+        return bad(r, err, name, "values in a NULL-typed column");
+    c->decoded = c->dict_encoded = false;
+    bool plain = h.encoding == PQR_ENC_PLAIN || h.encoding == PQR_ENC_RLE_DICTIONARY ||
+                 h.encoding == PQR_ENC_PLAIN_DICTIONARY;
+    rc = plain ? index_values(r, c, h.encoding, q, qend, ndef, err)
+               : ndef ? decode_values(r, c, h.encoding, q, qend, ndef, err) : 0;
+    if (rc)
+        return rc;
+    c->page_nv = nv;
+    c->page_i = c->vi = 0;
+    return 0;
 }
 
-/* The next value of the column: *defined false for NULL. */
+/* The next (repetition, definition, value) triple of the leaf; *defined
+ * says the value is there (its definition level is the leaf's maximum). */
 static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_value *v, etlc_error *err)
 {
     if (c->page_i == c->page_nv) {
@@ -704,39 +856,23 @@ static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_val
             return rc;
     }
     c->rows_left--;
-    *defined = c->defs[c->page_i++] != 0;
+    *defined = c->defs[c->page_i++] == c->max_def;
     if (!*defined)
         return 0;
     if (c->dict_encoded) {
         *v = c->dict[c->idx[c->vi++]];
         return 0;
     }
-    switch (c->phys) {
-    case PQ_BOOLEAN:
+    if (c->decoded) {
+        *v = c->vals[c->vi++];
+        return 0;
+    }
+    if (c->phys == PQ_BOOLEAN) {
         v->i = (c->q[c->bit / 8] >> (c->bit % 8)) & 1;
         c->bit++;
         return 0;
-    case PQ_INT32: {
-        int32_t x;
-        memcpy(&x, c->q, 4);
-        c->q += 4;
-        v->i = x;
-        return 0;
     }
-    case PQ_INT64:
-        memcpy(&v->i, c->q, 8);
-        c->q += 8;
-        return 0;
-    case PQ_DOUBLE:
-        memcpy(&v->d, c->q, 8);
-        c->q += 8;
-        return 0;
-    case PQ_FLBA:
-        v->p = c->q;
-        v->len = (uint32_t)c->type_length;
-        c->q += c->type_length;
-        return 0;
-    default: {
+    if (c->phys == PQ_BYTE_ARRAY) {
         uint32_t len;
         if (c->qend - c->q < 4)
             return bad(r, err, c->def.name, "truncated PLAIN byte array");
@@ -749,29 +885,69 @@ static int next_value(etlc_parquet_reader *r, pqr_col *c, bool *defined, pqr_val
         c->q += len;
         return 0;
     }
+    plain_decode(c, c->q, c->qend, v, 1); /* fits: checked by index_values */
+    c->q += pqr_phys_width(c);
+    return 0;
+}
+
+/* The repetition level of the leaf's next triple: 0 starts a record, -1 the chunk's end. */
+static int peek_rep(etlc_parquet_reader *r, pqr_col *c, int *rep, etlc_error *err)
+{
+    *rep = -1;
+    if (c->page_i == c->page_nv) {
+        if (c->rows_left == 0)
+            return 0;
+        int rc = next_page(r, c, err);
+        if (rc)
+            return rc;
+    }
+    *rep = c->max_rep ? c->reps[c->page_i] : 0;
+    return 0;
+}
+
+/* One record of a leaf into the tree: its triples up to the next record. */
+static int nested_leaf(etlc_parquet_reader *r, pqr_col *c, etlc_error *err)
+{
+    for (bool first = true;; first = false) {
+        int rep = -1, t, rc;
+        if ((rc = peek_rep(r, c, &rep, err)))
+            return rc;
+        if (rep < 0 || (rep == 0 && !first))
+            return rep < 0 && first ? bad(r, err, c->def.name, "fewer records than the row group's rows") : 0;
+        int def = c->page_i < c->page_nv ? c->defs[c->page_i] : 0;
+        bool defined;
+        pqr_value v = {0};
+        if ((rc = next_value(r, c, &defined, &v, err)))
+            return rc;
+        etlc__buf_reset(&r->jval);
+        if (defined && (rc = pqr_value_json(c, &v, &r->jval, r->name, err)))
+            return rc;
+        t = pqr_tree_add(&r->tree, r->nodes, c->node, rep, def, first, r->jval.data ? r->jval.data : "",
+                         r->jval.len);
+        if (t == -1)
+            return nomem(r, c, err);
+        if (t)
+            return bad(r, err, c->def.name, "repetition or definition levels contradict the schema");
     }
 }
 
-static int append_value(etlc_batch *b, size_t col, const pqr_col *c, const pqr_value *v, etlc_error *err)
+/* Output column i (a nested field) of the current row, as JSON. */
+static int nested_value(etlc_parquet_reader *r, size_t i, etlc_error *err)
 {
-    char tmp[64];
-    switch (c->def.type) {
-    case ETLC_TYPE_BOOL: return etlc_batch_append_bool(b, col, v->i != 0, err);
-    case ETLC_TYPE_INT64: return etlc_batch_append_int64(b, col, v->i, err);
-    case ETLC_TYPE_DOUBLE: return etlc_batch_append_double(b, col, v->d, err);
-    case ETLC_TYPE_DATE: return etlc_batch_append_date(b, col, (int32_t)v->i, err);
-    case ETLC_TYPE_TIMESTAMP: return etlc_batch_append_timestamp(b, col, v->i, err);
-    case ETLC_TYPE_DECIMAL:
-        pq_decimal_format(c->phys == PQ_INT64 ? (pq_i128)v->i : pq_be_to_i128(v->p, v->len), c->scale, tmp,
-                          sizeof tmp);
-        return etlc_batch_append_var(b, col, ETLC_TYPE_DECIMAL, tmp, strlen(tmp), err);
-    case ETLC_TYPE_TEXT:
-    case ETLC_TYPE_BYTES:
-    case ETLC_TYPE_JSON:
-        return etlc_batch_append_var(b, col, c->def.type, v->p ? (const void *)v->p : "", v->len, err);
-    default:
-        return etlc_batch_append_null(b, col, err);
+    const pqr_out *o = &r->outs[i];
+    if (pqr_tree_reset(&r->tree, o->node) != 0)
+        return nomem(r, &r->cols[o->first_leaf], err);
+    for (int k = 0; k < o->nleaves; k++) {
+        int rc = nested_leaf(r, &r->cols[o->first_leaf + k], err);
+        if (rc)
+            return rc;
     }
+    etlc__buf_reset(&r->jout);
+    int j = pqr_tree_json(&r->tree, r->nodes, o->sub ? o->node : -1, &r->jout);
+    if (j < 0)
+        return nomem(r, &r->cols[o->first_leaf], err);
+    return j ? etlc_batch_append_null(r->batch, i, err)
+             : etlc_batch_append_var(r->batch, i, ETLC_TYPE_JSON, r->jout.data, r->jout.len, err);
 }
 
 int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etlc_error *err)
@@ -784,8 +960,10 @@ int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etl
         if (r->next_rg >= r->meta.nrgs)
             return 0;
         const ins_rg *g = &r->meta.rgs[r->next_rg++];
-        for (size_t i = 0; i < r->ncols; i++)
-            if ((rc = chunk_open(r, &r->cols[i], &r->meta.cols[g->first_col + i], (size_t)g->num_rows, err)))
+        for (size_t i = 0; i < r->nleaves; i++)
+            if ((rc = chunk_open(r, &r->cols[i], &r->meta.cols[g->first_col + i],
+                                 r->cols[i].max_rep ? (size_t)r->meta.cols[g->first_col + i].num_values
+                                                    : (size_t)g->num_rows, err)))
                 return rc;
         r->rg_rows_left = (size_t)g->num_rows;
     }
@@ -797,11 +975,15 @@ int etlc_parquet_reader_next(etlc_parquet_reader *r, const etlc_batch **out, etl
     rc = 0;
     for (size_t row = 0; row < rows && rc == 0; row++) {
         for (size_t i = 0; i < r->ncols && rc == 0; i++) {
-            pqr_col *c = &r->cols[i];
+            if (r->outs[i].nested) {
+                rc = nested_value(r, i, err);
+                continue;
+            }
+            pqr_col *c = &r->cols[r->nodes[r->outs[i].node].leaf];
             bool defined;
             pqr_value v = {0};
             if ((rc = next_value(r, c, &defined, &v, err)) == 0)
-                rc = defined ? append_value(r->batch, i, c, &v, err) : etlc_batch_append_null(r->batch, i, err);
+                rc = defined ? pqr_append(r->batch, i, c, &v, r->name, err) : etlc_batch_append_null(r->batch, i, err);
         }
         if (rc == 0)
             rc = etlc_batch_end_row(r->batch, err);
