@@ -207,6 +207,9 @@ int etlc_registry_find(const char *protocol, const etlc_connector_ops **ops, etl
             return 0;
         }
     }
+    for (size_t i = 0; etlc__known_aliases[i]; i += 2) /* a compiled-out connector's alias */
+        if (etlc__strcasecmp(etlc__known_aliases[i], protocol) == 0)
+            protocol = etlc__known_aliases[i + 1];
     const char *known = in_list(etlc__disabled_connectors, protocol);
     if (known) {
         pthread_mutex_unlock(&registry_lock);

@@ -10,5 +10,8 @@ extern const etlc_connector_ops *const etlc__builtin_connectors[];
 extern const char *const etlc__disabled_connectors[];
 /* Known protocols this version does not include yet. */
 extern const char *const etlc__absent_connectors[];
+/* Pairs alias, name of every known connector's aliases, built in or not;
+ * NULL-terminated. */
+extern const char *const etlc__known_aliases[];
 
 #endif

@@ -21,6 +21,16 @@ for p in ${ETLCONN_COMPILED_OUT//,/ }; do
   contains "fetch $p says not built in" "$ERR" "NOT_BUILT_IN"
   check "fetch $p landed nothing" test "$(file_count "$WORK/lake")" -eq 0
 done
+# Aliases of compiled-out connectors answer the same way (CMakeLists.txt's
+# ETLCONN_CONNECTOR_ALIASES).
+for pair in sftp:ssh ftps:ftp rest:http dav:webdav sqlite3:sqlite; do
+  a=${pair%%:*} p=${pair#*:}
+  case ",$ETLCONN_COMPILED_OUT," in *",$p,"*)
+    run "$ETLCONN" test "$a"
+    expect_rc "test $a (alias of $p)" 2
+    contains "test $a names $p's option" "$ERR" "-DETLCONN_WITH_$(echo "$p" | tr '[:lower:]' '[:upper:]')=ON";;
+  esac
+done
 case ",$ETLCONN_COMPILED_OUT," in *,dw,*)
   : >"$WORK/x.jsonl"
   run "$ETLCONN" load --table t "$WORK/x.jsonl"

@@ -2,6 +2,8 @@
  * names with useful errors, run-time registration checks. */
 #include "testutil.h"
 
+#include "core/registry_builtin.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,11 +271,31 @@ static void capability_without_fetch_is_enough_but_must_be_whole(void **state)
     assert_non_null(strstr(err.message, "nothing to read with"));
 }
 
+/* The alias table CMake generates for compiled-out connectors holds every
+ * alias of every built-in connector, naming that connector. */
+static void builtin_aliases_are_in_the_known_table(void **state)
+{
+    (void)state;
+    for (size_t c = 0; etlc__builtin_connectors[c]; c++) {
+        const etlc_connector_ops *ops = etlc__builtin_connectors[c];
+        for (size_t a = 0; ops->aliases && ops->aliases[a]; a++) {
+            const char *target = NULL;
+            for (size_t i = 0; etlc__known_aliases[i]; i += 2)
+                if (strcmp(etlc__known_aliases[i], ops->aliases[a]) == 0)
+                    target = etlc__known_aliases[i + 1];
+            if (!target || strcmp(target, ops->name) != 0)
+                fail_msg("alias '%s' of '%s' is missing from ETLCONN_CONNECTOR_ALIASES in CMakeLists.txt "
+                         "(or names '%s')", ops->aliases[a], ops->name, target ? target : "nothing");
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registers_and_finds_by_name_alias_and_case),
         cmocka_unit_test(not_built_in_names_the_rebuild),
+        cmocka_unit_test(builtin_aliases_are_in_the_known_table),
         cmocka_unit_test(unknown_protocol_lists_and_suggests),
         cmocka_unit_test(abi_mismatch_names_both_versions),
         cmocka_unit_test(duplicates_and_incomplete_ops_rejected),

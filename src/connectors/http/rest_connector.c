@@ -218,9 +218,12 @@ static const etlc_bytes_ops rest_bytes = {
     .open = etlc__rest_open,
 };
 
+static const char *const rest_aliases[] = {"rest", NULL};
+
 const etlc_connector_ops etlc_connector_http = {
     .abi_version = ETLC_ABI_VERSION,
     .name = "http",
+    .aliases = rest_aliases,
     .description = "REST/JSON APIs over HTTP(S): paged records or raw bodies",
     .options = &etlc__rest_options,
     .context_size = sizeof(rest_ctx),
