@@ -212,13 +212,16 @@ static int convert_decimals(etlc_parquet_writer *w, const etlc_batch *b, const p
             size_t len;
             const uint8_t *p = etlc_column_var(s, r, &len);
             const char *why = "";
-            if (pq_decimal_parse(p, len, layouts[i].precision, layouts[i].scale, &c->dec[r], &why) != 0)
-                return etlc_error_set(err, ETLC_DATA_TYPE,
-                                      "parquet: column \"%s\" row %lld: value \"%.*s\" %s "
-                                      "(DECIMAL(%d,%d))",
-                                      c->name, (long long)(w->total_rows + (int64_t)r),
-                                      (int)(len > 64 ? 64 : len), (const char *)p, why,
-                                      layouts[i].precision, layouts[i].scale);
+            if (pq_decimal_parse(p, len, layouts[i].precision, layouts[i].scale, &c->dec[r], &why) != 0) {
+                char *value = etlc__redacted_excerpt((const char *)p, len, 64); /* redacted, then cut */
+                int rc = etlc_error_set(err, ETLC_DATA_TYPE,
+                                        "parquet: column \"%s\" row %lld: value \"%s\" %s (DECIMAL(%d,%d))",
+                                        c->name, (long long)(w->total_rows + (int64_t)r),
+                                        value ? value : "(out of memory)", why, layouts[i].precision,
+                                        layouts[i].scale);
+                free(value);
+                return rc;
+            }
         }
     }
     return 0;
