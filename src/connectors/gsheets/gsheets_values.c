@@ -1,8 +1,10 @@
 /* The records capability: one page (one lake file) per A1 range. One range
  * is read with values.get, several with one values:batchGet, always with
  * valueRenderOption=UNFORMATTED_VALUE and dateTimeRenderOption=SERIAL_NUMBER.
- * The opaque next_cursor is the index of the next range as text, so a run
- * that stopped after range k reads from range k + 1 on. */
+ * The opaque next_cursor is "<index of the next range>/<hash of the range
+ * list>", so a run that stopped after range k reads from range k + 1 on,
+ * and a checkpoint written for another list of ranges (an empty query
+ * reads the configured ones, which may have changed) is refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +53,20 @@ static int read_values(gs_ctx *ctx, const char *const *ranges, size_t n, json_t 
     return 0;
 }
 
+static uint64_t ranges_hash(const char *const *ranges, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        for (const char *s = ranges[i];; s++) {
+            h = (h ^ (unsigned char)*s) * 1099511628211ull;
+            if (!*s)
+                break;
+        }
+    return h;
+}
+
 static int one_range(gs_ctx *ctx, json_t *vr, const char *asked, size_t index, size_t total,
-                     etlc_page_consumer pages, etlc_error *err)
+                     uint64_t hash, etlc_page_consumer pages, etlc_error *err)
 {
     const char *range = json_string_value(json_object_get(vr, "range"));
     json_t *values = json_object_get(vr, "values"); /* absent for an empty range */
@@ -61,8 +75,8 @@ static int one_range(gs_ctx *ctx, json_t *vr, const char *asked, size_t index, s
     int rc = etlc__gs_formats(ctx, range, values, &fmt, err);
     if (rc == 0)
         rc = etlc__gs_batch(ctx, values, &fmt, range ? range : asked, &batch, err);
-    char next[32];
-    snprintf(next, sizeof next, "%zu", index + 1);
+    char next[48];
+    snprintf(next, sizeof next, "%zu/%016llx", index + 1, (unsigned long long)hash);
     if (rc == 0) {
         etlc_records_page pg = {.batch = batch, .next_cursor = index + 1 < total ? next : NULL};
         rc = pages.on_page(pages.userdata, &pg, err);
@@ -83,18 +97,20 @@ int etlc__gs_fetch_pages(void *vctx, const etlc_records_request *req, etlc_page_
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY, "gsheets: no range to read: set "
                               "`range` or name one in the fetch (Sheet1!A1:F)");
     size_t from = 0;
+    uint64_t hash = ranges_hash(ranges, n);
     if (req->cursor) {
         char *end = NULL;
         unsigned long long k = strtoull(req->cursor, &end, 10);
-        if (!end || *end || k >= n)
-            return etlc_error_set(err, ETLC_DATA, "gsheets: the checkpoint's cursor '%s' is not a "
-                                  "range index below %zu", req->cursor, n);
+        if (!end || *end != '/' || k >= n || strtoull(end + 1, NULL, 16) != hash)
+            return etlc_error_set(err, ETLC_DATA, "gsheets: the checkpoint's position '%s' was "
+                                  "written for another list of ranges (%zu now); remove the "
+                                  "checkpoint to read them from the first", req->cursor, n);
         from = (size_t)k;
     }
     json_t *doc = NULL, *vrs = NULL;
     int rc = read_values(ctx, ranges + from, n - from, &doc, &vrs, err);
     for (size_t i = from; rc == 0 && i < n; i++)
-        rc = one_range(ctx, json_array_get(vrs, i - from), ranges[i], i, n, pages, err);
+        rc = one_range(ctx, json_array_get(vrs, i - from), ranges[i], i, n, hash, pages, err);
     json_decref(doc);
     return rc;
 }
