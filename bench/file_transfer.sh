@@ -44,7 +44,9 @@ PY=$VENV/bin/python
 # ---- servers -----------------------------------------------------------------
 SVC=$OUT/svc
 stop_all() { for s in ftp sshd webdav; do tests/services/$s stop "$SVC/$s" >/dev/null 2>&1 || true; done; }
-trap stop_all EXIT
+# at exit: the servers stopped, the data and outputs (GBs) removed, the JSON kept
+cleanup() { stop_all; rm -rf "$OUT/data" "$OUT"/{lake,c,curl-ftp,curl-dav,ftplib,sftp,paramiko,requests} "$OUT"/*.netrc; }
+trap cleanup EXIT
 stop_all
 rm -rf "$OUT"; mkdir -p "$OUT" "$SVC"
 for s in ftp sshd webdav; do tests/services/$s start "$SVC/$s" >/dev/null; done
