@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every benchmark, one after the other (about 15 minutes on 2 cores).
+# Every benchmark, one after the other (about 15 minutes on 2 cores, plus
+# the file transfers: BIG_MB and SMALL_FILES size them).
 # Each prints Markdown tables; docs/benchmarks.md records a run of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +8,4 @@ bash bench/sqlite_export.sh "${SQLITE_ROWS:-2000000}"
 python3 bench/parquet_write.py --rows "${PARQUET_ROWS:-5000000}"
 bash bench/pg_to_parquet.sh
 bash bench/dw_load.sh "${DW_ROWS:-3000000}"
+bash bench/file_transfer.sh "${BIG_MB:-1024}" "${SMALL_FILES:-10000}"

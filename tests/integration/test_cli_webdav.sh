@@ -5,7 +5,9 @@
 # lands nothing; a changed file (new ETag) and a new one land alone; a
 # wrong password exits 1 with nothing landed and no secret in the output;
 # a connection cut mid-transfer leaves no visible partial file and the next
-# run lands the file once. The password travels in WEBDAV_PASSWORD (the
+# run lands the file once; a GET cut twice (the run's retry resumes and is
+# cut too) fails the run, and the next resumes the part (Range) and lands
+# it once. The password travels in WEBDAV_PASSWORD (the
 # env prefix), never on the command line. Then the same tree through Apache
 # mod_dav (shared-service: apachedav), which refuses Depth: infinity and
 # marks young files' ETags weak: landed whole, and once.
@@ -136,16 +138,44 @@ LAKE2="$WORK/lake-cut"
 run "$ETLCONN" fetch webdav -c "$CUT" 'big.bin' --lake "$LAKE2" --compact
 check "a cut transfer fails" test "$RC" -ne 0
 check "no visible partial file after the cut" test ! -e "$LAKE2/webdav/dav/big.bin"
-check "no leftover part of the cut file anywhere in the lake" \
+check "no file named after the cut file anywhere in the lake" \
   test "$(find "$LAKE2" -type f -name '*big.bin*' 2>/dev/null | wc -l)" -eq 0
 run "$ETLCONN" fetch webdav -c "$CFG" 'big.bin' --lake "$LAKE2" --compact
-expect_rc "the next run over a whole connection" 0
+expect_rc "the next run over a whole connection (another URL: it starts again)" 0
 check "the next run lands the file once, whole" python3 -c '
 import hashlib, json, sys
 r = json.loads(sys.argv[1])
 assert [i["metadata"]["remote_path"] for i in r["items"]] == ["big.bin"], r["items"]
 assert hashlib.sha256(open(sys.argv[2], "rb").read()).digest() == hashlib.sha256(open(sys.argv[3], "rb").read()).digest()
 ' "$OUT" "$LAKE2/webdav/dav/big.bin" "$SRC/big.bin"
+
+# ---- a GET cut twice (the run's retry too) through the marking proxy: the
+# run fails; the next run, same URL and settings (the spool is per
+# definition), resumes the part with Range and lands the file once
+DROP="$WORK/drop.yaml"
+printf 'protocol: webdav\nurl: %s%s/\nusername: %s\nsource: dav\nretry_max: 0\n' \
+  "$WEBDAV_TEST_DROP_URL" "$NAME" "$WEBDAV_TEST_USER" > "$DROP"
+LAKE3="$WORK/lake-drop"
+printf 2 > "$WEBDAV_TEST_DROPS/big.bin"
+run "$ETLCONN" --log-level info fetch webdav -c "$DROP" 'big.bin' --lake "$LAKE3" --compact
+check "a GET cut twice fails the run" test "$RC" -ne 0
+contains "the run's retry resumed after the first cut" "$ERR" "resuming 'big.bin' at byte"
+check "both cuts happened (marker consumed)" test ! -e "$WEBDAV_TEST_DROPS/big.bin"
+check "no visible file after the cuts" test ! -e "$LAKE3/webdav/dav/big.bin"
+HAVE=$(find "$LAKE3/_partial" -name '*.part' -printf '%s\n' 2>/dev/null | head -1)
+check "what was read is kept in the spool (${HAVE:-no} bytes)" test "${HAVE:-0}" -gt 0
+run "$ETLCONN" --log-level info fetch webdav -c "$DROP" 'big.bin' --lake "$LAKE3" --compact
+expect_rc "the next run" 0
+contains "it resumes from the part (Range), not from byte 0" "$ERR" "resuming 'big.bin' at byte $HAVE of 3000000"
+check "it lands the file once, size and sha256 the source's" python3 -c '
+import hashlib, json, sys
+r = json.loads(sys.argv[1]); data = open(sys.argv[2], "rb").read()
+assert [i["metadata"]["remote_path"] for i in r["items"]] == ["big.bin"], r["items"]
+it = r["items"][0]
+assert it["byte_count"] == len(data) and it["sha256"] == hashlib.sha256(data).hexdigest()
+assert open(it["path"], "rb").read() == data
+' "$OUT" "$SRC/big.bin"
+check "no part left" test -z "$(find "$LAKE3/_partial" -name '*.part' 2>/dev/null)"
 
 # ---- Apache mod_dav: the walk (Depth: infinity refused), whole and once
 umask 000                       # Apache serves as www-data

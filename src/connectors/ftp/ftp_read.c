@@ -1,7 +1,11 @@
 /* Downloading one file (RETR, or REST + RETR to resume) into a byte
  * consumer, a libcurl buffer at a time, and noticing when the file is not
  * the one listed: a different size or modification time is ETLC_IO with
- * err->retryable set, and the driver lands nothing of it. */
+ * err->retryable set, and the driver lands nothing of it. libcurl sends
+ * MDTM before RETR, so a file of 1 MiB or more is asked for its MDTM and
+ * SIZE again once read: a writer rewriting it in place during the transfer
+ * (same size) shows there. Smaller files are read in a few buffers; the
+ * check before the transfer is theirs (one round trip less per file). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +41,42 @@ static int changed(etlc_error *err, const char *name, const char *how)
                             "min_age helps)", name, how);
     if (err)
         err->retryable = true;
+    return rc;
+}
+
+static int set_nobody(void *ud, CURL *h, etlc_error *err)
+{
+    (void)ud;
+    (void)err;
+    CURLcode sc = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (sc == CURLE_OK)
+        sc = curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+    return sc == CURLE_OK ? 0 : ETLC_NO_MEMORY;
+}
+
+#define RECHECK_MIN_BYTES ((int64_t)1 << 20)
+
+/* MDTM and SIZE once more, after the transfer (see the top). */
+static int recheck(ftp_ctx *ctx, const etlc_resource *res, const char *url, etlc_error *err)
+{
+    char what[300], how[160];
+    snprintf(what, sizeof what, "SIZE/MDTM %s after RETR", res->name);
+    ftp_call call = {.url = url, .what = what, .setup = set_nobody};
+    etlc__http_response resp = {0};
+    int rc = etlc__ftp_perform(ctx, &call, &resp, err);
+    curl_off_t ft = -1;
+    if (rc == 0)
+        curl_easy_getinfo(etlc__http_session_curl(ctx->net), CURLINFO_FILETIME_T, &ft);
+    if (rc == 0 && resp.content_length >= 0 && resp.content_length != res->size) {
+        snprintf(how, sizeof how, "%lld bytes once read, %lld listed", (long long)resp.content_length,
+                 (long long)res->size);
+        rc = changed(err, res->name, how);
+    } else if (rc == 0 && ft > 0 && res->mtime_us > 0 && (int64_t)ft != res->mtime_us / 1000000) {
+        snprintf(how, sizeof how, "modified at %lld once read, listed at %lld (Unix seconds)",
+                 (long long)ft, (long long)(res->mtime_us / 1000000));
+        rc = changed(err, res->name, how);
+    }
+    etlc__http_response_free(&resp);
     return rc;
 }
 
@@ -87,6 +127,8 @@ int etlc__ftp_open_at(void *vctx, const etlc_resource *res, int64_t offset,
     rc = etlc__ftp_perform(ctx, &call, &resp, err);
     if (rc == 0)
         rc = verify(ctx, res, &t, err);
+    if (rc == 0 && res->size >= RECHECK_MIN_BYTES)
+        rc = recheck(ctx, res, url, err);
     etlc__http_response_free(&resp);
     free(url);
     return rc;

@@ -3,7 +3,11 @@
  * the listing: status (206 with the asked Content-Range when resuming),
  * ETag and length. A resource that changed, or a server that answers a
  * Range with the whole file, is reported as a retryable IO error and
- * nothing of the reply reaches the consumer. */
+ * nothing of the reply reaches the consumer. A resource of 1 MiB or more
+ * is asked for again with PROPFIND Depth 0 once read (ETag, length, mtime): a
+ * writer rewriting it in place during the GET (same size) shows there, and
+ * the driver lands nothing of that read. Smaller ones are read in a few
+ * buffers; the check before the first byte is theirs (one request less). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +97,51 @@ static int on_body(void *ud, const void *data, size_t len, etlc_error *err)
     return g->bytes.on_bytes(g->bytes.userdata, data, len, err);
 }
 
+#define RECHECK_MIN_BYTES ((int64_t)1 << 20)
+
+typedef struct seen {
+    const etlc_resource *res;
+    bool found;
+    char why[64];
+} seen;
+
+static int on_entry(void *ud, const etlc__webdav_entry *e, etlc_error *err)
+{
+    seen *s = ud;
+    (void)err;
+    if (e->collection || strcmp(e->name, s->res->name) != 0)
+        return 0;
+    s->found = true;
+    const etlc_resource *res = s->res;
+    if (res->etag && e->etag && !same_etag(res->etag, e->etag))
+        snprintf(s->why, sizeof s->why, "new ETag");
+    else if (e->size >= 0 && e->size != res->size)
+        snprintf(s->why, sizeof s->why, "new size");
+    else if (e->mtime_us && res->mtime_us && e->mtime_us != res->mtime_us)
+        snprintf(s->why, sizeof s->why, "new modification time");
+    return 0;
+}
+
+/* PROPFIND Depth 0 once read (not HEAD: a server may send a body with a
+ * HEAD's 401, which breaks the connection): still the version listed? */
+static int recheck(webdav_ctx *ctx, const etlc_resource *res, const char *url, etlc_error *err)
+{
+    etlc__http_response resp = {0};
+    seen s = {.res = res};
+    int rc = etlc__webdav_propfind(ctx, url, "0", &resp, err);
+    if (rc == 0)
+        rc = etlc__webdav_propfind_parse(resp.body.data, resp.body.len, ctx->base_path, on_entry, &s, err);
+    etlc__http_response_free(&resp);
+    if (rc == 0 && !s.found)
+        return changed(err, res->name, "is gone once read");
+    if (rc == 0 && s.why[0]) {
+        char how[96];
+        snprintf(how, sizeof how, "changed while it was read (%s)", s.why);
+        return changed(err, res->name, how);
+    }
+    return rc;
+}
+
 static int get_from(webdav_ctx *ctx, const etlc_resource *res, int64_t offset,
                     etlc_byte_consumer bytes, etlc_error *err)
 {
@@ -121,6 +170,8 @@ static int get_from(webdav_ctx *ctx, const etlc_resource *res, int64_t offset,
         rc = check_reply(&g, err); /* an empty reply */
     if (rc == 0 && res->size >= 0 && g.got != (uint64_t)(res->size - offset))
         rc = changed(err, res->name, "ended early or ran long (size differs from the listing)");
+    if (rc == 0 && res->size >= RECHECK_MIN_BYTES)
+        rc = recheck(ctx, res, url, err);
     etlc__http_response_free(&resp);
     free(url);
     return rc;
