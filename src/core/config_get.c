@@ -61,6 +61,12 @@ const char *etlc_config_get_string(const etlc_config *cfg, const char *key)
     return s ? s->value.text : NULL;
 }
 
+const char *etlc__config_text(const etlc_config *cfg, const char *key)
+{
+    const char *v = etlc_config_get_string(cfg, key);
+    return v && *v ? v : NULL;
+}
+
 int64_t etlc_config_get_int(const etlc_config *cfg, const char *key)
 {
     const etlc_option *opt;

@@ -10,6 +10,9 @@
 #include "etlconn/etlconn.h"
 #include "etlconn/connector_api.h"
 
+/* A string option's value, NULL when unset or empty (config_get.c). */
+const char *etlc__config_text(const etlc_config *cfg, const char *key);
+
 /* NULL-safe string copies; NULL only for NULL input or no memory. */
 char *etlc__strdup(const char *s);
 char *etlc__strndup(const char *s, size_t n);

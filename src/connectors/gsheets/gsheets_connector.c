@@ -23,12 +23,6 @@ static void gs_close(void *vctx)
     *ctx = (gs_ctx){0};
 }
 
-static const char *opt(const etlc_config *cfg, const char *key)
-{
-    const char *v = etlc_config_get_string(cfg, key);
-    return v && *v ? v : NULL;
-}
-
 /* private_key given as an option: "\n" escapes (one-line env values) undone. */
 static int key_from_option(gs_ctx *ctx, const char *pem, etlc_error *err)
 {
@@ -51,14 +45,14 @@ static int key_from_option(gs_ctx *ctx, const char *pem, etlc_error *err)
 
 static int read_auth(gs_ctx *ctx, const etlc_config *cfg, etlc_error *err)
 {
-    const char *file = opt(cfg, "credentials_file"), *pem = opt(cfg, "private_key");
-    ctx->api_key = opt(cfg, "api_key");
+    const char *file = etlc__config_text(cfg, "credentials_file"), *pem = etlc__config_text(cfg, "private_key");
+    ctx->api_key = etlc__config_text(cfg, "api_key");
     ctx->scopes = etlc_config_get_string(cfg, "scopes");
     int rc = file ? etlc__gs_read_key_file(ctx, file, err) : pem ? key_from_option(ctx, pem, err) : 0;
     if (rc != 0)
         return rc;
-    ctx->client_email = opt(cfg, "client_email") ? opt(cfg, "client_email") : ctx->key_email;
-    ctx->token_uri = opt(cfg, "token_uri") ? opt(cfg, "token_uri")
+    ctx->client_email = etlc__config_text(cfg, "client_email") ? etlc__config_text(cfg, "client_email") : ctx->key_email;
+    ctx->token_uri = etlc__config_text(cfg, "token_uri") ? etlc__config_text(cfg, "token_uri")
                      : ctx->key_token_uri ? ctx->key_token_uri : default_token_uri;
     if (ctx->private_key && !ctx->client_email)
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY, "gsheets: client_email is required "
@@ -86,7 +80,7 @@ static int gs_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     if (!(ctx->api_base = etlc__strndup(base, n)))
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
     snprintf(ctx->source, sizeof ctx->source, "%s",
-             opt(cfg, "source") ? opt(cfg, "source") : ctx->spreadsheet_id);
+             etlc__config_text(cfg, "source") ? etlc__config_text(cfg, "source") : ctx->spreadsheet_id);
     int rc = read_auth(ctx, cfg, err);
     etlc__http_settings s;
     if (rc == 0)

@@ -23,12 +23,6 @@ static void rest_close(void *vctx)
     *ctx = (rest_ctx){0};
 }
 
-static const char *opt(const etlc_config *cfg, const char *key)
-{
-    const char *v = etlc_config_get_string(cfg, key);
-    return v && *v ? v : NULL;
-}
-
 /* "Name: value" entries -> headers (each one block "Name\0value"). */
 static int parse_headers(rest_ctx *ctx, const etlc_config *cfg, etlc_error *err)
 {
@@ -85,36 +79,36 @@ static void read_options(rest_ctx *ctx, const etlc_config *cfg)
     static const char *const pagings[] = {"none", "link", "next_url", "cursor", "offset", "page", NULL};
     ctx->method = etlc_config_get_string(cfg, "method");
     ctx->nparams = etlc_config_get_list(cfg, "params", &ctx->params);
-    ctx->json_body = opt(cfg, "json_body");
+    ctx->json_body = etlc__config_text(cfg, "json_body");
     ctx->auth = (rest_auth)pick(etlc_config_get_string(cfg, "auth"), auths);
-    ctx->username = opt(cfg, "username");
-    ctx->password = opt(cfg, "password");
-    ctx->token = opt(cfg, "token");
-    ctx->api_key = opt(cfg, "api_key");
+    ctx->username = etlc__config_text(cfg, "username");
+    ctx->password = etlc__config_text(cfg, "password");
+    ctx->token = etlc__config_text(cfg, "token");
+    ctx->api_key = etlc__config_text(cfg, "api_key");
     ctx->api_key_name = etlc_config_get_string(cfg, "api_key_name");
     ctx->api_key_in_query = strcmp(etlc_config_get_string(cfg, "api_key_in"), "query") == 0;
-    ctx->token_url = opt(cfg, "token_url");
-    ctx->client_id = opt(cfg, "client_id");
-    ctx->client_secret = opt(cfg, "client_secret");
-    ctx->scope = opt(cfg, "scope");
+    ctx->token_url = etlc__config_text(cfg, "token_url");
+    ctx->client_id = etlc__config_text(cfg, "client_id");
+    ctx->client_secret = etlc__config_text(cfg, "client_secret");
+    ctx->scope = etlc__config_text(cfg, "scope");
     ctx->rate_limit = etlc_config_get_float(cfg, "rate_limit");
     ctx->records_path = etlc_config_has(cfg, "records_path") ? etlc_config_get_string(cfg, "records_path") : NULL;
     ctx->paging = (rest_paging)pick(etlc_config_get_string(cfg, "pagination"), pagings);
-    ctx->next_url_path = opt(cfg, "next_url_path");
-    ctx->cursor_path = opt(cfg, "cursor_path");
+    ctx->next_url_path = etlc__config_text(cfg, "next_url_path");
+    ctx->cursor_path = etlc__config_text(cfg, "cursor_path");
     ctx->cursor_param = etlc_config_get_string(cfg, "cursor_param");
     ctx->offset_param = etlc_config_get_string(cfg, "offset_param");
     ctx->limit_param = etlc_config_get_string(cfg, "limit_param");
     ctx->page_param = etlc_config_get_string(cfg, "page_param");
-    ctx->total_path = opt(cfg, "total_path");
-    ctx->total_header = opt(cfg, "total_header");
+    ctx->total_path = etlc__config_text(cfg, "total_path");
+    ctx->total_header = etlc__config_text(cfg, "total_header");
     ctx->limit = etlc_config_get_int(cfg, "limit");
     ctx->page_start = etlc_config_get_int(cfg, "page_start");
     ctx->max_pages = etlc_config_get_int(cfg, "max_pages");
-    ctx->cursor_field = opt(cfg, "cursor_field");
-    ctx->since_param = opt(cfg, "since_param");
+    ctx->cursor_field = etlc__config_text(cfg, "cursor_field");
+    ctx->since_param = etlc__config_text(cfg, "since_param");
     ctx->allow_other_origins = etlc_config_get_bool(cfg, "allow_other_origins");
-    ctx->health_path = opt(cfg, "health_path");
+    ctx->health_path = etlc__config_text(cfg, "health_path");
     ctx->max_body = (size_t)etlc_config_get_int(cfg, "max_body_size");
 }
 
@@ -137,7 +131,7 @@ static int set_base(rest_ctx *ctx, const etlc_config *cfg, etlc_error *err)
     if (!ctx->origin)
         return oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading base_url")
                    : etlc_error_set(err, ETLC_CONFIG, "http: base_url '%s' is not a valid URL", base);
-    const char *source = opt(cfg, "source");
+    const char *source = etlc__config_text(cfg, "source");
     if (source) {
         snprintf(ctx->source, sizeof ctx->source, "%s", source);
     } else { /* the host, without the port */

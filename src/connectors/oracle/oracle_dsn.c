@@ -133,18 +133,12 @@ int etlc__oracle_parse_ezconnect(const char *dsn, etlc__oracle_ez *out, etlc_err
     return ETLC_OK;
 }
 
-static const char *opt(const etlc_config *cfg, const char *key)
-{
-    const char *v = etlc_config_get_string(cfg, key);
-    return v && *v ? v : NULL;
-}
-
 int etlc__oracle_resolve(const etlc_config *cfg, char **connect_string, char **display, char **source,
                          etlc_error *err)
 {
     *connect_string = *display = *source = NULL;
-    const char *dsn = opt(cfg, "dsn"), *host = opt(cfg, "host");
-    const char *service = opt(cfg, "service_name"), *sid = opt(cfg, "sid");
+    const char *dsn = etlc__config_text(cfg, "dsn"), *host = etlc__config_text(cfg, "host");
+    const char *service = etlc__config_text(cfg, "service_name"), *sid = etlc__config_text(cfg, "sid");
     int64_t port = etlc_config_get_int(cfg, "port");
     int rc;
     if (dsn) {
