@@ -34,9 +34,9 @@ else
 fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
-# FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer)
-pymods=(pyarrow duckdb pyftpdlib OpenSSL wsgidav cheroot)
-pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL wsgidav cheroot)
+# FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the SOAP peer)
+pymods=(pyarrow duckdb pyftpdlib OpenSSL wsgidav cheroot spyne lxml)
+pypkgs=(pyarrow duckdb pyftpdlib pyOpenSSL wsgidav cheroot spyne lxml)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
