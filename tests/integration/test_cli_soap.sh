@@ -8,7 +8,8 @@
 # wrong parameters exit 2 naming the right ones; HTTP basic auth, with a
 # wrong password shown nowhere; a WSDL read from a file whose types come
 # through xsd:import (relative location), a DTD refused, and the import
-# depth limit. Real peer: spyne 2.14 (SOAP 1.1, document/literal wrapped).
+# depth limit; SOAP 1.2 rows and faults. Real peer: spyne 2.14 (SOAP 1.1
+# and 1.2, document/literal wrapped).
 . "$(dirname "$0")/lib.sh"
 shared_service soap
 trap 'rm -rf "$WORK"' EXIT
@@ -83,6 +84,20 @@ expect_rc "a SOAP Fault fails the fetch" 1
 contains "the error has the faultcode" "$OUT$ERR" "Client.Exploded"
 contains "the error has the faultstring" "$OUT$ERR" "tank empty"
 check "nothing landed for the fault" test "$(file_count "$WORK/lake-fault/soap")" -eq 0
+
+# ---- SOAP 1.2 (spyne's Soap12 app): rows, and a fault with Code/Subcode and Reason
+run "$ETLCONN" fetch soap --set wsdl_url="$SOAP_TEST_WSDL12" GetOrders --param customer_id=30 \
+  --lake "$WORK/lake-12" --compact
+expect_rc "GetOrders over SOAP 1.2" 0
+check "SOAP 1.2: orders 1..30" check_rows "$OUT" 1 30
+run "$ETLCONN" fetch soap --set wsdl_url="$SOAP_TEST_WSDL12" Explode --param reason="no gas" \
+  --lake "$WORK/lake-12f"
+expect_rc "a SOAP 1.2 Fault fails the fetch" 1
+contains "the 1.2 fault has its code and subcode" "$OUT$ERR" "Sender/Exploded"
+contains "the 1.2 fault has its reason" "$OUT$ERR" "no gas"
+run "$ETLCONN" test soap --set wsdl_url="$SOAP_TEST_WSDL12" --set soap_version=1.1
+expect_rc "a 1.2-only WSDL asked for 1.1 is unhealthy" 1
+contains "no SOAP 1.1 port" "$OUT$ERR" "no SOAP 1.1 port"
 
 # ---- wrong parameters and operations are usage errors that say what is right
 run "$ETLCONN" fetch soap -c "$CFG" GetOrders --param customer=1 --lake "$WORK/lake-bad"

@@ -67,10 +67,13 @@ static bool is_nil(int nattr, const xmlChar **attrs)
 static void start_fault_field(soap_reader *r, const xmlChar *name)
 {
     r->fwhich = 0;
-    if ((xmlStrEqual(name, (const xmlChar *)"faultcode") || xmlStrEqual(name, (const xmlChar *)"Value")) &&
-        !r->fcode.len)
+    if (xmlStrEqual(name, (const xmlChar *)"faultcode") && !r->fcode.len) {
         r->fwhich = 1;
-    else if ((xmlStrEqual(name, (const xmlChar *)"faultstring") ||
+    } else if (xmlStrEqual(name, (const xmlChar *)"Value") && r->fcode.len < FAULT_TEXT_MAX) {
+        r->fwhich = 1; /* 1.2: Code/Value, then each Subcode/Value after a '/' */
+        if (r->fcode.len && etlc__buf_append(&r->fcode, "/", 1) != 0)
+            fail(r, ETLC_NO_MEMORY, "out of memory reading the response%s%s", "", "");
+    } else if ((xmlStrEqual(name, (const xmlChar *)"faultstring") ||
               xmlStrEqual(name, (const xmlChar *)"Text")) && !r->fstring.len)
         r->fwhich = 2;
 }
