@@ -123,6 +123,11 @@ SOAP_PASSWORD="$CANARY" run "$ETLCONN" fetch soap -c "$ACFG" GetOrders --param c
 expect_rc "wrong password" 1
 contains "the error says 401" "$OUT$ERR" "401"
 lacks "the wrong password is not shown" "$OUT$ERR" "$CANARY"
+SOAP_PASSWORD="$SOAP_TEST_PASSWORD" ETLCONN_LOG_LEVEL=debug run "$ETLCONN" fetch soap -c "$ACFG" \
+  --set ws_security=username_token GetOrders --param customer_id=2 --lake "$WORK/lake-wss" --compact
+expect_rc "basic auth plus a UsernameToken header (spyne ignores it)" 0
+lacks "debug logs do not show the password (it is in the envelope)" "$OUT$ERR" "$SOAP_TEST_PASSWORD"
+check "no password in the lake" bash -c '! grep -rqF "$1" "$2"' _ "$SOAP_TEST_PASSWORD" "$WORK/lake-wss"
 SOAP_PASSWORD="$CANARY" run "$ETLCONN" test soap -c "$ACFG" --set ws_security=username_token
 lacks "health output has no password" "$OUT$ERR" "$CANARY"
 SOAP_PASSWORD="$CANARY" run "$ETLCONN" config show soap -c "$ACFG"
