@@ -3,7 +3,7 @@
 # (shared-service: soap; tests/services/soap): the health check lists the
 # operations; GetOrders' repeated Order elements land as Parquet rows typed
 # from the XSD, equal (pyarrow) to what the service computes, over several
-# pages; a scalar response lands as one row, or with output=bytes as the
+# pages; 100,000 rows in one response with peak memory under 64 MiB; a scalar response lands as one row, or with output=bytes as the
 # XML item itself; a SOAP Fault exits 1 with its faultcode and faultstring;
 # wrong parameters exit 2 naming the right ones; HTTP basic auth, with a
 # wrong password shown nowhere; a WSDL read from a file whose types come
@@ -49,6 +49,20 @@ run "$ETLCONN" fetch soap -c "$CFG" GetOrders --param customer_id=2500 --lake "$
 expect_rc "GetOrders lands" 0
 check "three Parquet pages" python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert len(r["items"])==3, r' "$OUT"
 check "rows equal what the service returns (pyarrow)" check_rows "$OUT" 1 2500
+
+# ---- 100,000 rows in one response (about 25 MB of XML): streamed, memory bounded
+check "100k rows land with peak RSS under 64 MiB" python3 - "$ETLCONN" "$SOAP_TEST_WSDL" "$WORK/lake-100k" <<'PY'
+import json, resource, subprocess, sys
+etlconn, wsdl, lake = sys.argv[1:]
+p = subprocess.run([etlconn, "fetch", "soap", "--set", "wsdl_url=" + wsdl, "GetOrders",
+                    "--param", "customer_id=100000", "--lake", lake, "--compact"],
+                   capture_output=True, text=True)
+r = json.loads(p.stdout)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB
+print("peak RSS %d KiB for 100000 rows, %d pages" % (rss, len(r["items"])))
+assert p.returncode == 0 and r["record_count"] == 100000 and len(r["items"]) == 10, (p.returncode, p.stderr)
+assert rss < 64 * 1024, rss
+PY
 
 # ---- a dateTime parameter: only orders placed since it
 run "$ETLCONN" fetch soap -c "$CFG" GetOrders --param customer_id=50 \

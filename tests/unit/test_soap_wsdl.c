@@ -210,6 +210,16 @@ static void test_reader_rows(void **state)
     assert_int_equal(g.batches, 2); /* a full batch of 2, then the final one */
     assert_int_equal(g.finals, 1);
 
+    /* rows filling the last batch exactly: one final page, no empty one after it */
+    got g3 = {0};
+    assert_int_equal(etlc__soap_reader_new(&rs, 3, on_batch, &g3, &r, &err), 0);
+    assert_int_equal(etlc__soap_reader_push(r, body, strlen(body), &err), 0);
+    assert_int_equal(etlc__soap_reader_finish(r, &err), 0);
+    etlc__soap_reader_free(r);
+    assert_int_equal(g3.rows, 3);
+    assert_int_equal(g3.batches, 1);
+    assert_int_equal(g3.finals, 1);
+
     /* a value that does not fit its type names the row and column */
     const char *bad = "<e:Envelope xmlns:e=\"" SOAP_NS_11 "\"><e:Body><x:R xmlns:x=\"u\"><items>"
                       "<item><cents>12x</cents></item></items></x:R></e:Body></e:Envelope>";

@@ -30,7 +30,8 @@ struct soap_reader {
     unsigned char *state;     /* 0 absent, 1 present, 2 xsi:nil */
     etlc__buf fcode, fstring;
     int fwhich;               /* 1 code, 2 string, 0 neither */
-    bool saw_body, saw_fault, any_element;
+    bool saw_body, saw_fault;
+    bool full;                /* the batch is full: hand it over before the next row */
     uint64_t rows, skip;      /* rows seen; the first `skip` are not kept (a resumed fetch) */
     int rc;
     etlc_error err;
@@ -89,6 +90,9 @@ static void start_row_part(soap_reader *r, const xmlChar *name, int nattr, const
             if (rel == rs->depth) {
                 r->row_depth = r->depth;
                 memset(r->state, 0, rs->ncols ? rs->ncols : 1);
+                if (r->full && (r->rc = r->fn(r->ud, r->batch, false, &r->err)) != 0)
+                    xmlStopParser(r->px);
+                r->full = false;
             }
         }
         return;
@@ -111,7 +115,6 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     soap_reader *r = ud;
     (void)prefix, (void)nns, (void)nss, (void)ndef;
     r->depth++;
-    r->any_element = true;
     if (r->rc)
         return;
     if (r->depth == 1 && !(soap_ns(uri) && xmlStrEqual(local, (const xmlChar *)"Envelope")))
@@ -200,8 +203,9 @@ static void end_row(soap_reader *r)
         r->rc = rc ? rc : etlc_batch_end_row(r->batch, &r->err);
     }
     r->rows++;
-    if (r->rc == 0 && etlc_batch_full(r->batch))
-        r->rc = r->fn(r->ud, r->batch, false, &r->err);
+    /* a full batch goes out when the next row starts: the last one is then
+     * the final page, never followed by an empty one */
+    r->full = r->rc == 0 && etlc_batch_full(r->batch);
     if (r->rc)
         xmlStopParser(r->px);
 }
