@@ -51,9 +51,15 @@ check "three Parquet pages" python3 -c 'import json,sys; r=json.loads(sys.argv[1
 check "rows equal what the service returns (pyarrow)" check_rows "$OUT" 1 2500
 
 # ---- 100,000 rows in one response (about 25 MB of XML): streamed, memory bounded
-check "100k rows land with peak RSS under 64 MiB" python3 - "$ETLCONN" "$SOAP_TEST_WSDL" "$WORK/lake-100k" <<'PY'
+# (ASan's shadow memory and quarantine about double the footprint: a larger
+# bound there, still well below a DOM of the response)
+SAN=$(sed -n 's/^ETLCONN_SANITIZE:STRING=//p' "$ETLCONN_BINARY_DIR/CMakeCache.txt" 2>/dev/null)
+LIMIT_MIB=64
+[ -n "$SAN" ] && LIMIT_MIB=160
+case "$SAN" in *thread*) LIMIT_MIB=400 ;; esac
+check "100k rows land with peak RSS under $LIMIT_MIB MiB" python3 - "$ETLCONN" "$SOAP_TEST_WSDL" "$WORK/lake-100k" "$LIMIT_MIB" <<'PY'
 import json, resource, subprocess, sys
-etlconn, wsdl, lake = sys.argv[1:]
+etlconn, wsdl, lake, limit = sys.argv[1:]
 p = subprocess.run([etlconn, "fetch", "soap", "--set", "wsdl_url=" + wsdl, "GetOrders",
                     "--param", "customer_id=100000", "--lake", lake, "--compact"],
                    capture_output=True, text=True)
@@ -61,7 +67,7 @@ r = json.loads(p.stdout)
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB
 print("peak RSS %d KiB for 100000 rows, %d pages" % (rss, len(r["items"])))
 assert p.returncode == 0 and r["record_count"] == 100000 and len(r["items"]) == 10, (p.returncode, p.stderr)
-assert rss < 64 * 1024, rss
+assert rss < int(limit) * 1024, rss
 PY
 
 # ---- a dateTime parameter: only orders placed since it
