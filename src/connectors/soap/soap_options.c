@@ -39,7 +39,8 @@ static const etlc_option soap_options[] = {
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 32,
      .description = "How many levels of wsdl:import / xsd:import / xsd:include are followed"},
     {.name = "source", .type = ETLC_OPT_STRING,
-     .description = "Source name in lake paths and results (default: the endpoint's host)"},
+     .description = "Source name in lake paths and results (default: the host of endpoint, else "
+                    "of wsdl_url; \"soap\" for a WSDL file)"},
 };
 
 const etlc_option_table etlc__soap_options = {
