@@ -14,7 +14,10 @@ typedef struct search {
     const xmlChar *path[SOAP_MAX_PATH];
     soap_rowspec *rs;
     etlc_error *err;
+    unsigned visits;      /* a recursive, wide schema stops here rather than fanning out */
 } search;
+
+#define MAX_VISITS 20000
 
 static bool has_simple(const soap_field *f, size_t n)
 {
@@ -43,7 +46,7 @@ static int take(search *s, size_t depth, soap_field *fields, size_t n)
 /* 1 found, 0 not below, or an error code. f is at path[depth - 1]. */
 static int visit(search *s, const soap_field *f, size_t depth)
 {
-    if (!f->complex || depth > SOAP_MAX_PATH)
+    if (!f->complex || depth > SOAP_MAX_PATH || ++s->visits > MAX_VISITS)
         return 0;
     s->path[depth - 1] = f->name;
     soap_field *fields = NULL;
