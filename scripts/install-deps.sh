@@ -36,11 +36,12 @@ else
 fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
-# FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; cryptography: the
-# gsheets stand-in's RSA keys and RS256 checks. tests/services/gsheets pip
-# downloads google-api-python-client (for sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography)
+# FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
+# SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
+# tests/services/gsheets pip downloads google-api-python-client (for
+# sheets.v4.json) into the build tree.)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
