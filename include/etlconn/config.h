@@ -35,6 +35,10 @@ typedef enum etlc_opt_type {
 #define ETLC_OPT_SECRET 0x2u   /* redacted everywhere; registered with the redactor */
 #define ETLC_OPT_HAS_MIN 0x4u
 #define ETLC_OPT_HAS_MAX 0x8u
+/* How to reach or read the source, not what is read (timeouts, retries,
+ * TLS, chunk sizes, resume): left out of a checkpoint's identity, so
+ * changing it does not start the incremental state over. */
+#define ETLC_OPT_TUNING 0x10u
 
 typedef struct etlc_option {
     const char *name;          /* lower_snake_case */

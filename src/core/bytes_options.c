@@ -15,12 +15,12 @@ static const etlc_option bytes_options[] = {
      .description = "Leave out files modified more recently than this (still being written)"},
     {.name = "max_age", .type = ETLC_OPT_DURATION, .flags = ETLC_OPT_HAS_MIN, .min = 0,
      .description = "Leave out files modified longer ago than this (unset: no limit)"},
-    {.name = "resume", .type = ETLC_OPT_BOOL, .default_value = "true",
+    {.name = "resume", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_BOOL, .default_value = "true",
      .description = "Continue an interrupted download from the part already held, where the protocol can"},
-    {.name = "after_landing", .type = ETLC_OPT_ENUM, .default_value = "keep",
+    {.name = "after_landing", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_ENUM, .default_value = "keep",
      .choices = "keep|delete|move",
      .description = "What to do with a source file once it is committed in the lake"},
-    {.name = "move_to", .type = ETLC_OPT_STRING,
+    {.name = "move_to", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_STRING,
      .description = "Directory (relative to the root) files are moved into when after_landing is move"},
 };
 

@@ -177,8 +177,9 @@ static void secure_buf_free(etlc__buf *b)
     etlc__buf_free(b);
 }
 
-/* Sorted key order, with the `protocol` key slotted in by name too. */
-int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secrets_sha256[65])
+/* Sorted key order, with the `protocol` key slotted in by name too;
+ * identity: leave out the ETLC_OPT_TUNING options. */
+static int fingerprint(const etlc_config *cfg, bool identity, char **normalized, char secrets_sha256[65])
 {
     if (!cfg || !normalized || !secrets_sha256)
         return ETLC_INVALID_ARGUMENT;
@@ -203,7 +204,7 @@ int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secr
             rc |= etlc__buf_printf(&norm, "%s=%s\n", ETLC_CONFIG_KEY_PROTOCOL, proto);
             proto_done = true;
         }
-        if (!o || !cfg->slots[order[k]].is_set)
+        if (!o || !cfg->slots[order[k]].is_set || (identity && (o->flags & ETLC_OPT_TUNING)))
             continue;
         const etlc__slot *s = &cfg->slots[order[k]];
         if (o->flags & ETLC_OPT_SECRET) {
@@ -226,4 +227,15 @@ int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secr
     }
     *normalized = etlc__buf_take(&norm);
     return 0;
+}
+
+int etlc_config_fingerprint(const etlc_config *cfg, char **normalized, char secrets_sha256[65])
+{
+    return fingerprint(cfg, false, normalized, secrets_sha256);
+}
+
+int etlc__config_identity(const etlc_config *cfg, char **normalized)
+{
+    char secrets[65];
+    return fingerprint(cfg, true, normalized, secrets);
 }

@@ -10,6 +10,11 @@
 #include "etlconn/etlconn.h"
 #include "etlconn/connector_api.h"
 
+/* The non-secret set values as etlc_config_fingerprint gives them, without
+ * the ETLC_OPT_TUNING options: what a checkpoint's identity is made of
+ * (config_dump.c). */
+int etlc__config_identity(const etlc_config *cfg, char **normalized);
+
 /* A string option's value, NULL when unset or empty (config_get.c). */
 const char *etlc__config_text(const etlc_config *cfg, const char *key);
 

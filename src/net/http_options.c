@@ -6,32 +6,32 @@
 
 #define DUR(n, def, lo, hi, desc)                                                             \
     {.name = n, .type = ETLC_OPT_DURATION, .default_value = def, .min = lo, .max = hi,        \
-     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .description = desc}
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .description = desc}
 #define INT(n, def, lo, hi, desc)                                                             \
     {.name = n, .type = ETLC_OPT_INT, .default_value = def, .min = lo, .max = hi,             \
-     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .description = desc}
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .description = desc}
 #define FRAGMENT(var, opts)                                                                    \
     const etlc_option_table var = {.options = opts, .count = sizeof opts / sizeof opts[0]}
 
 static const etlc_option tls_options[] = {
-    {.name = "tls_verify", .type = ETLC_OPT_BOOL, .default_value = "true",
+    {.name = "tls_verify", .type = ETLC_OPT_BOOL, .flags = ETLC_OPT_TUNING, .default_value = "true",
      .description = "Verify the server's TLS certificate and host name (turn off only for testing)"},
-    {.name = "ca_file", .type = ETLC_OPT_PATH,
+    {.name = "ca_file", .type = ETLC_OPT_PATH, .flags = ETLC_OPT_TUNING,
      .description = "PEM file of CA certificates to trust instead of the system's"},
-    {.name = "client_cert", .type = ETLC_OPT_PATH,
+    {.name = "client_cert", .type = ETLC_OPT_PATH, .flags = ETLC_OPT_TUNING,
      .description = "PEM client certificate for mutual TLS"},
-    {.name = "client_key", .type = ETLC_OPT_PATH,
+    {.name = "client_key", .type = ETLC_OPT_PATH, .flags = ETLC_OPT_TUNING,
      .description = "PEM private key of client_cert (when not inside client_cert)"},
-    {.name = "client_key_password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET,
+    {.name = "client_key_password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET | ETLC_OPT_TUNING,
      .description = "Password of an encrypted client_key"},
 };
 FRAGMENT(etlc__net_fragment_tls, tls_options);
 
 static const etlc_option proxy_options[] = {
-    {.name = "proxy", .type = ETLC_OPT_STRING,
+    {.name = "proxy", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_TUNING,
      .description = "Proxy URL (http://host:port); unset = the http_proxy/https_proxy variables, "
                     "empty = no proxy"},
-    {.name = "no_proxy", .type = ETLC_OPT_STRING,
+    {.name = "no_proxy", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_TUNING,
      .description = "Comma-separated hosts or domains reached without the proxy ('*' = all)"},
 };
 FRAGMENT(etlc__net_fragment_proxy, proxy_options);

@@ -244,9 +244,8 @@ static bool part_wanted(void *ud, const etlc_resource *res)
 
 static int open_checkpoint(etlc__cap_land *l, const etlc_fetch_request *req, etlc_error *err)
 {
-    char *normalized = NULL;
-    char secrets[65];
-    if (etlc_config_fingerprint(l->c->cfg, &normalized, secrets) != 0)
+    char *normalized = NULL; /* tuning (retries, TLS, chunk sizes) left out: changing it keeps the state */
+    if (etlc__config_identity(l->c->cfg, &normalized) != 0)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint");
     etlc__buf def = {0};
     int rc = etlc__buf_printf(&def, "%s\n%s", req->query ? req->query : "", normalized) ? ETLC_NO_MEMORY : 0;

@@ -316,6 +316,31 @@ static void include_exclude_and_age_are_applied_by_the_driver(void **state)
     fixture_free(&fx);
 }
 
+/* Tuning options (chunk size, retries, resume) are not part of the
+ * checkpoint's identity: changing them keeps the incremental state, while
+ * a setting that changes what is read (include) starts a new one. */
+static void tuning_changes_keep_the_checkpoint(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_new(&fx, "xfer-tuning");
+    put(&fx, "a.csv", "a\n");
+    etlc_result *r = NULL;
+    etlc_error err = {0};
+    assert_int_equal(fetch(&fx, "file", NULL, 0, "*.csv", &r, &err), 0);
+    assert_string_equal(landed(r), "a.csv|");
+    etlc_result_free(r);
+    etlc_kv tuned[] = {{"chunk_size", "8192"}, {"resume", "false"}};
+    assert_int_equal(fetch(&fx, "file", tuned, 2, "*.csv", &r, &err), 0);
+    assert_string_equal(landed(r), ""); /* same checkpoint: nothing new */
+    etlc_result_free(r);
+    etlc_kv selected[] = {{"include", "a*"}};
+    assert_int_equal(fetch(&fx, "file", selected, 1, "*.csv", &r, &err), 0);
+    assert_string_equal(landed(r), "a.csv|"); /* another selection: its own checkpoint */
+    etlc_result_free(r);
+    fixture_free(&fx);
+}
+
 /* ---- hostile names --------------------------------------------------------- */
 
 static void hostile_remote_names_are_refused_and_nothing_of_them_lands(void **state)
@@ -466,16 +491,17 @@ static void resume_off_restarts_from_zero(void **state)
     assert_int_equal(spool_files(&fx), 2); /* a part, with resume on */
     etlc_kv off[] = {{"resume", "false"}};
     hk.drop_after = 300000;
-    assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), ETLC_CONNECT);
+    /* another query, another definition (resume itself is tuning, not identity) */
+    assert_int_equal(fetch(&fx, "filehook", off, 1, "big.*", &r, &err), ETLC_CONNECT);
     etlc_result_free(r);
-    /* other settings, another definition: its part is left alone while young... */
+    /* the other definition's part is left alone while young... */
     assert_int_equal(spool_files(&fx), 2);
     age_spool(&fx, 8 * 86400);
     hk.drop_after = 300000;
-    assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), ETLC_CONNECT);
+    assert_int_equal(fetch(&fx, "filehook", off, 1, "big.*", &r, &err), ETLC_CONNECT);
     etlc_result_free(r);
     assert_int_equal(spool_files(&fx), 0); /* ...and swept once a week old; resume off adds none */
-    assert_int_equal(fetch(&fx, "filehook", off, 1, "**", &r, &err), 0);
+    assert_int_equal(fetch(&fx, "filehook", off, 1, "big.*", &r, &err), 0);
     assert_int_equal(hk.opens_at, 0);
     assert_string_equal(r->items[0].sha256, want);
     etlc_result_free(r);
@@ -749,6 +775,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(include_exclude_and_age_are_applied_by_the_driver),
+        cmocka_unit_test(tuning_changes_keep_the_checkpoint),
         cmocka_unit_test(hostile_remote_names_are_refused_and_nothing_of_them_lands),
         cmocka_unit_test(a_dropped_download_resumes_from_its_part_next_run),
         cmocka_unit_test(a_retryable_drop_resumes_in_the_same_run),

@@ -13,7 +13,7 @@ static const etlc_option file_options[] = {
     {.name = "follow_symlinks", .type = ETLC_OPT_BOOL, .default_value = "false",
      .description = "Follow symbolic links to files and directories (off: links are skipped)"},
     {.name = "chunk_size", .type = ETLC_OPT_INT, .default_value = "1048576",
-     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 4096, .max = 67108864,
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 4096, .max = 67108864,
      .description = "Bytes read at a time; with the lake's part size it bounds the memory a file needs"},
     {.name = "source", .type = ETLC_OPT_STRING,
      .description = "Source name in lake paths and results (default: the last component of root)"},

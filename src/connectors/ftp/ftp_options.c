@@ -25,21 +25,21 @@ static const etlc_option ftp_options[] = {
      .choices = "none|explicit|implicit",
      .description = "FTPS: explicit (AUTH TLS on the plain port, control and data protected) or "
                     "implicit (TLS from the first byte, port 990)"},
-    {.name = "mode", .type = ETLC_OPT_ENUM, .default_value = "passive",
+    {.name = "mode", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_ENUM, .default_value = "passive",
      .choices = "passive|active",
      .description = "Data connections: passive (EPSV, falling back to PASV) or active (EPRT/PORT)"},
-    {.name = "ftp_skip_pasv_ip", .type = ETLC_OPT_BOOL, .default_value = "true",
+    {.name = "ftp_skip_pasv_ip", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_BOOL, .default_value = "true",
      .description = "Ignore the address in a PASV reply and use the control connection's "
                     "(servers behind NAT announce private or wrong addresses)"},
-    {.name = "active_port", .type = ETLC_OPT_STRING, .default_value = "-",
+    {.name = "active_port", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_STRING, .default_value = "-",
      .description = "Active mode: the address[:port[-port]] the server connects back to "
                     "('-' = this end of the control connection)"},
-    {.name = "listing", .type = ETLC_OPT_ENUM, .default_value = "auto",
+    {.name = "listing", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_ENUM, .default_value = "auto",
      .choices = "auto|mlsd|nlst",
      .description = "How directories are listed: MLSD (type, size, time in one reply), NLST with "
                     "SIZE and MDTM per file, or auto (MLSD when the server has it)"},
     {.name = "chunk_size", .type = ETLC_OPT_INT, .default_value = "262144",
-     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 1024, .max = 10485760,
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 1024, .max = 10485760,
      .description = "libcurl's receive buffer: the most bytes handed to the lake at a time"},
     {.name = "source", .type = ETLC_OPT_STRING,
      .description = "Source name in lake paths and results (default: the host)"},

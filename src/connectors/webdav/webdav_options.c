@@ -16,11 +16,11 @@ static const etlc_option webdav_options[] = {
     {.name = "auth", .type = ETLC_OPT_ENUM, .default_value = "basic", .choices = "basic|digest|any",
      .description = "HTTP authentication scheme: basic (sent at once; use https), digest, or any "
                     "(the safest the server offers, one extra round trip)"},
-    {.name = "depth_infinity", .type = ETLC_OPT_BOOL, .default_value = "true",
+    {.name = "depth_infinity", .flags = ETLC_OPT_TUNING, .type = ETLC_OPT_BOOL, .default_value = "true",
      .description = "List a tree with one PROPFIND Depth: infinity; a server that refuses it is "
                     "walked one collection at a time (Depth: 1)"},
     {.name = "max_listing_size", .type = ETLC_OPT_INT, .default_value = "67108864",
-     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 4096, .max = 1073741824,
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 4096, .max = 1073741824,
      .description = "Largest PROPFIND reply read, in bytes (a bigger Depth: infinity reply falls "
                     "back to walking)"},
     {.name = "source", .type = ETLC_OPT_STRING,
