@@ -2,7 +2,8 @@
 # Install what etlconn's build and tests need, only when missing, and say so.
 # Debian packages (build deps, sqlite3 CLI, test servers such as postgresql) and PyPI packages
 # (pyarrow, duckdb, polars, fastparquet: independent Parquet readers and writers used by the tests;
-# pymongo: the bson module fastparquet uses to write BSON columns; test peers: see below).
+# pymongo: the bson module fastparquet uses to write BSON columns; test peers: see below;
+# nginx-light: the static server of bench/rest_*.sh and bench/soap_rows.sh).
 set -euo pipefail
 
 debs=(
@@ -15,6 +16,7 @@ debs=(
   libmariadb-dev mariadb-server
   vsftpd
   libxml2-dev apache2-bin apache2-utils
+  nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
