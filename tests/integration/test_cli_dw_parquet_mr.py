@@ -57,11 +57,14 @@ def sources():
     return out
 
 
-def build_writer():
+def require_tools():
     for tool in ("java", "javac", "mvn"):
         if not shutil.which(tool):
             fail_now(f"{tool} is not installed: parquet-mr files cannot be written "
                      "(scripts/install-deps.sh installs default-jdk-headless and maven)")
+
+
+def build_writer():
     jar = os.path.join(BUILD, "parquet-mr-writer-1.jar")
     cp = os.path.join(BUILD, "classpath.txt")
     newest = max(os.path.getmtime(p) for p in sources())
@@ -92,6 +95,7 @@ def pg_env():
     return env
 
 
+require_tools()
 PG = pg_env()
 DB = f"pq_mr_{os.getpid()}"
 BASE_ENV = dict(os.environ, PGPASSWORD=PG["PG_PASSWORD"], DW_HOST=PG["PG_HOST"], DW_PORT=PG["PG_PORT"],
