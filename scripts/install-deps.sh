@@ -24,6 +24,14 @@ debs=(
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   debs+=(nodejs npm)
 fi
+# Java 17+ and Maven for tests/java/parquet-mr-writer (parquet-mr, the Java
+# Parquet writer Spark and Trino use): by command, since any JDK will do.
+if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+  debs+=(default-jdk-headless)
+fi
+if ! command -v mvn >/dev/null 2>&1; then
+  debs+=(maven)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,7 @@ value by value, and by column type, with what the writer was given. Files
 that carry what etlconn does not read (sub-microsecond nanoseconds) must
 be refused with a message naming the feature. Nested lists, structs and
 maps arrive as jsonb (maps as objects). parquet-mr
-(Java) is not part of this matrix: no JVM is installed by the project.
+(Java) files are checked the same way by test_cli_dw_parquet_mr.py.
 
 shared-service: postgres
 """
