@@ -158,6 +158,9 @@ typedef struct etlc__http_session etlc__http_session;
 
 int etlc__http_session_new(const etlc__http_settings *settings, etlc__http_session **out,
                            etlc_error *err);
+/* A session with the settings the connector's config gives (defaults, then
+ * the net fragments' keys it sets). */
+int etlc__http_session_from_config(const etlc_config *cfg, etlc__http_session **out, etlc_error *err);
 void etlc__http_session_free(etlc__http_session *s); /* NULL ok; secrets zeroed */
 const etlc__http_settings *etlc__http_session_settings(const etlc__http_session *s);
 /* The handle, for curl_easy_getinfo after a request. Borrowed. */

@@ -129,3 +129,11 @@ CURLcode etlc__http_apply_settings(etlc__http_session *s)
 #undef SET
     return sc;
 }
+
+int etlc__http_session_from_config(const etlc_config *cfg, etlc__http_session **out, etlc_error *err)
+{
+    etlc__http_settings s;
+    *out = NULL;
+    int rc = etlc__http_settings_from_config(cfg, &s, err);
+    return rc == 0 ? etlc__http_session_new(&s, out, err) : rc;
+}

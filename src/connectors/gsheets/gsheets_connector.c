@@ -82,11 +82,8 @@ static int gs_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     snprintf(ctx->source, sizeof ctx->source, "%s",
              etlc__config_text(cfg, "source") ? etlc__config_text(cfg, "source") : ctx->spreadsheet_id);
     int rc = read_auth(ctx, cfg, err);
-    etlc__http_settings s;
     if (rc == 0)
-        rc = etlc__http_settings_from_config(cfg, &s, err);
-    if (rc == 0)
-        rc = etlc__http_session_new(&s, &ctx->http, err);
+        rc = etlc__http_session_from_config(cfg, &ctx->http, err);
     return rc;
 }
 

@@ -157,11 +157,8 @@ static int rest_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
                                     "http: json_body is not valid JSON");
         json_decref(j);
     }
-    etlc__http_settings s;
     if (rc == 0)
-        rc = etlc__http_settings_from_config(cfg, &s, err);
-    if (rc == 0)
-        rc = etlc__http_session_new(&s, &ctx->http, err);
+        rc = etlc__http_session_from_config(cfg, &ctx->http, err);
     return rc;
 }
 

@@ -19,12 +19,6 @@ static void soap_close(void *vctx)
     *ctx = (soap_ctx){0};
 }
 
-static const char *opt(const etlc_config *cfg, const char *key)
-{
-    const char *v = etlc_config_get_string(cfg, key);
-    return v && *v ? v : NULL;
-}
-
 static bool is_http(const char *u)
 {
     return u && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
@@ -59,14 +53,14 @@ static int soap_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     soap_ctx *ctx = vctx;
     const char *ver = etlc_config_get_string(cfg, "soap_version");
     ctx->wsdl_url = etlc_config_get_string(cfg, "wsdl_url");
-    ctx->endpoint = opt(cfg, "endpoint");
-    ctx->pick = (soap_pick){opt(cfg, "service"), opt(cfg, "port"),
+    ctx->endpoint = etlc__config_text(cfg, "endpoint");
+    ctx->pick = (soap_pick){etlc__config_text(cfg, "service"), etlc__config_text(cfg, "port"),
                             !strcmp(ver, "1.1") ? 11 : !strcmp(ver, "1.2") ? 12 : 0};
-    ctx->username = opt(cfg, "username");
+    ctx->username = etlc__config_text(cfg, "username");
     ctx->password = etlc_config_get_string(cfg, "password");
     ctx->wss = strcmp(etlc_config_get_string(cfg, "ws_security"), "username_token") == 0;
     ctx->bytes_out = strcmp(etlc_config_get_string(cfg, "output"), "bytes") == 0;
-    ctx->row_element = opt(cfg, "row_element");
+    ctx->row_element = etlc__config_text(cfg, "row_element");
     ctx->max_response = (size_t)etlc_config_get_int(cfg, "max_response_size");
     ctx->max_depth = (int)etlc_config_get_int(cfg, "wsdl_max_depth");
     if (ctx->wss && !ctx->username)
@@ -78,16 +72,13 @@ static int soap_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     int rc = check_url("wsdl_url", ctx->wsdl_url, err);
     if (rc == 0)
         rc = check_url("endpoint", ctx->endpoint, err);
-    const char *source = opt(cfg, "source");
+    const char *source = etlc__config_text(cfg, "source");
     if (source)
         snprintf(ctx->source, sizeof ctx->source, "%s", source);
     else
         default_source(ctx);
-    etlc__http_settings s;
     if (rc == 0)
-        rc = etlc__http_settings_from_config(cfg, &s, err);
-    if (rc == 0)
-        rc = etlc__http_session_new(&s, &ctx->http, err);
+        rc = etlc__http_session_from_config(cfg, &ctx->http, err);
     return rc;
 }
 
