@@ -59,6 +59,10 @@ typedef struct ftp_call {
 } ftp_call;
 int etlc__ftp_perform(ftp_ctx *ctx, const ftp_call *call, etlc__http_response *resp,
                       etlc_error *err);
+/* SIZE and MDTM of the file at `url` (one request, no body): *size -1 and
+ * *mtime_s 0 when the server gives none. `what` names it in messages. */
+int etlc__ftp_stat(ftp_ctx *ctx, const char *url, const char *what, int64_t *size, int64_t *mtime_s,
+                   etlc_error *err);
 
 /* ftp_list.c */
 int etlc__ftp_list(void *ctx, const etlc_list_request *req, etlc_resource_fn fn, void *userdata,

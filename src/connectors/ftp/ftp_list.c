@@ -172,16 +172,6 @@ static int each_line(walk *w, const char *rel, const etlc__buf *body,
 
 /* ---- NLST + SIZE + MDTM -------------------------------------------------- */
 
-static int set_nobody(void *ud, CURL *h, etlc_error *err)
-{
-    (void)ud;
-    (void)err;
-    CURLcode sc = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    if (sc == CURLE_OK)
-        sc = curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
-    return sc == CURLE_OK ? 0 : ETLC_NO_MEMORY;
-}
-
 /* SIZE and MDTM of `child`: 0 with *size >= 0 for a file; *size -1 when the
  * server has no size for it (a directory, most likely). */
 static int stat_file(walk *w, const char *child, int64_t *size, int64_t *mtime_us, etlc_error *err)
@@ -191,23 +181,14 @@ static int stat_file(walk *w, const char *child, int64_t *size, int64_t *mtime_u
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory listing the FTP server");
     char what[300];
     snprintf(what, sizeof what, "SIZE/MDTM %s", child);
-    ftp_call call = {.url = url, .what = what, .setup = set_nobody};
-    etlc__http_response resp = {0};
     etlc_error local = {0};
-    int rc = etlc__ftp_perform(w->ctx, &call, &resp, &local);
-    *size = -1;
-    *mtime_us = 0;
-    if (rc == 0) {
-        curl_off_t ft = -1;
-        curl_easy_getinfo(etlc__http_session_curl(w->ctx->net), CURLINFO_FILETIME_T, &ft);
-        *size = resp.content_length;
-        *mtime_us = ft > 0 ? (int64_t)ft * 1000000 : 0;
-    } else if (rc == ETLC_IO_NOT_FOUND || rc == ETLC_PROTOCOL) {
+    int64_t mtime_s;
+    int rc = etlc__ftp_stat(w->ctx, url, what, size, &mtime_s, &local);
+    *mtime_us = mtime_s * 1000000;
+    if (rc == ETLC_IO_NOT_FOUND || rc == ETLC_PROTOCOL)
         rc = 0; /* no SIZE for it: not a plain file */
-    } else if (err) {
+    else if (rc != 0 && err)
         *err = local;
-    }
-    etlc__http_response_free(&resp);
     free(url);
     return rc;
 }

@@ -44,15 +44,6 @@ static int changed(etlc_error *err, const char *name, const char *how)
     return rc;
 }
 
-static int set_nobody(void *ud, CURL *h, etlc_error *err)
-{
-    (void)ud;
-    (void)err;
-    CURLcode sc = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    if (sc == CURLE_OK)
-        sc = curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
-    return sc == CURLE_OK ? 0 : ETLC_NO_MEMORY;
-}
 
 #define RECHECK_MIN_BYTES ((int64_t)1 << 20)
 
@@ -61,22 +52,17 @@ static int recheck(ftp_ctx *ctx, const etlc_resource *res, const char *url, etlc
 {
     char what[300], how[160];
     snprintf(what, sizeof what, "SIZE/MDTM %s after RETR", res->name);
-    ftp_call call = {.url = url, .what = what, .setup = set_nobody};
-    etlc__http_response resp = {0};
-    int rc = etlc__ftp_perform(ctx, &call, &resp, err);
-    curl_off_t ft = -1;
-    if (rc == 0)
-        curl_easy_getinfo(etlc__http_session_curl(ctx->net), CURLINFO_FILETIME_T, &ft);
-    if (rc == 0 && resp.content_length >= 0 && resp.content_length != res->size) {
-        snprintf(how, sizeof how, "%lld bytes once read, %lld listed", (long long)resp.content_length,
+    int64_t size, ft;
+    int rc = etlc__ftp_stat(ctx, url, what, &size, &ft, err);
+    if (rc == 0 && size >= 0 && size != res->size) {
+        snprintf(how, sizeof how, "%lld bytes once read, %lld listed", (long long)size,
                  (long long)res->size);
         rc = changed(err, res->name, how);
-    } else if (rc == 0 && ft > 0 && res->mtime_us > 0 && (int64_t)ft != res->mtime_us / 1000000) {
+    } else if (rc == 0 && ft > 0 && res->mtime_us > 0 && ft != res->mtime_us / 1000000) {
         snprintf(how, sizeof how, "modified at %lld once read, listed at %lld (Unix seconds)",
                  (long long)ft, (long long)(res->mtime_us / 1000000));
         rc = changed(err, res->name, how);
     }
-    etlc__http_response_free(&resp);
     return rc;
 }
 

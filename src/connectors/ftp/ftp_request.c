@@ -52,3 +52,28 @@ int etlc__ftp_perform(ftp_ctx *ctx, const ftp_call *call, etlc__http_response *r
     };
     return etlc__http_perform(ctx->net, &rq, resp, err);
 }
+
+static int set_nobody(void *ud, CURL *h, etlc_error *err)
+{
+    (void)ud;
+    (void)err;
+    CURLcode sc = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (sc == CURLE_OK)
+        sc = curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+    return sc == CURLE_OK ? 0 : ETLC_NO_MEMORY;
+}
+
+int etlc__ftp_stat(ftp_ctx *ctx, const char *url, const char *what, int64_t *size, int64_t *mtime_s,
+                   etlc_error *err)
+{
+    ftp_call call = {.url = url, .what = what, .setup = set_nobody};
+    etlc__http_response resp = {0};
+    int rc = etlc__ftp_perform(ctx, &call, &resp, err);
+    curl_off_t ft = -1;
+    if (rc == 0)
+        curl_easy_getinfo(etlc__http_session_curl(ctx->net), CURLINFO_FILETIME_T, &ft);
+    *size = rc == 0 ? resp.content_length : -1;
+    *mtime_s = ft > 0 ? (int64_t)ft : 0;
+    etlc__http_response_free(&resp);
+    return rc;
+}
