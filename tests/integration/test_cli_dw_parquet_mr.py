@@ -28,6 +28,8 @@ import uuid
 
 import pyarrow.parquet as pq
 
+from shared_pg import SharedPg
+
 ETLCONN = os.environ["ETLCONN"]
 SRC = os.environ.get("ETLCONN_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(os.environ.get("ETLCONN_BINARY_DIR", tempfile.gettempdir()), "tests", "parquet-mr-writer")
@@ -86,29 +88,9 @@ def write_files(out):
 
 
 # ---- PostgreSQL -----------------------------------------------------------
-def pg_env():
-    env = {}
-    for line in open(os.path.join(os.environ["ETLCONN_SERVICES_DIR"], "postgres", "env")):
-        k, _, v = line.strip().partition("=")
-        if k:
-            env[k] = v
-    return env
-
-
 require_tools()
-PG = pg_env()
-DB = f"pq_mr_{os.getpid()}"
-BASE_ENV = dict(os.environ, PGPASSWORD=PG["PG_PASSWORD"], DW_HOST=PG["PG_HOST"], DW_PORT=PG["PG_PORT"],
-                DW_DATABASE=DB, DW_USERNAME=PG["PG_USERNAME"], DW_PASSWORD=PG["PG_PASSWORD"])
-
-
-def psql(sql, db=DB):
-    r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\x1f", "-P", "null=<NULL>", "-v", "ON_ERROR_STOP=1",
-                        "-h", PG["PG_HOST"], "-p", PG["PG_PORT"], "-U", PG["PG_USERNAME"], "-d", db, "-c", sql],
-                       env=BASE_ENV, capture_output=True, text=True)
-    if r.returncode:
-        raise RuntimeError(r.stderr)
-    return r.stdout
+SHARED = SharedPg(f"pq_mr_{os.getpid()}")
+PG, DB, BASE_ENV, psql = SHARED.pg, SHARED.db, SHARED.env, SHARED.psql
 
 
 def load(path, table):
