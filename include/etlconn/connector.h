@@ -138,6 +138,29 @@ typedef struct etlc_land_options {
  * becomes visible on failure. */
 int etlc_connector_fetch(etlc_connector *c, const etlc_fetch_request *req,
                          const etlc_land_options *land, etlc_result **result, etlc_error *err);
+/* ---- consuming a stream (kafka, amqp, nats: the stream capability) -------
+ * Micro-batches: each poll gathers messages until max_messages, max_bytes
+ * or max_ms, and lands them as one file named by (partition, first
+ * position); only then are their positions checkpointed and acknowledged
+ * to the broker (docs/streams.md). The run stops after max_batches files,
+ * at the first window that brings nothing when until_idle, or when
+ * land->cancel is requested (ETLC_CANCELLED; what was landed and
+ * acknowledged before stays, the batch in progress is abandoned
+ * unacknowledged and will be delivered again). */
+typedef struct etlc_consume_request {
+    const char *resource;       /* topic, queue or subject; NULL = the config's */
+    size_t max_messages;        /* per micro-batch; 0 = 10000 */
+    size_t max_bytes;           /* payload bytes per micro-batch; 0 = 64 MiB */
+    int64_t max_ms;             /* the micro-batch window; 0 = 5000 */
+    int64_t max_batches;        /* stop after this many files; 0 = no limit */
+    bool until_idle;            /* stop at the first window with nothing in it */
+} etlc_consume_request;
+
+/* Consume and land (see above). ETLC_UNSUPPORTED for a connector without
+ * the stream capability. *result as for etlc_connector_fetch; its items
+ * are the files landed. */
+int etlc_connector_consume(etlc_connector *c, const etlc_consume_request *req,
+                           const etlc_land_options *land, etlc_result **result, etlc_error *err);
 /* Release: returns a cached connector to the cache, closes an uncached one. NULL ok. */
 void etlc_connector_release(etlc_connector *c);
 

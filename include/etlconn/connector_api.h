@@ -271,14 +271,21 @@ bool etlc_glob_match(const char *pattern, const char *name);
 /* ---- the optional stream capability (ABI 3) -------------------------------
  * Unbounded sources with positions: Kafka, AMQP, NATS JetStream. The driver
  * (src/pipeline/consume_stream.c) lands each polled batch as one file named
- * by its (partition, first position) -- no date or run id in it -- then
- * calls commit(positions), then stores the positions in the checkpoint
- * (kind "stream"). commit is never called for a batch whose file is not
- * visible in the lake, nor after a failure; a replay from the old
- * positions (a crash between landing and commit) writes the same names
- * again, so the file is overwritten, not duplicated. For that the
- * connector returns, from the same starting position, the same batch: up
- * to max_records records of one partition, in order.
+ * by its (partition, first position) -- no date or run id in it -- then the
+ * batch's dead letters (if any) beside it under `_dead_letter/`, then
+ * stores the positions and the connector's state in the checkpoint (kind
+ * "stream"), then calls commit(positions) so the source acknowledges them.
+ * commit is never called for a batch whose files are not visible in the
+ * lake, nor after a failure; a replay from the old positions (a crash
+ * between landing and commit) writes the same names again, so the file is
+ * overwritten, not duplicated. For that a batch holds the records of ONE
+ * partition, in order, starting at the partition's next unlanded position.
+ *
+ * Positions kept by the source (ETLC_STREAM_SOURCE_POSITIONS: a Kafka
+ * consumer group, a JetStream durable consumer shared by several
+ * processes): the driver keeps no checkpoint (several consumers share the
+ * resource; partitions move between them), subscribe gets no start or
+ * state, and effectively-once rests on the deterministic file names.
  *
  * Threads: subscribe, poll, commit and unsubscribe run on one thread at a
  * time per subscription. cancel may be called from any other thread (not
@@ -297,7 +304,25 @@ typedef struct etlc_stream_batch {
     const etlc_batch *batch;  /* NULL or 0 rows: nothing arrived before the timeout */
     const etlc_stream_position *positions; /* one per partition present in the batch */
     size_t npositions;
+    /* Messages that could not become records (e.g. not JSON in json mode):
+     * NULL or 0 rows when none. Landed (as a file of the run's format)
+     * under `_dead_letter/` with the batch's name before anything is
+     * committed, so they are never dropped silently. */
+    const etlc_batch *dead_letters;
+    /* NULL, or a JSON text the connector wants kept with the positions
+     * (AMQP: the ids of the batch, to drop their redelivery after a crash
+     * between the checkpoint and the ack). Given back to subscribe. */
+    const char *state;
 } etlc_stream_batch;         /* borrowed until the next poll, commit or unsubscribe */
+
+/* When a poll returns: at the first of max_records records, max_bytes of
+ * payload (key + value + headers), or timeout_ms after it began (what has
+ * arrived by then, maybe nothing). One poll = one micro-batch = one file. */
+typedef struct etlc_stream_limits {
+    int64_t timeout_ms;
+    size_t max_records;
+    size_t max_bytes;         /* 0: no byte limit */
+} etlc_stream_limits;
 
 typedef struct etlc_stream_callbacks {
     /* Partitions given to / taken from this subscription (group rebalance). NULL ok. */
@@ -306,19 +331,25 @@ typedef struct etlc_stream_callbacks {
     void *userdata;
 } etlc_stream_callbacks;
 
+#define ETLC_STREAM_SOURCE_POSITIONS 0x1u /* the source keeps positions per consumer group */
+
 typedef struct etlc_stream_ops etlc_stream_ops;
 struct etlc_stream_ops {
+    unsigned flags;           /* ETLC_STREAM_* */
     /* Start reading `resource` (topic, queue, subject). `start` holds the
      * checkpointed positions (resume at each `next`), NULL on a first run;
-     * a connector that can seek does, others rely on unacknowledged
-     * redelivery. *sub receives the subscription handle. */
+     * `state` the last batch's state text (NULL if none). A connector that
+     * can seek does; others rely on unacknowledged redelivery and skip what
+     * lies before `next` or what `state` names. *sub receives the handle. */
     int (*subscribe)(void *ctx, const char *resource, const etlc_stream_position *start,
-                     size_t nstart, const etlc_stream_callbacks *cb, void **sub, etlc_error *err);
-    /* Wait up to timeout_ms for at most max_records records. */
-    int (*poll)(void *ctx, void *sub, int64_t timeout_ms, size_t max_records,
-                etlc_stream_batch *out, etlc_error *err);
+                     size_t nstart, const char *state, const etlc_stream_callbacks *cb,
+                     void **sub, etlc_error *err);
+    /* One micro-batch within `limits` (see etlc_stream_limits). */
+    int (*poll)(void *ctx, void *sub, const etlc_stream_limits *limits, etlc_stream_batch *out,
+                etlc_error *err);
     /* Acknowledge everything before positions[i].next in each partition:
-     * called only after the file holding those records is visible. */
+     * called only after the files holding those records are visible and
+     * the checkpoint holds the positions. */
     int (*commit)(void *ctx, void *sub, const etlc_stream_position *positions, size_t n,
                   etlc_error *err);
     /* Make a waiting or the next poll return ETLC_CANCELLED. Any thread. */

@@ -45,6 +45,7 @@ void etlc__consume_cancel(etlc__consume_control *ctl);
 typedef struct etlc__consume_options {
     const char *resource;      /* topic, queue, subject */
     size_t max_records;        /* per poll (and so per file); 0 = 10000 */
+    size_t max_bytes;          /* payload bytes per poll; 0 = no limit */
     int64_t poll_timeout_ms;   /* 0 = 1000 */
     int64_t max_batches;       /* stop after this many landed files; 0 = no limit */
     int64_t max_idle_polls;    /* stop after this many empty polls in a row; 0 = never */

@@ -1,16 +1,23 @@
-/* The stream driver: poll -> land the batch as one file -> commit the
- * positions to the source -> store them in the checkpoint (kind "stream").
+/* The stream driver: poll -> land the batch as one file (and its dead
+ * letters beside it) -> store the positions in the checkpoint (kind
+ * "stream") -> commit the positions to the source.
  *
  * The file is named by the batch's (partition, first position) only, never
  * by date or run, so a replay from the old positions (a crash after the
  * landing, before the commit) rewrites the same file instead of adding a
- * second copy. commit is called only once that file is visible, and never
- * after a failure. Position: {"partitions": {"<partition>": next, ...}}. */
+ * second copy. commit is called only once that file is visible and the
+ * checkpoint holds the positions (so a source that redelivers after a
+ * crash there is skipped past them), never after a failure. Position:
+ * {"partitions": {"<partition>": next, ...}, "state": <the connector's>}.
+ * A source that keeps positions per consumer group
+ * (ETLC_STREAM_SOURCE_POSITIONS) gets no checkpoint: the names alone make
+ * a replay idempotent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/cap_land.h"
+#include "core/json_load.h"
 #include "pipeline/capabilities.h"
 
 typedef struct consumer_state {
@@ -20,6 +27,8 @@ typedef struct consumer_state {
     char reshash[17];
     void *sub;
     json_t *partitions; /* partition -> next */
+    json_t *state;      /* the connector's last state (borrowed into the position) */
+    bool checkpointed;  /* false: the source keeps the positions */
     int64_t batches;
 } consumer_state;
 
@@ -41,10 +50,12 @@ static void on_revoked(void *ud, const char *const *parts, size_t n)
 
 /* The batch's file name: "<partition>/<first, 20 digits>", plus a hash of
  * every (partition, first) when the batch spans several partitions. */
-static int batch_template(const consumer_state *cs, const etlc_stream_batch *sb, etlc__buf *t)
+static int batch_template(const consumer_state *cs, const etlc_stream_batch *sb, bool dead,
+                          etlc__buf *t)
 {
     const etlc_stream_position *p0 = &sb->positions[0];
-    int bad = etlc__buf_puts(t, "{protocol}/{source}/{query_hash}/");
+    int bad = etlc__buf_puts(t, dead ? "{protocol}/{source}/{query_hash}/_dead_letter/"
+                                     : "{protocol}/{source}/{query_hash}/");
     for (const char *s = p0->partition; !bad && *s; s++) {
         char ch = *s;
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -65,10 +76,13 @@ static int batch_template(const consumer_state *cs, const etlc_stream_batch *sb,
     return bad || etlc__buf_puts(t, "-{part}.{ext}") ? ETLC_NO_MEMORY : 0;
 }
 
-static int land_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_error *err)
+/* Land `batch` (the records, or with `dead` the dead letters) under the
+ * batch's name. */
+static int land_batch(consumer_state *cs, const etlc_stream_batch *sb, const etlc_batch *batch,
+                      bool dead, etlc_error *err)
 {
     etlc__buf t = {0};
-    if (batch_template(cs, sb, &t) != 0) {
+    if (batch_template(cs, sb, dead, &t) != 0) {
         etlc__buf_free(&t);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming a stream file");
     }
@@ -81,7 +95,7 @@ static int land_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_erro
     so.query = cs->opts->resource;
     etlc_sink *sink = NULL;
     int rc = etlc__run_sink_open(cs->l->run, &so, &sink, err);
-    if (rc == 0 && (rc = etlc_sink_write(sink, sb->batch, err)) != 0)
+    if (rc == 0 && (rc = etlc_sink_write(sink, batch, err)) != 0)
         etlc_sink_abort(sink);
     else if (rc == 0)
         rc = etlc__run_sink_commit(cs->l->run, sink, err);
@@ -95,39 +109,53 @@ static int remember(consumer_state *cs, const etlc_stream_batch *sb, etlc_error 
         if (json_object_set_new(cs->partitions, sb->positions[i].partition,
                                 json_integer(sb->positions[i].next)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping positions");
-    json_t *pos = json_pack("{s:O}", "partitions", cs->partitions);
+    if (sb->state) {
+        json_t *state = etlc__json_loadb(sb->state, strlen(sb->state), 0, NULL, NULL);
+        if (!state)
+            return etlc_error_set(err, ETLC_INTERNAL, "%s: the stream state is not JSON",
+                                  cs->l->c->ops->name);
+        json_decref(cs->state);
+        cs->state = state;
+    }
+    json_t *pos = json_pack("{s:O,s:O?}", "partitions", cs->partitions, "state", cs->state);
     int rc = pos ? etlc__cap_commit(cs->l, pos, err)
                  : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping positions");
     json_decref(pos);
     return rc;
 }
 
-/* Land, then commit to the source, then checkpoint. */
+static bool has_rows(const etlc_batch *b) { return b && b->nrows > 0; }
+
+/* Land (records, then dead letters), then checkpoint, then commit to the source. */
 static int handle_batch(consumer_state *cs, const etlc_stream_batch *sb, etlc_error *err)
 {
     etlc_connector *c = cs->l->c;
     if (sb->npositions == 0)
         return etlc_error_set(err, ETLC_PROTOCOL, "%s: a polled batch came without positions",
                               c->ops->name);
-    /* The intent names the batch about to land (durable before it lands). */
-    json_t *intent = json_pack("{s:s,s:I,s:I}", "partition", sb->positions[0].partition, "first",
-                               (json_int_t)sb->positions[0].first, "next",
-                               (json_int_t)sb->positions[0].next);
-    int rc = intent ? etlc__checkpoint_intent(cs->l->cp, intent, err)
+    int rc = 0;
+    if (cs->checkpointed) { /* the intent names the batch about to land (durable before it lands) */
+        json_t *intent = json_pack("{s:s,s:I,s:I}", "partition", sb->positions[0].partition,
+                                   "first", (json_int_t)sb->positions[0].first, "next",
+                                   (json_int_t)sb->positions[0].next);
+        rc = intent ? etlc__checkpoint_intent(cs->l->cp, intent, err)
                     : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the intent");
-    json_decref(intent);
-    if (rc == 0)
-        rc = land_batch(cs, sb, err);
-    /* Visible now: it stays even if what follows fails (a replay from the
-     * old positions rewrites the same name). */
+        json_decref(intent);
+    }
+    if (rc == 0 && has_rows(sb->batch))
+        rc = land_batch(cs, sb, sb->batch, false, err);
+    if (rc == 0 && has_rows(sb->dead_letters))
+        rc = land_batch(cs, sb, sb->dead_letters, true, err);
+    /* Visible now: they stay even if what follows fails (a replay from the
+     * old positions rewrites the same names). */
     if (rc == 0)
         etlc__run_keep_items(cs->l->run);
+    if (rc == 0 && cs->checkpointed)
+        rc = remember(cs, sb, err);
     if (rc == 0)
         rc = c->ops->stream->commit(c->ctx, cs->sub, sb->positions, sb->npositions, err);
-    if (rc == 0)
-        rc = remember(cs, sb, err);
     if (rc == 0) {
-        etlc__run_progress(cs->l->run, sb->batch->nrows);
+        etlc__run_progress(cs->l->run, sb->batch ? sb->batch->nrows : 0);
         cs->batches++;
     }
     return rc;
@@ -192,11 +220,13 @@ static int poll_loop(consumer_state *cs, etlc_error *err)
         if (rc != 0)
             return rc;
         etlc_stream_batch sb = {0};
-        rc = c->ops->stream->poll(c->ctx, cs->sub, o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
-                                      o->max_records ? o->max_records : 10000, &sb, err);
+        etlc_stream_limits lim = {.timeout_ms = o->poll_timeout_ms ? o->poll_timeout_ms : 1000,
+                                  .max_records = o->max_records ? o->max_records : 10000,
+                                  .max_bytes = o->max_bytes};
+        rc = c->ops->stream->poll(c->ctx, cs->sub, &lim, &sb, err);
         if (rc != 0)
             return rc;
-        if (!sb.batch || sb.batch->nrows == 0) {
+        if (!has_rows(sb.batch) && !has_rows(sb.dead_letters)) {
             if (o->max_idle_polls && ++idle >= o->max_idle_polls)
                 break;
             continue;
@@ -232,26 +262,44 @@ static int start_positions(consumer_state *cs, etlc_stream_position **out, size_
     return 0;
 }
 
+/* The checkpoint's positions and state (none for a source that keeps them). */
+static int read_checkpoint(consumer_state *cs, etlc_error *err)
+{
+    cs->checkpointed = !(cs->l->c->ops->stream->flags & ETLC_STREAM_SOURCE_POSITIONS);
+    int rc = cs->checkpointed ? etlc__cap_checkpoint_open(cs->l, "stream", cs->opts->resource, err)
+                              : 0;
+    if (rc != 0)
+        return rc;
+    json_t *pos = cs->checkpointed ? etlc__checkpoint_position(cs->l->cp) : NULL;
+    json_t *parts = pos ? json_object_get(pos, "partitions") : NULL;
+    json_t *state = pos ? json_object_get(pos, "state") : NULL;
+    cs->partitions = json_is_object(parts) ? json_deep_copy(parts) : json_object();
+    cs->state = state && !json_is_null(state) ? json_incref(state) : NULL;
+    return cs->partitions ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading positions");
+}
+
 static int consume_run(consumer_state *cs, etlc_error *err)
 {
     etlc_connector *c = cs->l->c;
     int rc = etlc__cap_hash16(cs->opts->resource, cs->reshash)
                  ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory") : 0;
     if (rc == 0)
-        rc = etlc__cap_checkpoint_open(cs->l, "stream", cs->opts->resource, err);
+        rc = read_checkpoint(cs, err);
     if (rc != 0)
         return rc;
-    json_t *pos = etlc__checkpoint_position(cs->l->cp);
-    json_t *parts = pos ? json_object_get(pos, "partitions") : NULL;
-    cs->partitions = json_is_object(parts) ? json_deep_copy(parts) : json_object();
     etlc_stream_position *start = NULL;
     size_t nstart = 0;
-    if (!cs->partitions || start_positions(cs, &start, &nstart) != 0)
+    char *state = cs->state ? json_dumps(cs->state, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (start_positions(cs, &start, &nstart) != 0 || (cs->state && !state)) {
+        free(state);
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading positions");
+    }
     etlc_stream_callbacks cb = {.assigned = on_assigned, .revoked = on_revoked, .userdata = cs};
     etlc__connector_enter(c); /* one thread inside the connector for the whole consume (unless concurrent) */
-    rc = c->ops->stream->subscribe(c->ctx, cs->opts->resource, start, nstart, &cb, &cs->sub, err);
+    rc = c->ops->stream->subscribe(c->ctx, cs->opts->resource, start, nstart, state, &cb,
+                                   &cs->sub, err);
     free(start);
+    free(state);
     if (rc == 0) {
         expose(cs, cs->sub);
         rc = poll_loop(cs, err);
@@ -281,5 +329,6 @@ int etlc__consume_stream(etlc_connector *c, const etlc__consume_options *opts,
     etlc_error e = {0};
     rc = consume_run(&cs, &e);
     json_decref(cs.partitions);
+    json_decref(cs.state);
     return etlc__cap_land_end(&l, rc, &e, false, result, err);
 }

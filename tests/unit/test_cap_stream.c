@@ -103,10 +103,11 @@ static int wait_for_cancel(st_ctx *ctx, etlc_error *err)
 }
 
 static int st_subscribe(void *vctx, const char *resource, const etlc_stream_position *start,
-                        size_t nstart, const etlc_stream_callbacks *cb, void **sub, etlc_error *err)
+                        size_t nstart, const char *state, const etlc_stream_callbacks *cb,
+                        void **sub, etlc_error *err)
 {
     st_ctx *ctx = vctx;
-    (void)resource, (void)err;
+    (void)resource, (void)state, (void)err;
     broker_read(ctx->broker, ctx->read_pos); /* the group's committed offsets */
     for (size_t i = 0; i < nstart; i++)      /* the checkpoint wins: seek */
         for (int p = 0; p < NPART; p++)
@@ -120,11 +121,12 @@ static int st_subscribe(void *vctx, const char *resource, const etlc_stream_posi
     return 0;
 }
 
-static int st_poll(void *vctx, void *sub, int64_t timeout_ms, size_t max_records,
+static int st_poll(void *vctx, void *sub, const etlc_stream_limits *limits,
                    etlc_stream_batch *out, etlc_error *err)
 {
     st_ctx *ctx = vctx;
-    (void)sub, (void)timeout_ms;
+    (void)sub;
+    size_t max_records = limits->max_records;
     int p = ctx->read_pos[0] <= ctx->read_pos[1] ? 0 : 1; /* the one further behind */
     if (ctx->read_pos[p] >= ctx->messages)
         p = 1 - p;
@@ -230,6 +232,15 @@ static const etlc_connector_ops st_ops = {
     .abi_version = ETLC_ABI_VERSION, .name = "streamtest", .description = "stream test",
     .options = &st_table, .context_size = sizeof(st_ctx), .connect = st_connect,
     .close = st_close, .stream = &st_stream};
+/* The same broker as a consumer group that keeps the positions itself. */
+static const etlc_stream_ops st_stream_group = {
+    .flags = ETLC_STREAM_SOURCE_POSITIONS, .subscribe = st_subscribe, .poll = st_poll,
+    .commit = st_commit, .cancel = st_cancel, .unsubscribe = st_unsubscribe};
+static const etlc_connector_ops st_ops_group = {
+    .abi_version = ETLC_ABI_VERSION, .name = "streamtest", .description = "stream test (group)",
+    .options = &st_table, .context_size = sizeof(st_ctx), .connect = st_connect,
+    .close = st_close, .stream = &st_stream_group};
+static const etlc_connector_ops *use_ops = &st_ops;
 
 static etlc__consume_control *control; /* for the cancel test */
 static bool block_when_idle;
@@ -247,7 +258,7 @@ static int consume(const char *dir, bool crash, const char *lake_root, etlc_resu
     etlc_connector *c = NULL;
     etlc_error err = {0};
     assert_int_equal(etlc_config_load(&st_table, &src, &cfg, &err), 0);
-    assert_int_equal(etlc_connector_open(&st_ops, cfg, &c, &err), 0);
+    assert_int_equal(etlc_connector_open(use_ops, cfg, &c, &err), 0);
     etlc__consume_options o = {.resource = "orders", .max_records = 4, .max_idle_polls = 1,
                                .control = control};
     etlc_land_options land = {.lake_root = lake_root ? lake_root : lake, .sink.format = "jsonl"};
@@ -259,9 +270,13 @@ static int consume(const char *dir, bool crash, const char *lake_root, etlc_resu
     return rc;
 }
 
-static void commits_follow_visible_files_and_replays_overwrite(void **state)
+/* A crash inside the source's commit: with a checkpoint the replay starts
+ * after the landed batch (the checkpoint had it before the commit); with
+ * positions kept by the source (a group) it lands the same batch on the
+ * same name. Either way every message is in exactly one visible file. */
+static void crash_in_commit_then_replay(bool group)
 {
-    (void)state;
+    use_ops = group ? &st_ops_group : &st_ops;
     char *dir = tu_tempdir("cap-stream");
     char lake[4400];
     snprintf(lake, sizeof lake, "%s/lake/streamtest", dir); /* the data, not _checkpoints */
@@ -297,10 +312,12 @@ static void commits_follow_visible_files_and_replays_overwrite(void **state)
     assert_int_equal(revoked_calls, 1);
     assert_non_null(strstr(tu_logs(), "partition 'p1' assigned")); /* the driver's callbacks ran */
     assert_non_null(strstr(tu_logs(), "partition 'p0' revoked"));
-    assert_int_equal(r->item_count, 6); /* p0: 0-3, 4-7, 8-9; p1 the same */
-    assert_int_equal(r->record_count, 20);
-    assert_non_null(strstr(r->items[0].path, "/p0/00000000000000000000-00000.jsonl"));
-    assert_int_equal(commit_calls, 6);
+    /* p0: 0-3, 4-7, 8-9; p1 the same; with a checkpoint p0's 0-3 is done */
+    assert_int_equal(r->item_count, group ? 6 : 5);
+    assert_int_equal(r->record_count, group ? 20 : 16);
+    if (group)
+        assert_non_null(strstr(r->items[0].path, "/p0/00000000000000000000-00000.jsonl"));
+    assert_int_equal(commit_calls, group ? 6 : 5);
     assert_int_equal(commit_violations, 0); /* every commit came after its file was visible */
     assert_int_equal(tu_count_files(lake), 6); /* six files, not seven */
     broker_read(broker_file, broker);
@@ -316,6 +333,19 @@ static void commits_follow_visible_files_and_replays_overwrite(void **state)
     etlc_result_free(r);
     tu_rmtree(dir);
     free(dir);
+    use_ops = &st_ops;
+}
+
+static void commits_follow_visible_files_and_checkpoint_skips(void **state)
+{
+    (void)state;
+    crash_in_commit_then_replay(false);
+}
+
+static void group_replays_overwrite(void **state)
+{
+    (void)state;
+    crash_in_commit_then_replay(true);
 }
 
 static void a_failed_landing_is_never_committed(void **state)
@@ -404,7 +434,8 @@ static void cancel_from_another_thread_wakes_a_waiting_poll(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(commits_follow_visible_files_and_replays_overwrite),
+        cmocka_unit_test(commits_follow_visible_files_and_checkpoint_skips),
+        cmocka_unit_test(group_replays_overwrite),
         cmocka_unit_test(a_failed_landing_is_never_committed),
         cmocka_unit_test(cancel_from_another_thread_wakes_a_waiting_poll),
     };

@@ -20,7 +20,7 @@ static const char *const pages[] = {
     "{\"data\": [{\"id\": 3, \"n\": \"now text\", \"s\": \"ccc\"}]}",
 };
 
-static int one_page(rest_schema *s, const char *text, int64_t k, json_t **max, etlc_error *err)
+static int one_page(etlc__json_columns *s, const char *text, int64_t k, json_t **max, etlc_error *err)
 {
     bool oom = false;
     json_t *doc = etlc__json_loadb(text, strlen(text), 0, NULL, &oom);
@@ -41,7 +41,7 @@ static int one_page(rest_schema *s, const char *text, int64_t k, json_t **max, e
 static int do_pages(void *ctx, etlc_error *err)
 {
     (void)ctx;
-    rest_schema s = {0};
+    etlc__json_columns s = {0};
     json_t *max = NULL;
     int rc = 0;
     for (int64_t k = 0; rc == 0 && k < 2; k++)
@@ -53,7 +53,7 @@ static int do_pages(void *ctx, etlc_error *err)
         rc = etlc_error_set(err, ETLC_INTERNAL, "watermark %s", mark);
     free(mark);
     json_decref(max);
-    etlc__rest_schema_free(&s);
+    etlc__json_columns_free(&s);
     return rc;
 }
 

@@ -98,7 +98,7 @@ static void json_pointers(void **state)
     json_decref(doc);
 }
 
-static etlc_batch *page(rest_schema *s, const char *json, int64_t k, int expect)
+static etlc_batch *page(etlc__json_columns *s, const char *json, int64_t k, int expect)
 {
     json_t *recs = json_loads(json, 0, NULL);
     assert_non_null(recs);
@@ -114,7 +114,7 @@ static etlc_batch *page(rest_schema *s, const char *json, int64_t k, int expect)
 static void first_page_fixes_the_columns(void **state)
 {
     (void)state;
-    rest_schema s = {0};
+    etlc__json_columns s = {0};
     etlc_batch *b = page(&s, "[]", 0, 0); /* an empty first page fixes nothing */
     assert_false(s.fixed);
     etlc_batch_free(b);
@@ -146,7 +146,7 @@ static void first_page_fixes_the_columns(void **state)
     assert_null(page(&s, "[{\"id\": 1.5}]", 3, ETLC_DATA_SCHEMA));              /* int64 column, real */
     assert_null(page(&s, "[{\"id\": 4, \"extra\": 1}]", 3, ETLC_DATA_SCHEMA));  /* a new key */
     assert_null(page(&s, "[1, 2]", 3, ETLC_DATA));                             /* not objects */
-    etlc__rest_schema_free(&s);
+    etlc__json_columns_free(&s);
 }
 
 static void watermark_keeps_the_largest(void **state)

@@ -2,6 +2,7 @@
 #ifndef ETLCONN_REST_INTERNAL_H
 #define ETLCONN_REST_INTERNAL_H
 
+#include "core/json_columns.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -83,15 +84,9 @@ void etlc__rest_rate_wait(rest_ctx *ctx);
 int etlc__rest_fetch_pages(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
                            etlc_error *err);
 
-/* Columns fixed by the first page that has records (docs/parquet.md rule). */
-typedef struct rest_schema {
-    etlc_column_def *cols;
-    size_t ncols;
-    bool fixed;
-} rest_schema;
-void etlc__rest_schema_free(rest_schema *s);
-/* The records (an array of objects) of page number `page` into a new batch. */
-int etlc__rest_batch(rest_schema *s, json_t *records, int64_t page, etlc_batch **out,
+/* The records (an array of objects) of page number `page` into a new
+ * batch; the first page that has records fixes the columns (docs/parquet.md). */
+int etlc__rest_batch(etlc__json_columns *s, json_t *records, int64_t page, etlc_batch **out,
                      etlc_error *err);
 /* The larger of *max and record's `field` (numbers numerically, strings by bytes). */
 void etlc__rest_watermark(json_t **max, json_t *record, const char *field);

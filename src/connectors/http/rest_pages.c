@@ -22,7 +22,7 @@ typedef struct pager {
     json_t *max;         /* largest cursor_field value so far */
     uint64_t *seen;      /* hashes of URLs requested in this run */
     size_t nseen, capseen;
-    rest_schema schema;
+    etlc__json_columns schema;
 } pager;
 
 static uint64_t fnv1a(const char *s)
@@ -307,6 +307,6 @@ int etlc__rest_fetch_pages(void *vctx, const etlc_records_request *req, etlc_pag
     free(p.since);
     free(p.seen);
     json_decref(p.max);
-    etlc__rest_schema_free(&p.schema);
+    etlc__json_columns_free(&p.schema);
     return rc;
 }
