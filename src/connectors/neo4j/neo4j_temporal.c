@@ -133,8 +133,8 @@ static void put_date(etlc__buf *b, int64_t days)
     etlc_civil_from_days(days, &y, &mo, &d);
     if (y >= 0 && y <= 9999)
         etlc__buf_printf(b, "%04d-%02u-%02u", (int)y, mo, d);
-    else
-        etlc__buf_printf(b, "%+" PRId64 "-%02u-%02u", y, mo, d);
+    else /* ISO 8601 expanded years: a sign and at least four digits */
+        etlc__buf_printf(b, "%c%04" PRIu64 "-%02u-%02u", y < 0 ? '-' : '+', y < 0 ? (uint64_t)0 - (uint64_t)y : (uint64_t)y, mo, d);
 }
 
 int etlc__n4j_temporal_text(etlc__buf *b, const n4j_msg *m, const n4j_val *v, etlc_error *err)
