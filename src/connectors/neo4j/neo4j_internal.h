@@ -107,6 +107,7 @@ typedef struct n4j_conn {
     uint8_t major, minor; /* negotiated Bolt version */
     size_t max_message;   /* largest message accepted, bytes */
     etlc__buf out;        /* the message being built / sent */
+    etlc__buf frame;      /* `out` in chunks, as written */
     uint8_t *in;          /* the last message read, dechunked */
     size_t in_len, in_cap;
     uint8_t rbuf[16384];  /* socket read buffer */
