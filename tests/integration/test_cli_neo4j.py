@@ -356,7 +356,7 @@ class Relay:
 
 def test_cut_mid_read():
     with driver.session() as s:
-        s.run(f"UNWIND range(1, 20000) AS i CREATE (:{LABEL}C {{i: i, pad: 'padding-padding-' + toString(i)}})").consume()
+        s.run(f"UNWIND range(1, 8000) AS i CREATE (:{LABEL}C {{i: i, pad: 'padding-padding-padding-padding-' + toString(i)}})").consume()
     relay = Relay(cut_after=200_000)
     env = dict(BASE_ENV, NEO4J_URI=f"bolt://127.0.0.1:{relay.port}")
     lake = os.path.join(TMP, "cut")

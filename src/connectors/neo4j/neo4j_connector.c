@@ -9,7 +9,9 @@
 static void neo4j_close(void *vctx)
 {
     neo4j_ctx *ctx = vctx;
-    if (ctx->conn.fd > 0 && !ctx->conn.broken) { /* GOODBYE: a courtesy, its failure does not matter */
+    if (!ctx->inited) /* connect never ran: the zeroed fd 0 is not ours */
+        return;
+    if (ctx->conn.fd >= 0 && !ctx->conn.broken) { /* GOODBYE: a courtesy, its failure does not matter */
         etlc_error ignored = {0};
         if (etlc__n4j_begin_msg(&ctx->conn, N4J_MSG_GOODBYE, 0) == 0)
             etlc__n4j_send(&ctx->conn, &ignored);
@@ -84,6 +86,7 @@ static int neo4j_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
 {
     neo4j_ctx *ctx = vctx;
     ctx->conn.fd = -1;
+    ctx->inited = true;
     int rc = read_config(ctx, cfg, err);
     if (rc == ETLC_OK)
         rc = session_open(ctx, err);

@@ -63,6 +63,5 @@ int etlc__n4j_failure(const n4j_msg *m, const char *what, etlc_error *err)
     etlc_error_set(err, rc, "neo4j: %s failed: %.*s [%.*s]%s", what, ml > 600 ? 600 : ml, ms, cl > 120 ? 120 : cl,
                    cs, hint);
     err->retryable = retryable;
-    snprintf(err->native_state, sizeof err->native_state, "%s", "");
     return rc;
 }

@@ -161,6 +161,7 @@ int etlc__n4j_code_for(const char *code, size_t len, bool *retryable);
 /* ---- connector state (neo4j_connector.c) -------------------------------- */
 
 typedef struct neo4j_ctx {
+    bool inited;          /* connect ran (conn.fd is ours to close) */
     n4j_conn conn;
     char *host;
     int port;
