@@ -263,7 +263,7 @@ def test_server_errors():
         ("RETRN 1", "[QUERY]", "SyntaxError"),
         (f"CREATE (:{LABEL}W) RETURN 1 AS x", "[QUERY]", "AccessMode"),
         ("UNWIND [1, 0] AS d RETURN 1 / d AS x", "[QUERY]", "ArithmeticError"),
-        ("UNWIND [1, 'one'] AS x RETURN x", "[DATA_SCHEMA]", 'column "x" changed type from int64 to text'),
+        ("UNWIND [1, 'one'] AS x RETURN x", "[DATA_SCHEMA]", 'column "x" changed type from int64 to text at record 2'),
     ]
     for i, (q, code, text) in enumerate(cases):
         lake = os.path.join(TMP, f"err{i}")

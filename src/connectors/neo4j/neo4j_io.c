@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "neo4j_internal.h"
@@ -135,6 +136,10 @@ int etlc__n4j_io_connect(n4j_conn *c, const char *host, int port, int64_t connec
         err->retryable = true;
         return code;
     }
+    if (c->io_timeout_ms > 0) { /* a server that stops reading must not block a send forever */
+        struct timeval tv = {.tv_sec = c->io_timeout_ms / 1000, .tv_usec = (c->io_timeout_ms % 1000) * 1000};
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
     if (tls && tls->on)
         return tls_start(c, tls, err);
     return ETLC_OK;
@@ -175,6 +180,8 @@ int etlc__n4j_io_write(n4j_conn *c, const void *data, size_t len, etlc_error *er
         }
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return broken(c, ETLC_TIMEOUT, err, "neo4j: %s took nothing we sent within the read timeout%s", "");
         if (n <= 0)
             return broken(c, ETLC_IO, err, "neo4j: cannot send to %s: %s", strerror(errno));
         p += n;
