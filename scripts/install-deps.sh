@@ -47,11 +47,12 @@ fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
-# SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
+# SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks;
+# neo4j: the official Bolt driver the neo4j connector's tests and bench compare with.
 # tests/services/gsheets pip downloads google-api-python-client (for
 # sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml neo4j)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml neo4j)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
