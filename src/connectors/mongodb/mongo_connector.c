@@ -146,6 +146,15 @@ static int mongo_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY, "mongodb: set database (or name one in "
                               "the uri path: mongodb://host/database)");
     }
+    /* As in a uri's path: credentials live in the database read unless
+     * auth_source (authSource) says otherwise. */
+    bson_iter_t src;
+    if (mongoc_uri_get_username(uri) &&
+        !bson_iter_init_find_case(&src, mongoc_uri_get_credentials(uri), MONGOC_URI_AUTHSOURCE) &&
+        !mongoc_uri_set_auth_source(uri, db)) {
+        mongoc_uri_destroy(uri);
+        return etlc_error_set(err, ETLC_CONFIG, "mongodb: database '%s' cannot be the auth source", db);
+    }
     ctx->database = etlc__strdup(db);
     bson_error_t be;
     ctx->client = ctx->database ? mongoc_client_new_from_uri_with_error(uri, &be) : NULL;
