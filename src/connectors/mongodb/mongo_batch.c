@@ -6,7 +6,7 @@
  *   Decimal128 -> decimal (exact text, precision unknown);  date ->
  *   timestamp (UTC microseconds);  binary -> bytes;  documents, arrays and
  *   every other type (regex, timestamp, code, min/max key...) -> JSON
- *   (relaxed extended JSON);  kinds that mix on the first page -> JSON;
+ *   (relaxed extended JSON, compact);  kinds that mix on the first page -> JSON;
  *   null, undefined and a missing field -> NULL (a column only NULL on the
  *   first page takes the type of its first later value).
  * Later pages must fit (docs/parquet.md's rule): a field the first page
@@ -92,6 +92,30 @@ int etlc__mongo_schema_infer(mongo_schema *s, bson_t *const *docs, size_t n, etl
     return 0;
 }
 
+/* Drop the blanks libbson puts between tokens ("{ "a" : [ 1, 2 ] }" ->
+ * {"a":[1,2]}); bytes inside strings are kept. */
+static char *compact(const char *j, size_t len)
+{
+    char *out = malloc(len + 1), *w = out;
+    bool in_str = false;
+    for (size_t i = 0; out && i < len; i++) {
+        char ch = j[i];
+        if (in_str) {
+            *w++ = ch;
+            if (ch == '\\' && i + 1 < len)
+                *w++ = j[++i];
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch != ' ') {
+            in_str = ch == '"';
+            *w++ = ch;
+        }
+    }
+    if (out)
+        *w = '\0';
+    return out;
+}
+
 char *etlc__mongo_value_json(const bson_iter_t *it)
 {
     /* libbson writes relaxed extended JSON for whole documents only: wrap the
@@ -104,7 +128,7 @@ char *etlc__mongo_value_json(const bson_iter_t *it)
         static const char head[] = "{ \"v\" : ";
         size_t hl = sizeof head - 1;
         if (json && len > hl + 2 && memcmp(json, head, hl) == 0 && memcmp(json + len - 2, " }", 2) == 0)
-            out = etlc__strndup(json + hl, len - hl - 2);
+            out = compact(json + hl, len - hl - 2);
         bson_free(json);
     }
     bson_destroy(&wrap);
