@@ -63,8 +63,8 @@ class Peer:
         args = ["fetch", "mongodb", collection, "--lake", lake, "--compact", *extra]
         for p in params:
             args += ["--param", p]
-        if batch:
-            args += ["--batch-size", str(batch)]
+        if batch:  # one file per page, whether or not the records driver rolls pages into files
+            args += ["--batch-size", str(batch), "--max-records-per-file", str(batch)]
         r = self.etlconn(*args, env=env)
         res = None
         try:

@@ -60,7 +60,7 @@ try:
     lake = os.path.join(tmp, "lake")
     env = dict(peer.env, MONGODB_SOCKET_TIMEOUT="10s")
     cmd = [os.environ["ETLCONN"], "fetch", "mongodb", "docs", "--lake", lake, "--compact",
-           "--batch-size", str(PAGE)]  # natural order: no sort to wait for
+           "--batch-size", str(PAGE), "--max-records-per-file", str(PAGE)]  # natural order: no sort to wait for
     fetch = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 150  # a loaded CI machine
     while time.time() < deadline and fetch.poll() is None:

@@ -70,7 +70,7 @@ static void c_api_test_and_fetch(void **state)
     assert_true(h.healthy);
     insert_docs();
     char *lake = tu_tempdir("mongodb");
-    etlc_land_options land = {.lake_root = lake, .sink = {.format = "jsonl"}};
+    etlc_land_options land = {.lake_root = lake, .sink = {.format = "jsonl", .max_records_per_file = 4}};
     const char *p0 = "filter={\"grp\": {\"$in\": [1, 3]}}", *p1 = "watermark=k";
     etlc_param params[] = {{.type = ETLC_TYPE_TEXT, .data = p0, .len = strlen(p0)},
                            {.type = ETLC_TYPE_TEXT, .data = p1, .len = strlen(p1)}};

@@ -38,7 +38,7 @@ static const etlc_option mongo_own[] = {
     MS("socket_timeout", "5m", "How long to wait for a reply to one request (0 = forever)"),
     {.name = "batch_size", .type = ETLC_OPT_INT, .default_value = "10000",
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 1, .max = 1000000,
-     .description = "Documents per page (one lake file each) and per server batch when the "
+     .description = "Documents per page and per server batch when the "
                     "request names none (batch_rows 0 in the C API; the CLI's --batch-size, "
                     "default 10000, always names one)"},
     STR("app_name", "Client name the server logs (default etlconn)"),
