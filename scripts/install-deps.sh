@@ -18,6 +18,7 @@ debs=(
   libxml2-dev apache2-bin apache2-utils
   nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
+  libmongoc-dev libbson-dev
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -28,6 +29,12 @@ fi
 # Parquet writer Spark and Trino use): by command, since any JDK will do.
 if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
   debs+=(default-jdk-headless)
+fi
+# Go for tests/services/ferretdb (FerretDB, the MongoDB wire-protocol peer, is
+# built from the Go module proxy once per machine): by command, since any Go
+# will do (an older one fetches the go1.24 toolchain module itself).
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  debs+=(golang-go)
 fi
 if ! command -v mvn >/dev/null 2>&1; then
   debs+=(maven)
