@@ -49,9 +49,10 @@ fi
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
 # SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
 # tests/services/gsheets pip downloads google-api-python-client (for
-# sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
+# sheets.v4.json) into the build tree; cassandra-driver: the real client that
+# writes the Cassandra tests' rows and checks tests/services/cassandra is up.)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml cassandra)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml cassandra-driver)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

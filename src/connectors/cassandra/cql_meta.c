@@ -75,7 +75,12 @@ int etlc__cql_type_read(cql_rd *r, cql_type *t, int depth, etlc_error *err)
     switch (t->id) {
     case CQL_T_CUSTOM: {
         int rc = etlc__cql_rd_strdup(r, &t->custom);
-        return rc == 0 ? 0 : rc == -2 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory") : truncated(err, "type");
+        if (rc != 0)
+            return rc == -2 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory") : truncated(err, "type");
+        /* v4 has no duration id: the server names its class instead. */
+        if (strcmp(t->custom, "org.apache.cassandra.db.marshal.DurationType") == 0)
+            t->id = CQL_T_DURATION;
+        return 0;
     }
     case CQL_T_LIST: case CQL_T_SET:
         return read_subs(r, t, 1, false, depth, err);
