@@ -199,6 +199,13 @@ typedef struct cql_resp {
 } cql_resp;
 
 void etlc__cql_resp_free(cql_resp *resp);
+/* After the body is read: decompress it when flagged, set the reader,
+ * skip the prefix. An ERROR response is left for the caller. */
+int etlc__cql_resp_finish(cql_resp *resp, uint32_t max_body, etlc_error *err);
+/* A whole response frame held in memory -> resp (the fuzz target's and the
+ * unit tests' entry; the connection reads header and body separately). */
+int etlc__cql_frame_decode(const uint8_t *data, size_t len, uint32_t max_body, cql_resp *resp,
+                           etlc_error *err);
 
 int etlc__cql_socket_open(cql_conn *c, const cql_opts *o, etlc_error *err);
 int etlc__cql_socket_write(cql_conn *c, const void *data, size_t len, etlc_error *err);
@@ -232,6 +239,11 @@ typedef struct cql_page_req {
 } cql_page_req;
 
 int etlc__cql_prepare(cql_conn *c, const char *cql, cql_stmt *st, etlc_error *err);
+/* Decoders of RESULT bodies: Prepared (id + markers) and Rows (a batch and
+ * the next paging state, malloc'd; a non-Rows result is an empty batch). */
+int etlc__cql_prepared_read(cql_resp *resp, cql_stmt *st, etlc_error *err);
+int etlc__cql_result_rows(cql_resp *resp, etlc_batch **batch, uint8_t **next, size_t *next_len,
+                          etlc_error *err);
 void etlc__cql_stmt_free(cql_stmt *st);
 /* Encode the statement's markers from KEY=VALUE parameters: the k-th marker
  * named X takes the k-th parameter with key X (token() markers are named

@@ -101,7 +101,8 @@ int etlc__cql_type_read(cql_rd *r, cql_type *t, int depth, etlc_error *err)
 
 void etlc__cql_columns_free(cql_columns *c)
 {
-    for (size_t i = 0; i < c->ncols; i++) {
+    /* ncols alone (a NO_METADATA result) owns nothing */
+    for (size_t i = 0; (c->names || c->types) && i < c->ncols; i++) {
         if (c->names)
             free(c->names[i]);
         if (c->types)

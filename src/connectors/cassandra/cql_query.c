@@ -24,27 +24,33 @@ int etlc__cql_prepare(cql_conn *c, const char *cql, cql_stmt *st, etlc_error *er
 {
     etlc__buf body = {0};
     cql_resp resp;
-    int32_t kind;
-    const uint8_t *id;
-    size_t idlen;
     etlc__cql_stmt_free(st);
     if (!(st->cql = etlc__strdup(cql)) || etlc__cql_wr_long_string(&body, cql, strlen(cql)))
         return etlc__buf_free(&body), nomem(err);
     int rc = etlc__cql_request(c, CQL_OP_PREPARE, &body, "PREPARE", &resp, err);
     etlc__buf_free(&body);
-    if (rc != 0)
-        return rc;
-    if (resp.h.opcode != CQL_OP_RESULT || etlc__cql_rd_i32(&resp.r, &kind) != 0 || kind != KIND_PREPARED ||
-        etlc__cql_rd_short_bytes(&resp.r, &id, &idlen) != 0)
+    if (rc == 0)
+        rc = etlc__cql_prepared_read(&resp, st, err);
+    etlc__cql_resp_free(&resp);
+    return rc;
+}
+
+int etlc__cql_prepared_read(cql_resp *resp, cql_stmt *st, etlc_error *err)
+{
+    int32_t kind;
+    const uint8_t *id;
+    size_t idlen;
+    int rc = 0;
+    if (resp->h.opcode != CQL_OP_RESULT || etlc__cql_rd_i32(&resp->r, &kind) != 0 || kind != KIND_PREPARED ||
+        etlc__cql_rd_short_bytes(&resp->r, &id, &idlen) != 0)
         rc = etlc_error_set(err, ETLC_PROTOCOL, "cassandra: PREPARE did not answer with a prepared id");
     else if (!(st->id = malloc(idlen ? idlen : 1)))
         rc = nomem(err);
     if (rc == 0) {
         memcpy(st->id, id, idlen);
         st->id_len = idlen;
-        rc = etlc__cql_prepared_meta_read(&resp.r, &st->vars, err);
+        rc = etlc__cql_prepared_meta_read(&resp->r, &st->vars, err);
     }
-    etlc__cql_resp_free(&resp);
     return rc;
 }
 
@@ -103,7 +109,8 @@ static int send_page(cql_conn *c, const char *cql, const cql_stmt *st, const cql
 }
 
 /* A RESULT body -> batch + next paging state; a non-ROWS result is an empty page. */
-static int read_result(cql_resp *resp, etlc_batch **batch, uint8_t **next, size_t *next_len, etlc_error *err)
+int etlc__cql_result_rows(cql_resp *resp, etlc_batch **batch, uint8_t **next, size_t *next_len,
+                          etlc_error *err)
 {
     int32_t kind;
     if (resp->h.opcode != CQL_OP_RESULT || etlc__cql_rd_i32(&resp->r, &kind) != 0)
@@ -145,7 +152,7 @@ int etlc__cql_page(cql_conn *c, const char *cql, cql_stmt *st, const cql_page_re
     }
     if (rc != 0)
         return rc;
-    rc = read_result(&resp, batch, next, next_len, err);
+    rc = etlc__cql_result_rows(&resp, batch, next, next_len, err);
     etlc__cql_resp_free(&resp);
     if (rc != 0) {
         etlc_batch_free(*batch);

@@ -15,6 +15,43 @@ void etlc__cql_resp_free(cql_resp *resp)
     *resp = (cql_resp){0};
 }
 
+int etlc__cql_resp_finish(cql_resp *resp, uint32_t max_body, etlc_error *err)
+{
+    if (resp->h.flags & CQL_FLAG_COMPRESSED) {
+        uint8_t *plain;
+        size_t plen;
+        int rc = etlc__cql_lz4_decompress(resp->body, resp->len, max_body, &plain, &plen, err);
+        if (rc != 0)
+            return rc;
+        free(resp->body);
+        resp->body = plain;
+        resp->len = plen;
+    }
+    resp->r = (cql_rd){resp->body, resp->body + resp->len};
+    return etlc__cql_body_start(&resp->h, &resp->r, err);
+}
+
+int etlc__cql_frame_decode(const uint8_t *data, size_t len, uint32_t max_body, cql_resp *resp,
+                           etlc_error *err)
+{
+    *resp = (cql_resp){0};
+    if (len < CQL_HEADER_LEN)
+        return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: frame shorter than its header");
+    int rc = etlc__cql_header_parse(data, max_body, &resp->h, err);
+    if (rc != 0)
+        return rc;
+    if (len - CQL_HEADER_LEN < resp->h.length)
+        return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: frame of %u body bytes holds only %zu",
+                              resp->h.length, len - CQL_HEADER_LEN);
+    if (!(resp->body = malloc(resp->h.length ? resp->h.length : 1)))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
+    memcpy(resp->body, data + CQL_HEADER_LEN, resp->h.length);
+    resp->len = resp->h.length;
+    if ((rc = etlc__cql_resp_finish(resp, max_body, err)) != 0)
+        etlc__cql_resp_free(resp);
+    return rc;
+}
+
 static int send_frame(cql_conn *c, uint8_t opcode, const etlc__buf *body, etlc_error *err)
 {
     bool compress = c->lz4 && opcode != CQL_OP_STARTUP && opcode != CQL_OP_OPTIONS && body && body->len;
@@ -67,21 +104,8 @@ int etlc__cql_request(cql_conn *c, uint8_t opcode, const etlc__buf *body, const 
     int rc = send_frame(c, opcode, body, err);
     if (rc == 0)
         rc = read_frame(c, resp, err);
-    if (rc == 0 && (resp->h.flags & CQL_FLAG_COMPRESSED)) {
-        uint8_t *plain;
-        size_t plen;
-        if ((rc = etlc__cql_lz4_decompress(resp->body, resp->len, c->max_frame, &plain, &plen, err)) == 0) {
-            free(resp->body);
-            resp->body = plain;
-            resp->len = plen;
-        } else {
-            c->broken = true;
-        }
-    }
-    if (rc == 0) {
-        resp->r = (cql_rd){resp->body, resp->body + resp->len};
-        rc = etlc__cql_body_start(&resp->h, &resp->r, err);
-    }
+    if (rc == 0 && (rc = etlc__cql_resp_finish(resp, c->max_frame, err)) != 0)
+        c->broken = true;
     if (rc == 0 && resp->h.opcode == CQL_OP_ERROR)
         rc = etlc__cql_error_from_body(&resp->r, what, err);
     if (rc != 0)
