@@ -37,6 +37,7 @@ static void read_options(cass_ctx *ctx, const etlc_config *cfg)
     o->compression = etlc_config_get_string(cfg, "compression");
     o->max_frame = (uint32_t)etlc_config_get_int(cfg, "max_frame_size");
     ctx->page_size = (int32_t)etlc_config_get_int(cfg, "page_size");
+    ctx->token_ranges = (int)etlc_config_get_int(cfg, "token_ranges");
     const char *cl = etlc_config_get_string(cfg, "consistency");
     for (uint16_t i = 0; i < sizeof consistency_names / sizeof *consistency_names; i++)
         if (strcmp(cl, consistency_names[i]) == 0)

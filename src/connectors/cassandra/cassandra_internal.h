@@ -10,6 +10,7 @@ typedef struct cass_ctx {
     cql_conn conn;
     uint16_t consistency;
     int32_t page_size;
+    int token_ranges;
     char source[128];
 } cass_ctx;
 
@@ -17,5 +18,18 @@ extern const etlc_option_table etlc__cassandra_options;
 
 int etlc__cass_fetch_pages(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
                            etlc_error *err);
+
+/* The marker name Cassandra gives token(...) bind markers. */
+#define CASS_TOKEN_MARKER "partition key token"
+
+/* A statement whose markers include two token(pk) markers (> then <=) is
+ * scanned as ctx->token_ranges token ranges over as many sessions
+ * (cassandra_scan.c); `st` is its preparation on the main session. */
+bool etlc__cass_is_token_scan(const cql_stmt *st);
+int etlc__cass_token_scan(cass_ctx *ctx, const etlc_records_request *req, etlc_page_consumer pages,
+                          etlc_error *err);
+/* Paging state <-> hex text (cursors). */
+char *etlc__cass_hex(const uint8_t *p, size_t n);
+int etlc__cass_unhex(const char *hex, size_t n, uint8_t **out, size_t *len);
 
 #endif

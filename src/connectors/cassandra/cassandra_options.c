@@ -19,6 +19,10 @@ static const etlc_option cass_own[] = {
     {.name = "page_size", .type = ETLC_OPT_INT, .default_value = "5000", .min = 1, .max = 1000000,
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING,
      .description = "Rows per page (one lake file per page; the paging state is checkpointed)"},
+    {.name = "token_ranges", .type = ETLC_OPT_INT, .default_value = "1", .min = 1, .max = 64,
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING,
+     .description = "Parallel full-table scan: a statement ending in token(pk) > ? AND token(pk) <= ? "
+                    "is read as N Murmur3 token ranges over N sessions at once"},
     {.name = "compression", .type = ETLC_OPT_ENUM, .default_value = "auto", .choices = "auto|lz4|none",
      .flags = ETLC_OPT_TUNING,
      .description = "Frame compression: auto = LZ4 when the server offers it, lz4 = required, none"},

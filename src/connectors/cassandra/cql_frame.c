@@ -95,7 +95,12 @@ static int log_warnings(cql_rd *r)
         size_t len;
         if (etlc__cql_rd_string(r, &s, &len) != 0)
             return -1;
-        etlc_log(ETLC_LOG_WARN, "cassandra", "server warning: %.*s", (int)len, s);
+        /* USE keyspace + prepared statements is how this client works (v4 has no
+         * per-statement keyspace): the server's advice against it is noise. */
+        bool ours = false;
+        for (size_t i = 0; !ours && i + 14 <= len; i++)
+            ours = memcmp(s + i, "USE <keyspace>", 14) == 0;
+        etlc_log(ours ? ETLC_LOG_DEBUG : ETLC_LOG_WARN, "cassandra", "server warning: %.*s", (int)len, s);
     }
     return 0;
 }
