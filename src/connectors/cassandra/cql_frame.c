@@ -98,8 +98,8 @@ static int log_warnings(cql_rd *r)
         /* USE keyspace + prepared statements is how this client works (v4 has no
          * per-statement keyspace): the server's advice against it is noise. */
         bool ours = false;
-        for (size_t i = 0; !ours && i + 14 <= len; i++)
-            ours = memcmp(s + i, "USE <keyspace>", 14) == 0;
+        for (size_t at = 0; !ours && at + 14 <= len; at++)
+            ours = memcmp(s + at, "USE <keyspace>", 14) == 0;
         etlc_log(ours ? ETLC_LOG_DEBUG : ETLC_LOG_WARN, "cassandra", "server warning: %.*s", (int)len, s);
     }
     return 0;
