@@ -12,7 +12,8 @@ Also: paging across many pages (page_size), bound parameters (PREPARE /
 EXECUTE), a run stopped after page 2 resumed from the checkpointed paging
 state (every row once), server errors mapped (syntax error, unknown
 keyspace, unknown table: exit 1 with the server's words), a parallel token-range scan over 4
-sessions (every row once, resumed after a stop), a wrong password
+sessions (every row once, resumed after a stop), TLS (verified, refused,
+unverified), a wrong password
 (exit 1, a clear message, the password nowhere), the health check, and the
 real password nowhere in any output (trace logs) or the lake."""
 import datetime as dt
@@ -235,6 +236,19 @@ check("no credentials: exit 1, asks for username and password",
 # ---- health
 p = etlconn("test", "cassandra")
 check("etlconn test cassandra", p.returncode == 0 and "Cassandra 5.0.6" in p.stdout, p.stdout + p.stderr)
+
+# ---- TLS on the same port (client_encryption_options optional: plain and TLS both accepted)
+CA = SVC["ETLC_TEST_CASSANDRA_TLS_CA"]
+p = etlconn("test", "cassandra", "--set", "tls=true", "--set", f"tls_ca_file={CA}")
+check("TLS with the server's CA, host name checked", p.returncode == 0 and "TLS" in p.stdout, p.stdout + p.stderr)
+p, res = fetch("SELECT id FROM big WHERE id = 9", os.path.join(WORK, "lake10"), "--set", "tls=true",
+               "--set", f"tls_ca_file={CA}")
+check("a fetch over TLS", res and table(res).column("id").to_pylist() == [9], p.stderr[-300:])
+p = etlconn("test", "cassandra", "--set", "tls=true")
+check("TLS against the system CAs: the self-signed certificate is refused",
+      p.returncode != 0 and "certificate verify failed" in (p.stdout + p.stderr), p.stdout + p.stderr)
+p = etlconn("test", "cassandra", "--set", "tls=true", "--set", "tls_verify=false")
+check("tls_verify=false accepts it", p.returncode == 0 and "TLS" in p.stdout, p.stdout + p.stderr)
 
 # ---- the password nowhere: outputs (trace logs) and the lake
 pw = SVC["ETLC_TEST_CASSANDRA_PASSWORD"]

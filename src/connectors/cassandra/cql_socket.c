@@ -1,6 +1,7 @@
 /* The connection's byte stream: TCP (connect with a timeout, then
  * blocking I/O bounded by request_timeout) optionally wrapped in TLS
  * (OpenSSL, peer and host name verified unless tls_verify is off). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -130,7 +131,10 @@ static int tls_start(cql_conn *c, const cql_opts *o, etlc_error *err)
     if (o->tls_verify) {
         X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
         X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (X509_VERIFY_PARAM_set1_host(vp, c->host, 0) != 1 && X509_VERIFY_PARAM_set1_ip_asc(vp, c->host) != 1)
+        /* an address is checked against the certificate's IP names, a name against its DNS names */
+        unsigned char addr[16];
+        bool ip = inet_pton(AF_INET, c->host, addr) == 1 || inet_pton(AF_INET6, c->host, addr) == 1;
+        if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, c->host) : X509_VERIFY_PARAM_set1_host(vp, c->host, 0)) != 1)
             return tls_fail(err, "host name check");
     }
     if (SSL_connect(c->ssl) != 1)
