@@ -57,9 +57,10 @@ fi
 # SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks;
 # neo4j: the official Bolt driver the neo4j connector's tests and bench compare with.
 # tests/services/gsheets pip downloads google-api-python-client (for
-# sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml neo4j)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml neo4j)
+# sheets.v4.json) into the build tree; cassandra-driver: the real client that
+# writes the Cassandra tests' rows and checks tests/services/cassandra is up.)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml neo4j cassandra)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml neo4j cassandra-driver)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
