@@ -80,6 +80,12 @@ static PyObject *connector_protocol(PyObject *obj, PyObject *unused)
     return PyUnicode_FromString(etlc_connector_ops_of(self->c)->name);
 }
 
+/* The C connector's address: equal for two holders of one cached connector. */
+static PyObject *connector_handle(PyObject *obj, PyObject *unused)
+{
+    return PyLong_FromVoidPtr(((ConnectorObject *)obj)->c);
+}
+
 static PyObject *connector_closed(PyObject *obj, PyObject *unused)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
@@ -273,6 +279,7 @@ static PyObject *connector_fetch_arrow(PyObject *obj, PyObject *args)
 
 static PyMethodDef connector_methods[] = {
     {"protocol", connector_protocol, METH_NOARGS, "canonical protocol name"},
+    {"handle", connector_handle, METH_NOARGS, "the C connector's address (identity)"},
     {"closed", connector_closed, METH_NOARGS, "released?"},
     {"test", connector_test, METH_NOARGS, "health check"},
     {"fetch", connector_fetch, METH_VARARGS, "fetch and land; IngestionResult JSON"},
