@@ -12,7 +12,7 @@ debs=(
   liblz4-dev libbrotli-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
-  python3 python3-pip openssl
+  python3 python3-pip python3-dev openssl
   libmariadb-dev mariadb-server
   vsftpd
   libxml2-dev apache2-bin apache2-utils
@@ -49,9 +49,13 @@ fi
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
 # SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
 # tests/services/gsheets pip downloads google-api-python-client (for
-# sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
+# sheets.v4.json) into the build tree.) The Python package (python/): pytest runs
+# its tests, scikit-build-core builds its wheel (pip install --no-build-isolation
+# ./python), pydantic validates its results (optional for users, tested here).
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml
+        pytest scikit_build_core pydantic)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml
+        pytest scikit-build-core 'pydantic>=2')
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

@@ -2,6 +2,7 @@
 type by type, across every type incl. NULLs, int64 extremes, decimals,
 timestamps and unicode; fetch_arrow_batches keeps memory bounded.
 shared-service: postgres"""
+import json
 import subprocess
 import sys
 
@@ -88,6 +89,31 @@ def test_batches_and_bounded_memory(pg):
     assert next(it).num_rows == 1000
     it.close()
     assert c.fetch_arrow("SELECT 1 AS x").num_rows == 1
+
+
+_RSS_CHILD = """
+import json, resource, sys, etlconn
+opts, rows = json.loads(sys.argv[1]), int(sys.argv[2])
+c = etlconn.get_postgres_engine(**opts)
+q = "SELECT g AS id, repeat(md5(g::text), 4) AS h FROM generate_series(1, %d) g" % rows
+c.fetch_arrow("SELECT 1")
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+n = sum(b.num_rows for b in c.fetch_arrow_batches(q, batch_rows=5000))
+assert n == rows, n
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
+
+
+def _rss_growth_kib(pg, rows):
+    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, json.dumps(pg.options), str(rows)],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.strip())
+
+
+def test_batches_memory_does_not_grow_with_rows(pg):
+    # 600k rows of ~140 bytes would be ~80 MiB if held; batches of 5000 are ~0.7 MiB
+    small, large = _rss_growth_kib(pg, 60000), _rss_growth_kib(pg, 600000)
+    assert large - small < 24 * 1024, f"peak RSS grew {small} KiB -> {large} KiB"
 
 
 def test_without_pyarrow_says_how(types_db):

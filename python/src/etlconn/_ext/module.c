@@ -151,7 +151,13 @@ static PyObject *py_load_config(PyObject *self, PyObject *args)
     s.src.allow_missing_required = allow_missing;
     etlc_config *cfg = NULL;
     etlc_error err = {0};
-    if (etlc_load_connection_config(protocol, &s.src, &cfg, &err) != 0) {
+    int rc;
+    /* Without the GIL: the registry may load plugins and log under its
+     * lock, and log lines need the GIL to reach Python. */
+    Py_BEGIN_ALLOW_THREADS
+    rc = etlc_load_connection_config(protocol, &s.src, &cfg, &err);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
         ext_raise(&err);
         goto done;
     }
@@ -220,7 +226,10 @@ static PyObject *protocol_dict(const etlc_protocol_info *p)
 static PyObject *py_protocols(PyObject *self, PyObject *unused)
 {
     const etlc_protocol_info *list = NULL;
-    size_t n = etlc_registry_list(&list);
+    size_t n;
+    Py_BEGIN_ALLOW_THREADS /* plugins may load (and log) on first use */
+    n = etlc_registry_list(&list);
+    Py_END_ALLOW_THREADS
     PyObject *out = PyList_New(0);
     for (size_t i = 0; out && i < n; i++) {
         PyObject *d = protocol_dict(&list[i]);
@@ -292,7 +301,11 @@ static PyObject *py_close_all(PyObject *self, PyObject *unused)
 
 static PyObject *py_cache_size(PyObject *self, PyObject *unused)
 {
-    return PyLong_FromSize_t(etlc_cache_size());
+    size_t n;
+    Py_BEGIN_ALLOW_THREADS /* the cache's lock: never wait for it holding the GIL */
+    n = etlc_cache_size();
+    Py_END_ALLOW_THREADS
+    return PyLong_FromSize_t(n);
 }
 
 /* ---- errors, logging, redaction ------------------------------------------ */
