@@ -38,6 +38,11 @@ def test_sqlite_lifecycle(types_db, tmp_path):
     c.close()
     assert not c.connected
     c.close()  # twice is fine
+    # a façade-made connector reconnects with its own layers after close()
+    e = etlconn.get_connection("sqlite", database_path=types_db, reuse=False)
+    e.close()
+    assert e.connect().fetch_arrow("select count(*) as n from t").column("n").to_pylist() == [4]
+    e.close()
     with etlconn.create_connector({"protocol": "sqlite", "database_path": types_db}) as again_c:
         assert again_c.fetch_data("select 1 as one", lake=tmp_path / "lake").record_count == 1
 

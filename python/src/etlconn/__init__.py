@@ -42,9 +42,7 @@ def get_connection(protocol: str, *, reuse: bool = True, **options: Any) -> Conn
     ext = _etlconn.get_connection(protocol, layers["file"], layers["env_prefix"], layers["dict"],
                                   layers["overrides"], not reuse)
     name = ext.protocol()
-    conn = connector_class(name)._wrap(ext, name)
-    conn._reuse = reuse
-    return conn
+    return connector_class(name)._wrap(ext, name, layers, reuse)
 
 
 def test_connection(protocol: str, **options: Any) -> ConnectionTest:

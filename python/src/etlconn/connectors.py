@@ -67,9 +67,10 @@ class Connector:
         self._ext: Any = None
 
     @classmethod
-    def _wrap(cls, ext: Any, protocol: str) -> "Connector":
+    def _wrap(cls, ext: Any, protocol: str, layers: Dict[str, Any], reuse: bool) -> "Connector":
+        """Around a connector the façade made (connect() after close() makes it again)."""
         self = cls.__new__(cls)
-        self._protocol, self._reuse, self._layers, self._ext = protocol, True, {}, ext
+        self._protocol, self._reuse, self._layers, self._ext = protocol, reuse, layers, ext
         return self
 
     # ---- lifecycle ----
