@@ -93,7 +93,7 @@ con = duckdb.connect()
 con.execute(f"LOAD '{os.environ['DUCK_EXT']}'")
 con.execute("ATTACH '' AS pg (TYPE postgres, READ_ONLY)")
 t = con.execute(f"SELECT * FROM pg.public.{sys.argv[1]}").arrow()
-arrow_ipc.save(t if hasattr(t, "schema") else t.read_all(), sys.argv[2])
+arrow_ipc.save(t.read_all() if hasattr(t, "read_all") else t, sys.argv[2])  # newer DuckDB: a reader
 PY
 cat > "$OUT/t_pandas.py" <<'PY'
 import os, sys, pandas as pd, pyarrow as pa, sqlalchemy as sa, arrow_ipc

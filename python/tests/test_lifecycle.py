@@ -72,3 +72,14 @@ def test_postgres_lifecycle(pg, tmp_path):
     with pytest.raises(etlconn.ConnectError):
         etlconn.get_postgres_engine(**dict(pg.options, port=1, connect_timeout="2s"), reuse=False)
     assert os.path.isdir(tmp_path / "lake")
+
+
+def test_results_validated_by_pydantic(types_db, tmp_path):
+    models = etlconn.result.pydantic_models()
+    assert models is not None, "pydantic >= 2 is installed by make deps"
+    d = etlconn.get_sqlite_engine(types_db).fetch_data("select 1 as a", lake=tmp_path / "l").to_dict()
+    assert models[0].model_validate(d).record_count == 1
+    d["items"][0]["sha256"] = "not-hex"
+    with pytest.raises(Exception) as e:
+        etlconn.IngestionResult.from_dict(d)
+    assert "sha256" in str(e.value)

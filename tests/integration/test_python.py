@@ -21,7 +21,7 @@ if not os.path.exists(os.path.join(pkg, "etlconn", "__init__.py")):
 env = dict(os.environ, PYTHONPATH=pkg + os.pathsep + os.environ.get("PYTHONPATH", ""),
            PYTHONDONTWRITEBYTECODE="1")
 with tempfile.TemporaryDirectory(prefix="pytest-etlconn-", dir=os.path.join(build, "tests")) as tmp:
-    rc = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA",
+    rc = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA", "--durations=5",
                           "--basetemp", os.path.join(tmp, "t"), os.path.join(src, "python", "tests")],
                          env=env, cwd=tmp)
 sys.exit(rc)

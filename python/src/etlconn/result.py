@@ -83,49 +83,61 @@ class IngestionResult:
 _ITEM_FIELDS = ("name", "path", "format", "content_type", "record_count", "byte_count", "sha256", "fetched_at",
                 "metadata")
 
-try:  # optional: validate like the seed's pydantic models
-    import pydantic as _pydantic
-except ImportError:  # pragma: no cover - exercised where pydantic is absent
-    _pydantic = None
+_MODELS: Any = None
 
-if _pydantic is not None:
-    from typing import Literal
 
-    class IngestedItemModel(_pydantic.BaseModel):
-        name: str
-        path: str
-        format: str
-        content_type: Optional[str] = None
-        record_count: int = _pydantic.Field(ge=-1)
-        byte_count: int = _pydantic.Field(ge=0)
-        sha256: str = _pydantic.Field(pattern=r"^[0-9a-f]{64}$")
-        fetched_at: str
-        metadata: Dict[str, str] = {}
+def pydantic_models() -> Any:
+    """(IngestionResultModel, IngestedItemModel, ResultErrorModel) when
+    pydantic >= 2 is installed, else None. Built on first use: importing
+    pydantic costs a few hundred milliseconds that a job which never makes
+    a result should not pay."""
+    global _MODELS
+    if _MODELS is None:
+        try:
+            import pydantic
+        except ImportError:
+            _MODELS = False
+            return None
+        from typing import Literal
 
-    class ResultErrorModel(_pydantic.BaseModel):
-        code: str
-        message: str
+        class IngestedItemModel(pydantic.BaseModel):
+            name: str
+            path: str
+            format: str
+            content_type: Optional[str] = None
+            record_count: int = pydantic.Field(ge=-1)
+            byte_count: int = pydantic.Field(ge=0)
+            sha256: str = pydantic.Field(pattern=r"^[0-9a-f]{64}$")
+            fetched_at: str
+            metadata: Dict[str, str] = {}
 
-    class IngestionResultModel(_pydantic.BaseModel):
-        contract_version: Literal[1] = 1
-        protocol: str = _pydantic.Field(min_length=1)
-        source: Optional[str] = None
-        query: Optional[str] = None
-        status: Literal["success", "partial", "failed"]
-        started_at: Optional[str] = None
-        finished_at: Optional[str] = None
-        record_count: int
-        byte_count: int
-        items: List[IngestedItemModel] = []
-        errors: List[ResultErrorModel] = []
-        metadata: Dict[str, str] = {}
+        class ResultErrorModel(pydantic.BaseModel):
+            code: str
+            message: str
 
-    def _validate(d: Dict[str, Any]) -> None:
-        IngestionResultModel.model_validate(d)
-else:
-    IngestedItemModel = IngestionResultModel = ResultErrorModel = None  # type: ignore[assignment,misc]
+        class IngestionResultModel(pydantic.BaseModel):
+            contract_version: Literal[1] = 1
+            protocol: str = pydantic.Field(min_length=1)
+            source: Optional[str] = None
+            query: Optional[str] = None
+            status: Literal["success", "partial", "failed"]
+            started_at: Optional[str] = None
+            finished_at: Optional[str] = None
+            record_count: int
+            byte_count: int
+            items: List[IngestedItemModel] = []
+            errors: List[ResultErrorModel] = []
+            metadata: Dict[str, str] = {}
 
-    def _validate(d: Dict[str, Any]) -> None:
-        for key in ("protocol", "status", "record_count", "byte_count"):
-            if key not in d:
-                raise ValueError(f"IngestionResult: '{key}' missing")
+        _MODELS = (IngestionResultModel, IngestedItemModel, ResultErrorModel)
+    return _MODELS or None
+
+
+def _validate(d: Dict[str, Any]) -> None:
+    models = pydantic_models()
+    if models is not None:
+        models[0].model_validate(d)
+        return
+    for key in ("protocol", "status", "record_count", "byte_count"):
+        if key not in d:
+            raise ValueError(f"IngestionResult: '{key}' missing")
