@@ -127,6 +127,35 @@ static const etlc_connector_ops two_ops = {
     .abi_version = ETLC_ABI_VERSION, .name = "twobatch", .options = &two_table,
     .connect = two_connect, .fetch = two_fetch, .close = two_close};
 
+/* A records-capability source: two pages, the first page's value is the
+ * "start" parameter it was given. */
+static int pages_fetch(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
+                       etlc_error *err)
+{
+    (void)ctx;
+    if (req->nparams != 1 || strcmp(req->params[0].key, "start") != 0 || req->cursor)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "unexpected records request");
+    etlc_column_def def = {"v", ETLC_TYPE_INT64, 0, 0};
+    etlc_batch *b = NULL;
+    int rc = etlc_batch_new(&def, 1, 4, &b, err);
+    for (int page = 0; rc == 0 && page < 2; page++) {
+        etlc_batch_reset(b);
+        rc = etlc_batch_append_int64(b, 0, page == 0 ? atoll(req->params[0].value) : 1, err);
+        if (rc == 0)
+            rc = etlc_batch_end_row(b, err);
+        etlc_records_page pg = {.batch = b, .next_cursor = page == 0 ? "p2" : NULL};
+        if (rc == 0)
+            rc = pages.on_page(pages.userdata, &pg, err);
+    }
+    etlc_batch_free(b);
+    return rc;
+}
+static const etlc_records_ops pages_records = {.fetch_pages = pages_fetch};
+static const etlc_option_table pages_table = {"pagesrc", "PAGESRC", NULL, 0, NULL};
+static const etlc_connector_ops pages_ops = {
+    .abi_version = ETLC_ABI_VERSION, .name = "pagesrc", .options = &pages_table,
+    .connect = two_connect, .close = two_close, .records = &pages_records};
+
 typedef struct seen {
     int64_t sum, rows, batches;
     etlc_cancel *cancel_after_first;
@@ -168,6 +197,21 @@ static void test_fetch_batches(void **state)
     assert_int_equal(s2.batches, 1);
     etlc_cancel_free(cancel);
     assert_int_equal(etlc_connector_fetch_batches(c, &req, (etlc_batch_consumer){NULL, NULL}, &err),
+                     ETLC_INVALID_ARGUMENT);
+    etlc_connector_release(c);
+
+    /* the records capability: pages from the first, "key=value" params */
+    assert_int_equal(etlc_registry_add(&pages_ops, &err), 0);
+    assert_int_equal(etlc_get_connection("pagesrc", &src, &(etlc_get_options){.no_reuse = true}, &c, &err), 0);
+    seen s3 = {0};
+    etlc_param p = {.type = ETLC_TYPE_TEXT, .data = "start=41", .len = 8};
+    etlc_fetch_request rreq = {.query = "items", .params = &p, .nparams = 1};
+    assert_int_equal(etlc_connector_fetch_batches(c, &rreq, (etlc_batch_consumer){on_batch, &s3}, &err), 0);
+    assert_int_equal(s3.batches, 2);
+    assert_int_equal(s3.sum, 42);
+    p.data = "nokey";
+    p.len = 5;
+    assert_int_equal(etlc_connector_fetch_batches(c, &rreq, (etlc_batch_consumer){on_batch, &s3}, &err),
                      ETLC_INVALID_ARGUMENT);
     etlc_connector_release(c);
 }
