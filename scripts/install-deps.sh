@@ -12,7 +12,7 @@ debs=(
   liblz4-dev libbrotli-dev
   zlib1g-dev libcurl4-openssl-dev libcmocka-dev
   libpq-dev postgresql freetds-dev
-  python3 python3-pip openssl
+  python3 python3-pip python3-dev openssl
   libmariadb-dev mariadb-server
   vsftpd
   libxml2-dev apache2-bin apache2-utils
@@ -59,8 +59,13 @@ fi
 # tests/services/gsheets pip downloads google-api-python-client (for
 # sheets.v4.json) into the build tree; cassandra-driver: the real client that
 # writes the Cassandra tests' rows and checks tests/services/cassandra is up.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml neo4j cassandra)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml neo4j cassandra-driver)
+# The Python package (python/): pytest runs its tests, scikit-build-core builds
+# its wheel (pip install --no-build-isolation ./python), pydantic validates its
+# results (optional for users, tested here).
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml
+        neo4j cassandra pytest scikit_build_core pydantic)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml
+        neo4j cassandra-driver pytest scikit-build-core 'pydantic>=2')
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

@@ -110,6 +110,16 @@ const etlc_connector_ops *etlc_connector_ops_of(const etlc_connector *c);
 const etlc_config *etlc_connector_config(const etlc_connector *c);
 int etlc_connector_test(etlc_connector *c, etlc_health *health, etlc_error *err);
 
+/* Fetch without landing: the connector's records handed to `consumer`
+ * batch by batch (each batch borrowed for the on_batch call, then reused),
+ * nothing written, no result. For record-shaped sources: a SQL `fetch`, or
+ * the records capability read from its first page (params "key=value"
+ * texts). req->cancel is checked before each batch (ETLC_CANCELLED). A
+ * file-shaped or stream connector, or a destination, is ETLC_UNSUPPORTED.
+ * The consumer's error code ends the fetch and is returned. */
+int etlc_connector_fetch_batches(etlc_connector *c, const etlc_fetch_request *req,
+                                 etlc_batch_consumer consumer, etlc_error *err);
+
 /* Where and how a fetch lands. */
 /* Called after each batch is handed to the sink (for progress displays). */
 typedef void (*etlc_progress_fn)(void *userdata, uint64_t records, uint64_t batches);

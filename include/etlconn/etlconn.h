@@ -29,6 +29,7 @@
 #include "extract.h"
 #include "dw.h"
 #include "http.h"
+#include "arrow.h"
 
 ETLC_BEGIN_DECLS
 /* Library version string, e.g. "0.1.0". */

@@ -23,6 +23,10 @@ int etlc__fetch_bytes(etlc_connector *c, const etlc_fetch_request *req,
 int etlc__fetch_records(etlc_connector *c, const etlc_fetch_request *req,
                         const etlc_land_options *land, etlc_result **result, etlc_error *err);
 
+/* "key=value" text parameters of a records request -> key/value pairs
+ * pointing into `store` (req->nparams strings, malloc'd, the caller frees). */
+int etlc__fetch_kv_params(const etlc_fetch_request *req, etlc_kv *kv, char **store, etlc_error *err);
+
 /* stream: poll -> land -> commit(positions) -> checkpoint (kind "stream"). */
 
 /* Stops a consume from another thread (a signal-watching thread, a UI):

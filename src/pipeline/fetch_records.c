@@ -139,8 +139,7 @@ static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
     return 0;
 }
 
-/* "key=value" text parameters -> key/value pairs pointing into `store`. */
-static int kv_params(const etlc_fetch_request *req, etlc_kv *kv, char **store, etlc_error *err)
+int etlc__fetch_kv_params(const etlc_fetch_request *req, etlc_kv *kv, char **store, etlc_error *err)
 {
     for (size_t i = 0; i < req->nparams; i++) {
         const etlc_param *p = &req->params[i];
@@ -233,7 +232,7 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
         (watermark && (!pr.watermark || !watermark_copy)))
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory starting the request");
     if (rc == 0)
-        rc = kv_params(req, kv, store, err);
+        rc = etlc__fetch_kv_params(req, kv, store, err);
     if (rc == 0)
         rc = etlc__checkpoint_intent(l->cp, intent, err);
     if (rc == 0) {

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# PostgreSQL -> pyarrow.Table in a Python process: etlconn's fetch_arrow vs
+# the tools users would otherwise pick, side by side on TPC-H lineitem.
+#   bench/python_arrow.sh [SMALL_ROWS] [LARGE_ROWS]   (default 2,000,000 and 6,000,000)
+# Compared (each a fresh python process that builds one pyarrow.Table):
+#   etlconn: get_postgres_engine(...).fetch_arrow(query)   (build tree's package, PYTHONPATH)
+#   ConnectorX: read_sql(dsn, query, return_type="arrow")
+#   DuckDB postgres scanner: ATTACH ... (TYPE postgres); SELECT * ... .arrow()  (when the extension can be had)
+#   SQLAlchemy + pandas.read_sql -> pyarrow.Table.from_pandas   (only with WITH_PANDAS=1: slow)
+# Every tool then writes its table as an uncompressed Arrow IPC file (inside
+# the timed run, the same small cost for all: a copy of the buffers), which
+# --verify turns into Parquet, untimed, and fingerprints with
+# bench/fingerprint.py --duckdb against the table itself.
+# Server: tests/services/postgres (started here, stopped on exit); data:
+# tpchgen-cli; Python tools in bench/out/venv (shared with pg_to_parquet.sh).
+# Needs a built tree (make build: build/python/etlconn). ROUNDS=N (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SMALL=${1:-2000000}
+LARGE=${2:-6000000}
+ROUNDS=${ROUNDS:-5}
+PKG=${ETLCONN_PYTHONPATH:-$PWD/build/python}
+OUT=$PWD/bench/out/pyarrow
+VENV=$PWD/bench/out/venv
+DUCKVENV=$PWD/bench/out/duckvenv
+SVC=$OUT/service
+[ -e "$PKG/etlconn/__init__.py" ] || { echo "no $PKG/etlconn: build first (make build)" >&2; exit 1; }
+mkdir -p "$OUT"
+
+# ---- tools (as bench/pg_to_parquet.sh installs them) ---------------------------
+if [ ! -x "$VENV/bin/tpchgen-cli" ] || ! "$VENV/bin/python" -c 'import connectorx, sqlalchemy, pandas, psycopg2' 2>/dev/null; then
+  echo "installing the Python tools into $VENV" >&2
+  python3 -m venv --system-site-packages "$VENV"
+  "$VENV/bin/pip" install -q connectorx sqlalchemy pandas psycopg2-binary pyarrow tpchgen-cli >&2
+fi
+PY=$VENV/bin/python
+if [ ! -e "$DUCKVENV/.tried" ]; then
+  python3 -m venv "$DUCKVENV" && touch "$DUCKVENV/.tried"
+  "$DUCKVENV/bin/pip" install -q duckdb-extension-postgres pyarrow >&2 || echo "duckdb-extension-postgres could not be installed" >&2
+fi
+DUCK_EXT=$(ls "$DUCKVENV"/lib/python3*/site-packages/duckdb_extension_postgres/extensions/*/postgres.duckdb_extension 2>/dev/null | head -1 || true)
+if [ -n "$DUCK_EXT" ]; then
+  cp "$DUCK_EXT" "$OUT/postgres_scanner.duckdb_extension"
+  DUCK_EXT=$OUT/postgres_scanner.duckdb_extension
+fi
+
+# ---- server and data -----------------------------------------------------------
+trap 'tests/services/postgres stop "$SVC" >/dev/null 2>&1 || true' EXIT
+tests/services/postgres start "$SVC" >/dev/null
+set -a; . "$SVC/env"; set +a
+export PGHOST=$PG_HOST PGPORT=$PG_PORT PGDATABASE=$PG_DATABASE PGUSER=$PG_USERNAME PGPASSWORD=$PG_PASSWORD
+DSN="postgresql://$PG_USERNAME:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DATABASE"
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TABLE lineitem (
+  l_orderkey bigint NOT NULL, l_partkey bigint NOT NULL, l_suppkey bigint NOT NULL,
+  l_linenumber integer NOT NULL, l_quantity numeric(15,2) NOT NULL,
+  l_extendedprice numeric(15,2) NOT NULL, l_discount numeric(15,2) NOT NULL,
+  l_tax numeric(15,2) NOT NULL, l_returnflag char(1) NOT NULL, l_linestatus char(1) NOT NULL,
+  l_shipdate date NOT NULL, l_commitdate date NOT NULL, l_receiptdate date NOT NULL,
+  l_shipinstruct char(25) NOT NULL, l_shipmode char(10) NOT NULL, l_comment varchar(44) NOT NULL);
+SQL
+SF=$(python3 -c "import math; print(max(0.01, math.ceil($LARGE / 6001215 * 100) / 100))")
+"$VENV/bin/tpchgen-cli" csv -s "$SF" --tables lineitem --stdout \
+  | psql -q -v ON_ERROR_STOP=1 -c "COPY lineitem FROM STDIN (FORMAT csv, HEADER true)"
+psql -q -v ON_ERROR_STOP=1 <<SQL
+CREATE TABLE lineitem_large AS SELECT * FROM lineitem LIMIT $LARGE;
+CREATE TABLE lineitem_small AS SELECT * FROM lineitem_large LIMIT $SMALL;
+DROP TABLE lineitem;
+VACUUM ANALYZE lineitem_large; VACUUM ANALYZE lineitem_small;
+SQL
+
+# ---- the tools' scripts: argv = table, output .arrow ----------------------------
+cat > "$OUT/arrow_ipc.py" <<'PY'
+import pyarrow as pa
+def save(table, path):
+    with pa.OSFile(path, "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table)
+PY
+cat > "$OUT/t_etlconn.py" <<'PY'
+import os, sys, etlconn, arrow_ipc
+eng = etlconn.get_postgres_engine(host=os.environ["PG_HOST"], port=int(os.environ["PG_PORT"]),
+                                  database=os.environ["PG_DATABASE"], username=os.environ["PG_USERNAME"],
+                                  password=os.environ["PG_PASSWORD"])
+arrow_ipc.save(eng.fetch_arrow(f"SELECT * FROM {sys.argv[1]}"), sys.argv[2])
+PY
+cat > "$OUT/t_cx.py" <<'PY'
+import os, sys, connectorx as cx, arrow_ipc
+arrow_ipc.save(cx.read_sql(os.environ["DSN"], f"SELECT * FROM {sys.argv[1]}", return_type="arrow"), sys.argv[2])
+PY
+cat > "$OUT/t_duck.py" <<'PY'
+import os, sys, duckdb, arrow_ipc
+con = duckdb.connect()
+con.execute(f"LOAD '{os.environ['DUCK_EXT']}'")
+con.execute("ATTACH '' AS pg (TYPE postgres, READ_ONLY)")
+t = con.execute(f"SELECT * FROM pg.public.{sys.argv[1]}").arrow()
+arrow_ipc.save(t.read_all() if hasattr(t, "read_all") else t, sys.argv[2])  # newer DuckDB: a reader
+PY
+cat > "$OUT/t_pandas.py" <<'PY'
+import os, sys, pandas as pd, pyarrow as pa, sqlalchemy as sa, arrow_ipc
+engine = sa.create_engine(os.environ["DSN"].replace("postgresql://", "postgresql+psycopg2://", 1))
+with engine.connect() as conn:
+    df = pd.read_sql(sa.text(f"SELECT * FROM {sys.argv[1]}"), conn)
+arrow_ipc.save(pa.Table.from_pandas(df, preserve_index=False), sys.argv[2])
+PY
+cat > "$OUT/verify.py" <<'PY'
+import subprocess, sys, pyarrow as pa, pyarrow.parquet as pq
+t = pa.ipc.open_file(sys.argv[1]).read_all()
+pq.write_table(t, sys.argv[1] + ".parquet", compression="none")
+out = subprocess.run([sys.executable, "bench/fingerprint.py", "--duckdb", sys.argv[1] + ".parquet"],
+                     capture_output=True, text=True, check=True).stdout
+print(out.strip())
+PY
+export DSN DUCK_EXT
+DUCK_OK=""
+if [ -n "$DUCK_EXT" ] && PYTHONPATH=$OUT "$DUCKVENV/bin/python" "$OUT/t_duck.py" lineitem_small "$OUT/duck-check.arrow" 2>"$OUT/duck.err"; then
+  DUCK_OK=1
+else
+  echo "DuckDB's postgres extension is not available here (${DUCK_EXT:-not installed}): $(tail -1 "$OUT/duck.err" 2>/dev/null)" >&2
+fi
+
+FP="python3 bench/fingerprint.py --duckdb"
+VERIFY="$PY $OUT/verify.py"
+run() { # run TABLE ROUNDS
+  local table=$1 rounds=$2
+  psql -X -q -c "\\copy $table TO '$OUT/source.csv' WITH (FORMAT csv, HEADER)"
+  local expect
+  expect=$($FP "$OUT/source.csv" --format csv)
+  rm -f "$OUT/source.csv"
+  local env="PYTHONPATH=$OUT:$PKG"
+  local args=(--rounds "$rounds" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> pyarrow.Table, $table"
+    --tool "etlconn fetch_arrow" "$env $PY $OUT/t_etlconn.py $table $OUT/e.arrow"
+      --prepare "rm -f $OUT/e.arrow*" --verify "$VERIFY $OUT/e.arrow"
+    --tool "ConnectorX read_sql arrow" "$env $PY $OUT/t_cx.py $table $OUT/cx.arrow"
+      --prepare "rm -f $OUT/cx.arrow*" --verify "$VERIFY $OUT/cx.arrow")
+  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres scanner .arrow()" "PYTHONPATH=$OUT $DUCKVENV/bin/python $OUT/t_duck.py $table $OUT/duck.arrow"
+      --prepare "rm -f $OUT/duck.arrow*" --verify "$VERIFY $OUT/duck.arrow")
+  [ -n "${WITH_PANDAS:-}" ] && args+=(--tool "SQLAlchemy + pandas.read_sql" "$env $PY $OUT/t_pandas.py $table $OUT/pd.arrow"
+      --prepare "rm -f $OUT/pd.arrow*" --verify "$VERIFY $OUT/pd.arrow")
+  python3 bench/pairs.py "${args[@]}"
+}
+
+echo "## PostgreSQL -> pyarrow.Table, lineitem, $SMALL rows"
+run lineitem_small "$ROUNDS"
+echo
+echo "## PostgreSQL -> pyarrow.Table, lineitem, $LARGE rows"
+run lineitem_large "$ROUNDS"
+echo
+# Targets (issue 13): >= 1.5x ConnectorX with <= 0.5x its peak RSS, >= 1.2x
+# DuckDB's scanner, >= 10x pandas.read_sql.
+python3 - "$OUT/lineitem_small.json" "$OUT/lineitem_large.json" <<'PY'
+import json, statistics, sys
+print("### Targets (median of the per-round ratios; RSS etlconn / other)")
+print("| table | vs | speed ratio (median, worst) | target | RSS ratio | target |")
+print("|---|---|---:|---:|---:|---:|")
+want = {"ConnectorX": (1.5, 0.5), "DuckDB": (1.2, None), "SQLAlchemy": (10.0, None)}
+for path in sys.argv[1:]:
+    d = json.load(open(path))
+    base = d["tools"][0]
+    for t in d["tools"][1:]:
+        key = next((k for k in want if t["label"].startswith(k)), None)
+        if not key:
+            continue
+        med, worst = statistics.median(t["ratios"]), min(t["ratios"])
+        rss = base["peak_rss_mib"] / t["peak_rss_mib"]
+        ts, tr = want[key]
+        met = lambda ok: " met" if ok else " NOT met"
+        print(f"| {d['title'].split(', ')[-1]} | {t['label']} | {med:.2f}x, {worst:.2f}x | >= {ts}x{met(med >= ts)} | "
+              f"{rss:.2f} | {('<= %.2f' % tr + met(rss <= tr)) if tr else '-'} |")
+PY
