@@ -148,8 +148,14 @@ int cmd_consume(int argc, char **argv)
     if (rc != EXIT_OK)
         goto out;
     int positional = argc - optind;
-    /* PROTOCOL RESOURCE, PROTOCOL (no -c), or RESOURCE (with -c) */
-    if (positional == 2 || (positional == 1 && !conn.file))
+    /* PROTOCOL RESOURCE; PROTOCOL; or with -c one word: PROTOCOL when
+     * --topic named the resource or the word is a protocol's name
+     * (`consume kafka -c k.yaml`), else RESOURCE. */
+    const etlc_connector_ops *named = NULL;
+    etlc_error ignore = {0};
+    bool word_is_protocol = positional == 1 &&
+        (!conn.file || a.req.resource || etlc_registry_find(argv[optind], &named, &ignore) != ETLC_UNKNOWN_PROTOCOL);
+    if (positional == 2 || word_is_protocol)
         conn.protocol = argv[optind++], positional--;
     if (positional == 1 && !a.req.resource)
         a.req.resource = argv[optind++], positional--;
