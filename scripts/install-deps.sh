@@ -18,6 +18,7 @@ debs=(
   libxml2-dev apache2-bin apache2-utils
   nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
+  librdkafka-dev kcat
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -52,6 +53,9 @@ fi
 # sheets.v4.json) into the build tree.)
 pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
 pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
+# confluent-kafka: the kafka tests' producer and topic admin, and bench/kafka_parquet.sh's reference
+pymods+=(confluent_kafka)
+pypkgs+=(confluent-kafka)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
