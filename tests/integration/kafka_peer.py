@@ -96,7 +96,8 @@ def write_config(path, bootstrap, group, topic, value_format="json", **extra):
 
 
 def consume_argv(cfg, lake, *args):
-    return [ETLCONN, "consume", "kafka", "-c", cfg, "--lake", lake, "--format", "parquet"] + list(args)
+    # The config names the protocol: with -c, a lone positional would be the topic.
+    return [ETLCONN, "consume", "-c", cfg, "--lake", lake, "--format", "parquet"] + list(args)
 
 
 def consume(cfg, lake, *args, timeout=120):

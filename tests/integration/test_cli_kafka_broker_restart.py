@@ -29,7 +29,7 @@ with tempfile.TemporaryDirectory() as tmp:
         cfg = kp.write_config(tmp + "/kafka.json", bootstrap, group, topic, value_format="raw")
         lake = tmp + "/lake"
         log = open(tmp + "/consumer.log", "w+")
-        p = kp.start_consumer(cfg, lake, "--follow", "--max-messages", "500", "--max-seconds", "0.3", log=log)
+        p = kp.start_consumer(cfg, lake, "--follow", "--max-messages", "500", "--max-seconds", "300ms", log=log)
         kp.produce(bootstrap, topic, range(300), PARTS)  # the producer's first contact is slow
         producer = kp.produce_in_background(bootstrap, topic, range(300, N), PARTS, rate=1500)
         time.sleep(2)

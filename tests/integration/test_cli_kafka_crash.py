@@ -33,7 +33,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for k in range(KILLS):
         before = len(kp.lake_files(lake))
         p = kp.start_consumer(cfg, lake, "--follow", "--max-messages", str(rng.choice([50, 200, 700])),
-                              "--max-seconds", "0.2")
+                              "--max-seconds", "200ms")
         time.sleep(rng.uniform(0.6, 1.6))
         p.kill()
         p.wait()

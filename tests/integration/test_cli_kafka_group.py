@@ -46,7 +46,7 @@ with tempfile.TemporaryDirectory() as tmp:
     env = dict(os.environ, ETLCONN_LOG_LEVEL="info")
     logs = [open("%s/consumer%d.log" % (tmp, i), "w+") for i in range(3)]
     procs = [subprocess.Popen(kp.consume_argv(cfg, lake, "--follow", "--max-messages", "300",
-                                              "--max-seconds", "0.3"),
+                                              "--max-seconds", "300ms"),
                               stdout=subprocess.DEVNULL, stderr=logs[i], env=env) for i in range(3)]
     producer = kp.produce_in_background(bootstrap, topic, range(N), PARTS, rate=2000)
     time.sleep(5)

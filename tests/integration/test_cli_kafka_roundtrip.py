@@ -8,6 +8,7 @@ the ends of the partitions; a second run lands nothing.
 shared-service: kafka
 """
 import json
+import re
 import tempfile
 
 import kafka_peer as kp
@@ -22,7 +23,7 @@ kp.produce(bootstrap, topic, range(N), PARTS)
 with tempfile.TemporaryDirectory() as tmp:
     cfg = kp.write_config(tmp + "/kafka.json", bootstrap, group, topic)
     lake = tmp + "/lake"
-    r = kp.consume(cfg, lake, "--until-idle", "--max-messages", "20000", "--max-seconds", "2", "--json")
+    r = kp.consume(cfg, lake, "--until-idle", "--max-messages", "20000", "--max-seconds", "2")
     c.check("consume exits 0", r.returncode == 0, r.stderr[-2000:])
     rows = c.exactly_once(lake, range(N))
     bad = []
@@ -43,6 +44,9 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check("no dead letters", not kp.lake_files(lake, dead=True), kp.lake_files(lake, dead=True)[:3])
     c.check("no temporary file left", not kp.hidden_files(lake), kp.hidden_files(lake)[:3])
     files = kp.lake_files(lake)
+    layout = re.compile(r"/kafka/%s/[0-9a-f]{16}/%s/partition=[0-3]/[0-9]{20}-00000\.parquet$" % (group, topic))
+    c.check("files are kafka/<group>/<hash>/<topic>/partition=<p>/<first offset>-00000.parquet",
+            files and all(layout.search(f) for f in files), files[:3])
     r = kp.consume(cfg, lake, "--until-idle", "--max-seconds", "1")
     c.check("a second consume exits 0", r.returncode == 0, r.stderr[-2000:])
     c.check("a second consume lands nothing", kp.lake_files(lake) == files)

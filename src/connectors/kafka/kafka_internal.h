@@ -22,7 +22,7 @@ typedef struct kafka_ctx {
 typedef struct kafka_part {
     char *topic;
     int32_t partition;
-    char *name;               /* "<topic>.partition=<p>": the driver's partition text */
+    char *name;               /* "<topic>/partition=<p>": the driver makes it two directories */
     bool assigned;
     rd_kafka_message_t **msgs;
     size_t head, n, cap;      /* msgs[head .. head+n) */

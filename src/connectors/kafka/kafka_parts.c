@@ -27,7 +27,7 @@ kafka_part *etlc__kafka_part_get(kafka_sub *s, const char *topic, int32_t partit
     memset(p, 0, sizeof *p);
     etlc__buf name = {0};
     p->topic = etlc__strdup(topic);
-    if (!p->topic || etlc__buf_printf(&name, "%s.partition=%d", topic, (int)partition) != 0) {
+    if (!p->topic || etlc__buf_printf(&name, "%s/partition=%d", topic, (int)partition) != 0) {
         free(p->topic);
         etlc__buf_free(&name);
         return NULL;

@@ -60,8 +60,11 @@ static int take_message(kafka_sub *s, rd_kafka_message_t *m, etlc_error *err)
     if (m->err) {
         rd_kafka_resp_err_t e = m->err;
         char what[512];
-        etlc__format_redacted_into(what, sizeof what, "%s%s%s", m->rkt ? rd_kafka_topic_name(m->rkt) : "",
-                                   m->rkt ? ": " : "", rd_kafka_message_errstr(m));
+        if (m->rkt)
+            etlc__format_redacted_into(what, sizeof what, "topic '%s': %s", rd_kafka_topic_name(m->rkt),
+                                       rd_kafka_message_errstr(m));
+        else
+            etlc__format_redacted_into(what, sizeof what, "%s", rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
         if (e == RD_KAFKA_RESP_ERR__PARTITION_EOF)
             return 0;
