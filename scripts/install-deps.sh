@@ -19,6 +19,7 @@ debs=(
   nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
   libmongoc-dev libbson-dev
+  librdkafka-dev kcat
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -66,6 +67,9 @@ pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cher
         neo4j cassandra pytest scikit_build_core pydantic)
 pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml
         neo4j cassandra-driver pytest scikit-build-core 'pydantic>=2')
+# confluent-kafka: the kafka tests' producer and topic admin, and bench/kafka_parquet.sh's reference
+pymods+=(confluent_kafka)
+pypkgs+=(confluent-kafka)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

@@ -1,0 +1,65 @@
+/* The kafka connector's options: the one table that drives validation, env
+ * variables (KAFKA_*), docs and `etlconn options kafka`. SASL and TLS
+ * settings are librdkafka's own, passed through under the same meaning. */
+#include "kafka_internal.h"
+
+#define TUNE (ETLC_OPT_TUNING | ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX)
+
+static const etlc_option kafka_options[] = {
+    {.name = "bootstrap_servers", .type = ETLC_OPT_LIST, .flags = ETLC_OPT_REQUIRED,
+     .description = "Brokers to start from, host:port (one is enough; the cluster tells the rest)"},
+    {.name = "group_id", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_REQUIRED,
+     .description = "Consumer group: its committed offsets are the positions; processes sharing it share the partitions"},
+    {.name = "topic", .type = ETLC_OPT_STRING,
+     .description = "Topic to consume: a name, several separated by commas, or a regex starting with '^'"},
+    {.name = "auto_offset_reset", .type = ETLC_OPT_ENUM, .default_value = "earliest",
+     .choices = "earliest|latest",
+     .description = "Where a partition without a committed offset in the group starts"},
+    {.name = "value_format", .type = ETLC_OPT_ENUM, .default_value = "json", .choices = "raw|text|json",
+     .description = "How a message value becomes columns: raw bytes, UTF-8 text, or a JSON object's fields"},
+    {.name = "source", .type = ETLC_OPT_STRING,
+     .description = "Source name in lake paths and results (default: the group_id)"},
+    {.name = "security_protocol", .type = ETLC_OPT_ENUM, .default_value = "plaintext",
+     .choices = "plaintext|ssl|sasl_plaintext|sasl_ssl",
+     .description = "librdkafka security.protocol"},
+    {.name = "sasl_mechanism", .type = ETLC_OPT_ENUM, .default_value = "PLAIN",
+     .choices = "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER|GSSAPI",
+     .description = "librdkafka sasl.mechanism (with a sasl_* security_protocol)"},
+    {.name = "sasl_username", .type = ETLC_OPT_STRING, .description = "librdkafka sasl.username"},
+    {.name = "sasl_password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET,
+     .description = "librdkafka sasl.password"},
+    {.name = "ssl_ca_location", .type = ETLC_OPT_PATH, .flags = ETLC_OPT_TUNING,
+     .description = "librdkafka ssl.ca.location: CA certificates (PEM) that sign the brokers' certificates"},
+    {.name = "ssl_certificate_location", .type = ETLC_OPT_PATH,
+     .description = "librdkafka ssl.certificate.location: client certificate (PEM) for mutual TLS"},
+    {.name = "ssl_key_location", .type = ETLC_OPT_PATH,
+     .description = "librdkafka ssl.key.location: the client certificate's private key (PEM)"},
+    {.name = "ssl_key_password", .type = ETLC_OPT_STRING, .flags = ETLC_OPT_SECRET,
+     .description = "librdkafka ssl.key.password: the private key's passphrase"},
+    {.name = "ssl_verify_hostname", .type = ETLC_OPT_BOOL, .default_value = "true",
+     .flags = ETLC_OPT_TUNING,
+     .description = "Check the broker's certificate names its host (ssl.endpoint.identification.algorithm=https)"},
+    {.name = "session_timeout", .type = ETLC_OPT_DURATION, .default_value = "45s", .flags = TUNE,
+     .min = 1000, .max = 3600000,
+     .description = "librdkafka session.timeout.ms: a member silent this long leaves the group (its partitions move)"},
+    {.name = "heartbeat_interval", .type = ETLC_OPT_DURATION, .default_value = "3s", .flags = TUNE,
+     .min = 100, .max = 3600000, .description = "librdkafka heartbeat.interval.ms"},
+    {.name = "max_poll_interval", .type = ETLC_OPT_DURATION, .default_value = "300s", .flags = TUNE,
+     .min = 1000, .max = 86400000,
+     .description = "librdkafka max.poll.interval.ms: longest landing of one micro-batch before the member is dropped"},
+    {.name = "fetch_buffer_kbytes", .type = ETLC_OPT_INT, .default_value = "65536", .flags = TUNE,
+     .min = 1, .max = 2097151,
+     .description = "librdkafka queued.max.messages.kbytes: prefetched bytes per partition besides the micro-batch"},
+    {.name = "assignment_wait", .type = ETLC_OPT_DURATION, .default_value = "30s", .flags = TUNE,
+     .min = 0, .max = 3600000,
+     .description = "How long a first poll waits for the group to assign partitions before it answers empty"},
+    {.name = "rdkafka_properties", .type = ETLC_OPT_LIST, .flags = ETLC_OPT_TUNING,
+     .description = "More librdkafka properties, name=value (no secrets here: use the sasl_/ssl_ options)"},
+};
+
+const etlc_option_table etlc__kafka_options = {
+    .protocol = "kafka",
+    .env_prefix = "KAFKA",
+    .options = kafka_options,
+    .count = sizeof kafka_options / sizeof kafka_options[0],
+};
