@@ -58,7 +58,12 @@ def main():
         print(f"server restarted in {time.time() - t0:.2f} s at checkpoint {checkpoint_next(lake)}")
         np.publish_fast(env, "restart.a", range(HALF, 2 * HALF))
         wait_for(lambda: np.stream_count(env, "T_RESTART") == 2 * HALF, 20, "the second half stored")
-        wait_for(lambda: checkpoint_next(lake) == 2 * HALF + 1, 40, "everything landed")
+        try:
+            wait_for(lambda: checkpoint_next(lake) == 2 * HALF + 1, 40, "everything landed")
+        except AssertionError:
+            p.kill()
+            raise AssertionError(f"not everything landed: checkpoint at {checkpoint_next(lake)}, "
+                                 f"consumer log: {p.communicate()[1][-2000:]}")
         assert p.poll() is None, f"the consumer stopped: {p.stderr.read()[-1000:]}"
         p.send_signal(signal.SIGTERM)
         out, errs = p.communicate(timeout=30)

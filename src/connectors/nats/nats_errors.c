@@ -18,6 +18,7 @@ static int code_of(natsStatus s, jsErrCode jerr)
     case NATS_CONNECTION_DISCONNECTED:
     case NATS_STALE_CONNECTION:
     case NATS_NOT_YET_CONNECTED:
+    case NATS_NO_RESPONDERS: /* nothing answered: JetStream off, or not ready after a restart */
         return ETLC_CONNECT;
     case NATS_CONNECTION_AUTH_FAILED:
         return ETLC_AUTH;

@@ -123,14 +123,31 @@ static int fill_from_carry(nats_sub *s, const etlc_stream_limits *lim, bool *ful
     return 0;
 }
 
-/* Start the batch over (after a reconnect) with the consumer at `next`. */
-static int restart_batch(nats_sub *s, etlc_error *err)
+#define RESYNC_PATIENCE_MS 60000.0
+
+/* Start the batch over (after a reconnect) with the consumer at `next`. A
+ * server that has just restarted may not answer JetStream requests yet:
+ * tried again (the reconnect stays unhandled) for up to a minute. */
+static int restart_batch(nats_sub *s, double *failing_since, etlc_error *err)
 {
-    etlc_log(ETLC_LOG_WARN, "nats", "reconnected to the server: batch restarted at sequence %lld",
-             (long long)s->next);
+    if (!*failing_since)
+        etlc_log(ETLC_LOG_WARN, "nats", "reconnected to the server: batch restarted at sequence %lld",
+                 (long long)s->next);
     etlc__nats_js_release(s);
     etlc__msg_batch_reset(s->mb);
-    return etlc__nats_consumer_resync(s, err);
+    int rc = etlc__nats_consumer_resync(s, err);
+    if (rc == 0) {
+        *failing_since = 0;
+        return 0;
+    }
+    double now = etlc__monotonic_ms();
+    if (!err->retryable || (*failing_since && now - *failing_since > RESYNC_PATIENCE_MS))
+        return rc;
+    if (!*failing_since)
+        *failing_since = now;
+    s->reconnects_seen = -1; /* try again on the next turn */
+    sleep_ms(200);
+    return 0;
 }
 
 /* One pull request of at most `want` messages, waiting up to `ms`. */
@@ -163,12 +180,18 @@ static int fetch_some(nats_sub *s, int want, int64_t ms, etlc_error *err)
 
 static int fill_batch(nats_sub *s, const etlc_stream_limits *lim, etlc_error *err)
 {
-    double deadline = etlc__monotonic_ms() + (double)lim->timeout_ms;
+    double deadline = etlc__monotonic_ms() + (double)lim->timeout_ms, failing_since = 0;
     for (;;) {
         if (__atomic_load_n(&s->ctx->reconnects, __ATOMIC_SEQ_CST) != s->reconnects_seen) {
-            int rc = restart_batch(s, err);
+            int rc = restart_batch(s, &failing_since, err);
             if (rc != 0)
                 return rc;
+            if (s->reconnects_seen == -1) { /* not resynced yet: no fetch without a subscription */
+                if (etlc__nats_sub_cancelled(s))
+                    return etlc_error_set(err, ETLC_CANCELLED, "nats: consume of '%s' cancelled",
+                                          s->subject);
+                continue;
+            }
         }
         bool full = false;
         int rc = fill_from_carry(s, lim, &full, err);
