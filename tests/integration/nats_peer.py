@@ -159,3 +159,18 @@ def check_exactly_once(ids, expected):
     assert not missing, f"{len(missing)} missing, e.g. {missing[:10]}"
     assert not dups, f"{len(dups)} duplicated, e.g. {dups[:10]}"
     assert not extra, f"{len(extra)} unexpected ids, e.g. {extra[:10]}"
+
+
+def default_durable(stream, subject):
+    import hashlib
+    return "etlconn_" + hashlib.sha256(f"{stream}\n{subject}".encode()).hexdigest()[:16]
+
+
+def consumer_state(env, stream, durable):
+    """(ack floor stream sequence, pending acks, ack policy) of a consumer."""
+    async def run():
+        nc = await _connect(env)
+        ci = await nc.jetstream().consumer_info(stream, durable)
+        await nc.close()
+        return ci.ack_floor.stream_seq, ci.num_ack_pending, str(ci.config.ack_policy)
+    return asyncio.run(run())

@@ -67,6 +67,8 @@ def test_round_trip_100k():
         for i, name, amount, subj in zip(t["id"], t["name"], t["amount"], t["_subject"]):
             assert name == f"name-{i}" and amount == i * 0.5 and subj == "rt.orders", (i, name, amount)
     print(f"round trip: {n} messages in {time.time() - t0:.1f} s, {len(files)} files")
+    floor, pending, policy = np.consumer_state(ENV, "T_RT", np.default_durable("T_RT", "rt.>"))
+    assert (floor, pending) == (n, 0) and policy.endswith("all"), (floor, pending, policy)
     # A second run finds nothing new: no file is written again.
     before = {f: os.stat(f).st_mtime_ns for f in files}
     r = np.etlconn(["consume", "-c", cfg, "--lake", lake, "--until-idle", "--max-seconds", "1",
@@ -86,13 +88,16 @@ def test_poison_and_drift():
         return json.dumps({"id": i, "x": f"text-{i}"}).encode()  # x changes type
     np.publish_acked(ENV, "poison.a", range(10), payload)
     lake = f"{TMP}/poison-lake"
-    cfg = np.write_config(f"{TMP}/poison.json", ENV, stream="T_POISON", subject="poison.>")
+    cfg = np.write_config(f"{TMP}/poison.json", ENV, stream="T_POISON", subject="poison.>",
+                          extra={"ack_policy": "explicit", "durable": "poison_dur"})
     r = np.etlconn(["consume", "-c", cfg, "--lake", lake, "--max-seconds", "1", "--compact"])
     assert json.loads(r.stdout)["status"] == "success", r.stdout
     np.publish_acked(ENV, "poison.a", range(10, 15), payload)
     np.etlconn(["consume", "-c", cfg, "--lake", lake, "--max-seconds", "1", "--compact"])
     files = np.data_files(lake)
     assert len(files) == 2, files
+    floor, pending, policy = np.consumer_state(ENV, "T_POISON", "poison_dur")
+    assert (floor, pending) == (15, 0) and policy.endswith("explicit"), (floor, pending, policy)
     first, second = (pq.read_table(f) for f in files)
     assert str(first.schema.field("x").type) == "int64", first.schema
     assert str(second.schema.field("x").type) == "string", second.schema

@@ -42,8 +42,8 @@ typedef struct nats_sub {
     bool ack_all;                /* the consumer's own ack policy (AckAll: ack the last only) */
     etlc__msg_batch *mb;
     /* JetStream: messages received but not yet in a batch (a batch ended on
-     * max_bytes / max_records), in order; and the batch's messages, kept to
-     * be acked at commit. */
+     * max_bytes / max_records), in order; and the batch's messages kept to
+     * be acked at commit (with AckAll only the last one). */
     natsMsg **carry;
     size_t ncarry, carry_cap, carry_head;
     natsMsg **held;

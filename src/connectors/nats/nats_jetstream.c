@@ -107,12 +107,16 @@ static int fill_from_carry(nats_sub *s, const etlc_stream_limits *lim, bool *ful
         int64_t seq = (int64_t)meta->Sequence.Stream, ts = meta->Timestamp;
         jsMsgMetaData_Destroy(meta);
         int rc = etlc__nats_add(s, m, seq, ts, err);
+        if (rc == 0 && s->ack_all && s->nheld == 1) { /* AckAll acks by the last one alone */
+            natsMsg_Destroy(s->held[0]);
+            s->nheld = 0;
+        }
         if (rc == 0)
             rc = push(&s->held, &s->nheld, &s->held_cap, m) ? etlc_error_set(err, ETLC_NO_MEMORY,
                                                                                "nats: out of memory") : 0;
         if (rc != 0)
             return rc;
-        if (s->nheld == 1)
+        if (etlc__msg_batch_count(s->mb) == 1)
             s->pos.first = seq;
         s->pos.next = seq + 1;
         s->carry_head++;
@@ -217,9 +221,10 @@ int etlc__nats_js_poll(nats_sub *s, const etlc_stream_limits *lim, etlc_stream_b
     etlc__msg_batch_reset(s->mb);
     int rc = fill_batch(s, lim, err);
     const etlc_batch *records = NULL, *dead = NULL;
-    if (rc == 0 && s->nheld > 0)
+    bool some = etlc__msg_batch_count(s->mb) > 0;
+    if (rc == 0 && some)
         rc = etlc__msg_batch_finish(s->mb, &records, &dead, err);
-    if (rc != 0 || s->nheld == 0)
+    if (rc != 0 || !some)
         return rc;
     s->pos.partition = s->partition;
     *out = (etlc_stream_batch){.batch = records, .positions = &s->pos, .npositions = 1,
