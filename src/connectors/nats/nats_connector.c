@@ -36,13 +36,12 @@ static int nats_connect(void *vctx, const etlc_config *cfg, etlc_error *err)
     return etlc__nats_connect(vctx, cfg, err);
 }
 
+/* nats.c 3.4 does not expose the server's version: its id names it. */
 static void server_version(nats_ctx *ctx, etlc_health *h)
 {
-    char url[256] = "", id[128] = "";
-    natsConnection_GetConnectedUrl(ctx->nc, url, sizeof url);
+    char id[128] = "";
     natsConnection_GetConnectedServerId(ctx->nc, id, sizeof id);
-    snprintf(h->server_version, sizeof h->server_version, "nats-server %.40s", id);
-    (void)url;
+    snprintf(h->server_version, sizeof h->server_version, "nats-server id %.60s", id);
 }
 
 /* JetStream account info, then the stream's when one is set. */
