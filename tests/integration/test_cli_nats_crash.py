@@ -37,10 +37,10 @@ def main():
     cfg = np.write_config(f"{tmp}/crash.json", env, stream="T_CRASH", subject="crash.>",
                           extra={"ack_wait": "5s"})
 
-    def produce():  # publishing goes on through most of the crash loop
+    def produce():  # publishing goes on through most of the crash loop (~12 s)
         for start in range(0, N, 400):
-            np.publish_acked(env, "crash.orders", range(start, min(N, start + 400)))
-            time.sleep(0.1)
+            np.publish_fast(env, "crash.orders", range(start, min(N, start + 400)))
+            time.sleep(0.35)
     producer = threading.Thread(target=produce)
     producer.start()
     t0 = time.time()
@@ -58,6 +58,9 @@ def main():
     producer.join()
     print(f"{KILLS} kills in {time.time() - t0:.1f} s; {len(np.data_files(lake))} files so far, "
           f"{len(np.temp_files(lake))} hidden temporaries left by the kills")
+    deadline = time.time() + 20
+    while np.stream_count(env, "T_CRASH") < N and time.time() < deadline:
+        time.sleep(0.1)
     assert np.stream_count(env, "T_CRASH") == N
     r = np.etlconn(["consume", "-c", cfg, "--lake", lake, "--until-idle", "--max-messages", "5000",
                     "--max-seconds", "1", "--compact"])
