@@ -166,6 +166,16 @@ def default_durable(stream, subject):
     return "etlconn_" + hashlib.sha256(f"{stream}\n{subject}".encode()).hexdigest()[:16]
 
 
+def consumer_deliveries(env, stream, durable):
+    """Deliveries the consumer made, redeliveries included (its consumer sequence)."""
+    async def run():
+        nc = await _connect(env)
+        ci = await nc.jetstream().consumer_info(stream, durable)
+        await nc.close()
+        return ci.delivered.consumer_seq
+    return asyncio.run(run())
+
+
 def consumer_state(env, stream, durable):
     """(ack floor stream sequence, pending acks, ack policy) of a consumer."""
     async def run():

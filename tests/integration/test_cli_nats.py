@@ -108,6 +108,26 @@ def test_pending_redelivered_in_order():
     np.check_exactly_once(np.read_ids(files), range(200))
 
 
+def test_redelivery_within_a_batch():
+    """ack_wait (1 s) shorter than the batch window (2.5 s): JetStream
+    redelivers the batch's messages while it is still gathering; the second
+    copies are dropped, the file holds each message once, in order."""
+    np.make_stream(ENV, "T_REDELIVER", ["redeliver.>"])
+    np.publish_fast(ENV, "redeliver.a", range(20))
+    lake = f"{TMP}/redeliver-lake"
+    cfg = np.write_config(f"{TMP}/redeliver.json", ENV, stream="T_REDELIVER", subject="redeliver.>",
+                          extra={"ack_wait": "1s", "durable": "redeliver_dur"})
+    r = np.etlconn(["consume", "-c", cfg, "--lake", lake, "--max-seconds", "2500ms", "--compact"])
+    assert json.loads(r.stdout)["record_count"] == 20, r.stdout[:300]
+    files = np.data_files(lake)
+    assert len(files) == 1, files
+    assert pq.read_table(files[0]).column("id").to_pylist() == list(range(20))
+    floor, pending, _ = np.consumer_state(ENV, "T_REDELIVER", "redeliver_dur")
+    assert (floor, pending) == (20, 0), (floor, pending)
+    deliveries = np.consumer_deliveries(ENV, "T_REDELIVER", "redeliver_dur")
+    assert deliveries > 20, f"no redelivery happened ({deliveries} deliveries): the test proves nothing"
+
+
 def test_core_nats():
     lake = f"{TMP}/core-lake"
     cfg = np.write_config(f"{TMP}/core.json", ENV, subject="core.t1")
