@@ -20,6 +20,7 @@ debs=(
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
   libmongoc-dev libbson-dev
   librdkafka-dev kcat
+  nats-server libnats-dev
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -70,6 +71,9 @@ pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav ch
 # confluent-kafka: the kafka tests' producer and topic admin, and bench/kafka_parquet.sh's reference
 pymods+=(confluent_kafka)
 pypkgs+=(confluent-kafka)
+# nats-py: the NATS tests' producer and bench reference
+pymods+=(nats)
+pypkgs+=(nats-py)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
