@@ -18,6 +18,7 @@ debs=(
   libxml2-dev apache2-bin apache2-utils
   nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
+  rabbitmq-server librabbitmq-dev amqp-tools
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -47,11 +48,11 @@ fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
-# SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
+# SOAP peer; pika: the AMQP producer of the amqp tests; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
 # tests/services/gsheets pip downloads google-api-python-client (for
 # sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml pika)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml pika)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")
