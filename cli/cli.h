@@ -117,6 +117,7 @@ int cmd_options(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_consume(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_load(int argc, char **argv);

@@ -22,6 +22,7 @@ static void usage(FILE *out)
 "  config show ...      show the merged configuration, redacted, with each value's origin\n"
 "  test ...             health-check a connection\n"
 "  fetch ... QUERY      run a query and land the result in the lake; prints the IngestionResult\n"
+"  consume ...          consume a stream (kafka, amqp, nats) in micro-batches into the lake\n"
 "  extract ...          incremental / partitioned SQL extraction into the lake (--table or --query)\n"
 "  inspect FILE         show a Parquet file's schema, row groups and statistics\n"
 "  load ... PATH...     load lake files into a PostgreSQL warehouse table (dw)\n"
@@ -39,7 +40,7 @@ static void usage(FILE *out)
 "\n"
 "Exit status: 0 success; 1 the work failed (unhealthy, query or I/O error);\n"
 "2 bad usage or configuration (unknown key, missing required key, bad value);\n"
-"130 fetch, extract or load stopped by SIGINT or SIGTERM (nothing partial kept).\n");
+"130 fetch, consume, extract or load stopped by SIGINT or SIGTERM (nothing partial kept).\n");
 }
 
 static const struct {
@@ -48,7 +49,7 @@ static const struct {
 } commands[] = {
     {"protocols", cmd_protocols}, {"options", cmd_options}, {"config", cmd_config},
     {"test", cmd_test},           {"fetch", cmd_fetch},     {"inspect", cmd_inspect},
-    {"extract", cmd_extract},
+    {"extract", cmd_extract},    {"consume", cmd_consume},
     {"load", cmd_load},
 };
 

@@ -49,7 +49,10 @@ static void on_revoked(void *ud, const char *const *parts, size_t n)
 }
 
 /* The batch's file name: "<partition>/<first, 20 digits>", plus a hash of
- * every (partition, first) when the batch spans several partitions. */
+ * every (partition, first) when the batch spans several partitions. A '/'
+ * in the partition makes directories ("orders/partition=3"); bytes other
+ * than [A-Za-z0-9._=-], empty segments and a segment's leading '.' become
+ * '_', so a partition name never climbs out of or hides in the lake. */
 static int batch_template(const consumer_state *cs, const etlc_stream_batch *sb, bool dead,
                           etlc__buf *t)
 {
@@ -58,9 +61,11 @@ static int batch_template(const consumer_state *cs, const etlc_stream_batch *sb,
                                      : "{protocol}/{source}/{query_hash}/");
     for (const char *s = p0->partition; !bad && *s; s++) {
         char ch = *s;
+        bool seg_start = s == p0->partition || s[-1] == '/';
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '.' || ch == '_' || ch == '=' || ch == '-';
-        bad = etlc__buf_putc(t, ok && !(s == p0->partition && ch == '.') ? ch : '_');
+                  ch == '_' || ch == '=' || ch == '-' || (ch == '.' && !seg_start) ||
+                  (ch == '/' && !seg_start && s[1] != '\0');
+        bad = etlc__buf_putc(t, ok ? ch : '_');
     }
     bad = bad || etlc__buf_printf(t, "/%020lld", (long long)p0->first);
     if (!bad && sb->npositions > 1) {
