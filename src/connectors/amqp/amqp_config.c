@@ -39,6 +39,8 @@ static int apply_url(amqp_ctx *ctx, const char *url, bool tls_set, etlc_error *e
     if (rc == 0 && (fill(&ctx->host, ci.host) || fill(&ctx->vhost, vhost) ||
                     fill(&ctx->username, ci.user) || fill(&ctx->password, ci.password)))
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading the amqp url");
+    if (rc == 0 && ci.password && *ci.password)
+        etlc_redact_register_secret(ci.password); /* decoded, it may differ from the url's text */
     if (rc == 0 && !tls_set)
         ctx->tls = ci.ssl != 0;
     /* amqp_parse_url defaults the port: only an explicit one counts. */
