@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`etlconn test amqp` and `etlconn consume amqp` against a real RabbitMQ
 (Debian's rabbitmq-server): health (good, bad password, missing queue);
+TLS (amqps with the service's CA; refused without it);
 a round trip of 100,000 messages with known ids to Parquet, read back with
 pyarrow (0 missing, 0 duplicates, values equal, positions in order and
 matching the file names, the queue drained = acked); positions that go on
@@ -54,6 +55,25 @@ def test_health():
     r = etlconn(["test", "amqp", "--set", "queue=no-such-queue-x1"], env)
     check("health: a missing queue is unhealthy (404 NOT_FOUND)", r.returncode != 0 and
           "NOT_FOUND" in r.stdout + r.stderr, r.stdout + r.stderr)
+
+
+def test_tls():
+    tls = ["--set", "host=localhost", "--set", "tls=true", "--set",
+           f"port={broker.env['ETLC_AMQP_TLS_PORT']}"]
+    ca = ["--set", f"tls_ca_file={broker.env['ETLC_AMQP_TLS_CA']}"]
+    r = etlconn(["test", "amqp", *tls, *ca], env)
+    check("tls: healthy over TLS with the CA", r.returncode == 0 and "over TLS" in r.stdout,
+          r.stdout + r.stderr)
+    r = etlconn(["test", "amqp", *tls], env)
+    check("tls: without the CA the certificate is refused, with a hint",
+          r.returncode != 0 and "verification failed" in r.stderr and "tls_ca_file" in r.stderr,
+          r.stdout + r.stderr)
+    q = broker.queue("tls")
+    broker.publish(q, json_bodies(range(3)))
+    lake = os.path.join(tmp, "tls")
+    r = consume(q, lake, "--until-idle", "--max-seconds", "1", *tls, *ca)
+    ids = [row["id"] for _, row in rows_of(data_files(lake))]
+    check("tls: consume over TLS", r.returncode == 0 and ids == [0, 1, 2], f"{ids} {r.stderr}")
 
 
 def test_round_trip():
@@ -139,7 +159,7 @@ def test_raw():
           f"{vals} {r.stderr}")
 
 
-for t in (test_health, test_round_trip, test_resume_positions, test_poison, test_type_change,
+for t in (test_health, test_tls, test_round_trip, test_resume_positions, test_poison, test_type_change,
           test_raw):
     t()
 print(f"{len(failures)} failed")

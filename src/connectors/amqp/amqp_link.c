@@ -25,15 +25,19 @@ static int code_of_status(int status)
     case AMQP_STATUS_CONNECTION_CLOSED:
     case AMQP_STATUS_SOCKET_CLOSED:
     case AMQP_STATUS_HEARTBEAT_TIMEOUT: return ETLC_CONNECT;
-    default: return status <= -0x0200 ? ETLC_CONNECT : ETLC_PROTOCOL; /* -0x02xx: TCP, -0x03xx: SSL */
+    default: return status <= -0x0100 ? ETLC_CONNECT : ETLC_PROTOCOL; /* -0x01xx: TCP, -0x02xx: SSL */
     }
 }
 
 int etlc__amqp_status_error(const amqp_ctx *ctx, int status, const char *what, etlc_error *err)
 {
     int code = code_of_status(status);
-    etlc_error_set(err, code, "amqp %s:%d: %s: %s", ctx->host, ctx->port, what,
-                   amqp_error_string2(status));
+    bool verify = status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED ||
+                  status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED;
+    etlc_error_set(err, code, "amqp %s:%d: %s: %s%s", ctx->host, ctx->port, what,
+                   amqp_error_string2(status),
+                   verify ? " (a CA of the broker's certificate goes in tls_ca_file; the host must "
+                            "be a name the certificate holds)" : "");
     err->native_code = status;
     err->retryable = code == ETLC_CONNECT || code == ETLC_CONNECT_TIMEOUT;
     return code;
