@@ -64,8 +64,13 @@ class Broker:
         for i, body in enumerate(bodies):
             p = props(i) if props else pika.BasicProperties()
             p.delivery_mode = 2
-            ch.basic_publish("", queue, body, p)
+            # The blocking wrapper flushes the socket after every publish (3x
+            # the CPU): publish on the channel underneath, flush now and then.
+            ch._impl.basic_publish("", queue, body, p)
             n += 1
+            if n % 2000 == 0:
+                c.process_data_events(0)
+        c.process_data_events(0)
         if wait:
             for _ in range(600):
                 if ch.queue_declare(queue, passive=True).method.message_count >= before + n:
