@@ -52,6 +52,9 @@ def test_health():
           ("ACCESS_REFUSED" in out or "login" in out), out)
     check("health: the password never appears", "wrong-secret-4711" not in out
           and broker.env["AMQP_PASSWORD"] not in out, out)
+    r = consume("no-such-queue-x1", os.path.join(tmp, "missing"))
+    check("consume of a missing queue fails at once, in words", r.returncode == 1 and
+          "404 NOT_FOUND" in r.stderr and "IO_NOT_FOUND" in r.stderr, r.stderr)
     r = etlconn(["test", "amqp", "--set", "queue=no-such-queue-x1"], env)
     check("health: a missing queue is unhealthy (404 NOT_FOUND)", r.returncode != 0 and
           "NOT_FOUND" in r.stdout + r.stderr, r.stdout + r.stderr)

@@ -279,8 +279,9 @@ static int amqp_poll(void *vctx, void *vsub, const etlc_stream_limits *lim, etlc
     s->batch_tag = 0;
     s->batch_fresh = false;
     double deadline = etlc__monotonic_ms() + (double)lim->timeout_ms;
-    int rc = s->link.broken ? reconnect(s, lim->max_records, err)
-                            : start_consuming(s, lim->max_records, err);
+    int rc = s->link.broken ? 0 : start_consuming(s, lim->max_records, err);
+    if (s->link.broken) /* lost before, or consuming failed just now: retry what can be */
+        rc = reconnect(s, lim->max_records, err);
     while (rc == 0 && !batch_full(s, lim) && (rc = cancelled(s, err)) == 0) {
         double left = deadline - etlc__monotonic_ms();
         if (left <= 0)
