@@ -48,11 +48,13 @@ fi
 
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
-# SOAP peer; pika: the AMQP producer of the amqp tests; cryptography: the gsheets stand-in's RSA keys and RS256 checks.
+# SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks;
+# neo4j: the official Bolt driver the neo4j connector's tests and bench compare with;
+# pika: the AMQP producer of the amqp tests and bench.
 # tests/services/gsheets pip downloads google-api-python-client (for
 # sheets.v4.json) into the build tree.)
-pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml pika)
-pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml pika)
+pymods=(pyarrow duckdb polars fastparquet pymongo pyftpdlib OpenSSL wsgidav cheroot cryptography spyne lxml neo4j pika)
+pypkgs=(pyarrow duckdb polars fastparquet pymongo pyftpdlib pyOpenSSL wsgidav cheroot cryptography spyne lxml neo4j pika)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

@@ -124,9 +124,10 @@ struct etlc_sql_ops {
 /* ---- the optional records capability (ABI 3) ------------------------------
  * A generic paged request -> record batches, for sources that answer in
  * pages: JSON/REST APIs, Sheets, MongoDB, Cassandra, Neo4j. The driver
- * (src/pipeline/fetch_records.c) lands each page and then records the
- * page's `next_cursor` in the checkpoint (kind "records"), so a run that
- * stops after page k starts again at page k.
+ * (src/pipeline/fetch_records.c) rolls consecutive pages into files and,
+ * after each file's commit, records the last page's `next_cursor` in the
+ * checkpoint (kind "records"), so a run that stops starts again at the
+ * first page not in a committed file.
  *
  * Threads: fetch_pages runs on one thread at a time per connector (like
  * fetch); on_page is called on that same thread. */

@@ -1,8 +1,12 @@
-/* The records driver: a paged request -> one lake file per page, and after
- * each page's commit the checkpoint (kind "records") keeps where the next
- * page starts. A run that stops after page k is resumed at page k by the
- * next run, which writes under the same run number, so a page landed
- * again overwrites its own file.
+/* The records driver: a paged request -> lake files of consecutive pages,
+ * each named by its first page and committed once it holds ROLL_ROWS rows
+ * (land->sink.max_records_per_file when set) or the pages end; after each
+ * file's commit the checkpoint (kind "records") keeps where the next page
+ * starts. A run that stops after page k is resumed at page k by the next
+ * run, which writes under the same run number, so pages landed again
+ * overwrite their own file, and pages of an uncommitted file were never
+ * visible. (One file per page made small files: a paged API of 100-row
+ * pages gave 10,000 files per million rows.)
  *
  * Position: {"run": n, "page": k, "cursor": "..." | null, "complete": bool,
  * "watermark": "..." | null}. A complete position makes the next run read
@@ -16,15 +20,43 @@
 #include "pipeline/cap_land.h"
 #include "pipeline/capabilities.h"
 
+#define ROLL_ROWS 1000000
+
 typedef struct page_run {
     etlc__cap_land *l;
     const etlc_land_options *land;
     char reshash[17];
     int64_t run, page;
     char *watermark;           /* the latest one handed out (owned) */
+    char *cursor;              /* after the last page written (owned) */
+    etlc_sink *sink;           /* the file being filled, NULL between files */
+    uint64_t file_rows, roll_rows;
+    etlc__buf file_cols;       /* its column names, "\n"-joined (set by its first page) */
 } page_run;
 
-static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
+/* The batch's column names, "\n"-joined, into b (reset first). */
+static int column_names(const etlc_batch *batch, etlc__buf *b)
+{
+    b->len = 0;
+    int bad = etlc__buf_puts(b, "");
+    for (size_t i = 0; !bad && i < batch->ncols; i++)
+        bad = etlc__buf_printf(b, "%s\n", batch->cols[i].def.name);
+    return bad ? ETLC_NO_MEMORY : 0;
+}
+
+/* Does the page bring other columns than the open file's? (Ranges of a
+ * Sheets batchGet, say: each its own table, so each its own file.) */
+static int other_columns(page_run *pr, const etlc_batch *batch, bool *other, etlc_error *err)
+{
+    etlc__buf names = {0};
+    int rc = column_names(batch, &names);
+    *other = rc == 0 && (names.len != pr->file_cols.len ||
+                         memcmp(names.data, pr->file_cols.data, names.len) != 0);
+    etlc__buf_free(&names);
+    return rc ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory comparing columns") : 0;
+}
+
+static int open_file(page_run *pr, const etlc_batch *batch, etlc_error *err)
 {
     char tmpl[128];
     snprintf(tmpl, sizeof tmpl, "{protocol}/{source}/{query_hash}/run-%06lld/page-%06lld-{part}.{ext}",
@@ -35,45 +67,76 @@ static int land_page(page_run *pr, const etlc_batch *batch, etlc_error *err)
     so.vars.source = pr->l->source;
     so.vars.query_hash = pr->reshash;
     so.query = pr->l->result->query;
-    etlc_sink *sink = NULL;
-    int rc = etlc__run_sink_open(pr->l->run, &so, &sink, err);
+    pr->file_rows = 0;
+    if (column_names(batch, &pr->file_cols) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping columns");
+    return etlc__run_sink_open(pr->l->run, &so, &pr->sink, err);
+}
+
+static void abort_file(page_run *pr)
+{
+    if (pr->sink)
+        etlc_sink_abort(pr->sink);
+    pr->sink = NULL;
+}
+
+/* Commit the file, then the position after its last page: the pages so
+ * far now stay, whatever follows. */
+static int commit_file(page_run *pr, etlc_error *err)
+{
+    etlc_sink *sink = pr->sink;
+    pr->sink = NULL;
+    int rc = etlc__run_sink_commit(pr->l->run, sink, err);
     if (rc != 0)
         return rc;
-    rc = etlc_sink_write(sink, batch, err);
-    if (rc != 0) {
-        etlc_sink_abort(sink);
-        return rc;
-    }
-    etlc__run_progress(pr->l->run, batch->nrows);
-    return etlc__run_sink_commit(pr->l->run, sink, err);
+    json_t *pos = json_pack("{s:I,s:I,s:s?,s:b,s:s?}", "run", (json_int_t)pr->run, "page",
+                            (json_int_t)pr->page, "cursor", pr->cursor, "complete",
+                            pr->cursor == NULL, "watermark", pr->watermark);
+    if (!pos)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the page position");
+    rc = etlc__cap_commit(pr->l, pos, err);
+    json_decref(pos);
+    return rc;
+}
+
+/* Replace *slot with a copy of text (NULL ok). */
+static int keep_text(char **slot, const char *text, etlc_error *err)
+{
+    char *copy = text ? etlc__strdup(text) : NULL;
+    if (text && !copy)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping the page position");
+    free(*slot);
+    *slot = copy;
+    return 0;
 }
 
 static int on_page(void *ud, const etlc_records_page *page, etlc_error *err)
 {
     page_run *pr = ud;
-    /* Before each page: the pages before it stay (their position is
-     * committed, the next run resumes here), nothing of this one lands. */
+    /* Before each page: the committed files stay (the next run resumes
+     * after them), nothing of this one lands. */
     int rc = etlc__run_cancelled(pr->l->run, err);
-    if (rc == 0)
-        rc = land_page(pr, page->batch, err);
+    bool other = false;
+    if (rc == 0 && pr->sink && page->batch->nrows > 0 &&
+        (rc = other_columns(pr, page->batch, &other, err)) == 0 && other)
+        rc = commit_file(pr, err); /* the pages before it are one file */
+    if (rc == 0 && !pr->sink)
+        rc = open_file(pr, page->batch, err);
+    /* An empty page after rows adds nothing (and may not carry the columns). */
+    if (rc == 0 && (page->batch->nrows > 0 || pr->file_rows == 0))
+        rc = etlc_sink_write(pr->sink, page->batch, err);
     if (rc != 0)
         return rc;
+    etlc__run_progress(pr->l->run, page->batch->nrows);
     pr->page++;
-    if (page->watermark) {
-        char *w = etlc__strdup(page->watermark);
-        if (!w)
-            return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping the watermark");
-        free(pr->watermark);
-        pr->watermark = w;
-    }
-    json_t *pos = json_pack("{s:I,s:I,s:s?,s:b,s:s?}", "run", (json_int_t)pr->run, "page",
-                            (json_int_t)pr->page, "cursor", page->next_cursor, "complete",
-                            page->next_cursor == NULL, "watermark", pr->watermark);
-    if (!pos)
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory writing the page position");
-    rc = etlc__cap_commit(pr->l, pos, err); /* the pages so far now stay, whatever follows */
-    json_decref(pos);
-    return rc;
+    pr->file_rows += page->batch->nrows;
+    if (page->watermark && (rc = keep_text(&pr->watermark, page->watermark, err)) != 0)
+        return rc;
+    if ((rc = keep_text(&pr->cursor, page->next_cursor, err)) != 0)
+        return rc;
+    if (pr->file_rows >= pr->roll_rows || !page->next_cursor)
+        return commit_file(pr, err);
+    return 0;
 }
 
 /* "key=value" text parameters -> key/value pairs pointing into `store`. */
@@ -144,7 +207,9 @@ static int resume_point(etlc__cap_land *l, json_t *pos, page_run *pr, const char
 static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
                        const etlc_land_options *land, etlc_error *err)
 {
-    page_run pr = {.l = l, .land = land};
+    page_run pr = {.l = l, .land = land, .roll_rows = ROLL_ROWS};
+    if (land && land->sink.max_records_per_file)
+        pr.roll_rows = land->sink.max_records_per_file;
     etlc__buf def = {0};
     int rc = definition_text(req, &def) || etlc__cap_hash16(def.data ? def.data : "", pr.reshash)
                  ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory naming the checkpoint") : 0;
@@ -179,6 +244,9 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
         etlc__connector_enter(l->c);
         rc = l->c->ops->records->fetch_pages(l->c->ctx, &rr, pc, err);
         etlc__connector_leave(l->c);
+        if (rc == 0 && pr.sink) /* the connector stopped early (max_pages): keep what came */
+            rc = commit_file(&pr, err);
+        abort_file(&pr);
     }
     json_decref(intent);
     for (size_t i = 0; store && i < req->nparams; i++)
@@ -188,6 +256,8 @@ static int records_run(etlc__cap_land *l, const etlc_fetch_request *req,
     free(cursor_copy);
     free(watermark_copy);
     free(pr.watermark);
+    free(pr.cursor);
+    etlc__buf_free(&pr.file_cols);
     return rc;
 }
 

@@ -6,3 +6,4 @@
 const etlc_connector_ops *const etlc__builtin_connectors[] = {NULL};
 const char *const etlc__disabled_connectors[] = {NULL};
 const char *const etlc__absent_connectors[] = {NULL};
+const char *const etlc__known_aliases[] = {NULL};

@@ -94,6 +94,9 @@ static const etlc_connector_ops paged_ops = {
     .options = &paged_table, .context_size = sizeof(paged_ctx), .connect = paged_connect,
     .close = paged_close, .records = &paged_records};
 
+/* Rows per file (the driver rolls pages into files): 3 = a page per file. */
+static size_t roll_rows = 3;
+
 static etlc_result *run_once(const char *lake, const char *fail_at, int expect_rc)
 {
     etlc_kv dict[] = {{"pages", "5"}, {"fail_at_page", fail_at}};
@@ -105,7 +108,8 @@ static etlc_result *run_once(const char *lake, const char *fail_at, int expect_r
     assert_int_equal(etlc_connector_open(&paged_ops, cfg, &c, &err), 0);
     etlc_param p = {.type = ETLC_TYPE_TEXT, .data = "filter=all", .len = 10};
     etlc_fetch_request req = {.query = "/v1/items", .params = &p, .nparams = 1};
-    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl"};
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl",
+                              .sink.max_records_per_file = roll_rows};
     etlc_result *r = NULL;
     assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), expect_rc);
     assert_non_null(r);
@@ -146,6 +150,38 @@ static void count_ids(const char *lake, int run, int counts[15], int *files)
         (*files)++;
     }
     closedir(d);
+}
+
+/* Pages roll into files of roll_rows rows; a failure loses only the file
+ * being filled (never visible), and the next run resumes after the last
+ * committed file: every record once. */
+static void pages_roll_into_files(void **state)
+{
+    (void)state;
+    etlc_error err = {0};
+    assert_int_equal(etlc_registry_add(&paged_ops, &err), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        char *lake = tu_tempdir("cap-records-roll");
+        roll_rows = mode == 0 ? 6 : 0; /* two pages a file; the default (1M rows) */
+        etlc_result *r = run_once(lake, "3", ETLC_PROTOCOL);
+        assert_int_equal(r->item_count, mode == 0 ? 1 : 0); /* pages 0-1; nothing */
+        etlc_result_free(r);
+        r = run_once(lake, NULL, 0);
+        assert_string_equal(seen_cursor, mode == 0 ? "p=2" : "(first)");
+        assert_int_equal(r->item_count, mode == 0 ? 2 : 1);
+        assert_int_equal(r->record_count, mode == 0 ? 9 : 15);
+        assert_non_null(strstr(r->items[0].path, mode == 0 ? "/run-000001/page-000002-00000.jsonl"
+                                                           : "/run-000001/page-000000-00000.jsonl"));
+        etlc_result_free(r);
+        int counts[15] = {0}, files = 0;
+        count_ids(lake, 1, counts, &files);
+        assert_int_equal(files, mode == 0 ? 3 : 1);
+        for (int i = 0; i < 15; i++)
+            assert_int_equal(counts[i], 1);
+        tu_rmtree(lake);
+        free(lake);
+    }
+    roll_rows = 3;
 }
 
 static void interrupted_run_resumes_at_the_failed_page(void **state)
@@ -242,7 +278,8 @@ static void cancel_stops_between_pages(void **state)
     etlc_cancel *stop = NULL;
     assert_int_equal(etlc_cancel_new(&stop, &err), 0);
     etlc_fetch_request req = {.query = "/v1/items"};
-    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl", .progress = cancel_at_six_rows,
+    etlc_land_options land = {.lake_root = lake, .sink.format = "jsonl", .sink.max_records_per_file = 3,
+                              .progress = cancel_at_six_rows,
                               .progress_userdata = stop, .cancel = stop};
     etlc_result *r = NULL;
     assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_CANCELLED);
@@ -299,6 +336,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(interrupted_run_resumes_at_the_failed_page),
+        cmocka_unit_test(pages_roll_into_files),
         cmocka_unit_test(non_text_parameters_are_refused),
         cmocka_unit_test(cancel_stops_between_pages),
     };
