@@ -18,7 +18,7 @@ debs=(
   libxml2-dev apache2-bin apache2-utils
   nginx-light
   libssh2-1-dev openssh-server openssh-client passwd procps iproute2
-  rabbitmq-server librabbitmq-dev amqp-tools
+  rabbitmq-server librabbitmq-dev
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
