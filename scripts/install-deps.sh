@@ -21,6 +21,7 @@ debs=(
   libmongoc-dev libbson-dev
   librdkafka-dev kcat
   nats-server libnats-dev
+  rabbitmq-server librabbitmq-dev
 )
 # node + npm for tests/services/jsonserver (json-server from npm): by command,
 # since a nodesource nodejs package carries npm itself.
@@ -57,7 +58,8 @@ fi
 # module to import = PyPI package to install (pyftpdlib and pyOpenSSL: the
 # FTP/FTPS test peer; wsgidav + cheroot: the WebDAV peer; spyne + lxml: the
 # SOAP peer; cryptography: the gsheets stand-in's RSA keys and RS256 checks;
-# neo4j: the official Bolt driver the neo4j connector's tests and bench compare with.
+# neo4j: the official Bolt driver the neo4j connector's tests and bench compare with;
+# pika: the AMQP producer of the amqp tests and bench.
 # tests/services/gsheets pip downloads google-api-python-client (for
 # sheets.v4.json) into the build tree; cassandra-driver: the real client that
 # writes the Cassandra tests' rows and checks tests/services/cassandra is up.)
@@ -74,6 +76,8 @@ pypkgs+=(confluent-kafka)
 # nats-py: the NATS tests' producer and bench reference
 pymods+=(nats)
 pypkgs+=(nats-py)
+pymods+=(pika)
+pypkgs+=(pika)
 pymissing=()
 for i in "${!pymods[@]}"; do
   python3 -c "import ${pymods[$i]}" 2>/dev/null || pymissing+=("${pypkgs[$i]}")

@@ -115,10 +115,12 @@ static int remember(consumer_state *cs, const etlc_stream_batch *sb, etlc_error 
                                 json_integer(sb->positions[i].next)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping positions");
     if (sb->state) {
-        json_t *state = etlc__json_loadb(sb->state, strlen(sb->state), 0, NULL, NULL);
+        bool oom = false; /* etlc__json_loadb needs somewhere to say it */
+        json_t *state = etlc__json_loadb(sb->state, strlen(sb->state), 0, NULL, &oom);
         if (!state)
-            return etlc_error_set(err, ETLC_INTERNAL, "%s: the stream state is not JSON",
-                                  cs->l->c->ops->name);
+            return oom ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping the stream state")
+                       : etlc_error_set(err, ETLC_INTERNAL, "%s: the stream state is not JSON",
+                                        cs->l->c->ops->name);
         json_decref(cs->state);
         cs->state = state;
     }
