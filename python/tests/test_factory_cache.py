@@ -45,9 +45,14 @@ def test_unknown_and_not_built_in():
     assert e.value.code == 700 and "did you mean 'sqlite'" in e.value.message
     with pytest.raises(etlconn.UnknownProtocolError):
         etlconn.get_connection("nosuchproto")
-    with pytest.raises(etlconn.NotBuiltInError) as e:
-        etlconn.test_connection("kafka")
-    assert e.value.code == 701
+    # NOT_BUILT_IN needs a known protocol compiled out of this build: every
+    # connector is built in the default build, so this part runs in builds
+    # made with some -DETLCONN_WITH_<X>=OFF (make minimal covers it in C).
+    out = [p["name"] for p in etlconn.protocols() if not p["built_in"] and not p.get("plugin")]
+    if out:
+        with pytest.raises(etlconn.NotBuiltInError) as e:
+            etlconn.test_connection(out[0])
+        assert e.value.code == 701
     with pytest.raises(etlconn.ConfigError):
         etlconn.create_connector({})
     with pytest.raises(AttributeError):

@@ -70,7 +70,11 @@ def etlconn(*args, env=None):
 
 
 def fetch(query, lake, *extra, env=None):
-    p = etlconn("fetch", "cassandra", query, "--lake", lake, "--compact", *extra, env=env)
+    # One file per page (the records driver rolls pages into files of
+    # --max-records-per-file rows), so page counts and resumes show as files.
+    size = [a.split("=", 1)[1] for a in extra if str(a).startswith("page_size=")]
+    roll = ("--max-records-per-file", size[-1]) if size else ()
+    p = etlconn("fetch", "cassandra", query, "--lake", lake, "--compact", *extra, *roll, env=env)
     res = json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
     return p, res
 
