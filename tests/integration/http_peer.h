@@ -1,6 +1,8 @@
-/* Start/stop tests/services/httpbin for one test program (header-only: the
- * test build compiles one source per program). The server is a real
- * loopback HTTP peer; if it cannot start, the test FAILS (never skipped). */
+/* tests/services/httpbin for a test program (header-only: the test build
+ * compiles one source per program): the run's shared plain-HTTP instance
+ * (peer_shared), or one of the program's own (peer_start/peer_stop, for
+ * TLS settings). The server is a real loopback HTTP peer; if it is not
+ * there, the test FAILS (never skipped). */
 #ifndef ETLCONN_TEST_HTTP_PEER_H
 #define ETLCONN_TEST_HTTP_PEER_H
 
@@ -8,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+
+#include "shared_service.h"
 
 static char peer_dir[900];
 static char peer_url[256], peer_https_url[256], peer_mtls_url[256], peer_token[128];
@@ -29,7 +33,7 @@ static void peer_value(char *dst, size_t dstsz, const char *line, const char *na
 
 /* Start the peer under $BUILD/services/httpbin-<tag>; `tls_args` is "" or
  * "--tls CERT KEY [--client-ca CA]". 0 when it runs and its env was read. */
-static int peer_start(const char *tag, const char *tls_args)
+__attribute__((unused)) static int peer_start(const char *tag, const char *tls_args)
 {
     snprintf(peer_dir, sizeof peer_dir, "%s/services/httpbin-%s", ETLCONN_BINARY_DIR, tag);
     char cmd[3000];
@@ -58,7 +62,26 @@ static int peer_start(const char *tag, const char *tls_args)
     return *peer_url && *peer_token ? 0 : -1;
 }
 
-static void peer_stop(void)
+/* The run's shared plain-HTTP peer (the test says "shared-service: httpbin";
+ * a CTest fixture started it). Tests keep apart through keys of their own
+ * (/flaky/KEY, /hits/KEY). 0 when its env was read; never stop it. */
+static void peer_shared_line(const char *name, const char *value, void *userdata)
+{
+    (void)userdata;
+    if (strcmp(name, "ETLC_TEST_HTTPBIN_URL") == 0)
+        snprintf(peer_url, sizeof peer_url, "%s", value);
+    else if (strcmp(name, "ETLC_TEST_HTTPBIN_TOKEN") == 0)
+        snprintf(peer_token, sizeof peer_token, "%s", value);
+}
+
+__attribute__((unused)) static int peer_shared(void)
+{
+    if (shared_service_env("httpbin", peer_shared_line, NULL) != 0)
+        return -1;
+    return *peer_url && *peer_token ? 0 : -1;
+}
+
+__attribute__((unused)) static void peer_stop(void)
 {
     char cmd[2000];
     snprintf(cmd, sizeof cmd, "python3 '%s/tests/services/httpbin' stop '%s' >/dev/null 2>&1",

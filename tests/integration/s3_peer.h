@@ -1,6 +1,7 @@
-/* The S3 test peer for the C integration tests: start/stop SeaweedFS
- * through tests/services/seaweedfs and read the settings it prints (its
- * env file). Included by each test program (static: one copy each). */
+/* The S3 test peer for the C integration tests: the run's shared SeaweedFS
+ * (tests/services/seaweedfs, a CTest fixture) and a bucket of the test's own;
+ * its settings come from its env file. Included by each test program
+ * (static: one copy each). */
 #ifndef ETLCONN_TEST_S3_PEER_H
 #define ETLCONN_TEST_S3_PEER_H
 
@@ -14,16 +15,6 @@ static char endpoint[256], region[64], bucket[128], access_key[128], secret_key[
 static char run_prefix[64]; /* unique per run so reruns never see old objects */
 
 /* ---- service ------------------------------------------------------------- */
-
-static int run_service(const char *action)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/services' && bash '%s/tests/services/seaweedfs' %s '%s' >'%s.out' 2>&1",
-             ETLCONN_BINARY_DIR, ETLCONN_SOURCE_DIR, action, service_dir, service_dir);
-    int st = system(cmd);
-    return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
-}
 
 static void copy_value(char *dst, size_t dstsz, const char *line, const char *name)
 {
@@ -52,6 +43,30 @@ static int read_service_env(void)
     }
     fclose(f);
     return (*endpoint && *bucket && *access_key && *secret_key && *filer) ? 0 : -1;
+}
+
+/* The run's shared SeaweedFS (the test says "shared-service: seaweedfs"):
+ * its settings, and `bucket` = the test's own bucket `name`, made here. 0 when
+ * both worked; -1 with a message on stderr. The server is never stopped. */
+static int shared_s3_start(const char *name)
+{
+    const char *dir = getenv("ETLCONN_SERVICES_DIR");
+    snprintf(service_dir, sizeof service_dir, "%s/seaweedfs", dir ? dir : ETLCONN_BINARY_DIR "/services/shared");
+    if (read_service_env() != 0) {
+        fprintf(stderr, "FAIL: %s/env is missing: the fixture service.seaweedfs.start did not run or "
+                        "failed (run the test through ctest)\n", service_dir);
+        return -1;
+    }
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "bash '%s/tests/services/seaweedfs' bucket '%s' '%s'", ETLCONN_SOURCE_DIR,
+             service_dir, name);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "FAIL: cannot create the bucket %s\n", name);
+        return -1;
+    }
+    snprintf(bucket, sizeof bucket, "%s", name);
+    return 0;
 }
 
 /* A lake in the test bucket under run_prefix/sub, path-style; fails the

@@ -14,7 +14,7 @@
 typedef void (*shared_service_line_fn)(const char *name, const char *value, void *userdata);
 
 /* 0 when the env file was read; -1 (with a message on stderr) otherwise. */
-static int shared_service_env(const char *name, shared_service_line_fn line_fn, void *userdata)
+__attribute__((unused)) static int shared_service_env(const char *name, shared_service_line_fn line_fn, void *userdata)
 {
     const char *dir = getenv("ETLCONN_SERVICES_DIR");
     char path[4200];

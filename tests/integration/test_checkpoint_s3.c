@@ -1,8 +1,9 @@
-/* The checkpoint module on an S3 lake (a real SeaweedFS on loopback, never
- * skipped): every write is conditional on the version this run read or
- * last wrote, so a checkpoint changed behind the run's back (by a run that
- * took over an expired lease) is ETLC_BUSY and stays as the other writer
- * left it; the lease of the hold is renewed and reported. */
+/* The checkpoint module on an S3 lake (a real SeaweedFS on loopback,
+ * shared-service: seaweedfs, a bucket of this test's own; never skipped):
+ * every write is conditional on the version this run read or last wrote, so
+ * a checkpoint changed behind the run's back (by a run that took over an
+ * expired lease) is ETLC_BUSY and stays as the other writer left it; the
+ * lease of the hold is renewed and reported. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include "core/internal.h"
 #include "pipeline/checkpoint.h"
 
-#include "s3_peer.h" /* service_dir, endpoint, ..., run_service, read_service_env */
+#include "s3_peer.h" /* endpoint, ..., bucket, shared_s3_start */
 
 #define DEF "0123456789abcdef"
 #define OTHER "{\"etlconn_checkpoint\":1,\"kind\":\"sql\",\"definition\":\"" DEF "\",\"runs\":7," \
@@ -138,20 +139,13 @@ static void test_created_behind_is_busy(void **state)
 
 int main(void)
 {
-    snprintf(service_dir, sizeof service_dir, "%s/services/seaweedfs-test_checkpoint_s3", ETLCONN_BINARY_DIR);
     snprintf(run_prefix, sizeof run_prefix, "run-%ld-%d", (long)time(NULL), (int)getpid());
-    if (run_service("start") != 0 || read_service_env() != 0) {
-        fprintf(stderr, "FAIL: cannot start SeaweedFS (see %s.out); this test is not skipped.\n", service_dir);
-        run_service("stop");
+    if (shared_s3_start("etlc-checkpoint-s3") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writes_in_order_succeed),
         cmocka_unit_test(test_changed_checkpoint_is_busy),
         cmocka_unit_test(test_created_behind_is_busy),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("ETLC_KEEP_SEAWEEDFS") == NULL)
-        run_service("stop");
-    return failed;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

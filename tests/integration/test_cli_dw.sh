@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# etlconn load and etlconn test dw against a real PostgreSQL started here:
+# etlconn load and etlconn test dw against a real PostgreSQL (the run's shared one):
 # every type round-trips SQLite -> lake (parquet, jsonl, csv) -> warehouse;
 # re-runs change nothing (append journal, merge); replace swaps atomically;
 # a load killed mid-COPY leaves table and journal as before; schema
 # conflicts, bad credentials and a missing schema give clear errors.
+# shared-service: postgres (this test works in a database of its own)
 . "$(dirname "$0")/lib.sh"
-SVC="$ETLCONN_SOURCE_DIR/tests/services/postgres"
-SVCDIR="$ETLCONN_BINARY_DIR/services/postgres-dw-$$"
-trap '"$SVC" stop "$SVCDIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$SVC" start "$SVCDIR"); then
-  echo "FAIL - tests/services/postgres start failed"
-  exit 1
-fi
-set -a; . "$ENVFILE"; set +a
+shared_pg cli_dw
 export DW_HOST=$PG_HOST DW_PORT=$PG_PORT DW_DATABASE=$PG_DATABASE DW_USERNAME=$PG_USERNAME DW_PASSWORD=$PG_PASSWORD
 export PGPASSWORD=$PG_PASSWORD
 cd "$WORK"
@@ -192,7 +186,7 @@ expect_rc "seed the table for the kill test" 0
 LOADER=$!
 copying=no
 for i in $(seq 1 200); do
-  if [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %k%FROM STDIN%' AND state = 'active'")" -ge 1 ]; then copying=yes; break; fi
+  if [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %k%FROM STDIN%' AND state = 'active'")" -ge 1 ]; then copying=yes; break; fi
   sleep 0.05
 done
 sleep 0.3
@@ -200,7 +194,7 @@ kill -9 $LOADER 2>/dev/null
 wait $LOADER 2>/dev/null
 check "the load was killed while its COPY ran" test "$copying" = yes
 for i in $(seq 1 100); do
-  [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %k%FROM STDIN%'")" = 0 ] && break
+  [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY %k%FROM STDIN%'")" = 0 ] && break
   sleep 0.1
 done
 check "killed load: the table is as before" test "$(q 'SELECT count(*) FROM k')" = 1000

@@ -2,23 +2,15 @@
 # S3 lake -> warehouse: `etlconn fetch sqlite ... --lake s3://bucket/prefix`
 # lands Parquet and JSONL in a real SeaweedFS, then `etlconn load -c dw.yaml
 # --table t s3://bucket/prefix/` loads them into a real PostgreSQL (both
-# started here). Checks the row count and a checksum in the warehouse, that
+# the run's shared servers). Checks the row count and a checksum in the
+# warehouse, that
 # the result names the S3 objects, that a rerun loads nothing twice, and
 # that no staging files are left behind.
+# shared-service: postgres (a database of this test's own)
+# shared-service: seaweedfs (a bucket of this test's own)
 . "$(dirname "$0")/lib.sh"
-PGSVC="$ETLCONN_SOURCE_DIR/tests/services/postgres"
-PGDIR="$ETLCONN_BINARY_DIR/services/postgres-dw-s3-$$"
-S3DIR="$WORK/seaweedfs"
-trap '"$PGSVC" stop "$PGDIR" >/dev/null 2>&1; bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" stop "$S3DIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$PGSVC" start "$PGDIR"); then
-  echo "FAIL - tests/services/postgres start failed"; exit 1
-fi
-if ! bash "$ETLCONN_SOURCE_DIR/tests/services/seaweedfs" start "$S3DIR" >"$WORK/svc.log" 2>&1; then
-  tail -20 "$WORK/svc.log"; echo "FAIL - tests/services/seaweedfs start failed"; exit 1
-fi
-set -a; . "$ENVFILE"; . "$S3DIR/env"; set +a
-export AWS_ENDPOINT_URL="$ETLC_TEST_S3_ENDPOINT" AWS_REGION="$ETLC_TEST_S3_REGION" \
-       AWS_ACCESS_KEY_ID="$ETLC_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$ETLC_TEST_S3_SECRET_ACCESS_KEY"
+shared_pg cli_dw_s3
+shared_s3 etlc-cli-dw-s3
 export PGPASSWORD=$PG_PASSWORD
 export TMPDIR="$WORK/tmp"; mkdir -p "$TMPDIR"
 cd "$WORK"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Resume with an S3 lake (a real SeaweedFS): the part of an interrupted
-# download lives in a local spool ($ETLCONN_PARTIAL_DIR), never in the
-# bucket; after a kill -9 in the middle of the transfer the next run
-# continues at the part's size and the object lands whole, its sha256 the
-# source's, and the spool is emptied.
+# Resume with an S3 lake (a real SeaweedFS, shared-service: seaweedfs; a
+# bucket of this test's own): the part of an interrupted download lives in a
+# local spool ($ETLCONN_PARTIAL_DIR), never in the bucket; after a kill -9 in
+# the middle of the transfer the next run continues at the part's size and the
+# object lands whole, its sha256 the source's, and the spool is emptied.
 . "$(dirname "$0")/lib.sh"
-start_s3
+shared_s3 etlc-file-s3-resume
 export ETLCONN_PARTIAL_DIR="$WORK/spool" ETLCONN_LEASE_TTL_MS=1500  # the killed run's lease ends soon
 
 SRC="$WORK/src"; mkdir -p "$SRC"

@@ -1,17 +1,11 @@
 #!/usr/bin/env bash
-# The etlconn CLI end to end on a real MariaDB started here: fetch in both
+# The etlconn CLI end to end on a real MariaDB (the run's shared one): fetch in both
 # modes into a lake, bound parameters, health check, the mariadb alias, a url,
 # and failures (bad password, missing database, bad SQL, zero date) with
 # their exit codes and no file left.
+# shared-service: mariadb (this test works in a database of its own)
 . "$(dirname "$0")/lib.sh"
-SVC="$ETLCONN_SOURCE_DIR/tests/services/mariadb"
-SVCDIR="$ETLCONN_BINARY_DIR/services/mariadb-cli-$$"
-trap '"$SVC" stop "$SVCDIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$SVC" start "$SVCDIR"); then
-  echo "FAIL - tests/services/mariadb start failed"
-  exit 1
-fi
-set -a; . "$ENVFILE"; set +a
+shared_mysql cli_mysql
 cd "$WORK"
 LAKE="$WORK/lake"
 sql() { MYSQL_PWD=$MYSQL_PASSWORD mariadb --no-defaults --protocol=TCP -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USERNAME" "$MYSQL_DATABASE" -e "$1"; }
@@ -37,7 +31,7 @@ assert len(rows) == 500, len(rows)
 assert rows[0] == {"id": 1, "amount": "0.25", "note": "row 1 ✓", "at": "1969-12-31T01:00:00.000000Z", "paid": True}, rows[0]
 assert rows[1]["paid"] is False
 PY
-check "lake path names protocol and database" test -n "$(find "$LAKE-text" -path '*/mysql/etlc_test/*' -type f)"
+check "lake path names protocol and database" test -n "$(find "$LAKE-text" -path "*/mysql/$MYSQL_DATABASE/*" -type f)"
 
 run "$ETLCONN" fetch --lake "$LAKE-pq" mysql "$Q"
 expect_rc "fetch into parquet (the default format)" 0

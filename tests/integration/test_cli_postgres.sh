@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# The etlconn CLI end to end on a real PostgreSQL started here: fetch in both
+# The etlconn CLI end to end on a real PostgreSQL (the run's shared one): fetch in both
 # modes into a lake, bound parameters, health check, and failures (bad
 # password, missing database, bad SQL) with their exit codes and no file left.
+# shared-service: postgres (this test works in a database of its own)
 . "$(dirname "$0")/lib.sh"
-SVC="$ETLCONN_SOURCE_DIR/tests/services/postgres"
-SVCDIR="$ETLCONN_BINARY_DIR/services/postgres-cli-$$"
-trap '"$SVC" stop "$SVCDIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$SVC" start "$SVCDIR"); then
-  echo "FAIL - tests/services/postgres start failed"
-  exit 1
-fi
-set -a; . "$ENVFILE"; set +a
+shared_pg cli_pg
 cd "$WORK"
 LAKE="$WORK/lake"
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# SQLite -> Parquet in an S3 lake (a real SeaweedFS started here on loopback):
+# SQLite -> Parquet in an S3 lake (a real SeaweedFS on loopback,
+# shared-service: seaweedfs; a bucket of this test's own):
 # `etlconn fetch --lake s3://bucket/prefix` with AWS_* settings; the object is
 # read back (through SeaweedFS's filer, not our client) and checked by pyarrow;
 # a failed fetch leaves no object; wrong credentials never print the secret.
 . "$(dirname "$0")/lib.sh"
-start_s3
+shared_s3 etlc-cli-s3
 DB="$WORK/shop.db"
 sqlite3 "$DB" < "$ETLCONN_SOURCE_DIR/examples/sample/sample.sql"
 

@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# etlconn extract against a real MariaDB started here (the mysql connector):
+# etlconn extract against a real MariaDB (the run's shared one) (the mysql connector):
 # ties at one DATETIME(6) watermark across pages, boundary rows, a row
 # committed late (below the maximum) while a run is in progress — read with
 # the lag window, missed without it — partitions (each thread its own
 # consistent snapshot), SIGKILL mid-run, identical re-runs and hostile names.
+# shared-service: mariadb (this test works in a database of its own)
 . "$(dirname "$0")/lib.sh"
-SVC="$ETLCONN_SOURCE_DIR/tests/services/mariadb"
-SVCDIR="$ETLCONN_BINARY_DIR/services/mariadb-extract-$$"
-trap '"$SVC" stop "$SVCDIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$SVC" start "$SVCDIR"); then
-  echo "FAIL - tests/services/mariadb start failed"
-  exit 1
-fi
-set -a; . "$ENVFILE"; set +a
+shared_mysql extract_mysql
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 client() { MYSQL_PWD=$MYSQL_PASSWORD mariadb --no-defaults --protocol=TCP -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USERNAME" "$@" "$MYSQL_DATABASE"; }
@@ -112,7 +106,7 @@ check "no position, no files" zd_clean
 # ---- partitions: each thread its own consistent snapshot
 sql "CREATE TABLE p(id BIGINT PRIMARY KEY, wm BIGINT NOT NULL, grp BIGINT) ENGINE=InnoDB;
      INSERT INTO p SELECT seq, seq % 17, CASE WHEN seq % 40 = 0 THEN NULL ELSE CAST(seq AS SIGNED) - 3000 END FROM seq_1_to_6007;"
-run "$ETLCONN" --log-level debug extract mysql --format jsonl --compact --table etlc_test.p --watermark wm --key id --partitions 3 --partition-on grp --batch-size 500 --lake plake --state pst.json
+run "$ETLCONN" --log-level debug extract mysql --format jsonl --compact --table "$MYSQL_DATABASE.p" --watermark wm --key id --partitions 3 --partition-on grp --batch-size 500 --lake plake --state pst.json
 expect_rc "3 parallel partitions" 0
 check "three sessions, each with its own consistent snapshot" test "$(grep -c 'opened its own consistent snapshot' "$WORK/err")" -eq 3
 ids "SELECT id FROM p"

@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# etlconn extract against a real PostgreSQL started here: ties at one
+# etlconn extract against a real PostgreSQL (the run's shared one): ties at one
 # timestamptz watermark across pages, boundary rows, a row committed late
 # (below the maximum) while a run is in progress — read with the lag
 # window, missed without it — partitions over one exported snapshot,
 # SIGKILL mid-run, identical re-runs and hostile names.
+# shared-service: postgres (this test works in a database of its own)
 . "$(dirname "$0")/lib.sh"
-SVC="$ETLCONN_SOURCE_DIR/tests/services/postgres"
-SVCDIR="$ETLCONN_BINARY_DIR/services/postgres-extract-$$"
-trap '"$SVC" stop "$SVCDIR" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-if ! ENVFILE=$("$SVC" start "$SVCDIR"); then
-  echo "FAIL - tests/services/postgres start failed"
-  exit 1
-fi
-set -a; . "$ENVFILE"; set +a
+shared_pg extract_pg
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 sql() { PGPASSWORD=$PG_PASSWORD "$ETLC_PG_BIN/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USERNAME" -d "$PG_DATABASE" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# etlconn extract into an S3 lake (a real SeaweedFS on loopback) with no
+# etlconn extract into an S3 lake (a real SeaweedFS on loopback,
+# shared-service: seaweedfs; a bucket of this test's own) with no
 # --state: the checkpoint lives in the bucket beside the data
 # (_checkpoints/...), so a second run lands only the new rows; while one run
 # holds the checkpoint's lease a second run exits 1 naming it.
 . "$(dirname "$0")/lib.sh"
-start_s3
+shared_s3 etlc-extract-s3
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 DB="$WORK/src.db"

@@ -5,8 +5,9 @@
 # docs/checkpoint.md) and a query whose first row comes after ~6 s, a second
 # run is refused at t≈3 s and t≈5 s, past the lease's first expiry, naming
 # the holder; the first run then lands its rows.
+# shared-service: seaweedfs (a bucket of this test's own)
 . "$(dirname "$0")/lib.sh"
-start_s3
+shared_s3 etlc-extract-s3-lease
 CHK="python3 $ETLCONN_SOURCE_DIR/tests/integration/extract_check.py"
 cd "$WORK"
 DB="$WORK/src.db"

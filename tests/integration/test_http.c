@@ -1,9 +1,9 @@
 /* The http connector through the C API.
  * shared-service: jsonserver
  * Real peers: json-server (npm, tests/services/jsonserver, one instance per
- * run) for paged REST collections; tests/services/httpbin (started by this
- * program, http_peer.h) for echo, bearer auth, 429 + Retry-After and status
- * codes. Covers etlc_http_request (status, headers, body; params, headers,
+ * run) for paged REST collections; tests/services/httpbin (the run's one
+ * plain-HTTP instance, http_peer.h) for echo, bearer auth, 429 + Retry-After
+ * and status codes (its own keys: /hits/httpc). Covers etlc_http_request (status, headers, body; params, headers,
  * JSON body; base_url + path joining), a paged fetch landed by the records
  * driver, the per-thread session cache, and errors without secrets. */
 #include <pthread.h>
@@ -217,7 +217,7 @@ int main(void)
 {
     if (shared_service_env("jsonserver", js_line, NULL) != 0 || !*js_url)
         return 1;
-    if (peer_start("test_http", "") != 0)
+    if (peer_shared() != 0) /* shared-service: httpbin */
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_join_params_headers_body),
@@ -227,7 +227,5 @@ int main(void)
         cmocka_unit_test(test_fetch_pages_json_server),
         cmocka_unit_test(test_sessions_per_thread),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    peer_stop();
-    return failed;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* The S3 lake against a real S3-compatible server: SeaweedFS, started on
- * loopback by tests/services/seaweedfs. If the server cannot be started the
- * test FAILS (it is never skipped). Objects are read back both through S3
+/* The S3 lake against a real S3-compatible server: SeaweedFS on loopback,
+ * the run's one instance (shared-service: seaweedfs; this test works in a
+ * bucket of its own). If the server is not there the test FAILS (it is
+ * never skipped). Objects are read back both through S3
  * (our client) and through SeaweedFS's filer HTTP API, which does not go
  * through S3 signing at all. Data volume: about 25 MiB in total. */
 #include <curl/curl.h>
@@ -22,7 +23,7 @@
 #define MIB (1024u * 1024u)
 
 #define S3_PEER_OWN_OPEN_LAKE /* its lakes take base_options() */
-#include "s3_peer.h" /* service_dir, endpoint, ..., run_service, read_service_env */
+#include "s3_peer.h" /* endpoint, ..., bucket, shared_s3_start */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -610,23 +611,9 @@ static void test_timeout_is_retryable_and_bounded(void **state)
 
 int main(void)
 {
-    snprintf(service_dir, sizeof service_dir, "%s/services/seaweedfs-test_lake_s3",
-             ETLCONN_BINARY_DIR);
     snprintf(run_prefix, sizeof run_prefix, "run-%ld-%d", (long)time(NULL), (int)getpid());
-    if (run_service("start") != 0 || read_service_env() != 0) {
-        fprintf(stderr,
-                "FAIL: cannot start SeaweedFS with tests/services/seaweedfs start %s "
-                "(see %s.out). This test needs a real S3 server and is not skipped.\n",
-                service_dir, service_dir);
-        char out[1100];
-        snprintf(out, sizeof out, "%s.out", service_dir);
-        char *text = tu_read_file(out, NULL);
-        if (text)
-            fprintf(stderr, "%s\n", text);
-        free(text);
-        run_service("stop");
+    if (shared_s3_start("etlc-lake-s3") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_file_put_at_commit),
         cmocka_unit_test(test_multipart_file),
@@ -641,8 +628,5 @@ int main(void)
         cmocka_unit_test(test_sink_over_s3),
         cmocka_unit_test(test_timeout_is_retryable_and_bounded),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("ETLC_KEEP_SEAWEEDFS") == NULL)
-        run_service("stop");
-    return failed;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
-/* The S3 lake's reading side against a real S3 server (SeaweedFS, started
- * on loopback by tests/services/seaweedfs; never skipped): listing with
+/* The S3 lake's reading side against a real S3 server (SeaweedFS on
+ * loopback, shared-service: seaweedfs, a bucket of this test's own; never
+ * skipped): listing with
  * continuation tokens, ranged reads, delete, and leases (conditional
  * create, takeover of an expired lease, renew, release, a race of threads
  * of which exactly one wins), and the format readers reading lake files
@@ -22,7 +23,7 @@
 
 #define MIB (1024u * 1024u)
 
-#include "s3_peer.h" /* service_dir, endpoint, ..., run_service, read_service_env */
+#include "s3_peer.h" /* endpoint, ..., bucket, shared_s3_start */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -355,15 +356,9 @@ static void test_format_readers_over_s3(void **state)
 
 int main(void)
 {
-    snprintf(service_dir, sizeof service_dir, "%s/services/seaweedfs-test_lake_s3_read",
-             ETLCONN_BINARY_DIR);
     snprintf(run_prefix, sizeof run_prefix, "run-%ld-%d", (long)time(NULL), (int)getpid());
-    if (run_service("start") != 0 || read_service_env() != 0) {
-        fprintf(stderr, "FAIL: cannot start SeaweedFS (see %s.out); this test is not skipped.\n",
-                service_dir);
-        run_service("stop");
+    if (shared_s3_start("etlc-lake-s3-read") != 0)
         return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_order_prefix_and_pages),
         cmocka_unit_test(test_read_pread_delete),
@@ -373,8 +368,5 @@ int main(void)
         cmocka_unit_test(test_lease_race_has_one_winner),
         cmocka_unit_test(test_format_readers_over_s3),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("ETLC_KEEP_SEAWEEDFS") == NULL)
-        run_service("stop");
-    return failed;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

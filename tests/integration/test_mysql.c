@@ -1,6 +1,8 @@
 /* The MariaDB/MySQL connector against a real MariaDB started here through
  * tests/services/mariadb (its own data dir under the build tree). A server
- * that does not start fails the whole program: nothing is skipped. */
+ * that does not start fails the whole program: nothing is skipped.
+ * Not the run's shared server: one case kills the whole server (SIGKILL to
+ * mysqld) mid-read, which would break the other tests. */
 #include "testutil.h"
 #include "service_peer.h"
 

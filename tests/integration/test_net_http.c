@@ -7,7 +7,8 @@
  * keep-alive, TLS verification, the proxy, and that secrets never reach the
  * debug log, and mutual TLS with a password-protected client key. Not
  * covered here: a connect timeout (nothing on loopback blackholes a SYN);
- * docs/net.md says so. */
+ * docs/net.md says so. Not the run's shared httpbin: this one needs its own
+ * TLS and client-CA settings (certificates made here). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,9 +2,10 @@
  * connector ("httpsession", registered with etlc_registry_add, flagged
  * ETLC_CONNECTOR_PER_THREAD, options = its own `url` + the net fragments)
  * owns one etlc__http_session. Against the loopback peer
- * (tests/services/httpbin): the same thread gets the same connector and
- * session back and its second request reuses the connection
- * (CURLINFO_NUM_CONNECTS 0); another thread gets its own. */
+ * (tests/services/httpbin, the run's one plain-HTTP instance; shared-service:
+ * httpbin): the same thread gets the same connector and session back and its
+ * second request reuses the connection (CURLINFO_NUM_CONNECTS 0); another
+ * thread gets its own. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,12 +165,11 @@ static void test_options_listed_with_fragments(void **state)
 
 int main(void)
 {
-    if (peer_start("test_net_http_cache", "") != 0)
+    if (peer_shared() != 0) /* shared-service: httpbin */
         return 1;
     etlc_error err = {0};
     if (etlc_registry_add(&hs_ops, &err) != 0) {
         fprintf(stderr, "FAIL: registry_add: %s\n", err.message);
-        peer_stop();
         return 1;
     }
     const struct CMUnitTest tests[] = {
@@ -179,6 +179,5 @@ int main(void)
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     etlc_close_all_connections();
-    peer_stop();
     return failed;
 }

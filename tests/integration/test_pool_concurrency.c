@@ -4,10 +4,10 @@
  * 4 s; in parallel about 1 s. Also run under ThreadSanitizer (make tsan).
  * Cancellation against the same server: a running query through the
  * connector's PQcancel watcher, a warehouse load rolled back whole.
- * The server is started here through tests/services/postgres; a server that
- * does not start fails the program. */
+ * shared-service: postgres (the run's one server; this test works in a
+ * database of its own). A server that is not there fails the program. */
 #include "testutil.h"
-#include "service_peer.h"
+#include "shared_pg.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@ typedef struct cancel_at_count {
 static int start_server(void **state)
 {
     (void)state;
-    if (service_peer_start("postgres", "pool", "PG_", NULL) != 0)
+    if (shared_pg_create("pool_concurrency") != 0)
         return -1;
     return getenv("PG_PORT") ? 0 : -1;
 }
@@ -39,7 +39,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service_peer_stop();
+    shared_pg_drop();
     return 0;
 }
 

@@ -1,11 +1,11 @@
 /* The MariaDB/MySQL connector serves fetches from several threads at once
  * (ETLC_CONNECTOR_CONCURRENT): four threads take the SAME cached mysql
  * connector (pool_max=4) and each lands a query that sleeps 1 s in the
- * server (pool_overlap.h). Also run under ThreadSanitizer (make tsan). The
- * server is started here through tests/services/mariadb; a server that does
- * not start fails the program. */
+ * server (pool_overlap.h). Also run under ThreadSanitizer (make tsan).
+ * shared-service: mariadb (the run's one server; this test works in a
+ * database of its own). A server that is not there fails the program. */
 #include "testutil.h"
-#include "service_peer.h"
+#include "shared_mysql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 static int start_server(void **state)
 {
     (void)state;
-    if (service_peer_start("mariadb", "pool", "MYSQL_", NULL) != 0)
+    if (shared_mysql_create("pool_concurrency") != 0)
         return -1;
     return getenv("MYSQL_PORT") ? 0 : -1;
 }
@@ -27,7 +27,7 @@ static int stop_server(void **state)
 {
     (void)state;
     etlc_close_all_connections();
-    service_peer_stop();
+    shared_mysql_drop();
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /* The PostgreSQL connector against a real server started here through
  * tests/services/postgres (its own data dir under the build tree). A server
- * that does not start fails the whole program: nothing is skipped. */
+ * that does not start fails the whole program: nothing is skipped.
+ * Not the run's shared server: server_killed_mid_read_leaves_no_file stops
+ * the whole server (pg_ctl -m immediate), which would break the other tests. */
 #include "testutil.h"
 #include "service_peer.h"
 
