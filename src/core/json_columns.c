@@ -27,7 +27,7 @@ etlc_type etlc__json_kind(const json_t *v)
     }
 }
 
-static etlc_type merge_kind(etlc_type have, etlc_type seen)
+etlc_type etlc__json_merge_kind(etlc_type have, etlc_type seen)
 {
     if (have == ETLC_TYPE_NULL || have == seen)
         return seen;
@@ -69,7 +69,7 @@ int etlc__json_columns_infer(etlc__json_columns *s, json_t *rec, etlc_error *err
         if (c < 0 && add_col(s, key, etlc__json_kind(v)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory inferring columns");
         if (c >= 0)
-            s->cols[c].type = merge_kind(s->cols[c].type, etlc__json_kind(v));
+            s->cols[c].type = etlc__json_merge_kind(s->cols[c].type, etlc__json_kind(v));
     }
     return 0;
 }

@@ -21,6 +21,9 @@ typedef struct etlc__json_columns {
 void etlc__json_columns_free(etlc__json_columns *s);
 /* The column type a JSON value asks for (ETLC_TYPE_NULL for null or absent). */
 etlc_type etlc__json_kind(const json_t *v);
+/* The type a column of type `have` takes on meeting a value of type `seen`:
+ * NULL takes any, int64 and double make double, other mixes JSON. */
+etlc_type etlc__json_merge_kind(etlc_type have, etlc_type seen);
 /* Add the keys of object `rec` (new ones at the end) and widen the types. */
 int etlc__json_columns_infer(etlc__json_columns *s, json_t *rec, etlc_error *err);
 /* Index of column `key`, -1 if none. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_columns.h"
 #include "mongo_internal.h"
 
 void etlc__mongo_schema_free(mongo_schema *s)
@@ -38,18 +39,6 @@ static etlc_type kind_of(const bson_iter_t *it)
     case BSON_TYPE_BINARY: return ETLC_TYPE_BYTES;
     default: return ETLC_TYPE_JSON;
     }
-}
-
-static etlc_type merge_kind(etlc_type have, etlc_type seen)
-{
-    if (have == ETLC_TYPE_NULL || have == seen)
-        return seen;
-    if (seen == ETLC_TYPE_NULL)
-        return have;
-    if ((have == ETLC_TYPE_INT64 && seen == ETLC_TYPE_DOUBLE) ||
-        (have == ETLC_TYPE_DOUBLE && seen == ETLC_TYPE_INT64))
-        return ETLC_TYPE_DOUBLE;
-    return ETLC_TYPE_JSON;
 }
 
 static long find_col(const etlc_column_def *cols, size_t n, const char *key, size_t hint)
@@ -83,7 +72,7 @@ int etlc__mongo_schema_infer(mongo_schema *s, bson_t *const *docs, size_t n, etl
                     return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory inferring columns");
                 c = (long)s->ncols++;
             } else {
-                s->cols[c].type = merge_kind(s->cols[c].type, kind_of(&it));
+                s->cols[c].type = etlc__json_merge_kind(s->cols[c].type, kind_of(&it));
             }
             hint = (size_t)c + 1;
         }
