@@ -262,12 +262,6 @@ static int finish_batch(amqp_sub *s, etlc_stream_batch *out, etlc_error *err)
     return 0;
 }
 
-static bool batch_full(const amqp_sub *s, const etlc_stream_limits *lim)
-{
-    return etlc__msg_batch_count(s->mb) >= lim->max_records ||
-           (lim->max_bytes && etlc__msg_batch_bytes(s->mb) >= lim->max_bytes);
-}
-
 static int amqp_poll(void *vctx, void *vsub, const etlc_stream_limits *lim, etlc_stream_batch *out,
                      etlc_error *err)
 {
@@ -282,7 +276,7 @@ static int amqp_poll(void *vctx, void *vsub, const etlc_stream_limits *lim, etlc
     int rc = s->link.broken ? 0 : start_consuming(s, lim->max_records, err);
     if (s->link.broken) /* lost before, or consuming failed just now: retry what can be */
         rc = reconnect(s, lim->max_records, err);
-    while (rc == 0 && !batch_full(s, lim) && (rc = cancelled(s, err)) == 0) {
+    while (rc == 0 && !etlc__msg_batch_full(s->mb, lim) && (rc = cancelled(s, err)) == 0) {
         double left = deadline - etlc__monotonic_ms();
         if (left <= 0)
             break;

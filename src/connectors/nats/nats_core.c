@@ -34,12 +34,6 @@ int etlc__nats_core_subscribe(nats_sub *s, const etlc_stream_position *start, si
     return st == NATS_OK ? 0 : etlc__nats_error(err, st, 0, "cannot subscribe to '%s'", s->subject);
 }
 
-static bool batch_full(nats_sub *s, const etlc_stream_limits *lim)
-{
-    return etlc__msg_batch_count(s->mb) >= lim->max_records ||
-           (lim->max_bytes && etlc__msg_batch_bytes(s->mb) >= lim->max_bytes);
-}
-
 /* Wait for one message up to `ms`; *m NULL when none came. */
 static int next_message(nats_sub *s, int64_t ms, natsMsg **m, etlc_error *err)
 {
@@ -64,7 +58,7 @@ int etlc__nats_core_poll(nats_sub *s, const etlc_stream_limits *lim, etlc_stream
     double deadline = etlc__monotonic_ms() + (double)lim->timeout_ms;
     int64_t first = s->next;
     int rc = 0;
-    while (rc == 0 && !batch_full(s, lim)) {
+    while (rc == 0 && !etlc__msg_batch_full(s->mb, lim)) {
         double left = deadline - etlc__monotonic_ms();
         if (left <= 0)
             break;

@@ -94,8 +94,7 @@ static int sort_message(nats_sub *s, natsMsg *m, etlc_error *err)
 static int fill_from_carry(nats_sub *s, const etlc_stream_limits *lim, bool *full, etlc_error *err)
 {
     while (s->carry_head < s->ncarry) {
-        if (etlc__msg_batch_count(s->mb) >= lim->max_records ||
-            (lim->max_bytes && etlc__msg_batch_bytes(s->mb) >= lim->max_bytes)) {
+        if (etlc__msg_batch_full(s->mb, lim)) {
             *full = true;
             return 0;
         }
@@ -122,8 +121,7 @@ static int fill_from_carry(nats_sub *s, const etlc_stream_limits *lim, bool *ful
         s->carry_head++;
     }
     s->ncarry = s->carry_head = 0;
-    *full = etlc__msg_batch_count(s->mb) >= lim->max_records ||
-            (lim->max_bytes && etlc__msg_batch_bytes(s->mb) >= lim->max_bytes);
+    *full = etlc__msg_batch_full(s->mb, lim);
     return 0;
 }
 

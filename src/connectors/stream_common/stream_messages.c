@@ -133,6 +133,8 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 /* [[name, value], ...] with a non-UTF-8 value as {"base64": "..."}. */
 static char *headers_text(const etlc__msg *m)
 {
+    if (m->nheaders == 0) /* the common case: no DOM per message */
+        return etlc__strdup("[]");
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < m->nheaders; i++) {
         const etlc__msg_header *h = &m->headers[i];
@@ -239,6 +241,11 @@ void etlc__msg_batch_free(etlc__msg_batch *b)
 
 size_t etlc__msg_batch_count(const etlc__msg_batch *b) { return b->count; }
 size_t etlc__msg_batch_bytes(const etlc__msg_batch *b) { return b->bytes; }
+
+bool etlc__msg_batch_full(const etlc__msg_batch *b, const etlc_stream_limits *lim)
+{
+    return b->count >= lim->max_records || (lim->max_bytes && b->bytes >= lim->max_bytes);
+}
 
 static int add_dead(etlc__msg_batch *b, const etlc__msg *m, const char *headers_json,
                     const char *why, etlc_error *err)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/internal.h"
+#include "etlconn/connector_api.h"
 
 typedef enum etlc__value_format {
     ETLC__VALUE_RAW,
@@ -74,6 +75,8 @@ int etlc__msg_batch_add(etlc__msg_batch *b, const etlc__msg *m, etlc_error *err)
 size_t etlc__msg_batch_count(const etlc__msg_batch *b);
 /* Payload bytes added since the reset (key + value + headers): for max_bytes. */
 size_t etlc__msg_batch_bytes(const etlc__msg_batch *b);
+/* Has the batch reached the poll's max_records or max_bytes? */
+bool etlc__msg_batch_full(const etlc__msg_batch *b, const etlc_stream_limits *lim);
 /* The micro-batch: *records and *dead (each NULL when empty) are borrowed
  * until the next reset or free. */
 int etlc__msg_batch_finish(etlc__msg_batch *b, const etlc_batch **records,
