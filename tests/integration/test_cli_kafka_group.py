@@ -49,7 +49,19 @@ with tempfile.TemporaryDirectory() as tmp:
                                               "--max-seconds", "300ms"),
                               stdout=subprocess.DEVNULL, stderr=logs[i], env=env) for i in range(3)]
     producer = kp.produce_in_background(bootstrap, topic, range(N), PARTS, rate=2000)
-    time.sleep(5)
+    # Kill only once the group is stable (every member holds partitions):
+    # under CI load the first rebalance can take longer than any fixed sleep.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        held = []
+        for log in logs:
+            log.flush()
+            with open(log.name) as f:
+                held.append(held_at_end(events(f.read())))
+        if all(held) and len(set().union(*held)) == PARTS:
+            break
+        time.sleep(0.2)
+    time.sleep(1)  # let member 0 land a batch or two of its own
     procs[0].kill()
     procs[0].wait()
     killed_at = datetime.datetime.now(datetime.timezone.utc)
