@@ -7,7 +7,8 @@
  * across batches are described in docs/parquet.md.
  *
  * Threads: a writer or reader is used by one thread at a time; different
- * ones may run in parallel. */
+ * ones may run in parallel. A writer may compress its pages on worker
+ * threads of its own (etlc_parquet_options.threads). */
 #ifndef ETLCONN_PARQUET_H
 #define ETLCONN_PARQUET_H
 
@@ -47,6 +48,10 @@ typedef struct etlc_parquet_options {
      * still gets its columns). Copied. NULL/0 = none. */
     const etlc_column_def *schema;
     size_t schema_ncols;
+    /* Threads compressing pages while the caller's thread encodes: 0 = one
+     * per online CPU, 1 = none (everything on the caller's thread). At most
+     * one per column. The file's bytes do not depend on it. */
+    int threads;
 } etlc_parquet_options;
 
 /* Receives the file's bytes in order. Return 0 or an etlc code (and fill err). */
