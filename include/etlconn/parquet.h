@@ -32,6 +32,10 @@ typedef enum etlc_parquet_codec {
 /* "zstd", "snappy", "gzip", "none" (NULL or "" = zstd). 0 or ETLC_CONFIG_RANGE. */
 int etlc_parquet_codec_parse(const char *name, etlc_parquet_codec *out, etlc_error *err);
 const char *etlc_parquet_codec_name(etlc_parquet_codec codec);
+/* Is `level` a compression level of `codec`? 0 (the codec's default) always
+ * is; zstd takes 1..22, gzip 1..9, snappy and none take none.
+ * 0 or ETLC_CONFIG_RANGE with a message naming the level and the codec. */
+int etlc_parquet_level_check(etlc_parquet_codec codec, int level, etlc_error *err);
 
 #define ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES (64 * 1024 * 1024)
 #define ETLC_PARQUET_DEFAULT_PAGE_BYTES (1024 * 1024)

@@ -95,12 +95,9 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
     if ((unsigned)o.compression > ETLC_PARQUET_NONE)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "parquet writer: unknown codec %d",
                               (int)o.compression);
-    if (o.compression == ETLC_PARQUET_ZSTD && (o.compression_level < 0 || o.compression_level > 22))
-        return etlc_error_set(err, ETLC_CONFIG_RANGE, "parquet zstd level %d is not in 1..22",
-                              o.compression_level);
-    if (o.compression == ETLC_PARQUET_GZIP && (o.compression_level < 0 || o.compression_level > 9))
-        return etlc_error_set(err, ETLC_CONFIG_RANGE, "parquet gzip level %d is not in 1..9",
-                              o.compression_level);
+    int rc = etlc_parquet_level_check(o.compression, o.compression_level, err);
+    if (rc)
+        return rc;
     if (o.threads < 0)
         return etlc_error_set(err, ETLC_CONFIG_RANGE,
                               "parquet threads %d must be >= 0 (0 = one per online CPU)", o.threads);
@@ -124,7 +121,7 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
                                              : ETLC_PARQUET_DEFAULT_DICTIONARY_BYTES;
     if (w->dictionary_bytes > (int64_t)1 << 30)
         w->dictionary_bytes = (int64_t)1 << 30;
-    int rc = ETLC_NO_MEMORY;
+    rc = ETLC_NO_MEMORY;
     if (etlc_meta_set(&w->kv, "writer", "etlconn " ETLCONN_VERSION) != 0)
         goto fail_nomem;
     if (o.metadata)
