@@ -18,8 +18,8 @@ static const etlc_column_def defs[] = {
     {"ts", ETLC_TYPE_TIMESTAMP, 0, 0}, {"late", ETLC_TYPE_NULL, 0, 0},
 };
 #define NC (sizeof defs / sizeof defs[0])
-#define ROWS 60000
-#define LATE_FROM 25000 /* column "late" is all NULL (NULL-typed batches) before this row */
+#define ROWS 30000
+#define LATE_FROM 12000 /* column "late" is all NULL (NULL-typed batches) before this row */
 
 static int to_buf(void *ud, const void *data, size_t len, etlc_error *err)
 {
@@ -151,7 +151,7 @@ static void same_bytes_for(etlc_parquet_codec codec, int level)
     uint64_t written = 0;
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
         etlc_parquet_options o = {.compression = codec, .compression_level = level,
-                                  .row_group_bytes = 512 << 10, .page_bytes = 16 << 10,
+                                  .row_group_bytes = 256 << 10, .page_bytes = 8 << 10,
                                   .dictionary_bytes = 8 << 10, .threads = threads[t]};
         etlc__buf out = {0};
         etlc_error err = {0};
