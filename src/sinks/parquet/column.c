@@ -126,9 +126,9 @@ int pq_column_finish_page(struct etlc_parquet_writer *w, pq_column *c, etlc_erro
     int rc = pq_writer_pool(w, err);
     if (rc)
         return rc;
-    pq_job *j = pq_pool_slot(w->pool, err);
-    if (!j)
-        return err ? err->code : ETLC_INTERNAL;
+    pq_job *j;
+    if ((rc = pq_pool_slot(w->pool, &j, err)) != 0)
+        return rc;
     int encoding;
     if (encode_page_body(c, &j->body, &encoding) != 0)
         goto nomem;

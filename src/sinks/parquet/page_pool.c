@@ -122,14 +122,15 @@ static int report(pq_pool *p, etlc_error *err)
     return p->failed;
 }
 
-pq_job *pq_pool_slot(pq_pool *p, etlc_error *err)
+int pq_pool_slot(pq_pool *p, pq_job **out, etlc_error *err)
 {
+    *out = NULL;
     while (p->submitted - p->retired >= p->cap) {
         wait_oldest(p);
         retire_oldest(p);
     }
-    if (report(p, err))
-        return NULL;
+    if (p->failed)
+        return report(p, err);
     pq_job *j = slot_of(p, p->submitted);
     etlc__buf_reset(&j->body);
     etlc__buf_reset(&j->header);
@@ -141,7 +142,8 @@ pq_job *pq_pool_slot(pq_pool *p, etlc_error *err)
     j->col = NULL;
     j->src = NULL;
     j->src_len = 0;
-    return j;
+    *out = j;
+    return 0;
 }
 
 int pq_pool_submit(pq_pool *p, pq_job *j, etlc_error *err)

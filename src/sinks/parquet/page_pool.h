@@ -34,9 +34,9 @@ typedef int (*pq_retire_fn)(void *userdata, pq_job *job, etlc_error *err);
  * 0 or ETLC_NO_MEMORY. */
 int pq_pool_new(etlc_parquet_codec codec, int level, int threads, pq_retire_fn retire,
                 void *userdata, pq_pool **out, etlc_error *err);
-/* A free job slot (retiring the oldest job when all are busy). Its body is
- * reset and ready to fill. NULL with err set when a retired job failed. */
-pq_job *pq_pool_slot(pq_pool *p, etlc_error *err);
+/* A free job slot in *out (retiring the oldest job when all are busy), its
+ * buffers reset and ready to fill. 0, or the error of a retired job. */
+int pq_pool_slot(pq_pool *p, pq_job **out, etlc_error *err);
 /* Queue the slot returned by the last pq_pool_slot. */
 int pq_pool_submit(pq_pool *p, pq_job *job, etlc_error *err);
 /* Wait for every queued job and retire them in order. The first error wins;

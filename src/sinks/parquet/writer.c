@@ -252,9 +252,9 @@ static int finish_chunks(etlc_parquet_writer *w, etlc_error *err)
             continue;
         if ((rc = pq_writer_pool(w, err)) != 0)
             return rc;
-        pq_job *j = pq_pool_slot(w->pool, err);
-        if (!j)
-            return err ? err->code : ETLC_INTERNAL;
+        pq_job *j;
+        if ((rc = pq_pool_slot(w->pool, &j, err)) != 0)
+            return rc;
         j->col = c;
         j->page_type = PQ_PAGE_DICTIONARY;
         j->src = (const uint8_t *)c->dict.plain.data; /* untouched until the chunk is written */
