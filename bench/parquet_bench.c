@@ -1,7 +1,9 @@
-/* Single-threaded Parquet encoding benchmark driver (see bench/parquet_write.py).
+/* Parquet writer benchmark driver (see bench/parquet_write.sh).
  *
- *   parquet_bench ROWS CODEC OUT.parquet [ROW_GROUP_BYTES]
+ *   parquet_bench ROWS CODEC OUT.parquet [ROW_GROUP_BYTES [LEVEL [THREADS]]]
  *
+ * LEVEL 0 = the codec's default (zstd 1); THREADS 0 = one per online CPU
+ * (etlc_parquet_options.threads), 1 = no compression thread.
  * Generates ROWS deterministic rows (ints, doubles, short and long strings,
  * timestamps, 10% NULLs) in reused 8192-row batches and writes them. Only
  * the writer's time is measured (filling batches is excluded). Prints one
@@ -40,7 +42,8 @@ static int to_file(void *ud, const void *p, size_t len, etlc_error *err)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s ROWS CODEC OUT.parquet [ROW_GROUP_BYTES]\n", argv[0]);
+        fprintf(stderr, "usage: %s ROWS CODEC OUT.parquet [ROW_GROUP_BYTES [LEVEL [THREADS]]]\n",
+                argv[0]);
         return 2;
     }
     long long rows = atoll(argv[1]);
@@ -51,6 +54,8 @@ int main(int argc, char **argv)
         return 2;
     }
     o.row_group_bytes = argc > 4 ? atoll(argv[4]) : 0;
+    o.compression_level = argc > 5 ? atoi(argv[5]) : 0;
+    o.threads = argc > 6 ? atoi(argv[6]) : 0;
     FILE *f = fopen(argv[3], "wb");
     if (!f) {
         perror(argv[3]);

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash bench/sqlite_export.sh "${SQLITE_ROWS:-2000000}"
-python3 bench/parquet_write.py --rows "${PARQUET_ROWS:-5000000}"
+bash bench/parquet_write.sh "${PARQUET_ROWS:-5000000}"
 bash bench/pg_to_parquet.sh
 bash bench/python_arrow.sh
 bash bench/dw_load.sh "${DW_ROWS:-3000000}"

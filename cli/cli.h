@@ -88,12 +88,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     {"set", required_argument, NULL, 's'},              \
     {"env-prefix", required_argument, NULL, 'E'}
 
+/* Long-only options (no short letter). */
+enum { CLI_OPT_COMPRESSION_LEVEL = 0x100, CLI_OPT_PARQUET_THREADS };
+
 /* Where fetched records land: the options fetch and extract share. */
 #define CLI_LAND_OPTS                                           \
     {"lake", required_argument, NULL, 'l'},                     \
     {"format", required_argument, NULL, 'f'},                   \
     {"compression", required_argument, NULL, 'z'},              \
     {"row-group-bytes", required_argument, NULL, 'r'},          \
+    {"compression-level", required_argument, NULL, CLI_OPT_COMPRESSION_LEVEL}, \
+    {"parquet-threads", required_argument, NULL, CLI_OPT_PARQUET_THREADS},     \
     {"max-records-per-file", required_argument, NULL, 'm'},     \
     {"path-template", required_argument, NULL, 't'}
 
@@ -102,6 +107,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     "                           (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...)\n"   \
     "  --format FORMAT          parquet (default when built), jsonl or csv\n"              \
     "  --compression CODEC      parquet: zstd (default), snappy, gzip, none\n"             \
+    "  --compression-level N    parquet: zstd 1..22 (default 1), gzip 1..9 (default 6)\n"  \
+    "  --parquet-threads N      parquet: page compression threads (default: online CPUs;\n" \
+    "                           1 = none); the files are the same bytes whatever N\n"     \
     "  --row-group-bytes N      parquet: row group size in bytes\n"                         \
     "  --max-records-per-file N roll to a new file after N records\n"                       \
     "  --path-template T        lake path template\n"

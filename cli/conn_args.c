@@ -214,6 +214,14 @@ bool cli_land_option(const char *cmd, etlc_land_options *land, int opt, const ch
         if ((*rc = cli_parse_count(cmd, "--row-group-bytes", arg, 1024, INT64_MAX, &v)) == EXIT_OK)
             land->sink.row_group_bytes = v;
         return true;
+    case CLI_OPT_COMPRESSION_LEVEL:
+        if ((*rc = cli_parse_count(cmd, "--compression-level", arg, 1, 22, &v)) == EXIT_OK)
+            land->sink.compression_level = (int)v;
+        return true;
+    case CLI_OPT_PARQUET_THREADS:
+        if ((*rc = cli_parse_count(cmd, "--parquet-threads", arg, 1, 64, &v)) == EXIT_OK)
+            land->sink.parquet_threads = (int)v;
+        return true;
     case 'm':
         if ((*rc = cli_parse_count(cmd, "--max-records-per-file", arg, 1, INT64_MAX, &v)) == EXIT_OK)
             land->sink.max_records_per_file = v;
@@ -223,10 +231,25 @@ bool cli_land_option(const char *cmd, etlc_land_options *land, int opt, const ch
     }
 }
 
+/* --compression-level against --compression, before any work starts. */
+static int land_level_check(const char *cmd, const etlc_land_options *land)
+{
+    if (!land->sink.compression_level || !etlc_sink_format_supported("parquet"))
+        return EXIT_OK;
+    etlc_parquet_codec codec;
+    etlc_error err = {0};
+    if (etlc_parquet_codec_parse(land->sink.compression, &codec, &err) != 0)
+        return cli_usage_error(cmd, "--compression: %s", err.message);
+    if (etlc_parquet_level_check(codec, land->sink.compression_level, &err) != 0)
+        return cli_usage_error(cmd, "--compression-level %d --compression %s: %s",
+                               land->sink.compression_level, etlc_parquet_codec_name(codec), err.message);
+    return EXIT_OK;
+}
+
 int cli_land_check(const char *cmd, const etlc_land_options *land)
 {
     if (land->sink.format && !etlc_sink_format_supported(land->sink.format))
         return cli_usage_error(cmd, "--format '%s' is not available (jsonl, csv%s)", land->sink.format,
                                etlc_sink_format_supported("parquet") ? ", parquet" : "");
-    return EXIT_OK;
+    return land_level_check(cmd, land);
 }

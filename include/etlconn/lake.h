@@ -194,6 +194,12 @@ typedef struct etlc_sink_options {
     int64_t row_group_bytes;   /* 0 = default (64 MiB) */
     /* Roll to a new file after this many records; 0 = one file per fetch. */
     int64_t max_records_per_file;
+    /* Parquet only: 0 = the codec's default (zstd 1, gzip 6); zstd 1..22,
+     * gzip 1..9 (etlc_parquet_level_check). */
+    int compression_level;
+    /* Parquet only: threads compressing pages; 0 = one per online CPU,
+     * 1 = none. The files' bytes do not depend on it. */
+    int parquet_threads;
 } etlc_sink_options;
 
 /* Formats compiled in ("jsonl", "csv", and "parquet" when built). */

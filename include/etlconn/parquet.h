@@ -7,7 +7,8 @@
  * across batches are described in docs/parquet.md.
  *
  * Threads: a writer or reader is used by one thread at a time; different
- * ones may run in parallel. */
+ * ones may run in parallel. A writer may compress its pages on worker
+ * threads of its own (etlc_parquet_options.threads). */
 #ifndef ETLCONN_PARQUET_H
 #define ETLCONN_PARQUET_H
 
@@ -31,6 +32,10 @@ typedef enum etlc_parquet_codec {
 /* "zstd", "snappy", "gzip", "none" (NULL or "" = zstd). 0 or ETLC_CONFIG_RANGE. */
 int etlc_parquet_codec_parse(const char *name, etlc_parquet_codec *out, etlc_error *err);
 const char *etlc_parquet_codec_name(etlc_parquet_codec codec);
+/* Is `level` a compression level of `codec`? 0 (the codec's default) always
+ * is; zstd takes 1..22, gzip 1..9, snappy and none take none.
+ * 0 or ETLC_CONFIG_RANGE with a message naming the level and the codec. */
+int etlc_parquet_level_check(etlc_parquet_codec codec, int level, etlc_error *err);
 
 #define ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES (64 * 1024 * 1024)
 #define ETLC_PARQUET_DEFAULT_PAGE_BYTES (1024 * 1024)
@@ -47,6 +52,10 @@ typedef struct etlc_parquet_options {
      * still gets its columns). Copied. NULL/0 = none. */
     const etlc_column_def *schema;
     size_t schema_ncols;
+    /* Threads compressing pages while the caller's thread encodes: 0 = one
+     * per online CPU, 1 = none (everything on the caller's thread). At most
+     * one per column. The file's bytes do not depend on it. */
+    int threads;
 } etlc_parquet_options;
 
 /* Receives the file's bytes in order. Return 0 or an etlc code (and fill err). */

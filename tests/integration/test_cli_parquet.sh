@@ -61,6 +61,36 @@ for codec in zstd snappy gzip none; do
   check "duckdb reads $codec" python3 -c 'import duckdb,sys; assert duckdb.sql(f"select count(*) from \"{sys.argv[1]}\"").fetchall()[0][0]==1000' "$P"
 done
 
+# --compression-level and --parquet-threads: level 19 reaches zstd (smaller
+# chunks, still read by both readers); 1 or 3 threads write the same column
+# chunks (the footer differs only by run id).
+for t in 1 3; do
+  run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders ORDER BY order_id" \
+    --compression-level 19 --parquet-threads $t --lake "$WORK/lake-l19-t$t"
+  expect_rc "zstd level 19 with $t thread(s)" 0
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["path"])' "$WORK/out" >"$WORK/l19-t$t"
+done
+check "level 19 and any thread count: same chunks, smaller than level 1, read by pyarrow and duckdb" \
+  python3 - "$(cat "$WORK/l19-t1")" "$(cat "$WORK/l19-t3")" "$PQ" <<'PY'
+import sys, duckdb, pyarrow.parquet as pq
+one, three, level1 = sys.argv[1:]
+def chunks(p):
+    m = pq.read_metadata(p)
+    return [(m.row_group(g).column(c).total_compressed_size, m.row_group(g).column(c).compression)
+            for g in range(m.num_row_groups) for c in range(m.num_columns)]
+assert chunks(one) == chunks(three), (chunks(one), chunks(three))
+assert sum(s for s, _ in chunks(one)) < sum(s for s, _ in chunks(level1)), (chunks(one), chunks(level1))
+assert pq.read_table(one).equals(pq.read_table(level1))
+assert duckdb.sql(f"select count(*) from '{one}'").fetchall()[0][0] == 1000
+PY
+run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT 1" --compression gzip --compression-level 12 --lake "$WORK/lake-bad"
+expect_rc "gzip level 12 is a usage error" 2
+contains "the error names the option, the value and the codec" "$ERR" "--compression-level 12 --compression gzip"
+run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT 1" --compression snappy --compression-level 3 --lake "$WORK/lake-bad"
+expect_rc "a level for snappy is a usage error" 2
+contains "snappy has no levels" "$ERR" "snappy has no levels"
+check "nothing was landed for the refused runs" test ! -e "$WORK/lake-bad"
+
 run "$ETLCONN" fetch sqlite --set database_path="$DB" "SELECT * FROM orders WHERE 0" --lake "$WORK/lake-empty"
 expect_rc "empty result" 0
 P=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["path"])' "$WORK/out")

@@ -648,6 +648,17 @@ static void through_the_lake_sink(void **state)
         etlc_sink_abort(sink);
     assert_int_equal(rc, ETLC_CONFIG_RANGE);
     assert_non_null(strstr(err.message, "lz77"));
+    /* so is a level the codec does not have, naming the key, level and codec */
+    etlc_sink_options badlevel = {.format = "parquet", .path_template = "badlevel/{part}.{ext}",
+                                  .compression = "gzip", .compression_level = 10};
+    assert_int_equal(etlc_sink_open(lake, &badlevel, &sink, &err), 0);
+    rc = etlc_sink_write(sink, b, &err);
+    if (rc == 0)
+        rc = etlc_sink_finish(sink, res, &err);
+    else
+        etlc_sink_abort(sink);
+    assert_int_equal(rc, ETLC_CONFIG_RANGE);
+    assert_non_null(strstr(err.message, "compression_level 10 is not in 1..9 for gzip"));
     etlc_batch_free(b);
     etlc_result_free(res);
     etlc_lake_free(lake);

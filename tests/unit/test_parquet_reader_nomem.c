@@ -60,12 +60,15 @@ static int fill(etlc_batch *b, size_t r, bool distinct, etlc_error *err)
     return rc ? rc : etlc_batch_end_row(b, err);
 }
 
+/* Compression threads of the writer (etlc_parquet_options.threads). */
+static int g_threads = 1;
+
 /* Write `rows` rows in batches of 40 into out (a Parquet file). */
 static int write_file(etlc_parquet_codec codec, size_t rows, bool distinct, etlc__buf *out, etlc_error *err)
 {
     etlc_meta meta = {0};
     etlc_parquet_options o = {.compression = codec, .row_group_bytes = 2000, .page_bytes = 500,
-                              .metadata = &meta};
+                              .metadata = &meta, .threads = g_threads};
     etlc_parquet_writer *w = NULL;
     etlc_batch *b = NULL;
     int rc = etlc_meta_set(&meta, "etlconn.query", "SELECT 1") ? etlc_error_set(err, ETLC_NO_MEMORY, "meta") : 0;
@@ -197,6 +200,18 @@ static void nomem_write_gzip(void **state)
     nomem_each_allocation_fails("parquet writer gzip", do_write, NULL, &codec);
 }
 
+/* Three compression threads: a failure on a worker (zstd's workspace, a
+ * page buffer) reaches the caller as NO_MEMORY, nothing leaks, and the
+ * workers are joined (which thread's allocation is "the nth" varies). */
+static void nomem_write_zstd_threads(void **state)
+{
+    (void)state;
+    etlc_parquet_codec codec = ETLC_PARQUET_ZSTD;
+    g_threads = 3;
+    nomem_each_allocation_fails("parquet writer zstd, 3 threads", do_write, NULL, &codec);
+    g_threads = 1;
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -204,7 +219,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nomem_read_zstd_dictionary), cmocka_unit_test(nomem_read_snappy_plain),
         cmocka_unit_test(nomem_read_gzip_memory),     cmocka_unit_test(nomem_read_none_plain),
-        cmocka_unit_test(nomem_write_gzip),
+        cmocka_unit_test(nomem_write_gzip), cmocka_unit_test(nomem_write_zstd_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

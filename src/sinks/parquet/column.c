@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/parquet/pq.h"
+#include "sinks/parquet/page_pool.h"
 
 /* Pages never hold more values than this (num_values is an i32, and
  * all-null pages would otherwise grow without bound). */
@@ -28,6 +28,9 @@ void pq_column_reset_chunk(pq_column *c, int64_t dictionary_bytes)
     c->dict.width = dict_width(&c->layout);
     c->dict_on = c->typed && dictionary_bytes >= 0 && c->layout.phys != PQ_BOOLEAN;
     etlc__buf_reset(&c->pages);
+    etlc__buf_reset(&c->dict_header);
+    etlc__buf_reset(&c->dict_payload);
+    c->chunk_bytes = 0;
     pq_stats_reset(&c->meta.stats);
     pq_stats stats = c->meta.stats;
     memset(&c->meta, 0, sizeof c->meta);
@@ -46,6 +49,8 @@ void pq_column_free(pq_column *c)
     pq_stats_free(&c->page_stats);
     pq_dict_free(&c->dict);
     etlc__buf_free(&c->pages);
+    etlc__buf_free(&c->dict_header);
+    etlc__buf_free(&c->dict_payload);
     pq_stats_free(&c->meta.stats);
     free(c->dec);
     memset(c, 0, sizeof *c);
@@ -59,20 +64,19 @@ static size_t page_estimate(const pq_column *c)
     return est;
 }
 
+/* Page bodies only (not headers, whose size depends on the compressed
+ * size): the row-group cut must not depend on when a worker finishes. */
 size_t pq_column_buffered(const pq_column *c)
 {
-    return (size_t)c->meta.uncompressed + page_estimate(c) + c->dict.plain.len;
+    return (size_t)c->chunk_bytes + page_estimate(c) + c->dict.plain.len;
 }
 
-int pq_column_finish_page(struct etlc_parquet_writer *w, pq_column *c, etlc_error *err)
+/* Definition levels (4-byte length, then RLE/bit-packed, bit width 1) and
+ * the values of the current page, uncompressed. */
+static int encode_page_body(pq_column *c, etlc__buf *body, int *encoding)
 {
-    if (c->page_values == 0)
-        return 0;
-    etlc__buf *body = &w->page_body;
-    etlc__buf_reset(body);
-    /* Definition levels: 4-byte length, then RLE/bit-packed with bit width 1. */
     if (etlc__buf_reserve(body, 4) != 0)
-        goto nomem;
+        return -1;
     body->len = 4;
     if (c->page_nulls == 0) {
         /* One RLE run of 1s: varint(count << 1), value byte. */
@@ -86,64 +90,96 @@ int pq_column_finish_page(struct etlc_parquet_writer *w, pq_column *c, etlc_erro
         tmp[n++] = (uint8_t)v;
         tmp[n++] = 1;
         if (etlc__buf_append(body, tmp, n) != 0)
-            goto nomem;
+            return -1;
     } else if (pq_rle_encode_u8(body, c->levels, c->page_values, 1) != 0) {
-        goto nomem;
+        return -1;
     }
     pq_write_le32((uint8_t *)body->data, (uint32_t)(body->len - 4));
 
-    int encoding = PQ_ENC_PLAIN;
+    *encoding = PQ_ENC_PLAIN;
     if (c->dict_on && c->dict.count > 0) {
-        encoding = PQ_ENC_RLE_DICTIONARY;
+        *encoding = PQ_ENC_RLE_DICTIONARY;
         unsigned bw = pq_bit_width(c->dict.count - 1);
         if (bw == 0)
             bw = 1;
         uint8_t bwb = (uint8_t)bw;
-        if (etlc__buf_append(body, &bwb, 1) != 0 ||
-            pq_rle_encode_u32(body, c->indices, c->nindices, bw) != 0)
-            goto nomem;
-    } else {
-        if (c->bool_nbits) {
-            if (etlc__buf_append(&c->plain, &c->bool_bits, 1) != 0)
-                goto nomem;
-            c->bool_bits = 0;
-            c->bool_nbits = 0;
-        }
-        if (etlc__buf_append(body, c->plain.data, c->plain.len) != 0)
-            goto nomem;
+        return etlc__buf_append(body, &bwb, 1) != 0 ||
+                       pq_rle_encode_u32(body, c->indices, c->nindices, bw) != 0
+                   ? -1
+                   : 0;
     }
+    if (c->bool_nbits) {
+        if (etlc__buf_append(&c->plain, &c->bool_bits, 1) != 0)
+            return -1;
+        c->bool_bits = 0;
+        c->bool_nbits = 0;
+    }
+    return etlc__buf_append(body, c->plain.data, c->plain.len);
+}
 
-    const etlc__buf *payload = body;
-    if (w->codec != ETLC_PARQUET_NONE) {
-        int rc = pq_compress(w->comp, body->data, body->len, &w->page_comp, err);
-        if (rc)
-            return rc;
-        payload = &w->page_comp;
-    }
-    etlc__buf_reset(&w->header);
-    if (pq_page_header(&w->header, PQ_PAGE_DATA, body->len, payload->len,
-                       (int32_t)c->page_values, encoding, &c->page_stats, &c->layout) != 0)
+/* The page is encoded here and compressed by the writer's pool (maybe on
+ * another thread); pq_column_retire_page adds it to the chunk in order. */
+int pq_column_finish_page(struct etlc_parquet_writer *w, pq_column *c, etlc_error *err)
+{
+    if (c->page_values == 0)
+        return 0;
+    int rc = pq_writer_pool(w, err);
+    if (rc)
+        return rc;
+    pq_job *j;
+    if ((rc = pq_pool_slot(w->pool, &j, err)) != 0)
+        return rc;
+    int encoding;
+    if (encode_page_body(c, &j->body, &encoding) != 0)
         goto nomem;
-    if (c->first_data_page_rel < 0)
-        c->first_data_page_rel = (int64_t)c->pages.len;
-    if (etlc__buf_append(&c->pages, w->header.data, w->header.len) != 0 ||
-        etlc__buf_append(&c->pages, payload->data, payload->len) != 0)
-        goto nomem;
-    c->meta.uncompressed += (int64_t)(w->header.len + body->len);
-    c->meta.compressed += (int64_t)(w->header.len + payload->len);
-    c->meta.num_values += (int64_t)c->page_values;
-    c->meta.encodings |= (1u << encoding) | (1u << PQ_ENC_RLE);
     if (pq_stats_merge(&c->meta.stats, &c->page_stats, c->layout.phys) != 0)
         goto nomem;
+    j->col = c;
+    j->page_type = PQ_PAGE_DATA;
+    j->src = (const uint8_t *)j->body.data;
+    j->src_len = j->body.len;
+    j->num_values = (int32_t)c->page_values;
+    j->encoding = encoding;
+    j->layout = c->layout;
+    pq_stats page = j->stats; /* the page's statistics go with the job */
+    j->stats = c->page_stats;
+    c->page_stats = page;
+    pq_stats_reset(&c->page_stats);
+    c->chunk_bytes += (int64_t)j->body.len;
+    c->meta.num_values += (int64_t)c->page_values;
+    c->meta.encodings |= (1u << encoding) | (1u << PQ_ENC_RLE);
     c->page_values = 0;
     c->page_nulls = 0;
     etlc__buf_reset(&c->plain);
     c->nindices = 0;
-    pq_stats_reset(&c->page_stats);
-    return 0;
+    return pq_pool_submit(w->pool, j, err);
 nomem:
     return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory finishing a page of column \"%s\"",
                           c->name);
+}
+
+int pq_column_retire_page(void *userdata, pq_job *j, etlc_error *err)
+{
+    (void)userdata;
+    pq_column *c = j->col;
+    if (j->page_type == PQ_PAGE_DICTIONARY) { /* kept aside: it is written first */
+        etlc__buf t = c->dict_header;
+        c->dict_header = j->header;
+        j->header = t;
+        t = c->dict_payload;
+        c->dict_payload = j->payload;
+        j->payload = t;
+        return 0;
+    }
+    if (c->first_data_page_rel < 0)
+        c->first_data_page_rel = (int64_t)c->pages.len;
+    if (etlc__buf_append(&c->pages, j->header.data, j->header.len) != 0 ||
+        etlc__buf_append(&c->pages, j->payload.data, j->payload.len) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory buffering a page of column \"%s\"",
+                              c->name);
+    c->meta.uncompressed += (int64_t)(j->header.len + j->src_len);
+    c->meta.compressed += (int64_t)(j->header.len + j->payload.len);
+    return 0;
 }
 
 static int grow_page_arrays(pq_column *c, size_t extra, etlc_error *err)

@@ -200,3 +200,18 @@ const char *etlc_parquet_codec_name(etlc_parquet_codec codec)
     default: return "none";
     }
 }
+
+int etlc_parquet_level_check(etlc_parquet_codec codec, int level, etlc_error *err)
+{
+    if (level == 0)
+        return 0;
+    int max = codec == ETLC_PARQUET_ZSTD ? 22 : codec == ETLC_PARQUET_GZIP ? 9 : 0;
+    if (max == 0)
+        return etlc_error_set(err, ETLC_CONFIG_RANGE,
+                              "compression_level %d: %s has no levels (zstd takes 1..22, gzip 1..9)",
+                              level, etlc_parquet_codec_name(codec));
+    if (level < 1 || level > max)
+        return etlc_error_set(err, ETLC_CONFIG_RANGE, "compression_level %d is not in 1..%d for %s",
+                              level, max, etlc_parquet_codec_name(codec));
+    return 0;
+}

@@ -166,6 +166,8 @@ typedef struct pq_column {
     bool dict_on;        /* still dictionary-encoding this chunk */
     bool dict_abandon;   /* leave dictionary mode after the current page */
     etlc__buf pages;     /* finished data pages, headers included */
+    int64_t chunk_bytes; /* uncompressed page bodies submitted to this chunk */
+    etlc__buf dict_header, dict_payload; /* the compressed dictionary page, at flush */
     pq_chunk_meta meta;
     int64_t first_data_page_rel; /* -1 until a page is finished */
 
@@ -180,6 +182,9 @@ struct etlc_parquet_writer;
 int pq_column_append(struct etlc_parquet_writer *w, pq_column *c, const etlc_column *src,
                      size_t r0, size_t r1, etlc_error *err);
 int pq_column_finish_page(struct etlc_parquet_writer *w, pq_column *c, etlc_error *err);
+struct pq_job;
+/* pq_pool's retire callback: add a compressed page to its chunk. */
+int pq_column_retire_page(void *userdata, struct pq_job *job, etlc_error *err);
 /* Estimated uncompressed bytes buffered for this chunk. */
 size_t pq_column_buffered(const pq_column *c);
 /* Start a new chunk (after a row group is flushed). */
@@ -205,7 +210,9 @@ struct etlc_parquet_writer {
     etlc_parquet_codec codec;
     int64_t row_group_bytes, page_bytes, dictionary_bytes;
     etlc_meta kv;
-    pq_compressor *comp;
+    int level;                 /* compression level, 0 = the codec's default */
+    int threads;               /* compression threads asked for (>= 1) */
+    struct pq_pool *pool;      /* started with the first page */
 
     bool schema_set;
     size_t ncols;
@@ -217,11 +224,10 @@ struct etlc_parquet_writer {
     int64_t total_rows;
     uint64_t offset;           /* bytes written so far */
     bool broken, closed;
-
-    etlc__buf page_body;       /* scratch: one uncompressed page */
-    etlc__buf page_comp;       /* scratch: compressed page */
-    etlc__buf header;          /* scratch: page header */
 };
+
+/* Start the compression pool if it is not running yet. 0 or an etlc code. */
+int pq_writer_pool(struct etlc_parquet_writer *w, etlc_error *err);
 
 int pq_write_out(struct etlc_parquet_writer *w, const void *p, size_t len, etlc_error *err);
 /* Serialize the FileMetaData. */

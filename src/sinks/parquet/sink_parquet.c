@@ -54,6 +54,13 @@ static int parquet_begin(void *state, const etlc_sink_options *opts, etlc_lake_f
         return etlc_error_set(err, ETLC_CONFIG_RANGE, "row_group_bytes: %lld must be >= 0",
                               (long long)opts->row_group_bytes);
     o.row_group_bytes = opts ? opts->row_group_bytes : 0;
+    if (opts && opts->parquet_threads < 0)
+        return etlc_error_set(err, ETLC_CONFIG_RANGE, "parquet_threads: %d must be >= 0 "
+                              "(0 = one per online CPU)", opts->parquet_threads);
+    o.compression_level = opts ? opts->compression_level : 0;
+    o.threads = opts ? opts->parquet_threads : 0;
+    if ((rc = etlc_parquet_level_check(o.compression, o.compression_level, err)) != 0)
+        return rc;
     etlc_meta meta = {0};
     if (opts && provenance_meta(opts, &meta) != 0) {
         etlc_meta_clear(&meta);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/parquet/pq.h"
+#include "sinks/parquet/page_pool.h"
 
 /* Rows encoded per column before the row-group size is checked. */
 #define PQ_SLICE_ROWS 1024
@@ -95,12 +95,12 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
     if ((unsigned)o.compression > ETLC_PARQUET_NONE)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "parquet writer: unknown codec %d",
                               (int)o.compression);
-    if (o.compression == ETLC_PARQUET_ZSTD && (o.compression_level < 0 || o.compression_level > 22))
-        return etlc_error_set(err, ETLC_CONFIG_RANGE, "parquet zstd level %d is not in 1..22",
-                              o.compression_level);
-    if (o.compression == ETLC_PARQUET_GZIP && (o.compression_level < 0 || o.compression_level > 9))
-        return etlc_error_set(err, ETLC_CONFIG_RANGE, "parquet gzip level %d is not in 1..9",
-                              o.compression_level);
+    int rc = etlc_parquet_level_check(o.compression, o.compression_level, err);
+    if (rc)
+        return rc;
+    if (o.threads < 0)
+        return etlc_error_set(err, ETLC_CONFIG_RANGE,
+                              "parquet threads %d must be >= 0 (0 = one per online CPU)", o.threads);
     if (o.row_group_bytes < 0 || o.page_bytes < 0)
         return etlc_error_set(err, ETLC_CONFIG_RANGE,
                               "parquet row_group_bytes (%lld) and page_bytes (%lld) must be >= 0",
@@ -111,6 +111,8 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
     w->write = write;
     w->userdata = userdata;
     w->codec = o.compression;
+    w->level = o.compression_level;
+    w->threads = o.threads ? o.threads : pq_online_cpus();
     w->row_group_bytes = o.row_group_bytes ? o.row_group_bytes : ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES;
     w->page_bytes = o.page_bytes ? o.page_bytes : ETLC_PARQUET_DEFAULT_PAGE_BYTES;
     if (w->page_bytes > INT32_MAX / 4)
@@ -119,7 +121,7 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
                                              : ETLC_PARQUET_DEFAULT_DICTIONARY_BYTES;
     if (w->dictionary_bytes > (int64_t)1 << 30)
         w->dictionary_bytes = (int64_t)1 << 30;
-    int rc = ETLC_NO_MEMORY;
+    rc = ETLC_NO_MEMORY;
     if (etlc_meta_set(&w->kv, "writer", "etlconn " ETLCONN_VERSION) != 0)
         goto fail_nomem;
     if (o.metadata)
@@ -127,8 +129,6 @@ int etlc_parquet_writer_open(etlc_parquet_write_fn write, void *userdata,
             if (etlc_meta_set(&w->kv, o.metadata->entries[i].key,
                               o.metadata->entries[i].value ? o.metadata->entries[i].value : "") != 0)
                 goto fail_nomem;
-    if (w->codec != ETLC_PARQUET_NONE && pq_compressor_new(w->codec, o.compression_level, &w->comp) != 0)
-        goto fail_nomem;
     if (o.schema && o.schema_ncols && (rc = set_schema(w, o.schema, o.schema_ncols, err)) != 0)
         goto fail;
     /* With an initial schema, the first batch may still re-declare it. */
@@ -227,12 +227,70 @@ static int convert_decimals(etlc_parquet_writer *w, const etlc_batch *b, const p
     return 0;
 }
 
-static int flush_row_group(etlc_parquet_writer *w, etlc_error *err)
+int pq_writer_pool(etlc_parquet_writer *w, etlc_error *err)
+{
+    if (w->pool)
+        return 0;
+    /* A worker per column at most: a chunk's pages are retired in order anyway. */
+    int threads = w->threads;
+    if ((size_t)threads > w->ncols)
+        threads = w->ncols ? (int)w->ncols : 1;
+    return pq_pool_new(w->codec, w->level, threads, pq_column_retire_page, w, &w->pool, err);
+}
+
+/* Finish every chunk's last page and queue its dictionary page, then wait
+ * for the pool: the chunks are complete, in order, when this returns. */
+static int finish_chunks(etlc_parquet_writer *w, etlc_error *err)
 {
     int rc;
     for (size_t i = 0; i < w->ncols; i++)
         if ((rc = pq_column_finish_page(w, &w->cols[i], err)) != 0)
             return rc;
+    for (size_t i = 0; i < w->ncols; i++) {
+        pq_column *c = &w->cols[i];
+        if (!(c->meta.encodings & (1u << PQ_ENC_RLE_DICTIONARY)))
+            continue;
+        if ((rc = pq_writer_pool(w, err)) != 0)
+            return rc;
+        pq_job *j;
+        if ((rc = pq_pool_slot(w->pool, &j, err)) != 0)
+            return rc;
+        j->col = c;
+        j->page_type = PQ_PAGE_DICTIONARY;
+        j->src = (const uint8_t *)c->dict.plain.data; /* untouched until the chunk is written */
+        j->src_len = c->dict.plain.len;
+        j->num_values = (int32_t)c->dict.count;
+        j->encoding = PQ_ENC_PLAIN;
+        j->layout = c->layout;
+        if ((rc = pq_pool_submit(w->pool, j, err)) != 0)
+            return rc;
+    }
+    return w->pool ? pq_pool_drain(w->pool, err) : 0;
+}
+
+/* Write one finished column chunk: dictionary page first, then data pages. */
+static int write_chunk(etlc_parquet_writer *w, pq_column *c, etlc_error *err)
+{
+    int rc;
+    pq_chunk_meta *m = &c->meta;
+    if (m->encodings & (1u << PQ_ENC_RLE_DICTIONARY)) {
+        m->dictionary_page_offset = (int64_t)w->offset;
+        if ((rc = pq_write_out(w, c->dict_header.data, c->dict_header.len, err)) != 0 ||
+            (rc = pq_write_out(w, c->dict_payload.data, c->dict_payload.len, err)) != 0)
+            return rc;
+        m->uncompressed += (int64_t)(c->dict_header.len + c->dict.plain.len);
+        m->compressed += (int64_t)(c->dict_header.len + c->dict_payload.len);
+        m->encodings |= 1u << PQ_ENC_PLAIN;
+    }
+    m->data_page_offset = (int64_t)w->offset + (c->first_data_page_rel > 0 ? c->first_data_page_rel : 0);
+    return pq_write_out(w, c->pages.data, c->pages.len, err);
+}
+
+static int flush_row_group(etlc_parquet_writer *w, etlc_error *err)
+{
+    int rc;
+    if ((rc = finish_chunks(w, err)) != 0)
+        return rc;
     if (w->nrgs == w->rgs_cap) {
         size_t cap = w->rgs_cap ? w->rgs_cap * 2 : 8;
         pq_rowgroup *g = realloc(w->rgs, cap * sizeof *g);
@@ -250,36 +308,13 @@ static int flush_row_group(etlc_parquet_writer *w, etlc_error *err)
     rg->file_offset = (int64_t)w->offset;
     for (size_t i = 0; i < w->ncols; i++) {
         pq_column *c = &w->cols[i];
-        pq_chunk_meta *m = &c->meta;
-        if (c->meta.encodings & (1u << PQ_ENC_RLE_DICTIONARY)) {
-            /* The dictionary page comes first in the chunk. */
-            const etlc__buf *payload = &c->dict.plain;
-            if (w->codec != ETLC_PARQUET_NONE) {
-                if ((rc = pq_compress(w->comp, c->dict.plain.data, c->dict.plain.len, &w->page_comp,
-                                      err)) != 0)
-                    return rc;
-                payload = &w->page_comp;
-            }
-            etlc__buf_reset(&w->header);
-            if (pq_page_header(&w->header, PQ_PAGE_DICTIONARY, c->dict.plain.len, payload->len,
-                               (int32_t)c->dict.count, PQ_ENC_PLAIN, NULL, &c->layout) != 0)
-                goto nomem;
-            m->dictionary_page_offset = (int64_t)w->offset;
-            if ((rc = pq_write_out(w, w->header.data, w->header.len, err)) != 0 ||
-                (rc = pq_write_out(w, payload->data, payload->len, err)) != 0)
-                return rc;
-            m->uncompressed += (int64_t)(w->header.len + c->dict.plain.len);
-            m->compressed += (int64_t)(w->header.len + payload->len);
-            m->encodings |= 1u << PQ_ENC_PLAIN;
-        }
-        m->data_page_offset = (int64_t)w->offset + (c->first_data_page_rel > 0 ? c->first_data_page_rel : 0);
-        if ((rc = pq_write_out(w, c->pages.data, c->pages.len, err)) != 0)
+        if ((rc = write_chunk(w, c, err)) != 0)
             return rc;
-        rg->total_uncompressed += m->uncompressed;
-        rg->total_compressed += m->compressed;
+        rg->total_uncompressed += c->meta.uncompressed;
+        rg->total_compressed += c->meta.compressed;
         /* Hand the chunk's metadata (and its stats buffers) to the row group. */
-        rg->cols[i] = *m;
-        memset(&m->stats, 0, sizeof m->stats);
+        rg->cols[i] = c->meta;
+        memset(&c->meta.stats, 0, sizeof c->meta.stats);
         pq_column_reset_chunk(c, w->dictionary_bytes);
     }
     w->rg_rows = 0;
@@ -390,8 +425,10 @@ int etlc_parquet_writer_close(etlc_parquet_writer *w, etlc_parquet_stats *stats,
     int rc;
     if (w->cols)
         w->schema_set = true; /* the initial schema, if no batch came */
-    if (w->rg_rows > 0 && (rc = flush_row_group(w, err)) != 0)
+    if (w->rg_rows > 0 && (rc = flush_row_group(w, err)) != 0) {
+        w->broken = true;
         return rc;
+    }
     etlc__buf footer = {0};
     if (pq_footer(w, &footer) != 0) {
         etlc__buf_free(&footer);
@@ -418,6 +455,7 @@ void etlc_parquet_writer_free(etlc_parquet_writer *w)
 {
     if (!w)
         return;
+    pq_pool_free(w->pool); /* joins the workers before the pages they read go */
     for (size_t i = 0; i < w->ncols; i++)
         pq_column_free(&w->cols[i]);
     free(w->cols);
@@ -429,10 +467,6 @@ void etlc_parquet_writer_free(etlc_parquet_writer *w)
     }
     free(w->rgs);
     etlc_meta_clear(&w->kv);
-    pq_compressor_free(w->comp);
-    etlc__buf_free(&w->page_body);
-    etlc__buf_free(&w->page_comp);
-    etlc__buf_free(&w->header);
     free(w);
 }
 
