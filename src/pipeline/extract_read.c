@@ -135,6 +135,10 @@ static void prepare_parts(ext_job *job)
         int64_t share = ETLC_PARQUET_DEFAULT_ROW_GROUP_BYTES / job->nparts;
         job->sopts.row_group_bytes = share < EXT_MIN_ROW_GROUP_BYTES ? EXT_MIN_ROW_GROUP_BYTES : share;
     }
+    /* The partitions already run in parallel: N writers each starting a
+     * compression thread per CPU would oversubscribe the cores. */
+    if (job->nparts > 1 && job->sopts.parquet_threads == 0)
+        job->sopts.parquet_threads = 1;
     for (unsigned i = 0; i < job->nparts; i++) {
         ext_part *pt = &job->parts[i];
         pt->job = job;
