@@ -18,6 +18,7 @@ typedef struct byte_tap {
     etlc_lake_file *file;   /* the lake file, or NULL when feeding a part */
     etlc__part *part;
     etlc__bytes_writer *writer; /* set while a large file is written on the writer thread */
+    bool resumable;             /* the lake file is an adopted part: a failure keeps its bytes */
     unsigned char head[ETLC__SNIFF_BYTES];
     size_t nhead;
 } byte_tap;
@@ -103,9 +104,11 @@ static int read_resource(etlc__bytes_job *j, const etlc__listed *e, int64_t offs
     int rc = offset > 0 ? l->c->ops->bytes->open_at(l->c->ctx, &res, offset, bc, err)
                         : l->c->ops->bytes->open(l->c->ctx, &res, bc, err);
     etlc__connector_leave(l->c);
-    /* The file is the caller's again only once the writer has stopped. */
+    /* The file is the caller's again only once the writer has stopped. A
+     * failed transfer into a part still writes every byte received, so the
+     * next attempt resumes from there; any other file is dropped anyway. */
     etlc_error we = {0};
-    int wrc = etlc__bytes_writer_finish(tap->writer, rc != 0, &we);
+    int wrc = etlc__bytes_writer_finish(tap->writer, rc != 0 && !tap->resumable, &we);
     tap->writer = NULL;
     if (rc == 0 && wrc != 0) {
         if (err)
@@ -176,6 +179,7 @@ static int fill_lake_file(etlc__bytes_job *j, const etlc__listed *e, const char 
     etlc__part_close_fd(part); /* the lake file appends through its own */
     if (rc == 0)
         rc = etlc__lake_file_adopt(l->lake, relpath, part->path, &tap->file, err);
+    tap->resumable = true;
     if (rc == 0 && part->have > 0)
         head_of_part(part, tap);
     int64_t have = rc == 0 ? (int64_t)etlc_lake_file_size(tap->file) : 0;
