@@ -1,4 +1,5 @@
-/* The lake writer thread (pipeline/bytes_writer.h) and the batched
+/* The lake writer thread (pipeline/bytes_writer.h; the name has "thread" so
+ * `make tsan` runs it) and the batched
  * directory fsync (etlc__dir_batch, sinks/lake_backend.h), on a real local
  * lake: every byte put lands in order and is hashed, a write the file
  * system refuses reaches the producer, and a batch fsyncs each directory
