@@ -7,6 +7,7 @@
 #include "pipeline/bytes_part.h"
 #include "pipeline/bytes_settings.h"
 #include "pipeline/cap_land.h"
+#include "sinks/lake_backend.h"
 
 /* One listed resource, owned. */
 typedef struct etlc__listed {
@@ -21,10 +22,13 @@ typedef struct etlc__bytes_job {
     etlc__bytes_settings set;
     etlc__part_spool spool;   /* spool.dir NULL: downloads go straight into the lake file */
     char *swept_dir;          /* the lake directory last cleared of dead writers' temporaries */
+    etlc__dir_batch dirs;     /* directories of the files landed, fsynced once before the checkpoint */
 } etlc__bytes_job;
 
 /* Land e as one lake file and add its item to the result (the item's index
- * in *item). With a spool the bytes go to e's part first (resuming it when
+ * in *item). The file is whole (fsynced) before it is visible; its
+ * directory's fsync is left to j->dirs (etlc__dir_batch_sync, before the
+ * checkpoint is committed). With a spool the bytes go to e's part first (resuming it when
  * it holds a prefix of this very version and the connector has open_at),
  * then, once the part has e's whole size, into the lake file, which is
  * committed; the part is then removed. A failure lands nothing and keeps

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pipeline/bytes_driver.h"
+#include "pipeline/bytes_writer.h"
 #include "pipeline/content_type.h"
 #include "sinks/lake_backend.h"
 
@@ -16,6 +17,8 @@ typedef struct byte_tap {
     const etlc__run *run;
     etlc_lake_file *file;   /* the lake file, or NULL when feeding a part */
     etlc__part *part;
+    etlc__bytes_writer *writer; /* set while a large file is written on the writer thread */
+    bool resumable;             /* the lake file is an adopted part: a failure keeps its bytes */
     unsigned char head[ETLC__SNIFF_BYTES];
     size_t nhead;
 } byte_tap;
@@ -33,7 +36,8 @@ static int tap_bytes(void *ud, const void *data, size_t len, etlc_error *err)
         memcpy(t->head + t->nhead, data, take);
         t->nhead += take;
     }
-    return etlc_lake_file_write(t->file, data, len, err);
+    return t->writer ? etlc__bytes_writer_put(t->writer, data, len, err)
+                     : etlc_lake_file_write(t->file, data, len, err);
 }
 
 static int add_item(etlc__cap_land *l, const etlc__listed *e, const char *final_path, uint64_t bytes,
@@ -72,10 +76,27 @@ static int size_mismatch(etlc_error *err, const etlc__listed *e, uint64_t got)
     return rc;
 }
 
+/* Files this large into a local lake are written and hashed on a second
+ * thread (bytes_writer.h) while the connector receives the next bytes;
+ * smaller ones are over before a thread would pay off. Only a local lake:
+ * its writes are plain write(2)s, where an object store's upload shares
+ * the network layer with the connector. */
+#define WRITER_MIN_BYTES ((int64_t)1 << 20)
+
+static bool wants_writer(const etlc__bytes_job *j, const etlc__listed *e, const byte_tap *tap)
+{
+    return tap->file && e->size >= WRITER_MIN_BYTES && strcmp(j->l->lake->backend->name, "local") == 0;
+}
+
 static int read_resource(etlc__bytes_job *j, const etlc__listed *e, int64_t offset, byte_tap *tap,
                          etlc_error *err)
 {
     etlc__cap_land *l = j->l;
+    if (wants_writer(j, e, tap)) {
+        int rc = etlc__bytes_writer_start(tap->file, &tap->writer, err);
+        if (rc != 0)
+            return rc;
+    }
     etlc_resource res = {.name = e->name, .size = e->size, .mtime_us = e->mtime_us, .etag = e->etag,
                          .content_type = e->content_type};
     etlc_byte_consumer bc = {.on_bytes = tap_bytes, .userdata = tap};
@@ -83,6 +104,17 @@ static int read_resource(etlc__bytes_job *j, const etlc__listed *e, int64_t offs
     int rc = offset > 0 ? l->c->ops->bytes->open_at(l->c->ctx, &res, offset, bc, err)
                         : l->c->ops->bytes->open(l->c->ctx, &res, bc, err);
     etlc__connector_leave(l->c);
+    /* The file is the caller's again only once the writer has stopped. A
+     * failed transfer into a part still writes every byte received, so the
+     * next attempt resumes from there; any other file is dropped anyway. */
+    etlc_error we = {0};
+    int wrc = etlc__bytes_writer_finish(tap->writer, rc != 0 && !tap->resumable, &we);
+    tap->writer = NULL;
+    if (rc == 0 && wrc != 0) {
+        if (err)
+            *err = we;
+        rc = wrc;
+    }
     return rc;
 }
 
@@ -147,6 +179,7 @@ static int fill_lake_file(etlc__bytes_job *j, const etlc__listed *e, const char 
     etlc__part_close_fd(part); /* the lake file appends through its own */
     if (rc == 0)
         rc = etlc__lake_file_adopt(l->lake, relpath, part->path, &tap->file, err);
+    tap->resumable = true;
     if (rc == 0 && part->have > 0)
         head_of_part(part, tap);
     int64_t have = rc == 0 ? (int64_t)etlc_lake_file_size(tap->file) : 0;
@@ -198,7 +231,7 @@ int etlc__bytes_land_one(etlc__bytes_job *j, const etlc__listed *e, char sha[65]
     uint64_t bytes = 0;
     char *final_path = NULL;
     if (rc == 0)
-        rc = etlc_lake_file_commit(tap.file, &bytes, sha, &final_path, err);
+        rc = etlc__lake_file_commit_batched(tap.file, &j->dirs, &bytes, sha, &final_path, err);
     else
         etlc_lake_file_abort(tap.file); /* an adopted part stays for the next run... */
     if (wrong_size)

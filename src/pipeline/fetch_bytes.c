@@ -4,8 +4,9 @@
  * (bytes_land.c: bounded memory, resumable spool, size checked), commit
  * the checkpoint, then apply after_landing at the source (bytes_after.c).
  *
- * Each file is committed on its own (it is whole or absent); the
- * checkpoint is committed after the last one, so a crash re-lands the same
+ * Each file is committed on its own (it is whole or absent: fsynced,
+ * then renamed); the directories they landed in are fsynced once, after
+ * the last one, and the checkpoint is committed after that, so a crash re-lands the same
  * files under the same names (overwrite, no duplicate). A resource that
  * fails (unreadable, refused name) is reported in the result and left for
  * the next run. One that changes while it is read (the connector's open
@@ -310,6 +311,10 @@ static int bytes_run(bytes_state *st, const etlc_fetch_request *req, etlc_error 
         rc = intent_of(st, err);
     if (rc == 0)
         rc = land_changed(st, err);
+    /* The renames of every file landed become durable here, before the
+     * checkpoint that skips them next time (lake_backend.h: etlc__dir_batch). */
+    if (rc == 0)
+        rc = etlc__dir_batch_sync(&st->job.dirs, err);
     json_t *position = rc == 0 ? json_pack("{s:O}", "files", st->next) : NULL;
     if (rc == 0 && !position)
         rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory building the listing");
@@ -340,6 +345,7 @@ int etlc__fetch_bytes(etlc_connector *c, const etlc_fetch_request *req,
     listing_free(&st.ls);
     etlc__part_spool_free(&st.job.spool);
     free(st.job.swept_dir);
+    etlc__dir_batch_free(&st.job.dirs);
     etlc__bytes_settings_free(&st.job.set);
     if (rc == 0 && st.first_fail) /* reported per file already */
         return etlc__cap_land_end(&l, st.first_fail, &st.first, true, result, err);

@@ -146,8 +146,9 @@ int etlc__lake_file_seal(etlc_lake_file *f, etlc_error *err)
     return 0;
 }
 
-int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[65],
-                          char **final_path, etlc_error *err)
+/* Commit through `commit`, the backend's plain or its batched one. */
+static int commit_via(etlc_lake_file *f, int (*commit)(void *, char **, etlc_error *),
+                      uint64_t *byte_count, char sha256[65], char **final_path, etlc_error *err)
 {
     *final_path = NULL;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -157,7 +158,7 @@ int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[6
         file_free(f);
         return etlc_error_set(err, ETLC_INTERNAL, "SHA-256 finalisation failed");
     }
-    int rc = f->lake->backend->commit(f->state, final_path, err);
+    int rc = commit(f->state, final_path, err);
     if (rc == 0) {
         static const char hex[] = "0123456789abcdef";
         for (unsigned i = 0; i < 32; i++) {
@@ -168,6 +169,29 @@ int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[6
         *byte_count = f->size;
     }
     file_free(f);
+    return rc;
+}
+
+int etlc_lake_file_commit(etlc_lake_file *f, uint64_t *byte_count, char sha256[65],
+                          char **final_path, etlc_error *err)
+{
+    return commit_via(f, f->lake->backend->commit, byte_count, sha256, final_path, err);
+}
+
+int etlc__lake_file_commit_batched(etlc_lake_file *f, etlc__dir_batch *b, uint64_t *byte_count,
+                                   char sha256[65], char **final_path, etlc_error *err)
+{
+    if (!b || !f->lake->backend->commit_nodirsync)
+        return etlc_lake_file_commit(f, byte_count, sha256, final_path, err);
+    int rc = etlc__dir_batch_reserve(b, err); /* before the rename: no failure after it */
+    if (rc != 0) {
+        etlc_lake_file_abort(f);
+        *final_path = NULL;
+        return rc;
+    }
+    rc = commit_via(f, f->lake->backend->commit_nodirsync, byte_count, sha256, final_path, err);
+    if (rc == 0)
+        etlc__dir_batch_note(b, *final_path);
     return rc;
 }
 

@@ -55,6 +55,9 @@ typedef struct etlc_lake_backend {
      * (malloc'd). On failure nothing is left behind. Releases fstate's
      * resources either way. */
     int (*commit)(void *fstate, char **final_path, etlc_error *err);
+    /* Optional: commit but leave the fsync of the directory to the caller
+     * (etlc__dir_batch); the file's own bytes are made durable first. */
+    int (*commit_nodirsync)(void *fstate, char **final_path, etlc_error *err);
     /* Drop the file; nothing is left behind. Safe after a failed create. */
     void (*abort)(void *fstate);
     /* Remove an already committed file (used to undo a multi-file commit). */
@@ -78,6 +81,33 @@ struct etlc_lake_file {
     bool sealed;
     void *state;   /* backend's per-file state, file_state_size bytes */
 };
+
+/* A group of commits whose directory fsyncs are done once per directory,
+ * together (lake_dirsync.c): landing many small files costs one fsync per
+ * file instead of two. What is durable when: a file committed into a batch
+ * has its bytes fsynced before its rename, so it is whole or absent under
+ * its final name at any time, crash or not; the rename itself (the file
+ * being there at all after a power loss) is durable only once
+ * etlc__dir_batch_sync has returned 0. Callers advance a checkpoint only
+ * after that. */
+typedef struct etlc__dir_batch {
+    char **paths;   /* one committed file per directory still to fsync */
+    size_t n, cap;
+    int failed;     /* errno of a directory fsync done early (no memory to defer it) */
+} etlc__dir_batch;
+/* Room for one more directory (done before a rename, so nothing can fail
+ * after it), and noting a committed file's directory in it. */
+int etlc__dir_batch_reserve(etlc__dir_batch *b, etlc_error *err);
+void etlc__dir_batch_note(etlc__dir_batch *b, const char *final_path);
+/* etlc_lake_file_commit, with the directory's fsync left to b on a
+ * backend that can (local); others commit as usual. */
+int etlc__lake_file_commit_batched(etlc_lake_file *f, etlc__dir_batch *b, uint64_t *byte_count,
+                                   char sha256[65], char **final_path, etlc_error *err);
+/* fsync every directory of the batch, then empty it; the first failure
+ * (the batch is emptied anyway: its renames' durability is then unknown,
+ * and the caller fails the run that made them). */
+int etlc__dir_batch_sync(etlc__dir_batch *b, etlc_error *err);
+void etlc__dir_batch_free(etlc__dir_batch *b);
 
 /* Internal lake operations used by the sink. */
 /* Finish writing f (durable, still invisible, descriptor released). */

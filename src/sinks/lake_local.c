@@ -175,7 +175,8 @@ int etlc__lake_local_adopt(etlc_lake *lake, const char *relpath, const char *pat
     return 0;
 }
 
-static int local_commit(void *fstate, char **final_path, etlc_error *err)
+/* sync_dir false: the caller fsyncs the directory later (etlc__dir_batch). */
+static int commit_as(void *fstate, bool sync_dir, char **final_path, etlc_error *err)
 {
     local_file *lf = fstate;
     int rc = local_seal(lf, err);
@@ -201,7 +202,7 @@ static int local_commit(void *fstate, char **final_path, etlc_error *err)
         local_abort(lf);
         return rc;
     }
-    int e = etlc__fsync_parent_dir(lf->final_path);
+    int e = sync_dir ? etlc__fsync_parent_dir(lf->final_path) : 0;
     if (e) {
         /* Not durable: take it back (the old version back) so the caller
          * can retry the whole file. */
@@ -225,6 +226,16 @@ static int local_commit(void *fstate, char **final_path, etlc_error *err)
     return 0;
 }
 
+static int local_commit(void *fstate, char **final_path, etlc_error *err)
+{
+    return commit_as(fstate, true, final_path, err);
+}
+
+static int local_commit_nodirsync(void *fstate, char **final_path, etlc_error *err)
+{
+    return commit_as(fstate, false, final_path, err);
+}
+
 static int local_remove_committed(etlc_lake *lake, const char *final_path, etlc_error *err)
 {
     (void)lake;
@@ -241,6 +252,7 @@ const etlc_lake_backend etlc__lake_backend_local = {
     .write = local_write,
     .seal = local_seal,
     .commit = local_commit,
+    .commit_nodirsync = local_commit_nodirsync,
     .abort = local_abort,
     .remove_committed = local_remove_committed,
     .close = NULL,

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,6 +56,11 @@ static int connect_addr(const struct addrinfo *ai, long timeout_ms, int *out)
         return e;
     }
     fcntl(s, F_SETFL, flags);
+    /* SFTP sends many small requests (open, fstat, read requests, close)
+     * back to back: without this, Nagle holds each behind the previous
+     * one's ACK, which the server may delay. */
+    int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     *out = s;
     return 0;
 }
