@@ -81,44 +81,75 @@ static size_t utf8_valid_len(const unsigned char *s, size_t avail)
     return n;
 }
 
+/* What etlc__buf_json_string does with each byte: 0 copy as is, 1 escape,
+ * 2 start of a UTF-8 sequence to validate. */
+static const unsigned char json_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* The escape for byte c (class 1) into out; returns its length (2 or 6). */
+static size_t json_escape(unsigned char c, char out[6])
+{
+    static const char hex[] = "0123456789abcdef";
+    char short_form = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+    out[0] = '\\';
+    if (short_form) {
+        out[1] = short_form;
+        return 2;
+    }
+    memcpy(out + 1, "u00", 3);
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
+}
+
+/* Runs of bytes that need no escaping (ASCII and valid UTF-8) are found
+ * with a table lookup per byte and copied with one memcpy each; only the
+ * bytes that need an escape are handled one at a time. */
 int etlc__buf_json_string(etlc__buf *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    if (etlc__buf_reserve(b, len + 2) != 0 || etlc__buf_putc(b, '"') != 0)
+    if (etlc__buf_reserve(b, len + 2) != 0)
         return -1;
-    size_t run = 0; /* start of a run of bytes copied verbatim */
-    for (size_t i = 0; i < len;) {
-        unsigned char c = s[i];
-        const char *esc = NULL;
-        char ubuf[8];
-        size_t step = 1;
-        if (c == '"') esc = "\\\"";
-        else if (c == '\\') esc = "\\\\";
-        else if (c == '\n') esc = "\\n";
-        else if (c == '\r') esc = "\\r";
-        else if (c == '\t') esc = "\\t";
-        else if (c < 0x20 || c == 0x7F) {
-            snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
-            esc = ubuf;
-        } else if (c >= 0x80) {
-            step = utf8_valid_len(s + i, len - i);
-            if (step == 0) {
-                esc = "\xEF\xBF\xBD"; /* U+FFFD for an invalid byte */
-                step = 1;
-            }
-        }
-        if (esc) {
-            if (etlc__buf_append(b, s + run, i - run) != 0 || etlc__buf_puts(b, esc) != 0)
-                return -1;
+    b->data[b->len++] = '"';
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        for (;;) {
+            while (i < len && json_class[s[i]] == 0)
+                i++;
+            if (i == len || json_class[s[i]] != 2)
+                break;
+            size_t step = utf8_valid_len(s + i, len - i);
+            if (step == 0)
+                break;
             i += step;
-            run = i;
+        }
+        /* Room for the run, the worst-case escape, the rest and the quote. */
+        if (etlc__buf_reserve(b, (i - run) + 6 + (len - i) + 1) != 0)
+            return -1;
+        memcpy(b->data + b->len, s + run, i - run);
+        b->len += i - run;
+        if (i == len)
+            break;
+        if (json_class[s[i]] == 2) {
+            memcpy(b->data + b->len, "\xEF\xBF\xBD", 3); /* U+FFFD for an invalid byte */
+            b->len += 3;
         } else {
-            i += step;
+            b->len += json_escape(s[i], b->data + b->len);
         }
+        i++;
     }
-    if (etlc__buf_append(b, s + run, len - run) != 0)
-        return -1;
-    return etlc__buf_putc(b, '"');
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 void etlc__buf_reset(etlc__buf *b)

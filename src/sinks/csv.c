@@ -8,7 +8,7 @@
 
 typedef struct csv_state {
     etlc__buf buf;   /* one batch of lines, reused */
-    etlc__buf field; /* one value's text */
+    etlc__buf field; /* a value that needs quoting, set aside */
     bool header_done;
 } csv_state;
 
@@ -44,6 +44,23 @@ static int put_field(etlc__buf *b, const char *s, size_t len)
     return etlc__buf_putc(b, '"');
 }
 
+/* The value's text goes straight into the batch; the rare one that needs
+ * quotes is moved aside and written again quoted. */
+static int put_value(csv_state *st, const etlc_column *c, size_t row)
+{
+    etlc__buf *b = &st->buf;
+    size_t start = b->len;
+    if (etlc__value_text(b, c, row) != 0)
+        return -1;
+    if (!needs_quotes(b->data + start, b->len - start))
+        return 0;
+    etlc__buf_reset(&st->field);
+    if (etlc__buf_append(&st->field, b->data + start, b->len - start) != 0)
+        return -1;
+    b->len = start;
+    return put_field(b, st->field.data, st->field.len);
+}
+
 static int csv_begin(void *state, const etlc_sink_options *opts, etlc_lake_file *file,
                      etlc_error *err)
 {
@@ -73,12 +90,7 @@ static int csv_write(void *state, const etlc_batch *batch, etlc_lake_file *file,
             const etlc_column *c = &batch->cols[i];
             if (i && etlc__buf_putc(b, ',') != 0)
                 goto nomem;
-            if (etlc_column_is_null(c, row))
-                continue;
-            etlc__buf_reset(&st->field);
-            if (etlc__value_text(&st->field, c, row) != 0)
-                goto nomem;
-            if (put_field(b, st->field.data ? st->field.data : "", st->field.len) != 0)
+            if (!etlc_column_is_null(c, row) && put_value(st, c, row) != 0)
                 goto nomem;
         }
         if (etlc__buf_putc(b, '\n') != 0)

@@ -79,6 +79,17 @@ typedef struct dw_encoder {
 int etlc__dw_copy_header(dw_encoder *e);
 int etlc__dw_encode_batch(dw_encoder *e, const etlc_batch *b, etlc_error *err);
 int etlc__dw_copy_trailer(dw_encoder *e);
+/* ---- the COPY reader thread (dw_copy_pipe.c) -------------------------------
+ * Reads src and encodes its batches (then the trailer) into chunks of about
+ * `chunk` bytes on a thread of its own; e->out may already hold the header. */
+typedef struct dw_pipe dw_pipe;
+int etlc__dw_pipe_start(etlc__format_reader *src, dw_encoder *e, size_t chunk, dw_pipe **out, etlc_error *err);
+/* The next chunk and the rows it completes; *data stays valid until the next
+ * call. *data NULL at the end; the reader's error, if it had one, is returned. */
+int etlc__dw_pipe_next(dw_pipe *p, const char **data, size_t *len, uint64_t *rows, etlc_error *err);
+/* Stops the reader if it still runs, waits for it and frees. */
+void etlc__dw_pipe_free(dw_pipe *p);
+
 /* Decimal text -> numeric binary; -1 if the text is not a decimal. */
 int etlc__dw_numeric_binary(etlc__buf *out, const char *s, size_t len);
 

@@ -180,14 +180,29 @@ static int check_schema(load *L, const char *path, const etlc__format_reader *sr
     return 0;
 }
 
-static int put_copy(load *L, dw_encoder *e, bool all, etlc_error *err)
+/* The file's rows as COPY data: a reader thread decodes and encodes them
+ * (dw_copy_pipe.c) while this thread sends what it already has. */
+static int send_copy_data(load *L, etlc__format_reader *src, dw_encoder *e, etlc_dw_file *f, int64_t *rows,
+                          etlc_error *err)
 {
-    if (!all && e->out.len < COPY_CHUNK)
-        return 0;
-    if (e->out.len && PQputCopyData(L->conn, e->out.data, (int)e->out.len) != 1)
-        return etlc__pg_result_error(err, L->conn, NULL, "dw: sending COPY data");
-    etlc__buf_reset(&e->out);
-    return 0;
+    dw_pipe *pipe = NULL;
+    int rc = etlc__dw_pipe_start(src, e, COPY_CHUNK, &pipe, err);
+    const char *data;
+    size_t len;
+    uint64_t n;
+    while (rc == 0 && (rc = etlc__cancel_check(L->opts->cancel, err)) == 0 &&
+           (rc = etlc__dw_pipe_next(pipe, &data, &len, &n, err)) == 0 && data) {
+        if (len && PQputCopyData(L->conn, data, (int)len) != 1)
+            rc = etlc__pg_result_error(err, L->conn, NULL, "dw: sending COPY data");
+        *rows += (int64_t)n;
+        L->rows_done += n;
+        if (rc == 0 && L->opts->progress)
+            L->opts->progress(L->opts->progress_userdata, L->rows_done,
+                              L->bytes_done + (uint64_t)f->bytes * (uint64_t)*rows /
+                                                  (uint64_t)(*rows + 1));
+    }
+    etlc__dw_pipe_free(pipe);
+    return rc;
 }
 
 /* COPY one file into `table`. */
@@ -257,23 +272,9 @@ static int copy_file(load *L, const dw_input *in, etlc_dw_file *f, const char *t
     bool in_copy = rc == 0;
     if (rc == 0 && etlc__dw_copy_header(&e))
         rc = nomem(err);
-    const etlc_batch *b;
     int64_t rows = 0;
-    while (rc == 0 && (rc = etlc__cancel_check(L->opts->cancel, err)) == 0 &&
-           (rc = etlc__format_reader_next(src, &b, err)) == 0 && b) {
-        if ((rc = etlc__dw_encode_batch(&e, b, err)) == 0)
-            rc = put_copy(L, &e, false, err);
-        rows += (int64_t)b->nrows;
-        L->rows_done += b->nrows;
-        if (L->opts->progress)
-            L->opts->progress(L->opts->progress_userdata, L->rows_done,
-                              L->bytes_done + (uint64_t)f->bytes * (uint64_t)rows /
-                                                  (uint64_t)(rows + 1));
-    }
-    if (rc == 0 && etlc__dw_copy_trailer(&e))
-        rc = nomem(err);
     if (rc == 0)
-        rc = put_copy(L, &e, true, err);
+        rc = send_copy_data(L, src, &e, f, &rows, err);
     if (in_copy) {
         /* End the COPY either way; on our own error abort it so the server discards it. */
         int end = PQputCopyEnd(L->conn, rc ? "etlconn: load aborted" : NULL);
