@@ -157,7 +157,7 @@ int etlc__ext_read_phase(ext_job *job, etlc_error *err)
 {
     prepare_parts(job);
     if (job->nparts > 1) {
-        int rc = etlc__ext_range_slices(job, err);
+        int rc = job->plan.part ? etlc__ext_range_slices(job, err) : etlc__ext_block_slices(job, err);
         if (rc)
             return rc;
     }
