@@ -103,21 +103,27 @@ static int run_copy(fetch_state *fs, const char *query, bool *clean, etlc_error 
     for (size_t i = 0; rc == 0 && i < fs->ncols; i++)
         rc = use_scaled(fs, i, fs->decimals_scaled, err);
     bool ended = false;
+    pg_recv *recv = NULL;
+    if (rc == 0)
+        rc = etlc__pg_recv_start(fs->conn, &recv, err);
     while (rc == 0) {
-        char *buf = NULL;
-        int n = PQgetCopyData(fs->conn, &buf, 0);
+        const char *data;
+        size_t len;
+        int n = etlc__pg_recv_next(recv, &data, &len);
         if (n > 0) {
-            rc = etlc__pg_copy_feed(&parser, buf, (size_t)n, copy_tuple, fs, err);
-            PQfreemem(buf);
-        } else if (n == -1) {
+            rc = etlc__pg_copy_feed(&parser, data, len, copy_tuple, fs, err);
+        } else if (n == 0) {
             ended = true;
             break;
+        } else if (n == -2) {
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory receiving the COPY");
         } else {
             char what[96];
             snprintf(what, sizeof what, "COPY stream broke after %llu rows", (unsigned long long)fs->rows);
             rc = etlc__pg_result_error(err, fs->conn, NULL, what);
         }
     }
+    etlc__pg_recv_stop(recv); /* joined: the connection is ours again */
     if (ended) {
         /* The COPY's own outcome: errors raised mid-stream (statement
          * timeout, terminated backend) arrive here. */

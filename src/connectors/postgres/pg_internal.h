@@ -111,6 +111,20 @@ int etlc__pg_copy_feed(pg_copy_parser *p, const char *data, size_t len, pg_copy_
 int etlc__pg_copy_finish(pg_copy_parser *p, etlc_error *err);
 void etlc__pg_copy_free(pg_copy_parser *p);
 
+/* ---- the COPY receiver thread (pg_recv.c) ----------------------------------- */
+
+/* Receives a COPY OUT already started on `conn` on a thread of its own,
+ * into a few fixed blocks. Until etlc__pg_recv_next returns <= 0 (or
+ * etlc__pg_recv_stop) the connection is the receiver's. */
+typedef struct pg_recv pg_recv;
+int etlc__pg_recv_start(PGconn *conn, pg_recv **out, etlc_error *err);
+/* The next bytes of the stream, valid until the next call: 1; 0 at the end
+ * of the copy (PQgetResult tells its outcome); -1 stream broken (PQerrorMessage);
+ * -2 out of memory. */
+int etlc__pg_recv_next(pg_recv *r, const char **data, size_t *len);
+/* Stop (if still running), join and free. NULL ok. */
+void etlc__pg_recv_stop(pg_recv *r);
+
 /* ---- fetch (pg_fetch.c) ---------------------------------------------------- */
 
 int etlc__pg_fetch(pg_ctx *ctx, const etlc_fetch_request *req, etlc_batch_consumer consumer,
