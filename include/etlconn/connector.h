@@ -54,6 +54,10 @@ typedef struct etlc_fetch_request {
      * batches itself (and sets it from etlc_land_options.cancel); a
      * connector may also watch it to interrupt a long wait in the server. */
     const etlc_cancel *cancel;
+    /* Set by etlconn's own Parquet landing (never needed by embedders): a
+     * connector may hand DECIMAL columns of known precision as scaled
+     * integers without their text. Connectors may ignore it. */
+    bool decimals_scaled;
 } etlc_fetch_request;
 
 /* The protocol's operations (opaque here; etlconn/connector_api.h defines it). */

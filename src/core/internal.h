@@ -149,6 +149,32 @@ static inline void etlc__batch_put_f64(etlc_batch *b, size_t col, double v)
 }
 static inline void etlc__batch_end_row_unchecked(etlc_batch *b) { b->nrows++; }
 
+/* Scaled decimals: a DECIMAL column of known precision (1..38) may carry its
+ * values as integers scaled by 10^scale in `fixed` (16 bytes a row) instead
+ * of text; its spans are then empty. Only a producer asked for them
+ * (etlc_fetch_request.decimals_scaled) writes them, so only a consumer that
+ * reads them (the Parquet writer, etlc__value_copy_cell) ever sees them:
+ * it saves the text both ways for every numeric value. */
+__extension__ typedef __int128 etlc__i128;
+__extension__ typedef unsigned __int128 etlc__u128;
+/* Give column `col` (DECIMAL, no rows yet) scaled storage for `capacity`
+ * rows, or (on false) take it away. 0 or -1 out of memory. */
+int etlc__batch_use_scaled(etlc_batch *b, size_t col, bool on);
+static inline const etlc__i128 *etlc__column_scaled(const etlc_column *c)
+{
+    return c->def.type == ETLC_TYPE_DECIMAL ? (const etlc__i128 *)(const void *)c->fixed.b : NULL;
+}
+static inline void etlc__batch_put_scaled(etlc_batch *b, size_t col, etlc__i128 v)
+{
+    etlc_column *c = &b->cols[col];
+    ((etlc__i128 *)(void *)c->fixed.b)[b->nrows] = v;
+    c->offsets[b->nrows + 1] = c->offsets[b->nrows];
+    c->nulls[b->nrows] = 0;
+    c->count++;
+}
+/* Decimal text of v / 10^scale ("-12.3400"); buf holds >= 48 bytes. Length. */
+size_t etlc__scaled_text(etlc__i128 v, int scale, char *buf);
+
 #define ETLC__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -202,7 +202,7 @@ size_t etlc_batch_memory(const etlc_batch *b)
         const etlc_column *c = &b->cols[i];
         total += bi->row_alloc; /* nulls */
         if (c->fixed.b)
-            total += bi->row_alloc * fixed_width(c->def.type);
+            total += bi->row_alloc * (etlc__column_scaled(c) ? sizeof(etlc__i128) : fixed_width(c->def.type));
         if (c->offsets)
             total += (bi->row_alloc + 1) * sizeof *c->offsets;
         total += c->data_cap + (c->def.name ? strlen(c->def.name) + 1 : 0);
@@ -446,4 +446,44 @@ int etlc_batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final
     etlc_batch_reset(batch);
     batch->batch_index = next;
     return rc;
+}
+
+int etlc__batch_use_scaled(etlc_batch *b, size_t col, bool on)
+{
+    etlc_column *c = &b->cols[col];
+    if (!on) {
+        free(fixed_get(c));
+        fixed_set(c, NULL);
+        return 0;
+    }
+    if (c->fixed.b)
+        return 0; /* kept across resets */
+    void *p = calloc(b->capacity ? b->capacity : 1, sizeof(etlc__i128));
+    if (!p)
+        return -1;
+    fixed_set(c, p);
+    return 0;
+}
+
+size_t etlc__scaled_text(etlc__i128 v, int scale, char *buf)
+{
+    char digits[48];
+    int n = 0;
+    etlc__u128 u = v < 0 ? (etlc__u128)0 - (etlc__u128)v : (etlc__u128)v;
+    do {
+        digits[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= scale && n < 46)
+        digits[n++] = '0'; /* a 0 before the point */
+    size_t k = 0;
+    if (v < 0)
+        buf[k++] = '-';
+    for (int i = n - 1; i >= 0; i--) {
+        buf[k++] = digits[i];
+        if (i == scale && scale > 0)
+            buf[k++] = '.';
+    }
+    buf[k] = '\0';
+    return k;
 }

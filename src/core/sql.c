@@ -31,6 +31,11 @@ int etlc__value_copy_cell(const etlc_batch *b, size_t col, size_t row, etlc_valu
     default: {
         size_t len;
         const uint8_t *p = etlc_column_var(c, row, &len);
+        char scaled[48];
+        if (etlc__column_scaled(c)) { /* a scaled decimal: its text is made here */
+            len = etlc__scaled_text(etlc__column_scaled(c)[row], c->def.scale, scaled);
+            p = (const uint8_t *)scaled;
+        }
         out->data = etlc__strndup(len ? (const char *)p : "", len);
         if (!out->data) {
             out->type = ETLC_TYPE_NULL;

@@ -44,7 +44,8 @@ void etlc__ext_plan_free(ext_plan *p);
 
 /* A slice of the partition column. */
 typedef struct ext_slice {
-    enum { EXT_SLICE_ALL = 0, EXT_SLICE_RANGE, EXT_SLICE_MODULO } kind;
+    /* BLOCKS: PostgreSQL heap blocks lo <= block < hi of the table (ctid), no partition column */
+    enum { EXT_SLICE_ALL = 0, EXT_SLICE_RANGE, EXT_SLICE_MODULO, EXT_SLICE_BLOCKS } kind;
     bool has_lo, has_hi;     /* RANGE: lo <= p < hi; no lo also takes NULLs */
     int64_t lo, hi;
     unsigned index, count;   /* MODULO: ((p % count) + count) % count = index; NULLs in 0 */
@@ -151,6 +152,12 @@ int etlc__ext_check_start_type(const ext_job *job, const etlc_value *max, etlc_e
 int etlc__ext_intent_phase(ext_job *job, etlc_error *err);
 /* N contiguous ranges over the partition column's [min, max] in the snapshot. */
 int etlc__ext_range_slices(ext_job *job, etlc_error *err);
+/* True when partitions without a partition column split the table's heap
+ * blocks (PostgreSQL, a table, no watermark, no key). */
+bool etlc__ext_block_partitions(const etlc_sql_ops *sql, const etlc_extract_options *o);
+/* N contiguous ranges of the table's heap blocks, counted in the snapshot
+ * (extract_blocks.c). */
+int etlc__ext_block_slices(ext_job *job, etlc_error *err);
 int etlc__ext_read_phase(ext_job *job, etlc_error *err);
 int etlc__ext_commit_phase(ext_job *job, etlc_error *err);
 int etlc__ext_checkpoint_phase(ext_job *job, etlc_error *err);

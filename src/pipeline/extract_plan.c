@@ -31,8 +31,13 @@ int etlc__ext_check_options(const etlc_connector *c, const etlc_extract_options 
         return etlc__ext_lag_error(o->lag, lag_kind, err);
     if (o->partitions > 1 && o->slice_count)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "give either partitions N or a single slice I/N, not both");
-    if ((o->partitions > 1 || o->slice_count) && !o->partition_on)
-        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "partitioning needs a partition column (--partition-on)");
+    if (o->slice_count && !o->partition_on)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "a slice I/N needs a partition column (--partition-on)");
+    if (o->partitions > 1 && !o->partition_on && !etlc__ext_block_partitions(ops->sql, o))
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "partitioning needs a partition column (--partition-on); without one, only a "
+                              "full read of a PostgreSQL table (--table, no --watermark, no --key) is split "
+                              "on its heap blocks");
     if (o->partition_on && o->partitions <= 1 && !o->slice_count)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
                               "a partition column needs partitions N > 1 or a slice I/N");

@@ -9,6 +9,7 @@
 #include "core/connector_internal.h"
 #include "etlconn/parquet.h"
 #include "pipeline/extract_internal.h"
+#include "sinks/sink_formats.h"
 
 /* Smallest row group a partition gets when they share the budget. */
 #define EXT_MIN_ROW_GROUP_BYTES (8 * 1024 * 1024)
@@ -76,7 +77,8 @@ static int read_pages(ext_part *pt, etlc_error *err)
         if (rc)
             break;
         etlc_fetch_request req = {.query = st.sql.data, .params = st.params, .nparams = st.nparams,
-                                  .batch_rows = job->batch, .cancel = etlc__run_cancel_token(job->run)};
+                                  .batch_rows = job->batch, .cancel = etlc__run_cancel_token(job->run),
+                                  .decimals_scaled = etlc__sink_reads_scaled_decimals(pt->sink)};
         etlc_log(ETLC_LOG_DEBUG, "extract", "slice %u page: %s", pt->index, st.sql.data);
         pt->page_rows = 0;
         rc = job->sql->snapshot_fetch(job->c->ctx, pt->snap, &req,
@@ -159,7 +161,7 @@ int etlc__ext_read_phase(ext_job *job, etlc_error *err)
 {
     prepare_parts(job);
     if (job->nparts > 1) {
-        int rc = etlc__ext_range_slices(job, err);
+        int rc = job->plan.part ? etlc__ext_range_slices(job, err) : etlc__ext_block_slices(job, err);
         if (rc)
             return rc;
     }

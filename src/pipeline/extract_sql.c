@@ -129,6 +129,16 @@ static int lexicographic_after(const ext_plan *p, ext_stmt *st, const ext_cursor
 static int slice_cond(const ext_plan *p, ext_stmt *st, const ext_slice *s)
 {
     int rc = 0;
+    if (s->kind == EXT_SLICE_BLOCKS) { /* PostgreSQL >= 14 scans just these blocks (TID range scan) */
+        if (s->has_lo)
+            rc = etlc__buf_printf(&st->sql, "etlc_src.ctid >= '(%lld,0)'::tid", (long long)s->lo);
+        if (rc == 0 && s->has_hi)
+            rc = etlc__buf_printf(&st->sql, "%setlc_src.ctid < '(%lld,0)'::tid", s->has_lo ? " AND " : "",
+                                  (long long)s->hi);
+        if (rc == 0 && !s->has_lo && !s->has_hi)
+            rc = etlc__buf_puts(&st->sql, "TRUE");
+        return rc;
+    }
     if (s->kind == EXT_SLICE_RANGE) {
         if (!s->has_lo) {
             rc = etlc__buf_printf(&st->sql, "(%s IS NULL OR %s < ", p->part, p->part);
@@ -154,7 +164,7 @@ int etlc__ext_page_sql(const ext_plan *p, const ext_cursor *from, const etlc_val
                        const ext_slice *slice, size_t limit, ext_stmt *st, etlc_error *err)
 {
     memset(st, 0, sizeof *st);
-    if (slice && slice->kind != EXT_SLICE_ALL && !p->part)
+    if (slice && slice->kind != EXT_SLICE_ALL && slice->kind != EXT_SLICE_BLOCKS && !p->part)
         return etlc_error_set(err, ETLC_INTERNAL, "a slice needs a partition column");
     int rc = etlc__buf_puts(&st->sql, "SELECT etlc_src.*");
     for (size_t i = 0; i < p->ncur && rc == 0; i++) {

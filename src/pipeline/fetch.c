@@ -7,6 +7,7 @@
 #include "core/connector_internal.h"
 #include "pipeline/capabilities.h"
 #include "pipeline/run.h"
+#include "sinks/sink_formats.h"
 
 /* First 12 hex digits of SHA-256 over the query and its parameters, so a
  * re-run of the same request lands under the same names. */
@@ -57,8 +58,10 @@ static int fetch_into(etlc__run *run, const etlc_fetch_request *req, const etlc_
     int rc = etlc__run_sink_open(run, sopts, &tap.sink, e);
     if (rc != 0)
         return rc;
+    etlc_fetch_request r = *req;
+    r.decimals_scaled = etlc__sink_reads_scaled_decimals(tap.sink); /* Parquet: no decimal text */
     etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
-    rc = c->ops->fetch(c->ctx, req, etlc__run_sink_consumer(&tap), e);
+    rc = c->ops->fetch(c->ctx, &r, etlc__run_sink_consumer(&tap), e);
     etlc__connector_leave(c);
     /* Requested during the last batch, or the connector interrupted the
      * server for it: either way the run was cancelled and nothing is kept. */

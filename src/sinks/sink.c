@@ -150,7 +150,9 @@ static int make_view(const etlc_batch *src, size_t first, size_t n, etlc_batch *
         *c = src->cols[i];
         c->nulls = src->cols[i].nulls + first;
         size_t w = slot_width(c->def.type);
-        if (w && src->cols[i].fixed.b)
+        if (etlc__column_scaled(&src->cols[i])) /* scaled decimals: 16 bytes a row */
+            c->fixed.b = src->cols[i].fixed.b + first * sizeof(etlc__i128);
+        else if (w && src->cols[i].fixed.b)
             c->fixed.b = src->cols[i].fixed.b + first * w;
         if (src->cols[i].offsets)
             c->offsets = src->cols[i].offsets + first;
@@ -382,8 +384,20 @@ int etlc_sink_write(etlc_sink *s, const etlc_batch *batch, etlc_error *err)
     return rc;
 }
 
+bool etlc__sink_reads_scaled_decimals(const etlc_sink *s)
+{
+    return s && strcmp(s->fmt->name, "parquet") == 0;
+}
+
 static int write_settled(etlc_sink *s, const etlc_batch *batch, etlc_error *err)
 {
+    /* Scaled decimals carry no text: only the Parquet format reads them. */
+    for (size_t i = 0; i < batch->ncols && !etlc__sink_reads_scaled_decimals(s); i++)
+        if (etlc__column_scaled(&batch->cols[i])) {
+            s->failed = true;
+            return etlc_error_set(err, ETLC_INTERNAL, "column '%s' holds scaled decimals, which "
+                                  "the %s format cannot write", batch->cols[i].def.name, s->fmt->name);
+        }
     if (remember_schema(s, batch) != 0) {
         s->failed = true;
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory remembering the batch schema");

@@ -18,4 +18,9 @@ int etlc__buf_base64(etlc__buf *b, const uint8_t *data, size_t len);
  * base64 for bytes, ISO-8601 for dates and timestamps). 0 or -1 (ENOMEM). */
 int etlc__value_text(etlc__buf *b, const etlc_column *c, size_t row);
 
+/* True when the sink's format reads DECIMAL columns as scaled integers
+ * (etlc__column_scaled): Parquet. A fetch into it may ask for them
+ * (etlc_fetch_request.decimals_scaled). */
+bool etlc__sink_reads_scaled_decimals(const etlc_sink *s);
+
 #endif

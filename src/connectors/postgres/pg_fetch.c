@@ -22,6 +22,7 @@ typedef struct fetch_state {
     etlc_batch_consumer consumer;
     etlc__buf scratch;
     uint64_t rows;
+    bool decimals_scaled; /* the request allows scaled DECIMAL columns */
 } fetch_state;
 
 static int emit_if_full(fetch_state *fs, etlc_error *err)
@@ -57,6 +58,21 @@ static void drain(PGconn *conn)
     }
 }
 
+/* Column i as scaled integers (`on`, a DECIMAL of precision 1..38 that the
+ * consumer reads so), else as text: run_rows writes text only. */
+static int use_scaled(fetch_state *fs, size_t i, bool on, etlc_error *err)
+{
+    pg_column *col = &fs->cols[i];
+    on = on && col->type == ETLC_TYPE_DECIMAL && col->precision >= 1 && col->precision <= 38;
+    if (on == col->scaled)
+        return 0;
+    if (etlc__batch_use_scaled(fs->batch, i, on) != 0)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory preparing column '%s'",
+                              fs->batch->cols[i].def.name);
+    col->scaled = on;
+    return 0;
+}
+
 static int run_copy(fetch_state *fs, const char *query, bool *clean, etlc_error *err)
 {
     *clean = false;
@@ -84,22 +100,30 @@ static int run_copy(fetch_state *fs, const char *query, bool *clean, etlc_error 
                             fs->ncols, fs->batch->ncols);
     if (rc == 0)
         rc = etlc__batch_reserve_capacity(fs->batch, err);
+    for (size_t i = 0; rc == 0 && i < fs->ncols; i++)
+        rc = use_scaled(fs, i, fs->decimals_scaled, err);
     bool ended = false;
+    pg_recv *recv = NULL;
+    if (rc == 0)
+        rc = etlc__pg_recv_start(fs->conn, &recv, err);
     while (rc == 0) {
-        char *buf = NULL;
-        int n = PQgetCopyData(fs->conn, &buf, 0);
+        const char *data;
+        size_t len;
+        int n = etlc__pg_recv_next(recv, &data, &len);
         if (n > 0) {
-            rc = etlc__pg_copy_feed(&parser, buf, (size_t)n, copy_tuple, fs, err);
-            PQfreemem(buf);
-        } else if (n == -1) {
+            rc = etlc__pg_copy_feed(&parser, data, len, copy_tuple, fs, err);
+        } else if (n == 0) {
             ended = true;
             break;
+        } else if (n == -2) {
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory receiving the COPY");
         } else {
             char what[96];
             snprintf(what, sizeof what, "COPY stream broke after %llu rows", (unsigned long long)fs->rows);
             rc = etlc__pg_result_error(err, fs->conn, NULL, what);
         }
     }
+    etlc__pg_recv_stop(recv); /* joined: the connection is ours again */
     if (ended) {
         /* The COPY's own outcome: errors raised mid-stream (statement
          * timeout, terminated backend) arrive here. */
@@ -218,6 +242,9 @@ static int append_row(fetch_state *fs, const PGresult *res, int r, etlc_error *e
 static int run_rows(fetch_state *fs, const etlc_fetch_request *req, bool *clean, etlc_error *err)
 {
     *clean = false;
+    for (size_t i = 0; i < fs->ncols; i++) /* text only, also after a refused COPY */
+        if (use_scaled(fs, i, false, err) != 0)
+            return ETLC_NO_MEMORY;
     bound_params bp;
     int rc = params_bind(req, &bp, err);
     if (rc == 0 && !PQsendQueryPrepared(fs->conn, "", (int)bp.n, bp.values, bp.lengths, bp.formats,
@@ -354,7 +381,8 @@ static int fetch_on(pg_ctx *ctx, PGconn *conn, pg_fetch_mode mode, const etlc_fe
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory copying the query");
     PGresult *desc = NULL, *wrapped_desc = NULL;
     etlc__buf wrapped = {0};
-    fetch_state fs = {.conn = conn, .consumer = consumer, .binary = true};
+    fetch_state fs = {.conn = conn, .consumer = consumer, .binary = true,
+                      .decimals_scaled = req->decimals_scaled};
     int rc = describe(conn, query, &desc, err);
     *clean = true;
     if (rc == 0 && (size_t)PQnparams(desc) != req->nparams)

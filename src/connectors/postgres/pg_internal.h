@@ -57,6 +57,7 @@ typedef struct pg_column {
     int typmod;
     etlc_type type;
     int precision, scale;
+    bool scaled; /* DECIMAL written as scaled integers (etlc__batch_put_scaled), no text */
 } pg_column;
 
 /* True for a type this connector decodes itself (binary and text). */
@@ -76,6 +77,11 @@ int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const
                         size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err);
 /* numeric binary form -> decimal text ("-12.3400"). 0, or -1 malformed, -2 NaN, -3 +inf, -4 -inf. */
 int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out);
+/* numeric binary form -> integer scaled by 10^scale with at most `precision`
+ * (<= 38) digits, no text in between (pg_numeric.c). 0; -1 malformed, -2 NaN,
+ * -3 +inf, -4 -inf; -5 does not fit, with the Parquet writer's reason in *why. */
+int etlc__pg_numeric_scaled(const unsigned char *p, size_t len, int precision, int scale,
+                            etlc__i128 *out, const char **why);
 
 /* ---- binary COPY parsing (pg_copy.c) ---------------------------------------- */
 
@@ -104,6 +110,20 @@ int etlc__pg_copy_feed(pg_copy_parser *p, const char *data, size_t len, pg_copy_
 /* After the last chunk: ETLC_PROTOCOL unless the trailer was seen and nothing is left. */
 int etlc__pg_copy_finish(pg_copy_parser *p, etlc_error *err);
 void etlc__pg_copy_free(pg_copy_parser *p);
+
+/* ---- the COPY receiver thread (pg_recv.c) ----------------------------------- */
+
+/* Receives a COPY OUT already started on `conn` on a thread of its own,
+ * into a few fixed blocks. Until etlc__pg_recv_next returns <= 0 (or
+ * etlc__pg_recv_stop) the connection is the receiver's. */
+typedef struct pg_recv pg_recv;
+int etlc__pg_recv_start(PGconn *conn, pg_recv **out, etlc_error *err);
+/* The next bytes of the stream, valid until the next call: 1; 0 at the end
+ * of the copy (PQgetResult tells its outcome); -1 stream broken (PQerrorMessage);
+ * -2 out of memory. */
+int etlc__pg_recv_next(pg_recv *r, const char **data, size_t *len);
+/* Stop (if still running), join and free. NULL ok. */
+void etlc__pg_recv_stop(pg_recv *r);
 
 /* ---- fetch (pg_fetch.c) ---------------------------------------------------- */
 

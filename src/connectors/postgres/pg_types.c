@@ -32,6 +32,7 @@ void etlc__pg_column_init(pg_column *col, Oid oid, int typmod)
     col->oid = oid;
     col->typmod = typmod;
     col->precision = col->scale = 0;
+    col->scaled = false;
     switch (oid) {
     case PG_OID_BOOL: col->type = ETLC_TYPE_BOOL; break;
     case PG_OID_INT2: case PG_OID_INT4: case PG_OID_INT8: case PG_OID_OID:
@@ -342,6 +343,35 @@ static int append_text(etlc_batch *b, size_t colno, const pg_column *col, const 
     return bad_value(err, b, colno, col, row, why);
 }
 
+/* A numeric of a scaled column; its errors are worded as the text path's
+ * (here or in the Parquet writer) would word them. */
+static int put_scaled(etlc_batch *b, size_t colno, const pg_column *col, const unsigned char *p,
+                      size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err)
+{
+    etlc__i128 v;
+    const char *why = "";
+    int r = etlc__pg_numeric_scaled(p, len, col->precision, col->scale, &v, &why);
+    if (r == 0) {
+        etlc__batch_put_scaled(b, colno, v);
+        return 0;
+    }
+    if (r == -2 || r == -3 || r == -4)
+        return bad_value(err, b, colno, col, row,
+                         r == -2 ? "numeric NaN has no exact decimal form (filter it or cast the column to float8 or text)"
+                                 : "numeric infinity has no exact decimal form (filter it or cast the column to float8 or text)");
+    if (r != -5 || etlc__pg_numeric_to_text(p, len, scratch) != 0) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "malformed binary value (%zu bytes)", len);
+        return bad_value(err, b, colno, col, row, tmp);
+    }
+    char *value = etlc__redacted_excerpt(scratch->data, scratch->len, 64); /* redacted, then cut */
+    char msg[200];
+    snprintf(msg, sizeof msg, "value \"%s\" %s (DECIMAL(%d,%d))", value ? value : "(out of memory)",
+             why, col->precision, col->scale);
+    free(value);
+    return bad_value(err, b, colno, col, row, msg);
+}
+
 int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const char *data,
                         size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err)
 {
@@ -391,6 +421,8 @@ int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const
         return 0;
     }
     case PG_OID_NUMERIC:
+        if (col->scaled)
+            return put_scaled(b, colno, col, p, len, row, scratch, err);
         if (etlc__pg_numeric_to_text(p, len, scratch) != 0)
             break; /* NaN, infinity, malformed, no memory: the general path decides */
         data = scratch->data;

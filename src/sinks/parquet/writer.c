@@ -196,6 +196,12 @@ static int convert_decimals(etlc_parquet_writer *w, const etlc_batch *b, const p
     for (size_t i = 0; i < w->ncols; i++) {
         pq_column *c = &w->cols[i];
         const etlc_column *s = &b->cols[i];
+        const etlc__i128 *scaled = etlc__column_scaled(s);
+        if (scaled && (!layouts[i].decimal_int || layouts[i].precision != s->def.precision ||
+                       layouts[i].scale != s->def.scale))
+            return etlc_error_set(err, ETLC_INTERNAL, "parquet: column \"%s\" holds scaled decimals "
+                                  "but is not written as DECIMAL(%d,%d)", c->name, s->def.precision,
+                                  s->def.scale);
         if (!layouts[i].decimal_int || s->def.type != ETLC_TYPE_DECIMAL)
             continue;
         if (b->nrows > c->dec_cap) {
@@ -205,6 +211,11 @@ static int convert_decimals(etlc_parquet_writer *w, const etlc_batch *b, const p
                                       "\"%s\"", c->name);
             c->dec = d;
             c->dec_cap = b->nrows;
+        }
+        if (scaled) {
+            /* Already scaled by the producer, to this column's precision and scale. */
+            memcpy(c->dec, scaled, b->nrows * sizeof *c->dec);
+            continue;
         }
         for (size_t r = 0; r < b->nrows; r++) {
             if (s->nulls && s->nulls[r])
