@@ -36,9 +36,13 @@ static int scalar(etlc__jscan *s, etlc__buf *strbuf, etlc__jval *v)
         v->kind = ETLC__JSTRING;
         return etlc__jlex_string(s, strbuf, strbuf ? &v->s : NULL, &v->len);
     }
-    if (c == '-' || (c >= '0' && c <= '9'))
-        return etlc__jlex_number(s, v);
-    return etlc__jlex_literal(s, v);
+    int rc = c == '-' || (c >= '0' && c <= '9') ? etlc__jlex_number(s, v)
+                                                : etlc__jlex_literal(s, v);
+    /* jansson's quirk: the byte after a number or literal is put back, and
+     * a NUL put back is lost, so one NUL right there is skipped. */
+    if (rc == 0 && s->p < s->end && *s->p == '\0')
+        s->p++;
+    return rc;
 }
 
 /* An object's key and its colon, whitespace around them skipped. */
@@ -125,6 +129,8 @@ static int read_value(etlc__jscan *s, int depth, etlc__jval *v)
     }
     v->raw = (const char *)start;
     v->raw_len = (size_t)(s->p - start);
+    if (v->raw_len && start[v->raw_len - 1] == '\0')
+        v->raw_len--; /* the NUL scalar() skipped */
     return rc;
 }
 

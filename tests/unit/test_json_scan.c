@@ -106,6 +106,14 @@ static void structure_literals_depth_and_trailing_bytes(void **state)
     assert_false(accepts("[{\"a\":1}]")); /* not an object */
     assert_false(accepts(""));
     assert_false(accepts("{\"a\":1"));
+    /* jansson loses one NUL right after a number or literal, nowhere else */
+    static const struct { const char *t; size_t n; bool ok; } nul[] = {
+        {"{\"a\":1\0}", 8, true}, {"{\"a\":[true\0,2]}", 15, true}, {"{\"a\":1\0\0}", 9, false},
+        {"{\"a\":\"x\"\0}", 10, false}, {"{\"a\":1 \0}", 9, false}, {"{\"a\":1}\0", 8, false}};
+    for (size_t i = 0; i < sizeof nul / sizeof *nul; i++) {
+        assert_int_equal(etlc__jscan_check_object(nul[i].t, nul[i].n) == 0, nul[i].ok);
+        assert_int_equal(jscan_oracle(nul[i].t, nul[i].n), 0);
+    }
     /* jansson counts every value: the top object is 1, at most 2048 */
     size_t deep = JSON_PARSER_MAX_DEPTH;
     char *t = malloc(2 * deep + 16);
