@@ -59,11 +59,13 @@ long etlc__json_columns_lookup(etlc__json_columns *s, const char *key, size_t kl
 /* etlc__json_append for a scanned value. */
 int etlc__json_append_scanned(etlc_batch *b, size_t col, const etlc__jval *v, const char *who,
                               const char *where, etlc_error *err);
-/* One row of `b` from the object `text` (already inferred: no duplicate
- * keys, every key a column of s, in b's first s->ncols columns); absent
- * columns NULL. The row is not ended. */
+/* One row of `b` from the object `text` (a valid object; columns of s are
+ * b's first s->ncols columns); absent columns NULL; the row is not ended.
+ * ETLC__JSCAN_BAD (err not set) for a key that is no column or comes
+ * twice: the row is then half built. `watch` (may be NULL) names a key
+ * whose value's span goes to *watched (raw NULL when absent). */
 int etlc__json_append_text(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc,
                            const void *text, size_t len, const char *who, const char *where,
-                           etlc_error *err);
+                           const char *watch, etlc__jval *watched, etlc_error *err);
 
 #endif

@@ -123,8 +123,12 @@ int etlc__json_append_scanned(etlc_batch *b, size_t col, const etlc__jval *v, co
 
 int etlc__json_append_text(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc,
                            const void *text, size_t len, const char *who, const char *where,
-                           etlc_error *err)
+                           const char *watch, etlc__jval *watched, etlc_error *err)
 {
+    uint64_t me = ++s->object_no;
+    size_t wlen = watch ? strlen(watch) : 0;
+    if (watched)
+        watched->raw = NULL;
     etlc__jscan_init(sc, text, len);
     int more = etlc__jscan_object_begin(sc), rc = 0;
     const char *key;
@@ -133,13 +137,17 @@ int etlc__json_append_text(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc
     while (rc == 0 && more == 0 && (more = etlc__jscan_member(sc, &key, &klen, &v)) == 1) {
         more = 0;
         long c = etlc__json_columns_lookup(s, key, klen);
-        rc = c < 0 ? etlc_error_set(err, ETLC_INTERNAL, "%s: a key of %s has no column", who, where)
-                   : etlc__json_append_scanned(b, (size_t)c, &v, who, where, err);
+        if (c < 0 || s->stamp[c] == me)
+            return ETLC__JSCAN_BAD;
+        s->stamp[c] = me;
+        if (watch && klen == wlen && memcmp(key, watch, wlen) == 0)
+            *watched = v;
+        rc = etlc__json_append_scanned(b, (size_t)c, &v, who, where, err);
     }
     if (rc == 0 && more != 0)
-        rc = more == ETLC__JSCAN_NOMEM
-                 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading %s", where)
-                 : etlc_error_set(err, ETLC_INTERNAL, "%s: %s no longer reads as JSON", who, where);
+        return more == ETLC__JSCAN_NOMEM
+                   ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading %s", where)
+                   : ETLC__JSCAN_BAD;
     for (size_t c = 0; rc == 0 && c < s->ncols; c++)
         if (b->cols[c].count == b->nrows)
             rc = etlc_batch_append_null(b, c, err);

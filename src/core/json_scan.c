@@ -195,6 +195,12 @@ int etlc__jscan_element(etlc__jscan *s, etlc__jval *v)
     return rc ? rc : 1;
 }
 
+int etlc__jscan_value(etlc__jscan *s, etlc__jval *v)
+{
+    int rc = read_value(s, 1, v);
+    return rc ? rc : etlc__jscan_end(s);
+}
+
 int etlc__jscan_end(etlc__jscan *s)
 {
     ws(s);

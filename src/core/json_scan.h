@@ -60,6 +60,8 @@ int etlc__jscan_array_begin(etlc__jscan *s);
 int etlc__jscan_member(etlc__jscan *s, const char **key, size_t *klen, etlc__jval *v);
 /* The next element of an array: 1 with *v, 0 at the closing ']', or < 0. */
 int etlc__jscan_element(etlc__jscan *s, etlc__jval *v);
+/* The whole input as one value (of any kind): 0 with *v, or < 0. */
+int etlc__jscan_value(etlc__jscan *s, etlc__jval *v);
 /* After the top value: 0 if only whitespace is left, else BAD. */
 int etlc__jscan_end(etlc__jscan *s);
 

@@ -94,7 +94,8 @@ static void oracle_build(oracle_line *lines, size_t n, const char *text, size_t 
                 rb = etlc__json_append(b, c, json_object_get(lines[i].dom, scan.cols[c].name), "t",
                                        "w", &err);
         else
-            rb = etlc__json_append_text(b, &scan, &sc, lines[i].text, lines[i].len, "t", "w", &err);
+            rb = etlc__json_append_text(b, &scan, &sc, lines[i].text, lines[i].len, "t", "w", NULL,
+                                        NULL, &err);
         if (ra || rb || etlc_batch_end_row(a, &err) || etlc_batch_end_row(b, &err))
             oracle_fail(err.message, text, len);
     }

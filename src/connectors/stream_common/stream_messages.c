@@ -410,7 +410,10 @@ static int build_json(etlc__msg_batch *b, etlc_error *err)
         snprintf(where, sizeof where, "the message at %lld", (long long)k->m.position);
         if (!k->value)
             rc = etlc__json_append_text(b->records, &b->cols, &b->scan, k->m.value,
-                                        k->m.value_len, b->who, where, err);
+                                        k->m.value_len, b->who, where, NULL, NULL, err);
+        if (rc < 0) /* inferred from the same bytes: cannot happen */
+            rc = etlc_error_set(err, ETLC_INTERNAL, "%s: %s reads differently at finish", b->who,
+                                where);
         for (size_t c = 0; rc == 0 && k->value && c < nv; c++)
             rc = etlc__json_append(b->records, c, json_object_get(k->value, b->cols.cols[c].name),
                                    b->who, where, err);
