@@ -25,13 +25,13 @@ typedef struct oracle_line {
     bool via_dom; /* the scan path gave it to jansson (duplicate keys) */
 } oracle_line;
 
-static void oracle_fail(const char *what, const char *text, size_t len)
+static inline void oracle_fail(const char *what, const char *text, size_t len)
 {
     fprintf(stderr, "json_scan differs from jansson: %s\ninput: %.*s\n", what, (int)len, text);
     abort();
 }
 
-static void oracle_same_cells(const etlc_batch *a, const etlc_batch *b, const char *text, size_t len)
+static inline void oracle_same_cells(const etlc_batch *a, const etlc_batch *b, const char *text, size_t len)
 {
     if (a->nrows != b->nrows || a->ncols != b->ncols)
         oracle_fail("row or column count", text, len);
@@ -60,7 +60,7 @@ static void oracle_same_cells(const etlc_batch *a, const etlc_batch *b, const ch
 }
 
 /* Both paths over the accepted lines: columns, then the rows. */
-static void oracle_build(oracle_line *lines, size_t n, const char *text, size_t len)
+static inline void oracle_build(oracle_line *lines, size_t n, const char *text, size_t len)
 {
     etlc__json_columns dom = {0}, scan = {0};
     etlc__jscan sc = {0};
@@ -108,7 +108,7 @@ static void oracle_build(oracle_line *lines, size_t n, const char *text, size_t 
     etlc__jscan_free(&sc);
 }
 
-static int jscan_oracle(const char *text, size_t len)
+static inline int jscan_oracle(const char *text, size_t len)
 {
     oracle_line lines[ORACLE_MAX_LINES];
     size_t n = 0;
