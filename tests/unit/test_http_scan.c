@@ -44,6 +44,7 @@ static void both_paths(const char *const *pages, size_t n, const char *field)
         assert_string_equal(e1.message, e2.message);
         if (r1 == 0) {
             assert_int_equal(nrec, json_array_size(recs));
+            assert_int_equal(b1->capacity, b2->capacity);
             oracle_same_cells(b1, b2, pages[k], strlen(pages[k]));
         }
         char *m1 = max1 ? json_dumps(max1, JSON_ENCODE_ANY) : NULL;

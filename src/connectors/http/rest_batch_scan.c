@@ -150,6 +150,8 @@ int etlc__rest_batch_text(etlc__json_columns *s, etlc__jscan *sc, const etlc__jv
         rc = fill(*out, s, &arr, sc, records, page, field, max, nrec, err);
     for (size_t c = 0; rc == 0 && c < s->ncols; c++)
         s->cols[c].type = (*out)->cols[c].def.type; /* NULL columns promoted on this page */
+    if (rc == 0) /* as the DOM path sizes it: the page's records exactly */
+        (*out)->capacity = *nrec ? *nrec : 1;
     etlc__jscan_free(&arr);
     if (rc != 0) {
         etlc_batch_free(*out);
