@@ -94,6 +94,13 @@ static void errors_and_messages_equal_the_dom_path(void **state)
     both_paths(scalar, 1, "a");
     const char *const later_scalar[] = {"{\"data\":[{\"a\":1}]}", "{\"data\":[{\"a\":1},\"s\"]}"};
     both_paths(later_scalar, 2, NULL);
+    /* a record taken back after it promoted a NULL column: NULL again */
+    const char *const unpromote[] = {"{\"data\":[{\"a\":1,\"z\":null}]}",
+                                     "{\"data\":[{\"a\":2,\"z\":5,\"z\":\"s\"},{\"a\":3,\"z\":\"t\"}]}"};
+    both_paths(unpromote, 2, "a");
+    const char *const unpromote_err[] = {"{\"data\":[{\"a\":1,\"z\":null}]}",
+                                         "{\"data\":[{\"z\":5,\"b\":1}]}"};
+    both_paths(unpromote_err, 2, NULL);
     const char *const widen[] = {"{\"data\":[{\"a\":1.5}]}", "{\"data\":[{\"a\":3}]}"};
     both_paths(widen, 2, "a");
 }

@@ -2,7 +2,8 @@
  * columns, values, errors and watermark of etlc__rest_batch and
  * etlc__rest_watermark (rest_batch.c). A record the scanner does not take
  * as is (duplicate keys, a key the first page lacked, a value of another
- * kind) goes through jansson, so its outcome and message are the same. */
+ * kind) is taken back and goes through jansson, so its outcome and message
+ * are the same. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +74,11 @@ static void watermark(json_t **max, etlc__jscan *sc, const etlc__jval *span)
     }
 }
 
-/* One record; through jansson when the scanner leaves it. */
+/* One record; through jansson when the scanner leaves it. before: the
+ * column types before the row when one was NULL (else NULL). */
 static int one_record(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc, const etlc__jval *v,
-                      int64_t page, size_t row, const char *field, json_t **max, etlc_error *err)
+                      int64_t page, size_t row, const char *field, json_t **max,
+                      const etlc_type *before, etlc_error *err)
 {
     if (v->kind != ETLC__JOBJECT)
         return not_object(row, page, err);
@@ -89,7 +92,7 @@ static int one_record(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc, con
     }
     if (rc == ETLC_NO_MEMORY)
         return rc;
-    etlc__batch_abort_row(b);
+    etlc__batch_abort_row(b, before);
     json_t *rec = record_dom(v, err);
     rc = rec ? etlc__rest_record_dom(b, rec, page, row, err) : ETLC_NO_MEMORY;
     if (rc == 0 && field)
@@ -98,36 +101,33 @@ static int one_record(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc, con
     return rc;
 }
 
-static bool has_null_column(const etlc_batch *b)
+/* The column types when one is NULL (a row may promote it), in types. */
+static const etlc_type *types_if_null(const etlc_batch *b, etlc_type *types)
 {
+    bool any = false;
     for (size_t c = 0; c < b->ncols; c++)
-        if (b->cols[c].def.type == ETLC_TYPE_NULL)
-            return true;
-    return false;
+        any |= (types[c] = b->cols[c].def.type) == ETLC_TYPE_NULL;
+    return any ? types : NULL;
 }
 
 static int fill(etlc_batch *b, etlc__json_columns *s, etlc__jscan *arr, etlc__jscan *sc,
                 const etlc__jval *records, int64_t page, const char *field, json_t **max,
                 size_t *n, etlc_error *err)
 {
+    etlc_type *types = malloc((b->ncols ? b->ncols : 1) * sizeof *types);
+    if (!types)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a page");
+    const etlc_type *before = types_if_null(b, types);
     etlc__jscan_init(arr, records->raw, records->raw_len);
     int more = etlc__jscan_array_begin(arr), rc = 0;
-    bool nulls = has_null_column(b);
     etlc__jval v;
     for (*n = 0; rc == 0 && more == 0 && (more = etlc__jscan_element(arr, &v)) == 1; (*n)++) {
         more = 0;
-        if (nulls) { /* a row given up could not take back a promotion: jansson's path */
-            json_t *rec = v.kind == ETLC__JOBJECT ? record_dom(&v, err) : NULL;
-            rc = v.kind != ETLC__JOBJECT ? not_object(*n, page, err)
-                 : rec ? etlc__rest_record_dom(b, rec, page, *n, err) : ETLC_NO_MEMORY;
-            if (rc == 0 && field)
-                etlc__rest_watermark(max, rec, field);
-            json_decref(rec);
-            nulls = rc == 0 && has_null_column(b);
-        } else {
-            rc = one_record(b, s, sc, &v, page, *n, field, max, err);
-        }
+        rc = one_record(b, s, sc, &v, page, *n, field, max, before, err);
+        if (before) /* until every column has its type */
+            before = types_if_null(b, types);
     }
+    free(types);
     return rc ? rc : more < 0 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a page") : 0;
 }
 
