@@ -46,13 +46,14 @@ static int infer(etlc__json_columns *s, etlc__jscan *arr, etlc__jscan *sc,
     return rc ? rc : more < 0 ? etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a page") : 0;
 }
 
-/* etlc__rest_watermark for a value read from the text. */
-static void watermark(json_t **max, etlc__jscan *sc, const etlc__jval *span)
+/* etlc__rest_watermark for a value read from the text; 0 or ETLC_NO_MEMORY. */
+static int watermark(json_t **max, etlc__jscan *sc, const etlc__jval *span, etlc_error *err)
 {
     etlc__jval v;
     etlc__jscan_init(sc, span->raw, span->raw_len);
-    if (etlc__jscan_value(sc, &v) != 0)
-        return;
+    int rc = etlc__jscan_value(sc, &v);
+    if (rc != 0) /* checked already: only memory can fail */
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading a watermark");
     bool num = v.kind == ETLC__JINT || v.kind == ETLC__JREAL, str = v.kind == ETLC__JSTRING;
     double d = v.kind == ETLC__JINT ? (double)v.i : v.d;
     bool larger = !*max;
@@ -65,13 +66,14 @@ static void watermark(json_t **max, etlc__jscan *sc, const etlc__jval *span)
         larger = cmp > 0 || (cmp == 0 && v.len > mlen);
     }
     if (!larger || !(num || str))
-        return;
+        return 0;
     json_t *nv = v.kind == ETLC__JINT ? json_integer(v.i) : num ? json_real(v.d)
                                                              : json_stringn(v.s, v.len);
-    if (nv) { /* without memory the watermark stays: jansson's path would fail too */
-        json_decref(*max);
-        *max = nv;
-    }
+    if (!nv)
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping a watermark");
+    json_decref(*max);
+    *max = nv;
+    return 0;
 }
 
 /* One record; through jansson when the scanner leaves it. before: the
@@ -85,11 +87,8 @@ static int one_record(etlc_batch *b, etlc__json_columns *s, etlc__jscan *sc, con
     etlc__jval seen = {0};
     int rc = etlc__json_append_text(b, s, sc, v->raw, v->raw_len, "http", "a record", field,
                                     &seen, err);
-    if (rc == 0 && (rc = etlc_batch_end_row(b, err)) == 0) {
-        if (field && seen.raw && seen.kind != ETLC__JNULL)
-            watermark(max, sc, &seen);
-        return 0;
-    }
+    if (rc == 0 && (rc = etlc_batch_end_row(b, err)) == 0)
+        return field && seen.raw && seen.kind != ETLC__JNULL ? watermark(max, sc, &seen, err) : 0;
     if (rc == ETLC_NO_MEMORY)
         return rc;
     etlc__batch_abort_row(b, before);
