@@ -126,6 +126,11 @@ etlc_batch_consumer etlc__scalar_consumer(etlc__scalar_capture *cap);
 int etlc__batch_reserve_capacity(etlc_batch *b, etlc_error *err);
 /* 0, or -1 out of memory (nothing appended). */
 int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len);
+/* Drop the values appended to the row being built (the row not ended), so
+ * it can be built again another way. types_before (NULL: none was NULL)
+ * are the column types before the row: a column it promoted from NULL is
+ * NULL again. */
+void etlc__batch_abort_row(etlc_batch *b, const etlc_type *types_before);
 static inline void etlc__batch_put_i64(etlc_batch *b, size_t col, int64_t v)
 {
     etlc_column *c = &b->cols[col];

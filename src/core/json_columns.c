@@ -10,6 +10,9 @@ void etlc__json_columns_free(etlc__json_columns *s)
     for (size_t i = 0; i < s->ncols; i++)
         free(s->cols[i].name);
     free(s->cols);
+    free(s->lens);
+    free(s->stamp);
+    free(s->saved);
     *s = (etlc__json_columns){0};
 }
 
@@ -47,15 +50,31 @@ long etlc__json_columns_find(const etlc__json_columns *s, const char *key)
     return -1;
 }
 
-static int add_col(etlc__json_columns *s, const char *key, etlc_type t)
+/* Grow *p to n elements of size sz (the column arrays grow one by one:
+ * columns are few and new ones rare). */
+static int grow(void *pp, size_t n, size_t sz)
 {
-    etlc_column_def *grown = realloc(s->cols, (s->ncols + 1) * sizeof *grown);
-    if (!grown)
+    void **p = pp;
+    void *g = realloc(*p, n * sz);
+    if (!g)
         return -1;
-    s->cols = grown;
-    char *name = etlc__strdup(key);
+    *p = g;
+    return 0;
+}
+
+int etlc__json_columns_add(etlc__json_columns *s, const char *key, size_t klen, etlc_type t)
+{
+    size_t n = s->ncols + 1;
+    if (grow(&s->cols, n, sizeof *s->cols) || grow(&s->lens, n, sizeof *s->lens) ||
+        grow(&s->stamp, n, sizeof *s->stamp) || grow(&s->saved, n, sizeof *s->saved))
+        return -1;
+    char *name = malloc(klen + 1);
     if (!name)
         return -1;
+    memcpy(name, key, klen);
+    name[klen] = '\0';
+    s->lens[s->ncols] = klen;
+    s->stamp[s->ncols] = s->object_no;
     s->cols[s->ncols++] = (etlc_column_def){.name = name, .type = t};
     return 0;
 }
@@ -66,7 +85,7 @@ int etlc__json_columns_infer(etlc__json_columns *s, json_t *rec, etlc_error *err
     json_t *v;
     json_object_foreach(rec, key, v) {
         long c = etlc__json_columns_find(s, key);
-        if (c < 0 && add_col(s, key, etlc__json_kind(v)) != 0)
+        if (c < 0 && etlc__json_columns_add(s, key, strlen(key), etlc__json_kind(v)) != 0)
             return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory inferring columns");
         if (c >= 0)
             s->cols[c].type = etlc__json_merge_kind(s->cols[c].type, etlc__json_kind(v));

@@ -435,6 +435,29 @@ int etlc__batch_put_var(etlc_batch *b, size_t col, const void *data, size_t len)
     return 0;
 }
 
+void etlc__batch_abort_row(etlc_batch *b, const etlc_type *types_before)
+{
+    size_t row = b->nrows;
+    for (size_t i = 0; i < b->ncols; i++) {
+        etlc_column *c = &b->cols[i];
+        if (c->count != row + 1)
+            continue;
+        c->count = row;
+        c->null_count -= c->nulls[row] != 0;
+        c->nulls[row] = 0;
+        if (c->offsets)
+            c->data_len = (size_t)c->offsets[row];
+        if (types_before && types_before[i] == ETLC_TYPE_NULL && c->def.type != ETLC_TYPE_NULL) {
+            free(fixed_get(c)); /* promoted by this row: storage as before it */
+            fixed_set(c, NULL);
+            free(c->offsets);
+            c->offsets = NULL;
+            c->data_len = 0;
+            c->def.type = ETLC_TYPE_NULL;
+        }
+    }
+}
+
 int etlc_batch_flush(etlc_batch *batch, etlc_batch_consumer consumer, bool final, etlc_error *err)
 {
     /* The last (possibly empty) batch always goes out: an empty result

@@ -57,6 +57,54 @@ static int do_pages(void *ctx, etlc_error *err)
     return rc;
 }
 
+/* The same pages read without a DOM (rest_scan.c, rest_batch_scan.c), with
+ * a next URL beside the records, escapes and a record with duplicate keys
+ * (taken back and read through jansson). */
+static const char *const scanned[] = {
+    "{\"data\": [{\"id\": 1, \"s\": \"a\\u00e9\", \"o\": {\"k\": [1]}, \"n\": null},"
+    " {\"id\": 2, \"s\": \"b\", \"s\": \"dup\"}], \"next\": \"/p\\/2\"}",
+    "{\"next\": \"/p/3\", \"data\": [{\"id\": 3, \"n\": \"t\\n\", \"s\": \"c\"}]}",
+};
+
+static int one_scanned_page(etlc__json_columns *s, etlc__jscan *sc, const char *text, int64_t k,
+                            json_t **max, etlc_error *err)
+{
+    rest_ctx ctx = {.records_path = "/data", .paging = REST_PAGE_NEXT_URL, .next_url_path = "/next"};
+    etlc__jval span;
+    json_t *env = NULL;
+    etlc_batch *b = NULL;
+    size_t n = 0;
+    int rc = etlc__rest_scan_page(&ctx, sc, text, strlen(text), &span, &env, err);
+    if (rc < 0) /* the pages are valid: only a failed allocation makes the scanner give up */
+        return etlc_error_set(err, ETLC_NO_MEMORY, "page %lld left to jansson", (long long)k);
+    if (rc == 0 && !json_is_string(json_object_get(env, "next")))
+        rc = etlc_error_set(err, ETLC_INTERNAL, "no next URL in page %lld", (long long)k);
+    if (rc == 0)
+        rc = etlc__rest_batch_text(s, sc, &span, k, "id", max, &n, &b, err);
+    if (rc == 0 && (b->nrows != (k ? 1u : 2u) || n != b->nrows))
+        rc = etlc_error_set(err, ETLC_INTERNAL, "page %lld: %zu rows", (long long)k, b->nrows);
+    etlc_batch_free(b);
+    json_decref(env);
+    return rc;
+}
+
+static int do_scanned_pages(void *ctx, etlc_error *err)
+{
+    (void)ctx;
+    etlc__json_columns s = {0};
+    etlc__jscan sc = {0};
+    json_t *max = NULL;
+    int rc = 0;
+    for (int64_t k = 0; rc == 0 && k < 2; k++)
+        rc = one_scanned_page(&s, &sc, scanned[k], k, &max, err);
+    if (rc == 0 && json_integer_value(max) != 3)
+        rc = etlc_error_set(err, ETLC_INTERNAL, "watermark not 3");
+    json_decref(max);
+    etlc__json_columns_free(&s);
+    etlc__jscan_free(&sc);
+    return rc;
+}
+
 static int do_urls(void *unused, etlc_error *err)
 {
     (void)unused;
@@ -90,6 +138,13 @@ static void pages_each_allocation(void **state)
     nomem_each_allocation_fails("http records: two pages, schema, watermark", do_pages, NULL, NULL);
 }
 
+static void scanned_pages_each_allocation(void **state)
+{
+    (void)state;
+    nomem_each_allocation_fails("http records without a DOM: two pages, next URL, watermark",
+                                do_scanned_pages, NULL, NULL);
+}
+
 static void urls_each_allocation(void **state)
 {
     (void)state;
@@ -100,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pages_each_allocation),
+        cmocka_unit_test(scanned_pages_each_allocation),
         cmocka_unit_test(urls_each_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

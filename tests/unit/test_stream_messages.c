@@ -3,6 +3,7 @@
  * dead letter instead of a record (never dropped). */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,53 @@ static void json_types_fields_and_dead_letters(void **state)
     etlc__msg_batch_free(b);
 }
 
+/* json mode without a DOM: values kept in one arena that grows while
+ * messages come (so every message's bytes must still be found at finish),
+ * escapes decoded, nested values as jansson's compact text, and a value
+ * with duplicate keys read as jansson reads it (the last value). */
+static void json_scanned_values_survive_the_arena_growing(void **state)
+{
+    (void)state;
+    etlc__msg_batch *b = NULL;
+    etlc_error err = {0};
+    assert_int_equal(etlc__msg_batch_new(ETLC__VALUE_JSON, &names, "t", &b, &err), 0);
+    enum { N = 3000 };
+    char v[160], k[16];
+    for (int i = 0; i < N; i++) {
+        if (i == 7)
+            snprintf(v, sizeof v, "{\"n\":%d,\"s\":\"x\",\"s\":\"dup\"}", i);
+        else
+            snprintf(v, sizeof v, "{\"n\":%d,\"s\":\"v\\u00e9%d\\n\",\"o\":{ \"a\" : [1, 2.50] }}", i, i);
+        snprintf(k, sizeof k, "key%d", i);
+        etlc__msg m = msg(i, v);
+        m.key = k, m.key_len = strlen(k);
+        assert_int_equal(etlc__msg_batch_add(b, &m, &err), 0);
+    }
+    const etlc_batch *rec, *dead;
+    assert_int_equal(etlc__msg_batch_finish(b, &rec, &dead, &err), 0);
+    assert_null(dead);
+    assert_int_equal(rec->nrows, N);
+    assert_int_equal(rec->cols[col_of(rec, "o")].def.type, ETLC_TYPE_JSON);
+    for (int i = 0; i < N; i += 499) {
+        assert_int_equal(rec->cols[col_of(rec, "n")].fixed.i64[i], i);
+        char want[64], *got = text_at(rec, "s", (size_t)i), *key = text_at(rec, "_key", (size_t)i);
+        snprintf(want, sizeof want, "v\xc3\xa9%d\n", i);
+        assert_string_equal(got, want);
+        snprintf(want, sizeof want, "key%d", i);
+        assert_string_equal(key, want);
+        free(got);
+        free(key);
+        got = text_at(rec, "o", (size_t)i);
+        assert_string_equal(got, "{\"a\":[1,2.5]}");
+        free(got);
+    }
+    char *dup = text_at(rec, "s", 7);
+    assert_string_equal(dup, "dup");
+    free(dup);
+    assert_true(etlc_column_is_null(&rec->cols[col_of(rec, "o")], 7));
+    etlc__msg_batch_free(b);
+}
+
 static void value_format_names(void **state)
 {
     (void)state;
@@ -160,6 +208,7 @@ int main(void)
         cmocka_unit_test(raw_keeps_bytes_and_the_envelope),
         cmocka_unit_test(text_sends_bad_utf8_to_dead_letters),
         cmocka_unit_test(json_types_fields_and_dead_letters),
+        cmocka_unit_test(json_scanned_values_survive_the_arena_growing),
         cmocka_unit_test(value_format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,23 +26,27 @@ static int check_keys(const etlc_batch *b, json_t *rec, int64_t page, size_t row
     return 0;
 }
 
+int etlc__rest_record_dom(etlc_batch *b, json_t *rec, int64_t page, size_t row, etlc_error *err)
+{
+    if (!json_is_object(rec))
+        return etlc_error_set(err, ETLC_DATA, "http: record %zu of page %lld is not a JSON "
+                              "object", row, (long long)page);
+    char where[96];
+    snprintf(where, sizeof where, "record %zu of page %lld (columns fixed by the first page)",
+             row, (long long)page);
+    int rc = check_keys(b, rec, page, row, err);
+    for (size_t c = 0; rc == 0 && c < b->ncols; c++)
+        rc = etlc__json_append(b, c, json_object_get(rec, b->cols[c].def.name), "http", where,
+                               err);
+    return rc ? rc : etlc_batch_end_row(b, err);
+}
+
 static int fill(etlc_batch *b, json_t *records, int64_t page, etlc_error *err)
 {
     size_t row;
     json_t *rec;
     json_array_foreach(records, row, rec) {
-        if (!json_is_object(rec))
-            return etlc_error_set(err, ETLC_DATA, "http: record %zu of page %lld is not a JSON "
-                                  "object", row, (long long)page);
-        char where[96];
-        snprintf(where, sizeof where, "record %zu of page %lld (columns fixed by the first page)",
-                 row, (long long)page);
-        int rc = check_keys(b, rec, page, row, err);
-        for (size_t c = 0; rc == 0 && c < b->ncols; c++)
-            rc = etlc__json_append(b, c, json_object_get(rec, b->cols[c].def.name), "http", where,
-                                   err);
-        if (rc == 0)
-            rc = etlc_batch_end_row(b, err);
+        int rc = etlc__rest_record_dom(b, rec, page, row, err);
         if (rc != 0)
             return rc;
     }

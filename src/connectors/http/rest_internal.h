@@ -88,6 +88,24 @@ int etlc__rest_fetch_pages(void *ctx, const etlc_records_request *req, etlc_page
  * batch; the first page that has records fixes the columns (docs/parquet.md). */
 int etlc__rest_batch(etlc__json_columns *s, json_t *records, int64_t page, etlc_batch **out,
                      etlc_error *err);
+/* One record (row `row` of page `page`) into b through its DOM: the checks
+ * and messages of etlc__rest_batch; the row is ended. */
+int etlc__rest_record_dom(etlc_batch *b, json_t *rec, int64_t page, size_t row, etlc_error *err);
+/* The same from the page's text, without a DOM (rest_batch_scan.c): `records`
+ * is the records array's span; the watermark over `field` (NULL: none) is
+ * kept in *max as etlc__rest_watermark does; *nrec the records read. */
+int etlc__rest_batch_text(etlc__json_columns *s, etlc__jscan *sc, const etlc__jval *records,
+                          int64_t page, const char *field, json_t **max, size_t *nrec,
+                          etlc_batch **out, etlc_error *err);
+/* The page `text` read without a DOM: 0 with *records the records array's
+ * span and *env (NULL when paging needs none) the page parsed with that
+ * array emptied, for the next-URL, cursor and total pointers; 1 when the
+ * caller must parse the page (not JSON, no array at records_path, a
+ * pointer into the records); or an etlc code. */
+int etlc__rest_scan_page(const rest_ctx *ctx, etlc__jscan *sc, const char *text, size_t len,
+                         etlc__jval *records, json_t **env, etlc_error *err);
+/* One JSON Pointer token s[0..n) unescaped (~0 ~1) into buf: its length, -1 if too long. */
+long etlc__rest_pointer_token(const char *s, size_t n, char *buf, size_t cap);
 /* The larger of *max and record's `field` (numbers numerically, strings by bytes). */
 void etlc__rest_watermark(json_t **max, json_t *record, const char *field);
 /* Text form of a watermark value (string as is, number as JSON), malloc'd. */

@@ -23,6 +23,7 @@ typedef struct pager {
     uint64_t *seen;      /* hashes of URLs requested in this run */
     size_t nseen, capseen;
     etlc__json_columns schema;
+    etlc__jscan scan;    /* reused page after page */
 } pager;
 
 static uint64_t fnv1a(const char *s)
@@ -204,8 +205,10 @@ static int resume(pager *p, etlc_error *err)
     return p->url && (!since || p->since) ? 0 : etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
 }
 
+/* The page: scanned (*scanned: *span is the records array, *doc the page
+ * without it, or NULL), or parsed (*doc the page, *records its array). */
 static int get_page(pager *p, etlc__http_response *resp, json_t **doc, json_t **records,
-                    etlc_error *err)
+                    etlc__jval *span, bool *scanned, etlc_error *err)
 {
     rest_ctx *ctx = p->ctx;
     etlc__http_header accept = {"Accept", "application/json"}, ct = {"Content-Type", "application/json"};
@@ -218,6 +221,10 @@ static int get_page(pager *p, etlc__http_response *resp, json_t **doc, json_t **
                              .send_body = post, .body_limit = ctx->max_body};
     int rc = etlc__rest_send(ctx, &rq, resp, err);
     if (rc != 0)
+        return rc;
+    rc = etlc__rest_scan_page(ctx, &p->scan, resp->body.data, resp->body.len, span, doc, err);
+    *scanned = rc == 0;
+    if (rc >= 0)
         return rc;
     json_error_t je;
     bool oom = false;
@@ -241,14 +248,20 @@ static int one_page(pager *p, etlc_page_consumer pages, bool *done, etlc_error *
     json_t *doc = NULL, *records = NULL;
     etlc_batch *batch = NULL;
     char *next = NULL, *cursor = NULL, *mark = NULL;
+    etlc__jval span;
+    bool scanned = false;
+    size_t nrec = 0;
     int rc = guard_repeat(p, p->url, err);
     if (rc == 0)
-        rc = get_page(p, &resp, &doc, &records, err);
+        rc = get_page(p, &resp, &doc, &records, &span, &scanned, err);
     if (rc == 0)
-        rc = etlc__rest_batch(&p->schema, records, (int64_t)p->nseen, &batch, err);
+        rc = scanned ? etlc__rest_batch_text(&p->schema, &p->scan, &span, (int64_t)p->nseen,
+                                             p->ctx->cursor_field, &p->max, &nrec, &batch, err)
+                     : etlc__rest_batch(&p->schema, records, (int64_t)p->nseen, &batch, err);
     if (rc == 0) {
-        p->got += (int64_t)json_array_size(records);
-        rc = next_url(p, doc, &resp, json_array_size(records), &next, err);
+        nrec = scanned ? nrec : json_array_size(records);
+        p->got += (int64_t)nrec;
+        rc = next_url(p, doc, &resp, nrec, &next, err);
     }
     if (rc == 0 && next && p->ctx->auth == REST_AUTH_API_KEY && p->ctx->api_key_in_query) {
         /* A next link may echo the key: it is added at each send, never kept
@@ -262,8 +275,9 @@ static int one_page(pager *p, etlc_page_consumer pages, bool *done, etlc_error *
     if (rc == 0 && p->ctx->cursor_field) {
         size_t i;
         json_t *rec;
-        json_array_foreach(records, i, rec)
-            etlc__rest_watermark(&p->max, rec, p->ctx->cursor_field);
+        if (!scanned) /* the scan path kept it record by record */
+            json_array_foreach(records, i, rec)
+                etlc__rest_watermark(&p->max, rec, p->ctx->cursor_field);
         if (p->max && !(mark = json_dumps(p->max, JSON_COMPACT | JSON_ENCODE_ANY)))
             rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
     }
@@ -308,5 +322,6 @@ int etlc__rest_fetch_pages(void *vctx, const etlc_records_request *req, etlc_pag
     free(p.seen);
     json_decref(p.max);
     etlc__json_columns_free(&p.schema);
+    etlc__jscan_free(&p.scan);
     return rc;
 }

@@ -208,7 +208,7 @@ char *etlc__rest_link_next(const char *h)
 /* One reference token into buf (~1 -> '/', ~0 -> '~'), without allocating
  * (an allocation failure must not read as "absent"); its length, or -1
  * when it does not fit (such a key is treated as absent). */
-static long pointer_token(const char *s, size_t n, char *buf, size_t cap)
+long etlc__rest_pointer_token(const char *s, size_t n, char *buf, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++, o++) {
@@ -234,7 +234,7 @@ json_t *etlc__rest_pointer(json_t *doc, const char *ptr)
     while (v && *ptr == '/') {
         ptr++;
         size_t n = strcspn(ptr, "/");
-        long len = pointer_token(ptr, n, tok, sizeof tok);
+        long len = etlc__rest_pointer_token(ptr, n, tok, sizeof tok);
         if (len < 0)
             return NULL;
         if (json_is_object(v)) {

@@ -1,7 +1,10 @@
 /* Messages -> one micro-batch of records and its dead letters
  * (stream_messages.h). raw and text build the record batch as messages
- * arrive; json keeps the parsed values and the envelopes until finish,
- * because a micro-batch's columns are known only once all of it is in. */
+ * arrive; json keeps the values' bytes and the envelopes until finish,
+ * because a micro-batch's columns are known only once all of it is in:
+ * each value is scanned twice (core/json_scan.h), to infer the columns as
+ * it comes and to append at finish, without a DOM. Only values the scanner
+ * leaves to jansson (not an object, duplicate keys) take the DOM path. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +16,13 @@
 /* A batch's row limit: the poll's limits bound it; buffers grow as rows come. */
 #define MAX_ROWS ((size_t)1 << 32)
 
-/* One message kept for json mode (or for a dead letter). */
+/* One message kept for json mode: its resource, key and value in the
+ * batch's arena (offsets: the arena moves as it grows). */
 typedef struct kept_msg {
-    etlc__msg m;              /* pointers into `data` */
-    char *data;               /* resource, key, value, header text: one block */
-    json_t *value;            /* the parsed object (json mode) */
-    char *headers_json;
+    etlc__msg m;              /* pointers set at finish */
+    size_t resource_off, key_off, value_off;
+    json_t *value;            /* the DOM, when the scanner left the value to jansson */
+    char *headers_json;       /* NULL: "[]" */
 } kept_msg;
 
 struct etlc__msg_batch {
@@ -30,6 +34,8 @@ struct etlc__msg_batch {
     etlc_batch *dead;
     kept_msg *kept;           /* json: the records to build */
     size_t nkept, capkept;
+    etlc__buf arena;          /* json: the kept messages' bytes */
+    etlc__jscan scan;
     etlc__json_columns cols;
 };
 
@@ -130,11 +136,10 @@ static bool utf8_valid(const unsigned char *s, size_t n)
     return true;
 }
 
-/* [[name, value], ...] with a non-UTF-8 value as {"base64": "..."}. */
+/* [[name, value], ...] with a non-UTF-8 value as {"base64": "..."}; the
+ * caller writes "[]" for none (no DOM, no malloc per message). */
 static char *headers_text(const etlc__msg *m)
 {
-    if (m->nheaders == 0) /* the common case: no DOM per message */
-        return etlc__strdup("[]");
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < m->nheaders; i++) {
         const etlc__msg_header *h = &m->headers[i];
@@ -207,11 +212,11 @@ int etlc__msg_batch_new(etlc__value_format format, const etlc__msg_names *names,
 static void drop_kept(etlc__msg_batch *b)
 {
     for (size_t i = 0; i < b->nkept; i++) {
-        free(b->kept[i].data);
         free(b->kept[i].headers_json);
         json_decref(b->kept[i].value);
     }
     b->nkept = 0;
+    etlc__buf_reset(&b->arena);
 }
 
 void etlc__msg_batch_reset(etlc__msg_batch *b)
@@ -234,6 +239,8 @@ void etlc__msg_batch_free(etlc__msg_batch *b)
         return;
     etlc__msg_batch_reset(b);
     free(b->kept);
+    etlc__buf_free(&b->arena);
+    etlc__jscan_free(&b->scan);
     etlc_batch_free(b->records);
     etlc_batch_free(b->dead);
     free(b);
@@ -272,7 +279,8 @@ static int add_record(etlc__msg_batch *b, const etlc__msg *m, const char *header
     return rc ? rc : etlc_batch_end_row(b->records, err);
 }
 
-/* Copy m into b->kept (json mode), taking ownership of value and headers_json. */
+/* Copy m into b->kept (json mode), taking ownership of value and
+ * headers_json; the value's bytes too when there is no DOM. */
 static int keep(etlc__msg_batch *b, const etlc__msg *m, json_t *value, char *headers_json)
 {
     if (b->nkept == b->capkept) {
@@ -283,26 +291,46 @@ static int keep(etlc__msg_batch *b, const etlc__msg *m, json_t *value, char *hea
         b->kept = grown;
         b->capkept = cap;
     }
-    size_t rlen = strlen(m->resource) + 1;
-    char *data = malloc(rlen + m->key_len + 1);
-    if (!data)
+    etlc__buf *a = &b->arena;
+    size_t rlen = strlen(m->resource) + 1, at = a->len;
+    size_t vlen = value ? 0 : m->value_len;
+    if (etlc__buf_reserve(a, rlen + m->key_len + vlen) != 0)
         return -1;
-    memcpy(data, m->resource, rlen);
-    if (m->key_len)
-        memcpy(data + rlen, m->key, m->key_len);
+    etlc__buf_append(a, m->resource, rlen);
+    etlc__buf_append(a, m->key, m->key_len);
+    etlc__buf_append(a, m->value, vlen);
     kept_msg *k = &b->kept[b->nkept++];
-    *k = (kept_msg){.m = *m, .data = data, .value = value, .headers_json = headers_json};
-    k->m.resource = data;
-    k->m.key = m->key ? data + rlen : NULL;
-    k->m.value = NULL;
+    *k = (kept_msg){.m = *m, .resource_off = at, .key_off = at + rlen,
+                    .value_off = at + rlen + m->key_len, .value = value,
+                    .headers_json = headers_json};
     k->m.headers = NULL;
     k->m.nheaders = 0;
     return 0;
 }
 
-/* json mode: parse; an object is kept for finish, anything else is a dead letter. */
+/* The kept message's pointers into the arena, now that it moves no more. */
+static void resolve(const etlc__msg_batch *b, kept_msg *k)
+{
+    const char *a = b->arena.data;
+    k->m.resource = a + k->resource_off;
+    k->m.key = k->m.key ? a + k->key_off : NULL;
+    k->m.value = k->value ? NULL : a + k->value_off;
+}
+
+/* json mode: scan; an object is kept for finish, anything else is a dead
+ * letter (jansson's parse says why). */
 static int add_json(etlc__msg_batch *b, const etlc__msg *m, char *headers_json, etlc_error *err)
 {
+    if (m->value) {
+        int rc = etlc__json_columns_infer_text(&b->cols, &b->scan, m->value, m->value_len, err);
+        if (rc == 0 && keep(b, m, NULL, headers_json) != 0)
+            rc = etlc_error_set(err, ETLC_NO_MEMORY, "out of memory keeping a message");
+        if (rc >= 0) {
+            if (rc != 0)
+                free(headers_json);
+            return rc;
+        }
+    }
     bool oom = false;
     json_error_t jerr;
     json_t *v = m->value ? etlc__json_loadb(m->value, m->value_len, 0, &jerr, &oom) : json_null();
@@ -332,15 +360,15 @@ static int add_json(etlc__msg_batch *b, const etlc__msg *m, char *headers_json, 
         snprintf(why, sizeof why, "not JSON: %s at line %d column %d", jerr.text, jerr.line,
                  jerr.column);
     json_decref(v);
-    rc = add_dead(b, m, headers_json, why, err);
+    rc = add_dead(b, m, headers_json ? headers_json : "[]", why, err);
     free(headers_json);
     return rc;
 }
 
 int etlc__msg_batch_add(etlc__msg_batch *b, const etlc__msg *m, etlc_error *err)
 {
-    char *headers_json = headers_text(m);
-    if (!headers_json)
+    char *headers_json = m->nheaders ? headers_text(m) : NULL;
+    if (m->nheaders && !headers_json)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory reading message headers");
     b->count++;
     b->bytes += m->key_len + m->value_len;
@@ -349,10 +377,11 @@ int etlc__msg_batch_add(etlc__msg_batch *b, const etlc__msg *m, etlc_error *err)
     if (b->format == ETLC__VALUE_JSON)
         return add_json(b, m, headers_json, err);
     int rc;
+    const char *hj = headers_json ? headers_json : "[]";
     if (b->format == ETLC__VALUE_TEXT && m->value && !utf8_valid(m->value, m->value_len))
-        rc = add_dead(b, m, headers_json, "not UTF-8 text", err);
+        rc = add_dead(b, m, hj, "not UTF-8 text", err);
     else
-        rc = add_record(b, m, headers_json, err);
+        rc = add_record(b, m, hj, err);
     free(headers_json);
     return rc;
 }
@@ -376,13 +405,21 @@ static int build_json(etlc__msg_batch *b, etlc_error *err)
     free(defs);
     for (size_t r = 0; rc == 0 && r < b->nkept; r++) {
         kept_msg *k = &b->kept[r];
+        resolve(b, k);
         char where[64];
         snprintf(where, sizeof where, "the message at %lld", (long long)k->m.position);
-        for (size_t c = 0; rc == 0 && c < nv; c++)
+        if (!k->value)
+            rc = etlc__json_append_text(b->records, &b->cols, &b->scan, k->m.value,
+                                        k->m.value_len, b->who, where, NULL, NULL, err);
+        if (rc < 0) /* inferred from the same bytes: cannot happen */
+            rc = etlc_error_set(err, ETLC_INTERNAL, "%s: %s reads differently at finish", b->who,
+                                where);
+        for (size_t c = 0; rc == 0 && k->value && c < nv; c++)
             rc = etlc__json_append(b->records, c, json_object_get(k->value, b->cols.cols[c].name),
                                    b->who, where, err);
         size_t col = nv;
-        rc = rc ? rc : append_env(b->records, &col, b->names, &k->m, k->headers_json, err);
+        rc = rc ? rc : append_env(b->records, &col, b->names, &k->m,
+                                  k->headers_json ? k->headers_json : "[]", err);
         rc = rc ? rc : etlc_batch_end_row(b->records, err);
     }
     return rc;
