@@ -1,6 +1,6 @@
-/* CQL frames (v5: envelopes): the 9-byte header (checked before the body is allocated),
- * LZ4 bodies, and the optional prefix (tracing id, warnings, payload) of a
- * response body. */
+/* CQL frames (v5 calls them envelopes): the 9-byte header (checked before
+ * the body is allocated), v4 LZ4 bodies, and the optional prefix (tracing
+ * id, warnings, payload) of a response body. */
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
