@@ -124,11 +124,19 @@ static int read_envelope(cql_conn *c, cql_resp *resp, etlc_error *err)
         rc = rx_fill(c, CQL_HEADER_LEN + (size_t)resp->h.length, err);
     if (rc != 0)
         return rc;
-    if (!(resp->body = malloc(resp->h.length ? resp->h.length : 1)))
-        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
-    memcpy(resp->body, c->rx.data + c->rx_off + CQL_HEADER_LEN, resp->h.length);
+    size_t total = CQL_HEADER_LEN + (size_t)resp->h.length;
     resp->len = resp->h.length;
-    c->rx_off += CQL_HEADER_LEN + resp->h.length;
+    if (c->rx_off == 0 && c->rx.len == total) {
+        /* the usual case, and the big one (a page over many segments): the
+         * buffer becomes the body, so a page is not held twice */
+        memmove(c->rx.data, c->rx.data + CQL_HEADER_LEN, resp->len);
+        resp->body = (uint8_t *)etlc__buf_take(&c->rx);
+        return 0;
+    }
+    if (!(resp->body = malloc(resp->len ? resp->len : 1)))
+        return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
+    memcpy(resp->body, c->rx.data + c->rx_off + CQL_HEADER_LEN, resp->len);
+    c->rx_off += total;
     return 0;
 }
 
