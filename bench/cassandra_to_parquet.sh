@@ -3,7 +3,8 @@
 # side by side, and etlconn's token-range scan over 2 and 4 sessions.
 #   bench/cassandra_to_parquet.sh [ROWS]   (default 1,000,000)
 # Compared (all landing the same table as zstd Parquet):
-#   etlconn fetch cassandra 'SELECT * FROM t'                      one session, pages of 5000
+#   etlconn fetch cassandra 'SELECT * FROM t'                      one session, pages of 5000 (CQL v5)
+#   the same with protocol_version=4                              CQL v4 frames instead of v5 segments
 #   etlconn fetch cassandra ... token(id) > ? AND token(id) <= ?  token_ranges=2, 4
 #   cassandra-driver (fetch_size 5000) + pyarrow.parquet.write_table
 # Interleaved rounds through bench/pairs.py; every output verified against
@@ -69,6 +70,8 @@ TQ="$Q WHERE token(id) > ? AND token(id) <= ?"
 E="$ETLCONN -q fetch cassandra --format parquet --compression zstd"
 python3 bench/pairs.py --rounds "$ROUNDS" --json "$OUT/result.json" --title "Cassandra -> Parquet (zstd 1), $ROWS rows" \
   --tool "etlconn fetch" "$E '$Q' --lake $OUT/lake > /dev/null" --prepare "rm -rf $OUT/lake" --verify "$FP $OUT/lake" \
+  --tool "etlconn fetch (CQL v4)" "$E --set protocol_version=4 '$Q' --lake $OUT/lakev4 > /dev/null" \
+    --prepare "rm -rf $OUT/lakev4" --verify "$FP $OUT/lakev4" \
   --tool "etlconn token_ranges=2" "$E --set token_ranges=2 '$TQ' --lake $OUT/lake2 > /dev/null" \
     --prepare "rm -rf $OUT/lake2" --verify "$FP $OUT/lake2" \
   --tool "etlconn token_ranges=4" "$E --set token_ranges=4 '$TQ' --lake $OUT/lake4 > /dev/null" \

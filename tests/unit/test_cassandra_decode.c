@@ -136,22 +136,34 @@ static void test_header_checks(void **state)
     uint8_t h[CQL_HEADER_LEN];
     cql_header hd;
     etlc_error err = {0};
-    etlc__cql_header_write(h, 0, 0, CQL_OP_RESULT, 1000);
+    etlc__cql_header_write(h, CQL_V4, 0, 0, CQL_OP_RESULT, 1000);
     h[0] = 0x84;
-    assert_int_equal(etlc__cql_header_parse(h, 999, &hd, &err), ETLC_PROTOCOL); /* over the limit */
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 999, &hd, &err), ETLC_PROTOCOL); /* over the limit */
     assert_non_null(strstr(err.message, "max_frame_size"));
-    assert_int_equal(etlc__cql_header_parse(h, 1000, &hd, &err), 0);
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 1000, &hd, &err), 0);
+    /* a v4 RESULT on a v5 connection is out of step */
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V5, 1000, &hd, &err), ETLC_PROTOCOL);
+    assert_non_null(strstr(err.message, "v4"));
     h[0] = 0x83;
-    assert_int_equal(etlc__cql_header_parse(h, 1000, &hd, &err), ETLC_PROTOCOL);
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 1000, &hd, &err), ETLC_PROTOCOL);
     assert_non_null(strstr(err.message, "v3"));
     h[0] = 0x04; /* a request frame */
-    assert_int_equal(etlc__cql_header_parse(h, 1000, &hd, &err), ETLC_PROTOCOL);
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 1000, &hd, &err), ETLC_PROTOCOL);
     h[0] = 0x84;
     h[4] = 0x42;
-    assert_int_equal(etlc__cql_header_parse(h, 1000, &hd, &err), ETLC_PROTOCOL);
-    etlc__cql_header_write(h, 0, 0, CQL_OP_RESULT, 0xFFFFFFFFu);
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 1000, &hd, &err), ETLC_PROTOCOL);
+    /* an ERROR in v4 or v3 answering v5 is a refusal: let through so its words can be read */
+    h[4] = CQL_OP_ERROR;
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V5, 1000, &hd, &err), 0);
+    h[0] = 0x83;
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V5, 1000, &hd, &err), 0);
+    h[0] = 0x82; /* v2 headers are 8 bytes: not readable as a refusal */
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V5, 1000, &hd, &err), ETLC_PROTOCOL);
+    etlc__cql_header_write(h, CQL_V4, 0, 0, CQL_OP_RESULT, 0xFFFFFFFFu);
     h[0] = 0x84;
-    assert_int_equal(etlc__cql_header_parse(h, 0xFFFFFFFFu, &hd, &err), ETLC_PROTOCOL); /* 256 MB cap */
+    assert_int_equal(etlc__cql_header_parse(h, CQL_V4, 0xFFFFFFFFu, &hd, &err), ETLC_PROTOCOL); /* 256 MB cap */
+    etlc__cql_header_write(h, CQL_V5, 0, 0, CQL_OP_RESULT, 10);
+    assert_int_equal(h[0], 0x05);
 }
 
 /* A Rows body claiming more rows than its bytes can hold fails before sizing a batch. */

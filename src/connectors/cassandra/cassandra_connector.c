@@ -1,7 +1,7 @@
 /* The cassandra connector: CQL statements as record batches (records
  * capability), one page of the server's paging per lake file, the paging
  * state as the page cursor (so the checkpoint resumes a long scan). Our own
- * CQL native protocol v4 client (cql_*.c): Debian has no C driver. */
+ * CQL native protocol v4/v5 client (cql_*.c): Debian has no C driver. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,8 @@ static void read_options(cass_ctx *ctx, const etlc_config *cfg)
     o->tls_key_file = etlc__config_text(cfg, "tls_key_file");
     o->compression = etlc_config_get_string(cfg, "compression");
     o->max_frame = (uint32_t)etlc_config_get_int(cfg, "max_frame_size");
+    const char *pv = etlc_config_get_string(cfg, "protocol_version");
+    o->protocol_version = pv && strcmp(pv, "auto") != 0 ? atoi(pv) : 0;
     ctx->page_size = (int32_t)etlc_config_get_int(cfg, "page_size");
     ctx->token_ranges = (int)etlc_config_get_int(cfg, "token_ranges");
     const char *cl = etlc_config_get_string(cfg, "consistency");
@@ -80,8 +82,8 @@ static int cass_test(void *vctx, etlc_health *health, etlc_error *err)
     if (v)
         snprintf(health->server_version, sizeof health->server_version, "Cassandra %.*s", (int)len, v);
     if (health->healthy)
-        snprintf(health->detail, sizeof health->detail, "CQL v4 on %s:%d%s%s%s", ctx->conn.host,
-                 ctx->opts.port, ctx->opts.tls ? ", TLS" : "", ctx->conn.lz4 ? ", LZ4" : "",
+        snprintf(health->detail, sizeof health->detail, "CQL v%d on %s:%d%s%s%s", ctx->conn.version,
+                 ctx->conn.host, ctx->opts.port, ctx->opts.tls ? ", TLS" : "", ctx->conn.lz4 ? ", LZ4" : "",
                  ctx->conn.authenticator[0] ? ", authenticated" : "");
     else
         snprintf(health->detail, sizeof health->detail, "%s",
@@ -107,7 +109,7 @@ static const etlc_records_ops cass_records = {.fetch_pages = etlc__cass_fetch_pa
 const etlc_connector_ops etlc_connector_cassandra = {
     .abi_version = ETLC_ABI_VERSION,
     .name = "cassandra",
-    .description = "Apache Cassandra / CQL (native protocol v4, our own client) as typed records",
+    .description = "Apache Cassandra / CQL (native protocol v4/v5, our own client) as typed records",
     .options = &etlc__cassandra_options,
     .context_size = sizeof(cass_ctx),
     .connect = cass_connect,

@@ -26,6 +26,9 @@ static const etlc_option cass_own[] = {
     {.name = "compression", .type = ETLC_OPT_ENUM, .default_value = "auto", .choices = "auto|lz4|none",
      .flags = ETLC_OPT_TUNING,
      .description = "Frame compression: auto = LZ4 when the server offers it, lz4 = required, none"},
+    {.name = "protocol_version", .type = ETLC_OPT_ENUM, .default_value = "auto", .choices = "auto|4|5",
+     .description = "CQL native protocol: auto = v5 (checksummed segments), v4 when the server "
+                    "refuses v5; 4 or 5 = only that one"},
     {.name = "tls", .type = ETLC_OPT_BOOL, .default_value = "false",
      .description = "Connect over TLS (client_encryption_options on the server)"},
     {.name = "tls_verify", .type = ETLC_OPT_BOOL, .default_value = "true",

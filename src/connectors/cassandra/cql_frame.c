@@ -1,6 +1,6 @@
-/* CQL v4 frames: the 9-byte header (checked before the body is allocated),
- * LZ4 bodies, and the optional prefix (tracing id, warnings, payload) of a
- * response body. */
+/* CQL frames (v5 calls them envelopes): the 9-byte header (checked before
+ * the body is allocated), v4 LZ4 bodies, and the optional prefix (tracing
+ * id, warnings, payload) of a response body. */
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,20 +8,23 @@
 #include "cql_internal.h"
 #include "etlconn/log.h"
 
-int etlc__cql_header_parse(const uint8_t hdr[CQL_HEADER_LEN], uint32_t max_body, cql_header *h,
-                           etlc_error *err)
+int etlc__cql_header_parse(const uint8_t hdr[CQL_HEADER_LEN], uint8_t version, uint32_t max_body,
+                           cql_header *h, etlc_error *err)
 {
     h->version = hdr[0];
     h->flags = hdr[1];
     h->stream = (int16_t)etlc__cql_be16(hdr + 2);
     h->opcode = hdr[4];
     h->length = etlc__cql_be32(hdr + 5);
+    int v = h->version & 0x7F;
     if (!(h->version & 0x80))
         return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: a request frame (version byte 0x%02x) "
                               "came from the server", h->version);
-    if ((h->version & 0x7F) != CQL_VERSION_REQ)
+    /* A server refusing our version answers with an ERROR in its own (v3+ headers are alike). */
+    bool refusal = h->opcode == CQL_OP_ERROR && v >= 3 && v <= CQL_V5;
+    if (v != version && !refusal)
         return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: the server answered with protocol v%d; "
-                              "this client speaks v4 (Cassandra 2.2 or later)", h->version & 0x7F);
+                              "this client speaks v4 (Cassandra 2.2 or later) and v5", v);
     if (h->opcode > CQL_OP_AUTH_SUCCESS || h->opcode == 0x04)
         return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: unknown opcode 0x%02x in a response",
                               h->opcode);
@@ -32,10 +35,10 @@ int etlc__cql_header_parse(const uint8_t hdr[CQL_HEADER_LEN], uint32_t max_body,
     return 0;
 }
 
-void etlc__cql_header_write(uint8_t hdr[CQL_HEADER_LEN], uint8_t flags, int16_t stream,
-                            uint8_t opcode, uint32_t length)
+void etlc__cql_header_write(uint8_t hdr[CQL_HEADER_LEN], uint8_t version, uint8_t flags,
+                            int16_t stream, uint8_t opcode, uint32_t length)
 {
-    hdr[0] = CQL_VERSION_REQ;
+    hdr[0] = version;
     hdr[1] = flags;
     hdr[2] = (uint8_t)((uint16_t)stream >> 8);
     hdr[3] = (uint8_t)stream;

@@ -1,5 +1,5 @@
 /* The cassandra connector's shared declarations: the CQL native protocol
- * v4 client (wire primitives, frames, connection, result decoding) and the
+ * v4/v5 client (wire primitives, frames, connection, result decoding) and the
  * connector's context. Everything here is internal (etlc__cql_*). */
 #ifndef ETLCONN_CQL_INTERNAL_H
 #define ETLCONN_CQL_INTERNAL_H
@@ -47,8 +47,9 @@ static inline uint64_t etlc__cql_be64(const uint8_t *p)
     return (uint64_t)etlc__cql_be32(p) << 32 | etlc__cql_be32(p + 4);
 }
 
-/* ---- frames (cql_frame.c) ---- */
-#define CQL_VERSION_REQ 0x04
+/* ---- frames (cql_frame.c; v5 calls them envelopes) ---- */
+#define CQL_V4 4
+#define CQL_V5 5
 #define CQL_HEADER_LEN 9
 #define CQL_FLAG_COMPRESSED 0x01
 #define CQL_FLAG_TRACING 0x02
@@ -70,12 +71,14 @@ typedef struct cql_header {
     uint32_t length;
 } cql_header;
 
-/* Parse the 9-byte header and check it (a response of protocol v4, a known
- * opcode, length <= max_body) before anything is allocated for the body. */
-int etlc__cql_header_parse(const uint8_t hdr[CQL_HEADER_LEN], uint32_t max_body, cql_header *h,
-                           etlc_error *err);
-void etlc__cql_header_write(uint8_t hdr[CQL_HEADER_LEN], uint8_t flags, int16_t stream,
-                            uint8_t opcode, uint32_t length);
+/* Parse the 9-byte header and check it (a response of protocol `version`,
+ * a known opcode, length <= max_body) before anything is allocated for the
+ * body. An ERROR of v3..v5 other than `version` is let through: it is how a
+ * server says which versions it speaks (the caller falls back). */
+int etlc__cql_header_parse(const uint8_t hdr[CQL_HEADER_LEN], uint8_t version, uint32_t max_body,
+                           cql_header *h, etlc_error *err);
+void etlc__cql_header_write(uint8_t hdr[CQL_HEADER_LEN], uint8_t version, uint8_t flags,
+                            int16_t stream, uint8_t opcode, uint32_t length);
 /* A compressed body (4-byte uncompressed length + LZ4 block) into *out
  * (malloc'd), the uncompressed length checked against max_body first. */
 int etlc__cql_lz4_decompress(const uint8_t *in, size_t inlen, uint32_t max_body, uint8_t **out,
@@ -84,6 +87,35 @@ int etlc__cql_lz4_compress(const uint8_t *in, size_t inlen, etlc__buf *out, etlc
 /* Skip the tracing id, warnings and custom payload a response may start
  * with (by its flags); warnings are logged. */
 int etlc__cql_body_start(const cql_header *h, cql_rd *r, etlc_error *err);
+
+/* ---- v5 segments (cql_segment.c) ---- */
+#define CQL_SEG_MAX_PAYLOAD (128u * 1024 - 1)
+#define CQL_SEG_HDR_PLAIN 6     /* 3 header bytes + CRC24 */
+#define CQL_SEG_HDR_LZ4 8       /* 5 header bytes + CRC24 */
+
+typedef struct cql_seg_header {
+    uint32_t payload_len;       /* bytes on the wire (before the CRC32) */
+    uint32_t plain_len;         /* LZ4: uncompressed length, 0 = stored as is; else payload_len */
+    bool self_contained;
+} cql_seg_header;
+
+uint32_t etlc__cql_crc24(const uint8_t *p, size_t n);
+/* CRC32 as the spec defines it (zlib's, primed with fa 2d 55 ca). */
+uint32_t etlc__cql_crc32(const uint8_t *p, size_t n);
+size_t etlc__cql_seg_header_len(bool lz4);
+/* The header's CRC24 is checked before its lengths are used. */
+int etlc__cql_seg_header_parse(const uint8_t *hdr, bool lz4, cql_seg_header *h, etlc_error *err);
+/* payload_len bytes + the CRC32 trailer: checked, decompressed (LZ4) and
+ * appended to out. */
+int etlc__cql_seg_payload(const cql_seg_header *h, const uint8_t *payload, bool lz4, etlc__buf *out,
+                          etlc_error *err);
+/* Append the segments carrying one envelope: one self-contained segment when
+ * it fits 128 KiB - 1, else as many parts as it takes (not self-contained). */
+int etlc__cql_seg_encode(etlc__buf *out, const uint8_t *env, size_t len, bool lz4, etlc_error *err);
+/* One whole segment held in memory: its payload appended to out, *used the
+ * bytes it took (the fuzz target's and the unit tests' entry). */
+int etlc__cql_seg_decode(const uint8_t *data, size_t len, bool lz4, etlc__buf *out,
+                         bool *self_contained, size_t *used, etlc_error *err);
 
 /* ---- errors (cql_error.c) ---- */
 /* An ERROR body -> etlc code with the server's message, native_code = the
@@ -116,6 +148,7 @@ void etlc__cql_type_free(cql_type *t);
 #define CQL_ROWS_GLOBAL_SPEC 0x01
 #define CQL_ROWS_HAS_MORE 0x02
 #define CQL_ROWS_NO_METADATA 0x04
+#define CQL_ROWS_METADATA_CHANGED 0x08  /* v5: a new result metadata id follows */
 
 typedef struct cql_columns {
     size_t ncols;
@@ -125,7 +158,9 @@ typedef struct cql_columns {
 
 void etlc__cql_columns_free(cql_columns *c);
 /* Rows metadata: fills cols (unless NO_METADATA) and the paging state
- * (borrowed from the body; NULL when this is the last page). */
+ * (borrowed from the body; NULL when this is the last page). A v5
+ * new_metadata_id (METADATA_CHANGED) is skipped: this client never asks to
+ * skip metadata, so every page carries its own. */
 int etlc__cql_rows_meta_read(cql_rd *r, cql_columns *cols, const uint8_t **paging,
                              size_t *paging_len, etlc_error *err);
 /* Prepared metadata (the bind markers): v4 layout with pk indexes. */
@@ -173,6 +208,7 @@ typedef struct cql_opts {
     const char *compression;    /* auto | lz4 | none */
     uint32_t max_frame;
     const char *keyspace;
+    int protocol_version;       /* 0 = auto (v5, else v4), 4 or 5 */
 } cql_opts;
 
 typedef struct ssl_ctx_st cql_ssl_ctx;
@@ -182,8 +218,13 @@ typedef struct cql_conn {
     int fd;                     /* -1 when closed */
     cql_ssl_ctx *ssl_ctx;
     cql_ssl *ssl;
-    bool lz4;                   /* LZ4 agreed in STARTUP */
+    uint8_t version;            /* CQL_V4 or CQL_V5, as negotiated */
+    bool lz4;                   /* LZ4 agreed in STARTUP (v4: frame bodies, v5: segments) */
+    bool framed;                /* v5 after STARTUP's answer: envelopes travel in segments */
+    etlc__buf rx;               /* v5: segment payloads not yet consumed, from rx_off on */
+    size_t rx_off;
     bool broken;                /* an I/O or framing error: the stream is out of step */
+    bool refused;               /* an answer came in another protocol version (a refusal) */
     uint32_t max_frame;
     char host[256];             /* the host connected to (for messages) */
     char authenticator[128];    /* what the server asked for, "" when none */
@@ -202,10 +243,16 @@ void etlc__cql_resp_free(cql_resp *resp);
 /* After the body is read: decompress it when flagged, set the reader,
  * skip the prefix. An ERROR response is left for the caller. */
 int etlc__cql_resp_finish(cql_resp *resp, uint32_t max_body, etlc_error *err);
-/* A whole response frame held in memory -> resp (the fuzz target's and the
- * unit tests' entry; the connection reads header and body separately). */
-int etlc__cql_frame_decode(const uint8_t *data, size_t len, uint32_t max_body, cql_resp *resp,
-                           etlc_error *err);
+/* A whole response frame of protocol `version` held in memory -> resp (the
+ * fuzz target's and the unit tests' entry; the connection reads header and
+ * body separately). */
+int etlc__cql_frame_decode_v(const uint8_t *data, size_t len, uint8_t version, uint32_t max_body,
+                             cql_resp *resp, etlc_error *err);
+static inline int etlc__cql_frame_decode(const uint8_t *data, size_t len, uint32_t max_body,
+                                         cql_resp *resp, etlc_error *err)
+{
+    return etlc__cql_frame_decode_v(data, len, CQL_V4, max_body, resp, err);
+}
 
 int etlc__cql_socket_open(cql_conn *c, const cql_opts *o, etlc_error *err);
 int etlc__cql_socket_write(cql_conn *c, const void *data, size_t len, etlc_error *err);
@@ -226,6 +273,9 @@ typedef struct cql_stmt {
     char *cql;
     uint8_t *id;
     size_t id_len;
+    uint8_t version;            /* the protocol it was prepared with */
+    uint8_t *result_md_id;      /* v5: result metadata id, sent with every EXECUTE */
+    size_t result_md_id_len;
     cql_columns vars;           /* the bind markers (names, types) */
 } cql_stmt;
 

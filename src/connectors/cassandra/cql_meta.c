@@ -155,6 +155,12 @@ int etlc__cql_rows_meta_read(cql_rd *r, cql_columns *cols, const uint8_t **pagin
         if (len <= 0)
             *paging = NULL;
     }
+    if (flags & CQL_ROWS_METADATA_CHANGED) {
+        const uint8_t *id;
+        size_t idlen;
+        if (etlc__cql_rd_short_bytes(r, &id, &idlen) != 0)
+            return truncated(err, "new metadata id");
+    }
     if (flags & CQL_ROWS_NO_METADATA) {
         if (count < 0)
             return truncated(err, "column count");

@@ -16,6 +16,7 @@ void etlc__cql_stmt_free(cql_stmt *st)
 {
     free(st->cql);
     free(st->id);
+    free(st->result_md_id);
     etlc__cql_columns_free(&st->vars);
     *st = (cql_stmt){0};
 }
@@ -25,7 +26,9 @@ int etlc__cql_prepare(cql_conn *c, const char *cql, cql_stmt *st, etlc_error *er
     etlc__buf body = {0};
     cql_resp resp;
     etlc__cql_stmt_free(st);
-    if (!(st->cql = etlc__strdup(cql)) || etlc__cql_wr_long_string(&body, cql, strlen(cql)))
+    /* v5 adds [int] flags (0: no per-statement keyspace; USE applies) */
+    if (!(st->cql = etlc__strdup(cql)) || etlc__cql_wr_long_string(&body, cql, strlen(cql)) ||
+        (c->version >= CQL_V5 && etlc__cql_wr_i32(&body, 0)))
         return etlc__buf_free(&body), nomem(err);
     int rc = etlc__cql_request(c, CQL_OP_PREPARE, &body, "PREPARE", &resp, err);
     etlc__buf_free(&body);
@@ -35,23 +38,29 @@ int etlc__cql_prepare(cql_conn *c, const char *cql, cql_stmt *st, etlc_error *er
     return rc;
 }
 
+/* [short bytes] copied into a malloc'd buffer. */
+static int copy_short_bytes(cql_rd *r, uint8_t **out, size_t *len, etlc_error *err)
+{
+    const uint8_t *p;
+    if (etlc__cql_rd_short_bytes(r, &p, len) != 0)
+        return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: PREPARE did not answer with a prepared id");
+    if (!(*out = malloc(*len ? *len : 1)))
+        return nomem(err);
+    memcpy(*out, p, *len);
+    return 0;
+}
+
+/* Prepared: <id>[<result_metadata_id> (v5)]<metadata><result_metadata>. */
 int etlc__cql_prepared_read(cql_resp *resp, cql_stmt *st, etlc_error *err)
 {
     int32_t kind;
-    const uint8_t *id;
-    size_t idlen;
-    int rc = 0;
-    if (resp->h.opcode != CQL_OP_RESULT || etlc__cql_rd_i32(&resp->r, &kind) != 0 || kind != KIND_PREPARED ||
-        etlc__cql_rd_short_bytes(&resp->r, &id, &idlen) != 0)
-        rc = etlc_error_set(err, ETLC_PROTOCOL, "cassandra: PREPARE did not answer with a prepared id");
-    else if (!(st->id = malloc(idlen ? idlen : 1)))
-        rc = nomem(err);
-    if (rc == 0) {
-        memcpy(st->id, id, idlen);
-        st->id_len = idlen;
-        rc = etlc__cql_prepared_meta_read(&resp->r, &st->vars, err);
-    }
-    return rc;
+    st->version = resp->h.version & 0x7F;
+    if (resp->h.opcode != CQL_OP_RESULT || etlc__cql_rd_i32(&resp->r, &kind) != 0 || kind != KIND_PREPARED)
+        return etlc_error_set(err, ETLC_PROTOCOL, "cassandra: PREPARE did not answer with a prepared id");
+    int rc = copy_short_bytes(&resp->r, &st->id, &st->id_len, err);
+    if (rc == 0 && st->version >= CQL_V5)
+        rc = copy_short_bytes(&resp->r, &st->result_md_id, &st->result_md_id_len, err);
+    return rc ? rc : etlc__cql_prepared_meta_read(&resp->r, &st->vars, err);
 }
 
 int etlc__cql_bind_params(const cql_stmt *st, const etlc_kv *params, size_t n, etlc__buf *values,
@@ -82,10 +91,12 @@ int etlc__cql_bind_params(const cql_stmt *st, const etlc_kv *params, size_t n, e
     return rc;
 }
 
-static int encode_params(etlc__buf *b, const cql_page_req *pr)
+/* <consistency><flags>...: flags are a [byte] in v4, an [int] in v5. */
+static int encode_params(etlc__buf *b, const cql_page_req *pr, uint8_t version)
 {
     uint8_t flags = QF_PAGE_SIZE | (pr->nvalues ? QF_VALUES : 0) | (pr->paging ? QF_PAGING_STATE : 0);
-    if (etlc__cql_wr_u16(b, pr->consistency) || etlc__buf_putc(b, (char)flags))
+    if (etlc__cql_wr_u16(b, pr->consistency) ||
+        (version >= CQL_V5 ? etlc__cql_wr_i32(b, flags) : etlc__buf_putc(b, (char)flags)))
         return -1;
     if (pr->nvalues && (etlc__cql_wr_u16(b, pr->nvalues) || etlc__buf_append(b, pr->values->data, pr->values->len)))
         return -1;
@@ -94,12 +105,15 @@ static int encode_params(etlc__buf *b, const cql_page_req *pr)
     return pr->paging ? etlc__cql_wr_bytes(b, pr->paging, (int32_t)pr->paging_len) : 0;
 }
 
+/* QUERY <query><params>; EXECUTE <id>[<result_metadata_id> (v5)]<params>. */
 static int send_page(cql_conn *c, const char *cql, const cql_stmt *st, const cql_page_req *pr,
                      cql_resp *resp, etlc_error *err)
 {
     etlc__buf body = {0};
     int bad = st ? etlc__cql_wr_short_bytes(&body, st->id, st->id_len) : etlc__cql_wr_long_string(&body, cql, strlen(cql));
-    if (bad || encode_params(&body, pr)) {
+    if (!bad && st && c->version >= CQL_V5)
+        bad = etlc__cql_wr_short_bytes(&body, st->result_md_id, st->result_md_id_len);
+    if (bad || encode_params(&body, pr, c->version)) {
         etlc__buf_free(&body);
         return nomem(err);
     }
