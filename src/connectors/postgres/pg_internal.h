@@ -75,6 +75,14 @@ int etlc__pg_append_value(etlc_batch *b, size_t colno, const pg_column *col, boo
  * etlc__pg_append_value's path. */
 int etlc__pg_put_binary(etlc_batch *b, size_t colno, const pg_column *col, const char *data,
                         size_t len, uint64_t row, etlc__buf *scratch, etlc_error *err);
+/* The header of a numeric's binary form, checked: 0, or -1 malformed,
+ * -2 NaN, -3 +inf, -4 -inf (the codes of the two readers below). */
+typedef struct etlc__pg_numeric_head {
+    uint16_t ndigits, sign, dscale;
+    int weight;
+    const unsigned char *digits; /* ndigits base-10000 groups, each <= 9999 */
+} etlc__pg_numeric_head;
+int etlc__pg_numeric_head_read(const unsigned char *p, size_t len, etlc__pg_numeric_head *h);
 /* numeric binary form -> decimal text ("-12.3400"). 0, or -1 malformed, -2 NaN, -3 +inf, -4 -inf. */
 int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out);
 /* numeric binary form -> integer scaled by 10^scale with at most `precision`

@@ -43,24 +43,16 @@ static unsigned group_at(const unsigned char *d, int i, int weight, int dscale)
 int etlc__pg_numeric_scaled(const unsigned char *p, size_t len, int precision, int scale,
                             etlc__i128 *out, const char **why)
 {
-    if (len < 8)
-        return -1;
-    uint16_t ndigits = be16(p), sign = be16(p + 4), dscale = be16(p + 6);
-    int weight = (int16_t)be16(p + 2);
-    if (sign == 0xC000)
-        return -2;
-    if (sign == 0xD000)
-        return -3;
-    if (sign == 0xF000)
-        return -4;
-    if ((sign != 0x0000 && sign != 0x4000) || len != 8 + 2 * (size_t)ndigits || dscale > 0x3FFF)
-        return -1;
-    const unsigned char *d = p + 8;
+    etlc__pg_numeric_head h;
+    int rc = etlc__pg_numeric_head_read(p, len, &h);
+    if (rc != 0)
+        return rc;
+    uint16_t ndigits = h.ndigits, sign = h.sign, dscale = h.dscale;
+    int weight = h.weight;
+    const unsigned char *d = h.digits;
     int top = 0, lowest = 0;
     bool any = false;
     for (int i = 0; i < ndigits; i++) {
-        if (be16(d + 2 * i) > 9999)
-            return -1;
         unsigned g = group_at(d, i, weight, dscale);
         if (!g)
             continue;

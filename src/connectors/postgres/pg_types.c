@@ -74,25 +74,37 @@ static uint32_t be32(const unsigned char *p)
 }
 static uint64_t be64(const unsigned char *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
 
+int etlc__pg_numeric_head_read(const unsigned char *p, size_t len, etlc__pg_numeric_head *h)
+{
+    if (len < 8)
+        return -1;
+    *h = (etlc__pg_numeric_head){.ndigits = be16(p), .weight = (int16_t)be16(p + 2),
+                                 .sign = be16(p + 4), .dscale = be16(p + 6), .digits = p + 8};
+    if (h->sign == 0xC000)
+        return -2;
+    if (h->sign == 0xD000)
+        return -3;
+    if (h->sign == 0xF000)
+        return -4;
+    if ((h->sign != 0x0000 && h->sign != 0x4000) || len != 8 + 2 * (size_t)h->ndigits ||
+        h->dscale > 0x3FFF)
+        return -1;
+    for (size_t i = 0; i < h->ndigits; i++)
+        if (be16(h->digits + 2 * i) > 9999)
+            return -1;
+    return 0;
+}
+
 int etlc__pg_numeric_to_text(const unsigned char *p, size_t len, etlc__buf *out)
 {
     etlc__buf_reset(out);
-    if (len < 8)
-        return -1;
-    uint16_t ndigits = be16(p), sign = be16(p + 4), dscale = be16(p + 6);
-    int weight = (int16_t)be16(p + 2);
-    if (sign == 0xC000)
-        return -2;
-    if (sign == 0xD000)
-        return -3;
-    if (sign == 0xF000)
-        return -4;
-    if ((sign != 0x0000 && sign != 0x4000) || len != 8 + 2 * (size_t)ndigits || dscale > 0x3FFF)
-        return -1;
-    const unsigned char *d = p + 8;
-    for (size_t i = 0; i < ndigits; i++)
-        if (be16(d + 2 * i) > 9999)
-            return -1;
+    etlc__pg_numeric_head h;
+    int rc = etlc__pg_numeric_head_read(p, len, &h);
+    if (rc != 0)
+        return rc;
+    uint16_t ndigits = h.ndigits, sign = h.sign, dscale = h.dscale;
+    int weight = h.weight;
+    const unsigned char *d = h.digits;
 #define DIGIT(i) ((i) >= 0 && (i) < (int)ndigits ? be16(d + 2 * (i)) : 0)
     /* Written by hand (no printf: this runs for every numeric value).
      * Room: sign, integer groups of 4, point, dscale digits + a group of slack. */
