@@ -13,7 +13,7 @@
  * The sources hold small files in two directories and one of 1.5 MiB (the
  * writer thread, bytes_writer.c). While the writer thread runs, the main
  * thread makes no call below the lake, so the counters are touched by one
- * thread at a time. Same interposition as test_lake_iofail_nomem.c. */
+ * thread at a time. The interposition is lake_iofail_interpose.h. */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include "testutil.h"
 
@@ -29,76 +29,7 @@
 
 #include "core/internal.h"
 
-static char watched[PATH_MAX]; /* "" = count nothing */
-static long fail_at;           /* 0 = off */
-static long seen;
-static const char *failed_op;
-static bool failed_on_dir;     /* the failed call was an fsync of a directory */
-
-static bool fd_target(int fd, char *target)
-{
-    char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, target, PATH_MAX - 1);
-    if (n <= 0)
-        return false;
-    target[n] = '\0';
-    return true;
-}
-
-static bool path_watched(const char *path)
-{
-    size_t n = strlen(watched);
-    return n && path && strncmp(path, watched, n) == 0;
-}
-
-static bool should_fail(bool is_watched, const char *op)
-{
-    if (!is_watched || fail_at <= 0 || ++seen != fail_at)
-        return false;
-    failed_op = op;
-    return true;
-}
-
-ssize_t write(int fd, const void *buf, size_t len)
-{
-    static ssize_t (*real)(int, const void *, size_t);
-    if (!real)
-        real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-    char target[PATH_MAX];
-    if (watched[0] && fd_target(fd, target) && should_fail(path_watched(target), "write")) {
-        errno = ENOSPC;
-        return -1;
-    }
-    return real(fd, buf, len);
-}
-
-int fsync(int fd)
-{
-    static int (*real)(int);
-    if (!real)
-        real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    char target[PATH_MAX];
-    if (watched[0] && fd_target(fd, target) && should_fail(path_watched(target), "fsync")) {
-        struct stat st;
-        failed_on_dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-        errno = EIO;
-        return -1;
-    }
-    return real(fd);
-}
-
-int rename(const char *from, const char *to)
-{
-    static int (*real)(const char *, const char *);
-    if (!real)
-        real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
-    if (should_fail(path_watched(from) || path_watched(to), "rename")) {
-        errno = EIO;
-        return -1;
-    }
-    return real(from, to);
-}
+#include "lake_iofail_interpose.h"
 
 /* ---- the fetch --------------------------------------------------------------- */
 
