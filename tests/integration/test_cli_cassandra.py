@@ -27,9 +27,11 @@ import ipaddress
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 
 import pyarrow.parquet as pq
@@ -263,57 +265,12 @@ check("tls_verify=false accepts it", p.returncode == 0 and "TLS" in p.stdout, p.
 # Exit 1 with a clear message; only whole pages are visible (no partial or
 # temporary file); the next run through the real port resumes and the two
 # runs together hold every row once.
-import socket
-import threading
-
-
-def relay(cut_after):
-    """A loopback relay to Cassandra closing both sides once cut_after bytes came back."""
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(4)
-    seen = [0]
-
-    def pump(src, dst, down):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if down and seen[0] + len(data) > cut_after:
-                    dst.sendall(data[: cut_after - seen[0]])
-                    seen[0] = cut_after
-                    break
-                seen[0] += len(data) if down else 0
-                dst.sendall(data)
-        except OSError:
-            pass
-        for x in (src, dst):
-            try:
-                x.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            x.close()
-
-    def accept():
-        while True:
-            try:
-                c, _ = lsock.accept()
-            except OSError:
-                return
-            u = socket.create_connection((SVC["ETLC_TEST_CASSANDRA_HOST"], int(SVC["ETLC_TEST_CASSANDRA_PORT"])))
-            threading.Thread(target=pump, args=(c, u, False), daemon=True).start()
-            threading.Thread(target=pump, args=(u, c, True), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    return lsock, seen
-
-
-lsock, seen = relay(cut_after=15_000)
+from tcp_relay import Relay
+relay = Relay(SVC["ETLC_TEST_CASSANDRA_HOST"], SVC["ETLC_TEST_CASSANDRA_PORT"], cut_after=15_000)
 lake11 = os.path.join(WORK, "lake11")
 p, _ = fetch(q, lake11, "--set", "page_size=100",
-             env=dict(BASE_ENV, CASSANDRA_HOSTS="127.0.0.1", CASSANDRA_PORT=str(lsock.getsockname()[1])))
-lsock.close()
+             env=dict(BASE_ENV, CASSANDRA_HOSTS="127.0.0.1", CASSANDRA_PORT=str(relay.port)))
+relay.close()
 check("server cut mid-read: exit 1", p.returncode == 1, p.stderr[-400:])
 check("server cut mid-read: the error says the connection went",
       "cassandra" in p.stderr and any(w in p.stderr.lower() for w in ("closed", "reset", "lost", "eof")),

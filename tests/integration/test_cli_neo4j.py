@@ -25,12 +25,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import pyarrow.parquet as pq
 from neo4j import GraphDatabase
 from neo4j import spatial, time as ntime
+from tcp_relay import Relay
 
 ETLCONN = os.environ["ETLCONN"]
 failures = []
@@ -219,7 +219,7 @@ def test_graph():
 def test_streaming():
     with driver.session() as s:
         s.run(f"UNWIND range(1, 3000) AS i CREATE (:{LABEL}S {{i: i, pad: 'x' + toString(i)}})").consume()
-    relay = Relay()
+    relay = Relay("127.0.0.1", PORT)
     env = dict(BASE_ENV, NEO4J_URI=f"bolt://127.0.0.1:{relay.port}")
     lake = os.path.join(TMP, "stream")
     r = fetch(f"MATCH (n:{LABEL}S) RETURN n.i AS i, n.pad AS pad ORDER BY i", lake, "--set", "fetch_size=7",
@@ -294,70 +294,10 @@ def free_port():
     return port
 
 
-class Relay:
-    """A loopback TCP relay to Neo4j. cut_after: close both sides once that
-    many bytes came from the server. tls_context: terminate TLS on the client side."""
-
-    def __init__(self, cut_after=None, tls_context=None):
-        self.cut_after, self.tls = cut_after, tls_context
-        self.upstream_bytes = self.downstream_bytes = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.closing = False
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while not self.closing:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            if self.tls:
-                try:
-                    client = self.tls.wrap_socket(client, server_side=True)
-                except (ssl.SSLError, OSError):
-                    client.close()
-                    continue
-            server = socket.create_connection(("127.0.0.1", PORT))
-            for sock in (client, server):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self.pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self.pump, args=(server, client, False), daemon=True).start()
-
-    def pump(self, src, dst, up):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if up:
-                    self.upstream_bytes += len(data)
-                else:
-                    if self.cut_after is not None and self.downstream_bytes + len(data) > self.cut_after:
-                        dst.sendall(data[: self.cut_after - self.downstream_bytes])
-                        break
-                    self.downstream_bytes += len(data)
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-    def close(self):
-        self.closing = True
-        self.sock.close()
-
-
 def test_cut_mid_read():
     with driver.session() as s:
         s.run(f"UNWIND range(1, 8000) AS i CREATE (:{LABEL}C {{i: i, pad: 'padding-padding-padding-padding-' + toString(i)}})").consume()
-    relay = Relay(cut_after=200_000)
+    relay = Relay("127.0.0.1", PORT, cut_after=200_000)
     env = dict(BASE_ENV, NEO4J_URI=f"bolt://127.0.0.1:{relay.port}")
     lake = os.path.join(TMP, "cut")
     r = fetch(f"MATCH (n:{LABEL}C) RETURN n.i AS i, n.pad AS pad", lake, "--set", "fetch_size=500",
@@ -378,7 +318,7 @@ def test_tls():
                    check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    relay = Relay(tls_context=ctx)
+    relay = Relay("127.0.0.1", PORT, tls_context=ctx)
     base = dict(BASE_ENV, NEO4J_URI=f"bolt+s://127.0.0.1:{relay.port}")
     r = fetch("RETURN 'tls' AS x", os.path.join(TMP, "tls1"), env=dict(base, NEO4J_TLS_CA_FILE=cert))
     check("tls verified with tls_ca_file", r.returncode == 0, r.stderr)
