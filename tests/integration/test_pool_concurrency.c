@@ -144,7 +144,8 @@ static long table_rows(const char *table)
     return n;
 }
 
-/* A warehouse load cancelled after its third batch is rolled back whole:
+/* A warehouse load cancelled at its third progress report (one per COPY
+ * chunk of about 1 MiB: 200,000 rows make about 9) is rolled back whole:
  * the table it would have created does not exist; the same load without
  * the cancel then lands every row. */
 static void test_cancel_dw_load(void **state)
@@ -155,8 +156,8 @@ static void test_cancel_dw_load(void **state)
     snprintf(path, sizeof path, "%s/rows.jsonl", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    for (int i = 0; i < 20000; i++)
-        fprintf(f, "{\"id\":%d,\"label\":\"row %d\"}\n", i, i);
+    for (int i = 0; i < 200000; i++)
+        fprintf(f, "{\"id\":%d,\"label\":\"row %d of the cancelled load\"}\n", i, i);
     fclose(f);
     etlc_error err = {0};
     etlc_connector *dw = NULL;
@@ -177,7 +178,7 @@ static void test_cancel_dw_load(void **state)
     lo.progress = NULL;
     assert_int_equal(etlc_dw_load(dw, paths, 1, &lo, &res, &err), ETLC_OK);
     etlc_dw_load_result_free(res);
-    assert_int_equal(table_rows("cancelled_load"), 20000);
+    assert_int_equal(table_rows("cancelled_load"), 200000);
     etlc_cancel_free(cc.token);
     etlc_connector_release(dw);
     tu_rmtree(dir);
