@@ -157,6 +157,18 @@ static int fetch_some(nats_sub *s, int want, int64_t ms, etlc_error *err)
 {
     natsMsgList list = {0};
     jsErrCode jerr = 0;
+    natsConnStatus cs = natsConnection_Status(s->ctx->nc);
+    if (cs == NATS_CONN_STATUS_CLOSED)
+        return etlc__nats_error(err, NATS_CONNECTION_CLOSED, 0,
+                                "the connection is closed (reconnects exhausted)");
+    if (cs != NATS_CONN_STATUS_CONNECTED) {
+        /* No pull request while nats.c reconnects: nothing can come back
+         * before the reconnect anyway, and it keeps our calls out of
+         * nats.c's reconnect window (a heap corruption was seen once during
+         * a broker restart in CI and is not located yet: see the notes). */
+        sleep_ms(50);
+        return 0;
+    }
     natsStatus st = natsSubscription_Fetch(&list, s->sub, want, ms, &jerr);
     int rc = 0;
     for (int i = 0; i < list.Count; i++) {
