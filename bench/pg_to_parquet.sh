@@ -160,23 +160,4 @@ done
 # Targets (issue 14): etlconn fetch >= 0.9x the binary ceiling's speed,
 # >= 1.2x DuckDB, >= 1.5x ConnectorX with <= 1/4 of its peak RSS, >= 10x the
 # Python way.
-python3 - "${JSONS[@]}" <<'PY'
-import json, statistics, sys
-print("### Targets (median of the per-round ratios; RSS etlconn fetch / other)")
-print("| table | vs | speed ratio (median, worst) | target | RSS ratio | target |")
-print("|---|---|---:|---:|---:|---:|")
-want = {"psql COPY binary": (0.9, None), "DuckDB": (1.2, None), "ConnectorX": (1.5, 0.25), "SQLAlchemy": (10.0, None)}
-for path in sys.argv[1:]:
-    d = json.load(open(path))
-    base = d["tools"][0]
-    for t in d["tools"][1:]:
-        key = next((k for k in want if t["label"].startswith(k)), None)
-        if not key:
-            continue
-        med, worst = statistics.median(t["ratios"]), min(t["ratios"])
-        rss = base["peak_rss_mib"] / t["peak_rss_mib"]
-        ts, tr = want[key]
-        met = lambda ok: " met" if ok else " NOT met"
-        print(f"| {d['title'].split(', ')[-1]} | {t['label']} | {med:.2f}x, {worst:.2f}x | >= {ts}x{met(med >= ts)} | "
-              f"{rss:.2f} | {('<= %.2f' % tr + met(rss <= tr)) if tr else '-'} |")
-PY
+python3 bench/targets.py "psql COPY binary=0.9" DuckDB=1.2 ConnectorX=1.5:0.25 SQLAlchemy=10 -- "${JSONS[@]}"

@@ -147,23 +147,4 @@ run lineitem_large "$ROUNDS"
 echo
 # Targets (issue 13): >= 1.5x ConnectorX with <= 0.5x its peak RSS, >= 1.2x
 # DuckDB's scanner, >= 10x pandas.read_sql.
-python3 - "$OUT/lineitem_small.json" "$OUT/lineitem_large.json" <<'PY'
-import json, statistics, sys
-print("### Targets (median of the per-round ratios; RSS etlconn / other)")
-print("| table | vs | speed ratio (median, worst) | target | RSS ratio | target |")
-print("|---|---|---:|---:|---:|---:|")
-want = {"ConnectorX": (1.5, 0.5), "DuckDB": (1.2, None), "SQLAlchemy": (10.0, None)}
-for path in sys.argv[1:]:
-    d = json.load(open(path))
-    base = d["tools"][0]
-    for t in d["tools"][1:]:
-        key = next((k for k in want if t["label"].startswith(k)), None)
-        if not key:
-            continue
-        med, worst = statistics.median(t["ratios"]), min(t["ratios"])
-        rss = base["peak_rss_mib"] / t["peak_rss_mib"]
-        ts, tr = want[key]
-        met = lambda ok: " met" if ok else " NOT met"
-        print(f"| {d['title'].split(', ')[-1]} | {t['label']} | {med:.2f}x, {worst:.2f}x | >= {ts}x{met(med >= ts)} | "
-              f"{rss:.2f} | {('<= %.2f' % tr + met(rss <= tr)) if tr else '-'} |")
-PY
+python3 bench/targets.py ConnectorX=1.5:0.5 DuckDB=1.2 SQLAlchemy=10 -- "$OUT/lineitem_small.json" "$OUT/lineitem_large.json"
