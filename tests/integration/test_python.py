@@ -6,8 +6,7 @@ PostgreSQL. shared-service: postgres
 
 Not built under sanitizers (ETLCONN_PYTHON is off there: an instrumented
 extension cannot load into an uninstrumented python); `pip install ./python`
-is checked by hand (docs/python.md), since a wheel build recompiles the
-library (minutes)."""
+is test_python_wheel.py."""
 import os
 import subprocess
 import sys
