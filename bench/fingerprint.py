@@ -7,7 +7,7 @@ them after every run.
 
     fingerprint.py FILE_OR_DIR... [--format csv|jsonl|json|parquet] [--skip-header]
     fingerprint.py --sqlite DB QUERY
-    fingerprint.py --duckdb FILE_OR_DIR... [--format csv|parquet]
+    fingerprint.py --duckdb FILE_OR_DIR... [--format csv|jsonl|parquet]
 
 --duckdb reads the files with DuckDB and is fast enough for millions of
 rows (seconds, where the Python reader takes minutes); its checksum differs
@@ -124,9 +124,12 @@ def duckdb_fingerprint(paths, fmt):
     files = list(files_of(paths, fmt))
     if not files:
         return "rows=0 sum=0"
-    reader = "read_csv" if fmt == "csv" else "read_parquet"
     # Lake paths hold key=value directories; they are not columns of the data.
-    src = f"{reader}({files!r}, hive_partitioning=false)"
+    if fmt == "jsonl":
+        src = f"read_json({files!r}, format='newline_delimited', hive_partitioning=false)"
+    else:
+        reader = "read_csv" if fmt == "csv" else "read_parquet"
+        src = f"{reader}({files!r}, hive_partitioning=false)"
     cols = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     parts = []
     for name, typ, *_ in cols:
