@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mongo_internal.h"
 
@@ -18,6 +20,20 @@ static void mongo_log(mongoc_log_level_t level, const char *domain, const char *
     (void)ud;
     etlc_log(level <= MONGOC_LOG_LEVEL_ERROR ? ETLC_LOG_WARN : ETLC_LOG_DEBUG, "mongodb",
              "%s: %s", domain, message);
+}
+
+/* Debian's libmongoc 1.23 initialises itself before main (its deprecated
+ * automatic init) and creates /dev/shm/mongoc-<pid> for its counters in
+ * every process that loads it, mongodb used or not. A process that is
+ * killed leaves that file behind, and a later process given the same pid
+ * prints "Falling back to malloc for counters" on stderr. The counters stay
+ * mapped: removing the name only hides them from external readers. Runs
+ * after libmongoc's constructor (a dependency's constructors run first). */
+__attribute__((constructor)) static void mongo_unlink_counters_name(void)
+{
+    char name[32];
+    snprintf(name, sizeof name, "mongoc-%u", (unsigned)getpid());
+    shm_unlink(name);
 }
 
 static void mongo_init(void)
