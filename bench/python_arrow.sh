@@ -38,6 +38,11 @@ if [ ! -e "$DUCKVENV/.tried" ]; then
   python3 -m venv "$DUCKVENV" && touch "$DUCKVENV/.tried"
   "$DUCKVENV/bin/pip" install -q duckdb-extension-postgres pyarrow >&2 || echo "duckdb-extension-postgres could not be installed" >&2
 fi
+# bench/pg_to_parquet.sh makes the same venv without pyarrow (it writes
+# Parquet from DuckDB); .arrow() needs it.
+if [ -x "$DUCKVENV/bin/python" ] && ! "$DUCKVENV/bin/python" -c 'import pyarrow' 2>/dev/null; then
+  "$DUCKVENV/bin/pip" install -q pyarrow >&2 || echo "pyarrow could not be installed into $DUCKVENV" >&2
+fi
 DUCK_EXT=$(ls "$DUCKVENV"/lib/python3*/site-packages/duckdb_extension_postgres/extensions/*/postgres.duckdb_extension 2>/dev/null | head -1 || true)
 if [ -n "$DUCK_EXT" ]; then
   cp "$DUCK_EXT" "$OUT/postgres_scanner.duckdb_extension"
