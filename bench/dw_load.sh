@@ -22,17 +22,8 @@ export PGHOST=$PG_HOST PGPORT=$PG_PORT PGDATABASE=$PG_DATABASE PGUSER=$PG_USERNA
 export PGOPTIONS="-c client_min_messages=warning"
 
 DB="$OUT/bench-$ROWS.db"
-if [ ! -s "$DB" ]; then
-  echo "generating $ROWS rows into $DB" >&2
-  rm -f "$DB"
-  sqlite3 "$DB" <<SQL
-CREATE TABLE t(id INTEGER PRIMARY KEY, qty INTEGER, price REAL, name TEXT, note TEXT, at TIMESTAMP);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
-INSERT INTO t SELECT i, i % 1000, (i % 100000) / 100.0, 'name-' || (i % 5000),
-  CASE WHEN i % 10 = 0 THEN NULL ELSE 'a longer free-text note for row ' || i END,
-  strftime('%Y-%m-%d %H:%M:%S', 1600000000 + i, 'unixepoch') FROM n;
-SQL
-fi
+. bench/sqlite_table.sh
+sqlite_bench_db "$DB" "$ROWS"
 # The same rows as Parquet (what etlconn lands by default) and as CSV.
 rm -rf "$OUT/lake-parquet" "$OUT/lake-csv"
 "$ETLCONN" -q fetch sqlite --set database_path="$DB" "SELECT * FROM t" --format parquet --lake "$OUT/lake-parquet" >/dev/null

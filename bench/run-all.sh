@@ -12,6 +12,7 @@ bash bench/sqlite_export.sh "${SQLITE_ROWS:-2000000}"
 bash bench/parquet_write.sh "${PARQUET_ROWS:-5000000}"
 bash bench/pg_to_parquet.sh
 bash bench/python_arrow.sh
+bash bench/sqlite_arrow.sh "${SQLITE_ROWS:-2000000}"
 bash bench/dw_load.sh "${DW_ROWS:-3000000}"
 bash bench/file_transfer.sh "${BIG_MB:-1024}" "${SMALL_FILES:-10000}"
 bash bench/rest_requests.sh "${REST_REQUESTS:-20000}"
