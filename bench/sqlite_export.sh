@@ -13,17 +13,8 @@ ETLCONN=${ETLCONN:-build/etlconn}
 OUT=bench/out/sqlite
 mkdir -p "$OUT"
 DB="$OUT/bench-$ROWS.db"
-if [ ! -s "$DB" ]; then
-  echo "generating $ROWS rows into $DB" >&2
-  rm -f "$DB"
-  sqlite3 "$DB" <<SQL
-CREATE TABLE t(id INTEGER PRIMARY KEY, qty INTEGER, price REAL, name TEXT, note TEXT, at TIMESTAMP);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
-INSERT INTO t SELECT i, i % 1000, (i % 100000) / 100.0, 'name-' || (i % 5000),
-  CASE WHEN i % 10 = 0 THEN NULL ELSE 'a longer free-text note for row ' || i END,
-  strftime('%Y-%m-%d %H:%M:%S', 1600000000 + i, 'unixepoch') FROM n;
-SQL
-fi
+. bench/sqlite_table.sh
+sqlite_bench_db "$DB" "$ROWS"
 Q="SELECT * FROM t"
 # DuckDB reads every output for its fingerprint (seconds; the pure-Python
 # reader took over 30 s a file at 2M rows, which made a 5-round run last
