@@ -23,7 +23,8 @@
 # The server comes from tests/services/postgres (started here, stopped on exit);
 # lineitem comes from tpchgen-cli (PyPI; TPC-H dbgen's data, scale factor 1 =
 # 6,001,215 rows) loaded with COPY. Python tools live in bench/out/venv (made here).
-# Needs a built etlconn (make build). ROUNDS=N sets the rounds (default 5).
+# Needs a built etlconn (make build). ROUNDS=N sets the rounds (default 5),
+# WARMUP=N the warm-up rounds before them (default 1; 0 for one long run at 18M).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=("$@")
@@ -128,7 +129,7 @@ run() { # run TABLE ROUNDS
   local expect
   expect=$($FP "$OUT/source.csv" --format csv)
   rm -f "$OUT/source.csv"
-  local args=(--rounds "$rounds" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> Parquet (zstd 1), $table"
+  local args=(--rounds "$rounds" --warmup "${WARMUP:-1}" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> Parquet (zstd 1), $table"
     --tool "etlconn fetch" "$ETLCONN -q fetch postgres '$q' --format parquet --compression zstd --lake $OUT/lake"
       --prepare "rm -rf $OUT/lake" --verify "$FP $OUT/lake"
     --tool "etlconn extract --partitions 2 (heap blocks)" "$x --partitions 2 --lake $OUT/xlake2 > /dev/null"
