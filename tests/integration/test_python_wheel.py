@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`pip install ./python` the way docs/python.md and the README give it,
 into a fresh venv, then the package used from outside the source and build
-trees: the issue's check (`test_connection('sqlite', ...)`), a fetch into a
-lake and a `fetch_arrow`. The wheel build recompiles libetlconn (Release,
+trees: the issue's check (`test_connection('sqlite', ...)`) and a
+`fetch_arrow` of a SQLite table. The wheel build recompiles libetlconn (Release,
 about 3 minutes on 2 cores), so this test runs once, in the plain build
 (not under sanitizers: ETLCONN_PYTHON is off there).
 
