@@ -75,12 +75,6 @@ VACUUM ANALYZE lineitem_large; VACUUM ANALYZE lineitem_small;
 SQL
 
 # ---- the tools' scripts: argv = table, output .arrow ----------------------------
-cat > "$OUT/arrow_ipc.py" <<'PY'
-import pyarrow as pa
-def save(table, path):
-    with pa.OSFile(path, "wb") as f, pa.ipc.new_file(f, table.schema) as w:
-        w.write_table(table)
-PY
 cat > "$OUT/t_etlconn.py" <<'PY'
 import os, sys, etlconn, arrow_ipc
 eng = etlconn.get_postgres_engine(host=os.environ["PG_HOST"], port=int(os.environ["PG_PORT"]),
@@ -107,37 +101,29 @@ with engine.connect() as conn:
     df = pd.read_sql(sa.text(f"SELECT * FROM {sys.argv[1]}"), conn)
 arrow_ipc.save(pa.Table.from_pandas(df, preserve_index=False), sys.argv[2])
 PY
-cat > "$OUT/verify.py" <<'PY'
-import subprocess, sys, pyarrow as pa, pyarrow.parquet as pq
-t = pa.ipc.open_file(sys.argv[1]).read_all()
-pq.write_table(t, sys.argv[1] + ".parquet", compression="none")
-out = subprocess.run([sys.executable, "bench/fingerprint.py", "--duckdb", sys.argv[1] + ".parquet"],
-                     capture_output=True, text=True, check=True).stdout
-print(out.strip())
-PY
 export DSN DUCK_EXT
 DUCK_OK=""
-if [ -n "$DUCK_EXT" ] && PYTHONPATH=$OUT "$DUCKVENV/bin/python" "$OUT/t_duck.py" lineitem_small "$OUT/duck-check.arrow" 2>"$OUT/duck.err"; then
+if [ -n "$DUCK_EXT" ] && PYTHONPATH=$PWD/bench "$DUCKVENV/bin/python" "$OUT/t_duck.py" lineitem_small "$OUT/duck-check.arrow" 2>"$OUT/duck.err"; then
   DUCK_OK=1
 else
   echo "DuckDB's postgres extension is not available here (${DUCK_EXT:-not installed}): $(tail -1 "$OUT/duck.err" 2>/dev/null)" >&2
 fi
 
 FP="python3 bench/fingerprint.py --duckdb"
-VERIFY="$PY $OUT/verify.py"
+VERIFY="$PY bench/arrow_ipc.py"
 run() { # run TABLE ROUNDS
   local table=$1 rounds=$2
   psql -X -q -c "\\copy $table TO '$OUT/source.csv' WITH (FORMAT csv, HEADER)"
   local expect
   expect=$($FP "$OUT/source.csv" --format csv)
   rm -f "$OUT/source.csv"
-  local env="PYTHONPATH=$OUT:$PKG"
+  local env="PYTHONPATH=$PWD/bench:$PKG"
   local args=(--rounds "$rounds" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> pyarrow.Table, $table"
     --tool "etlconn fetch_arrow" "$env $PY $OUT/t_etlconn.py $table $OUT/e.arrow"
       --prepare "rm -f $OUT/e.arrow*" --verify "$VERIFY $OUT/e.arrow"
     --tool "ConnectorX read_sql arrow" "$env $PY $OUT/t_cx.py $table $OUT/cx.arrow"
       --prepare "rm -f $OUT/cx.arrow*" --verify "$VERIFY $OUT/cx.arrow")
-  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres scanner .arrow()" "PYTHONPATH=$OUT $DUCKVENV/bin/python $OUT/t_duck.py $table $OUT/duck.arrow"
+  [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres scanner .arrow()" "PYTHONPATH=$PWD/bench $DUCKVENV/bin/python $OUT/t_duck.py $table $OUT/duck.arrow"
       --prepare "rm -f $OUT/duck.arrow*" --verify "$VERIFY $OUT/duck.arrow")
   [ -n "${WITH_PANDAS:-}" ] && args+=(--tool "SQLAlchemy + pandas.read_sql" "$env $PY $OUT/t_pandas.py $table $OUT/pd.arrow"
       --prepare "rm -f $OUT/pd.arrow*" --verify "$VERIFY $OUT/pd.arrow")

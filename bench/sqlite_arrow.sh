@@ -35,12 +35,6 @@ if [ -x "$DUCKVENV/bin/python" ] && ! "$DUCKVENV/bin/python" -c 'import pyarrow'
 fi
 DUCK_EXT=$(ls "$DUCKVENV"/lib/python3*/site-packages/duckdb_extension_sqlite_scanner/extensions/*/sqlite_scanner.duckdb_extension 2>/dev/null | head -1 || true)
 
-cat > "$OUT/arrow_ipc.py" <<'PY'
-import pyarrow as pa
-def save(table, path):
-    with pa.OSFile(path, "wb") as f, pa.ipc.new_file(f, table.schema) as w:
-        w.write_table(table)
-PY
 cat > "$OUT/t_etlconn.py" <<'PY'
 import sys, etlconn, arrow_ipc
 arrow_ipc.save(etlconn.get_sqlite_engine(sys.argv[1]).fetch_arrow(sys.argv[2]), sys.argv[3])
@@ -66,26 +60,19 @@ con.execute("USE src")
 t = con.execute(sys.argv[2]).arrow()
 arrow_ipc.save(t.read_all() if hasattr(t, "read_all") else t, sys.argv[3])  # newer DuckDB: a reader
 PY
-cat > "$OUT/verify.py" <<'PY'
-import subprocess, sys, pyarrow as pa, pyarrow.parquet as pq
-t = pa.ipc.open_file(sys.argv[1]).read_all()
-pq.write_table(t, sys.argv[1] + ".parquet", compression="none")
-print(subprocess.run([sys.executable, "bench/fingerprint.py", "--duckdb", sys.argv[1] + ".parquet"],
-                     capture_output=True, text=True, check=True).stdout.strip())
-PY
 FP="python3 bench/fingerprint.py --duckdb"
 sqlite3 -csv -header "$DB" "$Q" > "$OUT/source.csv"
 EXPECT=$($FP "$OUT/source.csv" --format csv)
 rm -f "$OUT/source.csv"
-ENV="PYTHONPATH=$OUT:$PKG"
+ENV="PYTHONPATH=$PWD/bench:$PKG"
 args=(--rounds "$ROUNDS" --expect "$EXPECT" --json "$OUT/sqlite_arrow.json" --title "SQLite -> pyarrow.Table, $ROWS rows"
   --tool "etlconn fetch_arrow" "$ENV python3 $OUT/t_etlconn.py $DB '$Q' $OUT/e.arrow"
-    --prepare "rm -f $OUT/e.arrow*" --verify "python3 $OUT/verify.py $OUT/e.arrow"
+    --prepare "rm -f $OUT/e.arrow*" --verify "python3 bench/arrow_ipc.py $OUT/e.arrow"
   --tool "pyarrow + sqlite3" "$ENV python3 $OUT/t_pyarrow.py $DB '$Q' $OUT/p.arrow"
-    --prepare "rm -f $OUT/p.arrow*" --verify "python3 $OUT/verify.py $OUT/p.arrow")
-if [ -n "$DUCK_EXT" ] && PYTHONPATH=$OUT "$DUCKVENV/bin/python" "$OUT/t_duck.py" "$DB" "$Q LIMIT 10" "$OUT/duck-check.arrow" "$DUCK_EXT" 2>"$OUT/duck.err"; then
-  args+=(--tool "DuckDB sqlite scanner .arrow()" "PYTHONPATH=$OUT $DUCKVENV/bin/python $OUT/t_duck.py $DB '$Q' $OUT/d.arrow $DUCK_EXT"
-    --prepare "rm -f $OUT/d.arrow*" --verify "python3 $OUT/verify.py $OUT/d.arrow")
+    --prepare "rm -f $OUT/p.arrow*" --verify "python3 bench/arrow_ipc.py $OUT/p.arrow")
+if [ -n "$DUCK_EXT" ] && PYTHONPATH=$PWD/bench "$DUCKVENV/bin/python" "$OUT/t_duck.py" "$DB" "$Q LIMIT 10" "$OUT/duck-check.arrow" "$DUCK_EXT" 2>"$OUT/duck.err"; then
+  args+=(--tool "DuckDB sqlite scanner .arrow()" "PYTHONPATH=$PWD/bench $DUCKVENV/bin/python $OUT/t_duck.py $DB '$Q' $OUT/d.arrow $DUCK_EXT"
+    --prepare "rm -f $OUT/d.arrow*" --verify "python3 bench/arrow_ipc.py $OUT/d.arrow")
 else
   echo "DuckDB's sqlite scanner is not available here (${DUCK_EXT:-not installed}): $(tail -1 "$OUT/duck.err" 2>/dev/null)" >&2
 fi
