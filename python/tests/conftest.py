@@ -1,6 +1,6 @@
 """Fixtures for the etlconn package's tests: scratch dirs, a SQLite
-database of every type, and the run's shared PostgreSQL (CTest fixture
-service.postgres; ETLCONN_SERVICES_DIR/postgres/env)."""
+database of every type, the settings of the run's shared servers
+(service_env; ETLCONN_SERVICES_DIR/<name>/env) and the shared PostgreSQL."""
 import os
 import sqlite3
 import subprocess
@@ -39,16 +39,48 @@ def types_db(tmp_path):
     return str(path)
 
 
-def _pg_env():
+def service_env(name):
+    """NAME=VALUE settings of the run's shared tests/services/<name> (the
+    CTest fixture service.<name> started it; the runner declares
+    "shared-service: <name>"). Never stop it; keep a test's data apart."""
     d = os.environ.get("ETLCONN_SERVICES_DIR")
-    if not d:
-        pytest.fail("ETLCONN_SERVICES_DIR is not set: run through ctest (the postgres fixture starts the server)")
+    path = os.path.join(d or "", name, "env")
+    if not d or not os.path.isfile(path):
+        pytest.fail(f"{path} is missing: run through ctest (the fixture service.{name}.start starts the server)")
     env = {}
-    for line in open(os.path.join(d, "postgres", "env")):
+    for line in open(path):
         k, _, v = line.strip().partition("=")
         if k:
             env[k] = v
     return env
+
+
+@pytest.fixture
+def service():
+    """service("kafka") -> that shared server's settings (service_env)."""
+    return service_env
+
+
+def check_landed(result):
+    """Every item of a successful result is on disk with its byte count and
+    sha256, and the counts add up."""
+    import hashlib
+    assert result.status == "success" and result.items, result
+    for item in result.items:
+        data = open(item.path, "rb").read()
+        assert len(data) == item.byte_count, item
+        assert hashlib.sha256(data).hexdigest() == item.sha256, item
+    assert result.record_count == sum(i.record_count for i in result.items)
+
+
+@pytest.fixture
+def landed():
+    """landed(result): check_landed as a fixture for tests in subfolders."""
+    return check_landed
+
+
+def _pg_env():
+    return service_env("postgres")
 
 
 class Pg:

@@ -1,21 +1,12 @@
 """Connector lifecycle against real SQLite files and the shared PostgreSQL
 (shared-service: postgres): connect, test, fetch_data into a lake, errors, close."""
-import hashlib
 import json
 import os
 
 import pytest
 
 import etlconn
-
-
-def _check_items(result):
-    assert result.status == "success" and result.items
-    for item in result.items:
-        data = open(item.path, "rb").read()
-        assert len(data) == item.byte_count
-        assert hashlib.sha256(data).hexdigest() == item.sha256
-    assert result.record_count == sum(i.record_count for i in result.items)
+from conftest import check_landed
 
 
 def test_sqlite_lifecycle(types_db, tmp_path):
@@ -26,7 +17,7 @@ def test_sqlite_lifecycle(types_db, tmp_path):
     r = c.fetch_data("select * from t where id > ? order by id", params=[1], lake=tmp_path / "lake", format="jsonl")
     assert isinstance(r, etlconn.IngestionResult) and isinstance(r.items[0], etlconn.IngestedItem)
     assert r.record_count == 3 and r.items[0].format == "jsonl"
-    _check_items(r)
+    check_landed(r)
     # the contract round-trips through to_dict/to_json
     again = etlconn.IngestionResult.from_json(r.to_json())
     assert again == r and json.loads(r.to_json())["contract_version"] == 1
@@ -59,7 +50,7 @@ def test_postgres_lifecycle(pg, tmp_path):
     assert eng.test_connection().server_version
     r = eng.fetch_data("SELECT id, v FROM life ORDER BY id", lake=tmp_path / "lake")
     assert r.protocol == "postgres" and r.record_count == 2 and r.items[0].format == "parquet"
-    _check_items(r)
+    check_landed(r)
     t = eng.fetch_arrow("SELECT id, v FROM life WHERE id = $1", params=[2])
     assert t.to_pylist() == [{"id": 2, "v": "b"}]
     with pytest.raises(etlconn.ProtocolError) as e:

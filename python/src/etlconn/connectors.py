@@ -15,7 +15,9 @@ from .result import IngestionResult
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-_FETCH_KEYS = ("params", "lake", "format", "batch_rows", "path_template")
+_FETCH_KEYS = ("params", "lake", "format", "batch_rows", "path_template", "parse", "keep_raw")
+_CONSUME_KEYS = ("max_messages", "max_bytes", "max_ms", "max_batches", "until_idle", "lake", "format",
+                 "path_template")
 
 
 @dataclass
@@ -108,15 +110,63 @@ class Connector:
     def fetch_data(self, query: Optional[str] = None, **params: Any) -> IngestionResult:
         """Fetch and land in the lake; the IngestionResult lists the files.
         Keywords: params (bound in order), lake (root, default ./lake),
-        format (parquet, jsonl, csv), batch_rows, path_template."""
+        format (parquet, jsonl, csv), batch_rows, path_template; for file
+        sources (file, ftp, ssh, webdav, http without records_path) parse
+        ("csv", "jsonl", "parquet": read the landed file as records) and
+        keep_raw. A stream (kafka, amqp, nats) is consumed until a window
+        brings nothing: see consume(); query is then the topic, queue or
+        subject."""
+        if "stream" in self.capabilities() and "fetch" not in self.capabilities():
+            bad = set(params) - set(_CONSUME_KEYS)
+            if bad:
+                raise TypeError(f"fetch_data() of a stream got unexpected keyword(s) {sorted(bad)}; "
+                                f"known: {list(_CONSUME_KEYS)}")
+            return self.consume(query, **dict({"until_idle": True}, **params))
         unknown = set(params) - set(_FETCH_KEYS)
         if unknown:
             raise TypeError(f"fetch_data() got unexpected keyword(s) {sorted(unknown)}; known: {list(_FETCH_KEYS)}")
         lake = params.get("lake")
         text = self.connect()._ext.fetch(query, list(params.get("params") or ()),
                                          os.fspath(lake) if lake is not None else None, params.get("format"),
-                                         int(params.get("batch_rows") or 0), params.get("path_template"))
+                                         _count("batch_rows", params.get("batch_rows")),
+                                         params.get("path_template"), params.get("parse"),
+                                         bool(params.get("keep_raw")))
         return IngestionResult.from_dict(json.loads(text))
+
+    def consume(self, resource: Optional[str] = None, *, max_messages: int = 0, max_bytes: int = 0,
+                max_ms: int = 0, max_batches: int = 0, until_idle: bool = False, lake: Any = None,
+                format: Optional[str] = None, path_template: Optional[str] = None) -> IngestionResult:
+        """Consume a stream (kafka, amqp, nats) in micro-batches, one file
+        each (max_messages, max_bytes of payload or a max_ms window, 0: the
+        defaults 10000 / 64 MiB / 5000 ms); positions are checkpointed and
+        acknowledged only after each file is durable. Stops after
+        max_batches files, or at the first empty window when until_idle.
+        resource: the topic, queue or subject (None: the configured one)."""
+        text = self.connect()._ext.consume(resource, _count("max_messages", max_messages),
+                                           _count("max_bytes", max_bytes), _count("max_ms", max_ms),
+                                           _count("max_batches", max_batches), bool(until_idle),
+                                           os.fspath(lake) if lake is not None else None, format, path_template)
+        return IngestionResult.from_dict(json.loads(text))
+
+    def load(self, sources: Any, target: str, *, mode: Optional[str] = None, keys: Sequence[str] = (),
+             batch_rows: int = 0, force: bool = False) -> Dict[str, Any]:
+        """Load lake files into a destination (dw): sources is a path or
+        URI, or a list of them (a .parquet/.jsonl/.csv file, a directory, an
+        IngestionResult .json, "s3://bucket/prefix/"); mode "append"
+        (default), "replace", "merge" (with keys) or as the destination
+        documents. Returns the destination's load result (docs/dw.md)."""
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
+        srcs = [os.fspath(x) for x in sources]
+        if not srcs:
+            raise ValueError("load() needs at least one source")
+        text = self.connect()._ext.load(srcs, os.fspath(target), mode, [str(k) for k in keys],
+                                        _count("batch_rows", batch_rows), bool(force))
+        return json.loads(text)
+
+    def capabilities(self) -> List[str]:
+        """What this connector can do: fetch, sql, records, bytes, stream, load."""
+        return capabilities_of(self._protocol)
 
     def fetch_arrow(self, query: Optional[str] = None, params: Sequence[Any] = (), *,
                     batch_rows: int = 0) -> "pa.Table":
@@ -143,8 +193,23 @@ def class_name(protocol: str) -> str:
     return base + "Connector"
 
 
+def _count(name: str, value: Any) -> int:
+    n = int(value or 0)
+    if n < 0:
+        raise ValueError(f"{name} must be >= 0 (0: the default), got {n}")
+    return n
+
+
+def capabilities_of(protocol: str) -> List[str]:
+    for p in _etlconn.protocols():
+        if protocol.lower() == p["name"] or protocol.lower() in p["aliases"]:
+            return list(p["capabilities"])
+    return []
+
+
 def protocols() -> List[Dict[str, Any]]:
-    """libetlconn's registry: name, aliases, description, built_in, kind, env_prefix, options."""
+    """libetlconn's registry: name, aliases, description, built_in, kind,
+    capabilities, env_prefix, options."""
     return _etlconn.protocols()
 
 

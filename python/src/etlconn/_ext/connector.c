@@ -173,14 +173,31 @@ static void params_free(params *ps)
 
 /* ---- fetch and land ------------------------------------------------------ */
 
-/* fetch(query, params, lake_root, format, batch_rows, path_template) -> result JSON */
+/* The result as JSON, or the error raised; frees the result. */
+static PyObject *result_json(int rc, etlc_result *result, etlc_error *err)
+{
+    char *json = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    if (rc == 0)
+        rc = etlc_result_to_json(result, false, &json, err);
+    etlc_result_free(result);
+    Py_END_ALLOW_THREADS
+    PyObject *out = rc != 0 ? ext_raise(err) : PyUnicode_FromString(json);
+    free(json);
+    return out;
+}
+
+/* fetch(query, params, lake_root, format, batch_rows, path_template, parse,
+ * keep_raw) -> result JSON */
 static PyObject *connector_fetch(PyObject *obj, PyObject *args)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
-    const char *query, *lake = NULL, *format = NULL, *tmpl = NULL;
+    const char *query, *lake = NULL, *format = NULL, *tmpl = NULL, *parse = NULL;
     PyObject *seq;
     Py_ssize_t batch_rows = 0;
-    if (!PyArg_ParseTuple(args, "zOzznz", &query, &seq, &lake, &format, &batch_rows, &tmpl))
+    int keep_raw = 0;
+    if (!PyArg_ParseTuple(args, "zOzznzzp", &query, &seq, &lake, &format, &batch_rows, &tmpl, &parse,
+                          &keep_raw))
         return NULL;
     params ps;
     if (params_from(&ps, seq) != 0 || enter(self) != 0) {
@@ -189,19 +206,110 @@ static PyObject *connector_fetch(PyObject *obj, PyObject *args)
     }
     etlc_fetch_request req = {.query = query, .params = ps.p, .nparams = ps.n,
                               .batch_rows = (size_t)batch_rows};
+    etlc_land_options land = {.lake_root = lake, .sink = {.format = format, .path_template = tmpl},
+                              .parse = parse, .keep_raw = keep_raw};
+    etlc_result *result = NULL;
+    etlc_error err = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = etlc_connector_fetch(self->c, &req, &land, &result, &err);
+    Py_END_ALLOW_THREADS
+    leave(self);
+    params_free(&ps);
+    return result_json(rc, result, &err);
+}
+
+/* consume(resource, max_messages, max_bytes, max_ms, max_batches,
+ * until_idle, lake_root, format, path_template) -> result JSON */
+static PyObject *connector_consume(PyObject *obj, PyObject *args)
+{
+    ConnectorObject *self = (ConnectorObject *)obj;
+    const char *resource, *lake = NULL, *format = NULL, *tmpl = NULL;
+    Py_ssize_t max_messages = 0, max_bytes = 0;
+    long long max_ms = 0, max_batches = 0;
+    int until_idle = 0;
+    if (!PyArg_ParseTuple(args, "znnLLpzzz", &resource, &max_messages, &max_bytes, &max_ms, &max_batches,
+                          &until_idle, &lake, &format, &tmpl))
+        return NULL;
+    if (max_messages < 0 || max_bytes < 0 || max_ms < 0 || max_batches < 0) {
+        PyErr_SetString(PyExc_ValueError, "consume limits must be >= 0 (0: the default)");
+        return NULL;
+    }
+    if (enter(self) != 0)
+        return NULL;
+    etlc_consume_request req = {.resource = resource, .max_messages = (size_t)max_messages,
+                                .max_bytes = (size_t)max_bytes, .max_ms = max_ms,
+                                .max_batches = max_batches, .until_idle = until_idle};
     etlc_land_options land = {.lake_root = lake, .sink = {.format = format, .path_template = tmpl}};
     etlc_result *result = NULL;
+    etlc_error err = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = etlc_connector_consume(self->c, &req, &land, &result, &err);
+    Py_END_ALLOW_THREADS
+    leave(self);
+    return result_json(rc, result, &err);
+}
+
+/* A list of str as a NULL-ended array of UTF-8 pointers into `keep`'s bytes. */
+static const char **strings_from(PyObject *seq, PyObject *keep, size_t *n)
+{
+    PyObject *list = PySequence_List(seq);
+    if (!list)
+        return NULL;
+    Py_ssize_t len = PyList_Size(list);
+    const char **out = calloc((size_t)len + 1, sizeof *out);
+    if (!out)
+        PyErr_NoMemory();
+    for (Py_ssize_t i = 0; out && i < len; i++) {
+        PyObject *b = PyUnicode_AsUTF8String(PyList_GetItem(list, i));
+        if (!b || PyList_Append(keep, b) != 0) {
+            Py_XDECREF(b);
+            free(out);
+            out = NULL;
+            break;
+        }
+        out[i] = PyBytes_AsString(b);
+        Py_DECREF(b);
+    }
+    Py_DECREF(list);
+    *n = out ? (size_t)len : 0;
+    return out;
+}
+
+/* load(sources, target, mode, keys, batch_rows, force) -> the destination's result JSON */
+static PyObject *connector_load(PyObject *obj, PyObject *args)
+{
+    ConnectorObject *self = (ConnectorObject *)obj;
+    PyObject *src_seq, *key_seq;
+    const char *target, *mode = NULL;
+    Py_ssize_t batch_rows = 0;
+    int force = 0;
+    if (!PyArg_ParseTuple(args, "OszOnp", &src_seq, &target, &mode, &key_seq, &batch_rows, &force))
+        return NULL;
+    PyObject *keep = PyList_New(0);
+    size_t nsources = 0, nkeys = 0;
+    const char **sources = keep ? strings_from(src_seq, keep, &nsources) : NULL;
+    const char **keys = sources ? strings_from(key_seq, keep, &nkeys) : NULL;
+    if (!keys || enter(self) != 0) {
+        free(sources);
+        free(keys);
+        Py_XDECREF(keep);
+        return NULL;
+    }
+    etlc_load_request req = {.sources = sources, .nsources = nsources, .target = target, .mode = mode,
+                             .keys = keys, .nkeys = nkeys, .batch_rows = (size_t)batch_rows,
+                             .force = force};
     etlc_error err = {0};
     char *json = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = etlc_connector_fetch(self->c, &req, &land, &result, &err);
-    if (rc == 0)
-        rc = etlc_result_to_json(result, false, &json, &err);
-    etlc_result_free(result);
+    rc = etlc_connector_load(self->c, &req, &json, &err);
     Py_END_ALLOW_THREADS
     leave(self);
-    params_free(&ps);
+    free(sources);
+    free(keys);
+    Py_DECREF(keep);
     PyObject *out = rc != 0 ? ext_raise(&err) : PyUnicode_FromString(json);
     free(json);
     return out;
@@ -284,6 +392,8 @@ static PyMethodDef connector_methods[] = {
     {"test", connector_test, METH_NOARGS, "health check"},
     {"fetch", connector_fetch, METH_VARARGS, "fetch and land; IngestionResult JSON"},
     {"fetch_arrow", connector_fetch_arrow, METH_VARARGS, "batches as Arrow C Data"},
+    {"consume", connector_consume, METH_VARARGS, "consume a stream and land; IngestionResult JSON"},
+    {"load", connector_load, METH_VARARGS, "load lake files into a destination; its result JSON"},
     {"release", connector_release, METH_NOARGS, "return to the cache / close"},
     {NULL, NULL, 0, NULL}};
 

@@ -201,6 +201,33 @@ static PyObject *options_list(const etlc_option_table *t)
     return list;
 }
 
+/* What a connector can do: "fetch" (record batches), "sql", "records",
+ * "bytes", "stream", "load" (the ops it sets). */
+static PyObject *capabilities_list(const etlc_connector_ops *ops)
+{
+    const char *names[6];
+    size_t n = 0;
+    if (ops && ops->fetch)
+        names[n++] = "fetch";
+    if (ops && ops->sql)
+        names[n++] = "sql";
+    if (ops && ops->records)
+        names[n++] = "records";
+    if (ops && ops->bytes)
+        names[n++] = "bytes";
+    if (ops && ops->stream)
+        names[n++] = "stream";
+    if (ops && ops->load)
+        names[n++] = "load";
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *s = PyUnicode_FromString(names[i]);
+        if (!s || PyList_SetItem(list, (Py_ssize_t)i, s) != 0)
+            Py_CLEAR(list);
+    }
+    return list;
+}
+
 static PyObject *protocol_dict(const etlc_protocol_info *p)
 {
     PyObject *aliases = PyList_New(0);
@@ -212,14 +239,17 @@ static PyObject *protocol_dict(const etlc_protocol_info *p)
     }
     const etlc_option_table *t = p->ops ? p->ops->options : NULL;
     PyObject *opts = aliases ? options_list(t) : NULL;
-    if (!opts) {
+    PyObject *caps = opts ? capabilities_list(p->ops) : NULL;
+    if (!caps) {
         Py_XDECREF(aliases);
+        Py_XDECREF(opts);
         return NULL;
     }
-    return Py_BuildValue("{s:s,s:N,s:s,s:O,s:O,s:z,s:z,s:N}", "name", p->name, "aliases", aliases,
+    return Py_BuildValue("{s:s,s:N,s:s,s:O,s:O,s:z,s:N,s:z,s:N}", "name", p->name, "aliases", aliases,
                          "description", p->description ? p->description : "", "built_in",
                          p->built_in ? Py_True : Py_False, "plugin", p->plugin ? Py_True : Py_False,
-                         "kind", p->ops ? etlc_connector_ops_kind(p->ops) : NULL, "env_prefix",
+                         "kind", p->ops ? etlc_connector_ops_kind(p->ops) : NULL, "capabilities", caps,
+                         "env_prefix",
                          t ? t->env_prefix : NULL, "options", opts);
 }
 
