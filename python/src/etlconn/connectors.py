@@ -126,10 +126,10 @@ class Connector:
         if unknown:
             raise TypeError(f"fetch_data() got unexpected keyword(s) {sorted(unknown)}; known: {list(_FETCH_KEYS)}")
         lake = params.get("lake")
+        rows = _count("batch_rows", params.get("batch_rows"))
         text = self.connect()._ext.fetch(query, list(params.get("params") or ()),
                                          os.fspath(lake) if lake is not None else None, params.get("format"),
-                                         _count("batch_rows", params.get("batch_rows")),
-                                         params.get("path_template"), params.get("parse"),
+                                         rows, params.get("path_template"), params.get("parse"),
                                          bool(params.get("keep_raw")))
         return IngestionResult.from_dict(json.loads(text))
 
@@ -142,9 +142,9 @@ class Connector:
         acknowledged only after each file is durable. Stops after
         max_batches files, or at the first empty window when until_idle.
         resource: the topic, queue or subject (None: the configured one)."""
-        text = self.connect()._ext.consume(resource, _count("max_messages", max_messages),
-                                           _count("max_bytes", max_bytes), _count("max_ms", max_ms),
-                                           _count("max_batches", max_batches), bool(until_idle),
+        limits = [_count(k, v) for k, v in (("max_messages", max_messages), ("max_bytes", max_bytes),
+                                            ("max_ms", max_ms), ("max_batches", max_batches))]
+        text = self.connect()._ext.consume(resource, *limits, bool(until_idle),
                                            os.fspath(lake) if lake is not None else None, format, path_template)
         return IngestionResult.from_dict(json.loads(text))
 
@@ -160,8 +160,8 @@ class Connector:
         srcs = [os.fspath(x) for x in sources]
         if not srcs:
             raise ValueError("load() needs at least one source")
-        text = self.connect()._ext.load(srcs, os.fspath(target), mode, [str(k) for k in keys],
-                                        _count("batch_rows", batch_rows), bool(force))
+        rows = _count("batch_rows", batch_rows)
+        text = self.connect()._ext.load(srcs, os.fspath(target), mode, [str(k) for k in keys], rows, bool(force))
         return json.loads(text)
 
     def capabilities(self) -> List[str]:
