@@ -2,6 +2,7 @@
  * a parse error never quotes value text (a fuzz over every byte of a config
  * holding an unregistered password), many keys stay linear, YAML nests no
  * deeper than JSON, and numbers in a config are decimal only. */
+#include <math.h>
 #include <time.h>
 
 #include "config_fixture.h"
@@ -136,10 +137,12 @@ static void yaml_set_and_env_errors_never_quote_values(void **state)
     free(dir);
 }
 
+/* This thread's CPU time: a loaded machine (CI runs tests in parallel)
+ * delays the thread but does not add to it, so the ratio below holds. */
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -180,10 +183,16 @@ static void many_keys_are_linear(void **state)
     (void)state;
     char *dir = tu_tempdir("cfg-hard-keys");
     for (int yaml = 0; yaml < 2; yaml++) {
+        /* the best of a few runs: page faults and cache misses of a first
+         * run are not the parser's complexity */
         double small = time_keys(dir, yaml, 25000); /* ~0.1 s; quadratic, 12 s */
+        for (int again = 0; again < 2; again++)
+            small = fmin(small, time_keys(dir, yaml, 25000));
         if (small > 3.0)
             fail_msg("%s: 25k keys took %.2f s", yaml ? "yaml" : "json", small);
         double big = time_keys(dir, yaml, 200000); /* ~1 s; 4 s under ASan */
+        if (big > 32 * small + 1.0)
+            big = fmin(big, time_keys(dir, yaml, 200000));
         if (big > 32 * small + 1.0 || big > 60.0)
             fail_msg("%s: 200k keys took %.2f s, 25k %.2f s: not linear", yaml ? "yaml" : "json", big, small);
     }
