@@ -329,6 +329,13 @@ static int bytes_run(bytes_state *st, const etlc_fetch_request *req, etlc_error 
 int etlc__fetch_bytes(etlc_connector *c, const etlc_fetch_request *req,
                       const etlc_land_options *land, etlc_result **result, etlc_error *err)
 {
+    /* The bytes capability has no parameters: values would be silently
+     * dropped (a path, glob or inline call names what is landed). */
+    if (req->nparams)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "'%s' lands files or raw responses as they are: it takes no parameters "
+                              "(%zu given); put the values in the query itself", c->ops->name,
+                              req->nparams);
     etlc__cap_land l;
     int rc = etlc__cap_land_begin(c, "fetch", req->query, land, &l, err);
     if (rc != 0)

@@ -186,6 +186,29 @@ static void a_cancelled_fetch_lands_nothing(void **state)
     free(root);
 }
 
+/* Parameters have no place in a bytes fetch: refused, not dropped. */
+static void parameters_are_refused(void **state)
+{
+    (void)state;
+    char *root = make_tree();
+    char *lake = tu_tempdir("file-param-lake");
+    etlc_connector *c = open_file(root);
+    etlc_error err = {0};
+    etlc_param p = {.type = ETLC_TYPE_TEXT, .data = "id=5", .len = 4};
+    etlc_fetch_request req = {.query = "**", .params = &p, .nparams = 1};
+    etlc_land_options land = {.lake_root = lake};
+    etlc_result *r = NULL;
+    assert_int_equal(etlc_connector_fetch(c, &req, &land, &r, &err), ETLC_INVALID_ARGUMENT);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "takes no parameters (1 given)"));
+    assert_int_equal(tu_count_files(lake), 0);
+    etlc_connector_release(c);
+    tu_rmtree(lake);
+    tu_rmtree(root);
+    free(lake);
+    free(root);
+}
+
 static void content_types_by_extension_and_magic(void **state)
 {
     (void)state;
@@ -214,6 +237,7 @@ int main(void)
         cmocka_unit_test(names_outside_the_root_are_refused),
         cmocka_unit_test(content_types_by_extension_and_magic),
         cmocka_unit_test(a_cancelled_fetch_lands_nothing),
+        cmocka_unit_test(parameters_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
