@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Type
 
 from . import _etlconn, arrow
-from .errors import ConfigError, EtlconnError, RegistryError
+from .errors import ConfigError, EtlconnError, RegistryError, UsageError
 from .result import IngestionResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,7 +104,15 @@ class Connector:
 
     # ---- work ----
     def test_connection(self) -> ConnectionTest:
-        h = self.connect()._ext.test()
+        """Connect if needed and health-check. As etlconn.test_connection: a
+        connection or login failure is an unhealthy result carrying the
+        (redacted) error; bad configuration raises."""
+        try:
+            h = self.connect()._ext.test()
+        except (ConfigError, RegistryError, UsageError):
+            raise
+        except EtlconnError as e:
+            return ConnectionTest(self._protocol, False, detail=e.message, error=e)
         return ConnectionTest(self._protocol, **h)
 
     def fetch_data(self, query: Optional[str] = None, **params: Any) -> IngestionResult:

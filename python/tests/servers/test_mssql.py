@@ -88,8 +88,8 @@ def test_closed_port_is_refused_within_the_login_timeout(closed_port, tmp_path):
     assert t.error.name == "CONNECT_REFUSED" and t.error.retryable
     assert f"127.0.0.1:{closed_port}" in t.error.message, t.error.message
     c = etlconn.MSSQLConnector(**_opts(closed_port))
-    with pytest.raises(etlconn.ConnectError):
-        c.test_connection()  # the method connects first, so it raises
+    t = c.test_connection()  # the method connects first, and reports the failure as unhealthy
+    assert not t and isinstance(t.error, etlconn.ConnectError) and not c.connected, t
     lake = tmp_path / "lake"
     with pytest.raises(etlconn.ConnectError):
         c.fetch_data("SELECT 1", lake=lake)

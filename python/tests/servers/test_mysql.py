@@ -126,9 +126,9 @@ def test_errors_users_meet(my, tmp_path):
     t = etlconn.test_mysql_connection(**bad)
     assert not t and isinstance(t.error, etlconn.AuthError), t
     assert t.error.name == "AUTH" and t.error.native_code == 1045 and not t.error.retryable
-    # ...while the method connects first (the pool opens at connect), so it raises AuthError
-    with pytest.raises(etlconn.AuthError):
-        etlconn.MySQLConnector(**bad).test_connection()
+    # ...and so is the method's (the pool opens at connect; the failure is reported the same way)
+    t = etlconn.MySQLConnector(**bad).test_connection()
+    assert not t and isinstance(t.error, etlconn.AuthError) and t.error.native_code == 1045, t
     # nothing listening: CONNECT_REFUSED, retryable
     t = etlconn.test_mysql_connection(**dict(my.options, port=1, connect_timeout="3s"))
     assert not t and isinstance(t.error, etlconn.ConnectError) and t.error.retryable, t

@@ -69,8 +69,8 @@ def test_missing_client_library_is_a_clear_connect_error(tmp_path):
     for words in ("Instant Client Basic", "LD_LIBRARY_PATH", "ORACLE_CLIENT_LIB", "libclntsh.so"):
         assert words in t.error.message, (words, t.error.message)
     c = etlconn.OracleConnector(**OPTS)
-    with pytest.raises(etlconn.ConnectError):
-        c.test_connection()  # the method connects first, so it raises
+    t = c.test_connection()  # the method connects first, and reports the failure as unhealthy
+    assert not t and isinstance(t.error, etlconn.ConnectError) and t.error.name == "CONNECT", t
     missing = tmp_path / "no" / "such" / "libclntsh.so"
     with pytest.raises(etlconn.ConnectError) as e:
         etlconn.OracleConnector(**OPTS, client_lib=str(missing)).connect()
