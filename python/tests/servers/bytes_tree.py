@@ -1,0 +1,102 @@
+"""A small tree of files for the file-transfer connectors' lifecycle tests
+(test_ftp.py, test_ssh.py, test_webdav.py): written under a server's
+served root in a directory of the test's own, then checked landed
+byte-identical (sha256 of the source bytes) and parsed back as records."""
+import csv
+import hashlib
+import io
+import os
+import uuid
+
+import pyarrow.parquet as pq
+
+CSV_TEXT = ("id,name,amount\n"
+            "1,héllo wörld ✓ 𝄞,1.5\n"
+            "2,,-3\n"
+            "3,\"comma, and \"\"quotes\"\"\",0\n"
+            "4,日本語,12345678901234.5678\n")
+
+# relative name -> bytes; a nested csv for the glob, a binary file larger
+# than one transfer buffer with every byte value, a name with a space and
+# non-ASCII letters, an empty file.
+FILES = {
+    "data.csv": CSV_TEXT.encode(),
+    "sub/more.csv": b"id,v\n10,x\n",
+    "sub/deep/blob.bin": bytes(range(256)) * 512 + hashlib.sha256(b"etlconn").digest() * 4096,
+    "with space/näme ✓.txt": "unicode name, unicode body: ✓ 𝄞\n".encode(),
+    "empty.txt": b"",
+}
+
+
+def unique_dir(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def write_tree(base, owner_uid=None):
+    """Write FILES under base (created); chown to owner_uid when given."""
+    for rel, data in FILES.items():
+        path = os.path.join(base, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    if owner_uid is not None:
+        for d, dirs, files in os.walk(base):
+            for n in [d] + [os.path.join(d, x) for x in files]:
+                os.chown(n, owner_uid, -1)
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def by_remote_path(result):
+    """{remote_path: item} of a result's landed items."""
+    out = {}
+    for item in result.items:
+        rp = item.metadata.get("remote_path", item.name)
+        assert rp not in out, f"{rp} landed twice"
+        out[rp] = item
+    return out
+
+
+def assert_landed_identical(result, names):
+    """Exactly `names` (keys of FILES) landed, each one as the source's bytes."""
+    got = by_remote_path(result)
+    assert sorted(got) == sorted(names), sorted(got)
+    for rel in names:
+        item = got[rel]
+        assert item.format == "bytes", item
+        assert item.sha256 == sha(FILES[rel]) and item.byte_count == len(FILES[rel]), rel
+        with open(item.path, "rb") as f:
+            assert f.read() == FILES[rel], rel
+    assert result.byte_count == sum(len(FILES[n]) for n in names)
+
+
+def csv_records(text=CSV_TEXT):
+    """The CSV's rows as the parser gives them: text values, empty -> None."""
+    return [{k: (v if v != "" else None) for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(text))]
+
+
+def parsed_records(result, remote_path):
+    """Rows of the parquet items parsed from remote_path, in order."""
+    parts = [i for i in result.items if i.format == "parquet" and i.metadata.get("remote_path") == remote_path]
+    assert parts, result
+    rows = []
+    for item in sorted(parts, key=lambda i: i.path):
+        rows += pq.read_table(item.path).to_pylist()
+    return rows
+
+
+def raw_files(lake):
+    """Files in a lake that are not parquet and not bookkeeping."""
+    out = []
+    for d, dirs, files in os.walk(lake):
+        if "_checkpoints" in d or "_partial" in d:
+            continue
+        out += [os.path.join(d, f) for f in files if not f.endswith(".parquet")]
+    return out
+
+
+def text_of(exc):
+    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
