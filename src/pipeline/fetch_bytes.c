@@ -13,6 +13,7 @@
  * says so with a retryable ETLC_IO, or the size read is not the listed
  * one) is listed again on its own and retried once from its new version;
  * if that fails too it is reported, and nothing of it is landed. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,12 +294,32 @@ static void after_landing(bytes_state *st)
     }
 }
 
+/* True for a query naming one file: no unescaped glob byte (* ? [). */
+static bool names_one_file(const char *q)
+{
+    if (!q || !*q)
+        return false;
+    for (; *q; q++) {
+        if (*q == '\\' && q[1])
+            q++;
+        else if (strchr("*?[", *q))
+            return false;
+    }
+    return true;
+}
+
 static int bytes_run(bytes_state *st, const etlc_fetch_request *req, etlc_error *err)
 {
     etlc__cap_land *l = st->job.l;
     int rc = open_checkpoint(l, req, err);
     if (rc == 0)
         rc = list_with(&st->job, req->query, &st->ls, err);
+    /* A glob may match nothing; a name that matches nothing is a mistake
+     * the user must see, not an empty success. */
+    if (rc == 0 && !st->ls.n && names_one_file(req->query))
+        rc = etlc_error_set(err, ETLC_IO_NOT_FOUND,
+                            "no file '%s' under the root (a directory needs '%s/**'; include, exclude "
+                            "or min_age may also leave it out)", req->query, req->query);
     json_t *pos = rc == 0 ? etlc__checkpoint_position(l->cp) : NULL;
     st->prev = pos ? json_object_get(pos, "files") : NULL;
     st->next = rc == 0 ? json_object() : NULL;

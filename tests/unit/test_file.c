@@ -209,6 +209,46 @@ static void parameters_are_refused(void **state)
     free(root);
 }
 
+/* Fetch `query` into a fresh lake: the code, and the item count when it landed. */
+static int fetch_count(etlc_connector *c, const char *query, size_t *items, etlc_error *err)
+{
+    char *lake = tu_tempdir("file-one-lake");
+    etlc_fetch_request req = {.query = query};
+    etlc_land_options land = {.lake_root = lake};
+    etlc_result *r = NULL;
+    int rc = etlc_connector_fetch(c, &req, &land, &r, err);
+    *items = r ? r->item_count : 0;
+    etlc_result_free(r);
+    tu_rmtree(lake);
+    free(lake);
+    return rc;
+}
+
+/* A glob may match nothing; the name of one file that is not there is an
+ * error naming it, not an empty success. */
+static void a_missing_file_by_name_is_not_found(void **state)
+{
+    (void)state;
+    char *root = make_tree();
+    etlc_connector *c = open_file(root);
+    etlc_error err = {0};
+    size_t n = 0;
+    assert_int_equal(fetch_count(c, "a/z.csv", &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(fetch_count(c, "a/*.nope", &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(fetch_count(c, "a/missing.csv", &n, &err), ETLC_IO_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no file 'a/missing.csv'"));
+    /* an escaped glob byte is literal: still one name */
+    assert_int_equal(fetch_count(c, "a/\\*.csv", &n, &err), ETLC_IO_NOT_FOUND);
+    /* a directory by name: the message says how to take its files */
+    assert_int_equal(fetch_count(c, "a/b", &n, &err), ETLC_IO_NOT_FOUND);
+    assert_non_null(strstr(err.message, "'a/b/**'"));
+    etlc_connector_release(c);
+    tu_rmtree(root);
+    free(root);
+}
+
 static void content_types_by_extension_and_magic(void **state)
 {
     (void)state;
@@ -238,6 +278,7 @@ int main(void)
         cmocka_unit_test(content_types_by_extension_and_magic),
         cmocka_unit_test(a_cancelled_fetch_lands_nothing),
         cmocka_unit_test(parameters_are_refused),
+        cmocka_unit_test(a_missing_file_by_name_is_not_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

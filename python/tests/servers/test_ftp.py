@@ -101,9 +101,13 @@ def test_explicit_ftps_with_ca_file(ftp, tmp_path, landed):
 
 def test_missing_paths(ftp, tmp_path):
     c = etlconn.FTPConnector(**ftp["options"])
-    # the query is a glob: a name that matches nothing lands nothing, and is no error
-    r = c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    # a glob that matches nothing lands nothing and is no error...
+    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
     assert r.status == "success" and r.items == [] and r.errors == []
+    # ...but a name of one file that is not there is IO_NOT_FOUND naming it
+    with pytest.raises(etlconn.EtlconnIOError) as e:
+        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    assert e.value.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.value.message, e.value.message
     # a root that does not exist: AUTH_DENIED (docs/connectors/ftp.md, "Errors")
     missing = etlconn.FTPConnector(**dict(ftp["options"], root=ftp["root"] + "/no_such_dir"))
     with pytest.raises(etlconn.AuthError) as e:

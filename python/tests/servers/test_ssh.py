@@ -87,9 +87,13 @@ def test_parse_csv(sshd, tmp_path, landed):
 
 def test_missing_paths(sshd, tmp_path):
     c = etlconn.SSHConnector(**sshd["key"])
-    # the query is a glob: a name that matches nothing lands nothing, and is no error
-    r = c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    # a glob that matches nothing lands nothing and is no error...
+    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
     assert r.status == "success" and r.items == [] and r.errors == []
+    # ...but a name of one file that is not there is IO_NOT_FOUND naming it
+    with pytest.raises(etlconn.EtlconnIOError) as e:
+        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    assert e.value.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.value.message, e.value.message
     c.close()
     # a root that does not exist: CONNECT_NOT_FOUND naming it (docs/connectors/ssh.md, "Errors")
     missing_root = os.path.join(sshd["base"], "no_such_dir")

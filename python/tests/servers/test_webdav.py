@@ -85,9 +85,13 @@ def test_parse_csv(dav, tmp_path, landed):
 
 def test_missing_paths(dav, tmp_path):
     c = etlconn.WebDAVConnector(**dav["options"])
-    # the query is a glob: a name that matches nothing lands nothing, and is no error
-    r = c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    # a glob that matches nothing lands nothing and is no error...
+    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
     assert r.status == "success" and r.items == [] and r.errors == []
+    # ...but a name of one file that is not there is IO_NOT_FOUND naming it
+    with pytest.raises(etlconn.EtlconnIOError) as e:
+        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    assert e.value.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.value.message, e.value.message
     c.close()
     # a url that does not exist: IO_NOT_FOUND (404) naming it (docs/connectors/webdav.md, "Errors")
     url = dav["url"] + "no_such_dir/"
