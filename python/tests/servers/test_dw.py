@@ -127,6 +127,12 @@ def test_errors_users_meet(pg, landed_lake, tmp_path):
     assert "key" in e.value.message
     with pytest.raises(ValueError):
         dw.load([], "py_err")
+    # schema.table: the schema is the dw option, so a dotted name is refused
+    # (it would have made one table named "public.py_err")
+    with pytest.raises(etlconn.UsageError) as e:
+        dw.load(lake, "public.py_err")
+    assert "'py_err' with schema=public" in e.value.message, e.value.message
+    assert "public.py_err" not in pg.psql("SELECT string_agg(tablename, ',') FROM pg_tables")
     # a type conflict with an existing table: DATA_SCHEMA naming the column, nothing loaded
     pg.psql("CREATE TABLE py_conflict (id integer, name text)")
     with pytest.raises(etlconn.DataError) as e:

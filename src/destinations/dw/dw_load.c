@@ -490,6 +490,13 @@ static int check_options(const etlc_dw_load_options *o, etlc_error *err)
 {
     if (!o || !o->table || !*o->table || strlen(o->table) > 63)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "dw load: a table name of 1 to 63 bytes is required");
+    /* "public.orders" would become one table named so, in the configured schema */
+    const char *dot = strchr(o->table, '.');
+    if (dot)
+        return etlc_error_set(err, ETLC_INVALID_ARGUMENT,
+                              "dw load: table '%s' has a dot; the schema comes from the dw option 'schema' "
+                              "(DW_SCHEMA): give '%s' with schema=%.*s", o->table, dot + 1,
+                              (int)(dot - o->table), o->table);
     if ((int)o->mode < ETLC_DW_APPEND || o->mode > ETLC_DW_MERGE)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "dw load: unknown mode %d", (int)o->mode);
     if (o->mode == ETLC_DW_MERGE && o->nkeys == 0)
