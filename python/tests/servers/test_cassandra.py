@@ -140,6 +140,7 @@ def test_wrong_password_and_unreachable(cass):
     assert not t and isinstance(t.error, etlconn.AuthError), t
     t = etlconn.test_connection("cassandra", **dict(cass["options"], port=1, connect_timeout="2s"))
     assert not t.healthy and isinstance(t.error, etlconn.ConnectError) and t.error.retryable
+    assert ":1: " in t.error.message and "by default" not in t.error.message, t.error.message  # the port tried
 
 
 def test_canary_never_appears(cass, tmp_path, caplog):

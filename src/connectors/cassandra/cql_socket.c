@@ -94,8 +94,12 @@ static int tcp_connect(cql_conn *c, const cql_opts *o, etlc_error *err)
         return etlc_error_set(err, ETLC_CONNECT_NOT_FOUND, "cassandra: cannot resolve any of the %zu "
                               "host(s) (first: %s)", o->nhosts, o->nhosts ? o->hosts[0] : "none");
     int code = last == ECONNREFUSED ? ETLC_CONNECT_REFUSED : last == ETIMEDOUT ? ETLC_CONNECT_TIMEOUT : ETLC_CONNECT;
-    etlc_error_set(err, code, "cassandra: cannot connect to %s (port %d by default): %s",
-                   o->nhosts ? o->hosts[0] : "no host", o->port, strerror(last));
+    char host[256] = "no host", port[8] = "";
+    if (o->nhosts)
+        split_host(o->hosts[0], o->port, host, sizeof host, port);
+    const char *v6 = strchr(host, ':') ? "[" : "";
+    etlc_error_set(err, code, "cassandra: cannot connect to %s%s%s:%s%s: %s", v6, host, *v6 ? "]" : "", port,
+                   o->nhosts > 1 ? " (nor to the other hosts)" : "", strerror(last));
     if (err)
         err->retryable = true;
     return code;
