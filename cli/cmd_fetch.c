@@ -21,7 +21,9 @@ static void help(void)
            "                           TYPE is text (default), int, float or null\n"
            CLI_LAND_HELP
            "                           (default %s)\n"
-           "  --batch-size N           rows per batch (memory is bounded by it; default 10000)\n"
+           "  --batch-size N           rows per batch (memory is bounded by it; default 10000,\n"
+           "                           or a paged source's own option: mongodb batch_size,\n"
+           "                           cassandra page_size)\n"
            "  --parse csv|jsonl|parquet  file-shaped protocols: read each landed file as\n"
            "                           FORMAT; csv and jsonl become records in --format\n"
            "                           (Parquet by default) under the record path SQL sources\n"
@@ -91,7 +93,7 @@ int cmd_fetch(int argc, char **argv)
     etlc_param *params = NULL;
     size_t nparams = 0;
     etlc_land_options land = {0};
-    long long batch = 10000;
+    long long batch = 0; /* 0: the connector's default (10000, or its page option) */
     bool compact = false;
     int opt, rc = EXIT_OK;
     while (rc == EXIT_OK && (opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {

@@ -56,7 +56,9 @@ int etlc_connector_fetch_batches(etlc_connector *c, const etlc_fetch_request *re
     const etlc_connector_ops *ops = c->ops;
     batch_tap tap = {.inner = consumer, .cancel = req->cancel};
     etlc_fetch_request effective = *req;
-    if (!effective.batch_rows)
+    /* 0 stays 0 for a paged source: its own page option decides
+     * (mongodb batch_size, cassandra page_size), as when landing. */
+    if (!effective.batch_rows && ops->fetch)
         effective.batch_rows = 10000;
     etlc_batch_consumer bc = {.on_batch = tap_batch, .userdata = &tap};
     int rc;

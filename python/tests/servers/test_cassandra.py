@@ -108,6 +108,9 @@ def test_paging_across_pages(cass, tmp_path, landed):
     assert rows == [{"ck": i, "v": f"v{i} ✓"} for i in range(N)]  # clustering order, every row once
     sizes = [b.num_rows for b in c.fetch_arrow_batches("SELECT ck, v FROM many")]
     assert sizes == [100, 100, N - 200]                             # one batch per server page
+    # a request's batch_rows names the page size over the page_size option
+    sizes = [b.num_rows for b in c.fetch_arrow_batches("SELECT ck, v FROM many", batch_rows=64)]
+    assert sizes == [64, 64, 64, N - 192], sizes
     t = c.fetch_arrow("SELECT ck FROM many WHERE pk = 0 AND ck >= ?", params=["ck=225"])
     assert t.column("ck").to_pylist() == [225, 226, 227, 228, 229]
     c.close()

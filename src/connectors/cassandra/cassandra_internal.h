@@ -19,6 +19,15 @@ extern const etlc_option_table etlc__cassandra_options;
 int etlc__cass_fetch_pages(void *ctx, const etlc_records_request *req, etlc_page_consumer pages,
                            etlc_error *err);
 
+/* Rows per page: the request's batch_rows (--batch-size, batch_rows=) when
+ * it names one, else the page_size option. */
+static inline int32_t etlc__cass_page_size(const cass_ctx *ctx, const etlc_records_request *req)
+{
+    if (!req->batch_rows)
+        return ctx->page_size;
+    return req->batch_rows > 1000000 ? 1000000 : (int32_t)req->batch_rows;
+}
+
 /* The marker name Cassandra gives token(...) bind markers. */
 #define CASS_TOKEN_MARKER "partition key token"
 

@@ -18,7 +18,8 @@ static const etlc_option cass_own[] = {
      .description = "Consistency level of every read"},
     {.name = "page_size", .type = ETLC_OPT_INT, .default_value = "5000", .min = 1, .max = 1000000,
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING,
-     .description = "Rows per page (one lake file per page; the paging state is checkpointed)"},
+     .description = "Rows per page when the request names none (batch_rows 0 in the C API, the CLI "
+                    "without --batch-size); one lake file per page, the paging state checkpointed"},
     {.name = "token_ranges", .type = ETLC_OPT_INT, .default_value = "1", .min = 1, .max = 64,
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING,
      .description = "Parallel full-table scan: a statement ending in token(pk) > ? AND token(pk) <= ? "

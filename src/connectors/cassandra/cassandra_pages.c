@@ -90,7 +90,7 @@ int etlc__cass_fetch_pages(void *vctx, const etlc_records_request *req, etlc_pag
     if (!req->resource || !*req->resource)
         return etlc_error_set(err, ETLC_INVALID_ARGUMENT, "cassandra: the query (a CQL statement) is empty");
     page_loop pl = {.ctx = ctx, .cql = req->resource,
-                    .pr = {.consistency = ctx->consistency, .page_size = ctx->page_size}};
+                    .pr = {.consistency = ctx->consistency, .page_size = etlc__cass_page_size(ctx, req)}};
     cql_stmt st = {0};
     etlc__buf values = {0};
     int rc = 0;

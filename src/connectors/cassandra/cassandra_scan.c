@@ -117,7 +117,7 @@ static int scan_range(scan *s, int range, cql_conn *conn, scan_item **failed)
     etlc__buf values = {0};
     etlc_error err = {0};
     const char *pos = s->state[range];
-    cql_page_req pr = {.consistency = s->ctx->consistency, .page_size = s->ctx->page_size};
+    cql_page_req pr = {.consistency = s->ctx->consistency, .page_size = etlc__cass_page_size(s->ctx, s->req)};
     uint8_t *paging = NULL;
     int rc = etlc__cql_conn_open(conn, &s->ctx->opts, &err);
     if (rc == 0 && (rc = etlc__cql_prepare(conn, s->req->resource, &st, &err)) == 0)

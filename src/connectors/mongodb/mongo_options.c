@@ -39,8 +39,8 @@ static const etlc_option mongo_own[] = {
     {.name = "batch_size", .type = ETLC_OPT_INT, .default_value = "10000",
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 1, .max = 1000000,
      .description = "Documents per page and per server batch when the "
-                    "request names none (batch_rows 0 in the C API; the CLI's --batch-size, "
-                    "default 10000, always names one)"},
+                    "request names none (batch_rows 0 in the C API, the CLI without "
+                    "--batch-size)"},
     STR("app_name", "Client name the server logs (default etlconn)"),
     STR("source", "Source name in lake paths and results (default: the database name)"),
 };
