@@ -114,6 +114,7 @@ def test_missing_paths(ftp, tmp_path):
         missing.fetch_data("**", lake=tmp_path / "lake")
     assert e.value.name == "AUTH_DENIED" and not e.value.retryable
     assert "denied you to change to the given directory" in e.value.message
+    assert "no_such_dir" in e.value.message, e.value.message  # the root refused is named
     h = missing.test_connection()
     assert not h.healthy and "change to the given directory" in h.detail
     assert not os.path.exists(tmp_path / "lake" / "ftp")

@@ -227,7 +227,9 @@ static int list_dir(walk *w, const char *rel, bool mlsd, etlc__buf *out, etlc_er
     if (!url)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory listing the FTP server");
     char what[300];
-    snprintf(what, sizeof what, "%s %s/", mlsd ? "MLSD" : "NLST", *rel ? rel : ".");
+    /* name the directory as configured: "NLST ./" does not say which root was refused */
+    const char *root = w->ctx->root && *w->ctx->root ? w->ctx->root : "(login directory)";
+    snprintf(what, sizeof what, "%s %.120s%s%.160s", mlsd ? "MLSD" : "NLST", root, *rel ? "/" : "", rel);
     ftp_call call = {.url = url, .what = what, .setup = mlsd ? set_mlsd : set_nlst,
                      .body_limit = LISTING_MAX};
     etlc__http_response resp = {0};
