@@ -158,12 +158,13 @@ def test_wrong_key_and_canaries(env, tmp_path, caplog):
         h = w.test_connection()
         texts.append(repr(h))
         assert not h.healthy and "Invalid JWT Signature" in h.detail, h
-        # A key the token endpoint refuses (400 invalid_grant) is a ProtocolError
-        # (PROTOCOL, by the HTTP status), not an AuthError: asserted as it is.
-        with pytest.raises(etlconn.ProtocolError) as e:
+        # A key the token endpoint refuses (OAuth's 400 invalid_grant) is an
+        # AuthError, not retryable: the credentials are wrong, not the request
+        with pytest.raises(etlconn.AuthError) as e:
             w.fetch_data("Data", lake=tmp_path / "wrong")
         texts.append(_text_of(e.value))
         assert "gsheets: token request" in e.value.message and "invalid_grant" in e.value.message
+        assert e.value.name == "AUTH" and not e.value.retryable
         # an API key the stand-in does not know: 400 "API key not valid", the key not repeated
         k = etlconn.GSheetsConnector(spreadsheet_id="public-sheet", api_key=API_KEY_CANARY,
                                      api_base_url=env["ETLC_TEST_GSHEETS_URL"], proxy="")

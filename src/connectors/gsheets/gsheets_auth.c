@@ -110,6 +110,12 @@ int etlc__gs_token(gs_ctx *ctx, bool force, etlc_error *err)
     etlc__http_response resp = {0};
     if (rc == 0)
         rc = etlc__http_perform(ctx->http, &rq, &resp, err);
+    /* OAuth answers a refused grant with 400 (invalid_grant, invalid_client,
+     * unauthorized_client: RFC 6749 5.2): the credentials, not the request */
+    if (rc == ETLC_PROTOCOL && err && err->native_code == 400) {
+        err->code = rc = ETLC_AUTH;
+        err->retryable = false;
+    }
     if (rc == 0)
         rc = token_reply(ctx, &resp, err);
     else if (rc != ETLC_NO_MEMORY && rc != ETLC_AUTH && rc != ETLC_AUTH_DENIED)
