@@ -33,7 +33,11 @@ def props(i):
 def mq(service):
     env = service("rabbitmq")
     broker = sa.Broker(env)
-    return env, broker, broker.queue("pylife")
+    q = broker.queue("pylife")
+    yield env, broker, q
+    conn = pika.BlockingConnection(broker.params())
+    conn.channel().queue_delete(q)
+    conn.close()
 
 
 def connector(env, queue, **extra):

@@ -11,6 +11,7 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
+from confluent_kafka.admin import AdminClient
 
 import etlconn
 import kafka_peer as kp
@@ -30,7 +31,10 @@ def kafka(service):
     boot = service("kafka")["KAFKA_BOOTSTRAP_SERVERS"]
     topic = kp.unique("pylife")
     kp.create_topic(boot, topic, 2)
-    return boot, topic
+    yield boot, topic
+    admin = AdminClient({"bootstrap.servers": boot})  # kept alive until the deletion is answered
+    for f in admin.delete_topics([topic]).values():
+        f.result(30)
 
 
 def connector(boot, topic, group=None, **extra):

@@ -5,6 +5,7 @@ Parquet, the stream sequence checkpointed in the lake and acked after it (a
 second consume lands nothing, a later one only the new messages),
 fetch_data(subject) until idle, the errors a user meets, a password canary
 kept out of repr/exceptions/logs, close/reconnect/with."""
+import asyncio
 import json
 import logging
 import os
@@ -31,7 +32,14 @@ def js(service):
     env = service("nats")
     stream = "PYLIFE_" + uuid.uuid4().hex[:10]
     npr.make_stream(env, stream, [stream.lower() + ".>"])
-    return env, stream, stream.lower() + ".orders"
+    yield env, stream, stream.lower() + ".orders"
+    asyncio.run(_delete_stream(env, stream))
+
+
+async def _delete_stream(env, stream):
+    nc = await npr._connect(env)
+    await nc.jetstream().delete_stream(stream)
+    await nc.close()
 
 
 def connector(env, stream, subject, **extra):
