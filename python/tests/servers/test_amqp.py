@@ -86,8 +86,8 @@ def test_micro_batches_exactly_once_and_checkpoint(mq, tmp_path, landed):
     lake = tmp_path / "lake"
     with connector(env, q) as c:
         r = c.consume(max_messages=10, max_ms=WINDOW, until_idle=True, lake=lake)
-        assert len(r.items) == 5 and [i.record_count for i in sorted(r.items, key=lambda x: x.path)] == \
-            [10, 10, 10, 10, 5]
+        # more than one file, none over max_messages (a slow machine may cut a window short)
+        assert len(r.items) >= 5 and all(i.record_count <= 10 for i in r.items)
         check_batches(r, range(45), q, landed, 0)
         assert broker.depth(q) == 0, "acked after landing"
         cps = [os.path.join(d, f) for d, _, fs in os.walk(lake / "_checkpoints") for f in fs if f.endswith(".json")]
@@ -107,13 +107,14 @@ def test_fetch_data_consumes_until_idle(mq, tmp_path, landed):
     broker.publish(q, (body(i) for i in range(23)), props=props)
     c = connector(env, q)
     r = c.fetch_data(q, lake=tmp_path / "lake", max_messages=5, max_ms=WINDOW)
-    assert len(r.items) == 5
+    assert len(r.items) >= 5 and all(i.record_count <= 5 for i in r.items)
     check_batches(r, range(23), q, landed, 0)
     # max_batches=1: one micro-batch (max_batches=0 without until_idle
     # is "no limit": it follows the queue and does not return)
     broker.publish(q, (body(i) for i in range(23, 30)), props=lambda n: props(23 + n))
     one = c.consume(max_messages=5, max_ms=WINDOW, max_batches=1, lake=tmp_path / "lake")
-    assert one.record_count == 5 and len(one.items) == 1 and broker.depth(q) == 2
+    assert 1 <= one.record_count <= 5 and len(one.items) == 1 and broker.depth(q) == 7 - one.record_count
+    assert os.path.basename(one.items[0].path).startswith("00000000000000000023-")
     c.close()
 
 
