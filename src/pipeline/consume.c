@@ -39,6 +39,10 @@ int etlc_connector_consume(etlc_connector *c, const etlc_consume_request *req,
     if (!c->ops->stream)
         return etlc_error_set(err, ETLC_UNSUPPORTED,
                               "connector '%s' is not a stream: use etlconn fetch", c->ops->name);
+    /* checked now: the first sink opens only when a batch has come */
+    if (land && land->sink.format && !etlc_sink_format_supported(land->sink.format))
+        return etlc_error_set(err, ETLC_CONFIG_RANGE, "format '%s' is not one of jsonl, csv, parquet "
+                              "(or not built in)", land->sink.format);
     const char *resource = resource_of(c, req);
     if (!resource)
         return etlc_error_set(err, ETLC_CONFIG_MISSING_KEY,

@@ -43,7 +43,8 @@ def to_table(pa: Any, batches: List[Any]) -> "pa.Table":
 def fetch_table(ext: Any, query: Optional[str], params: Sequence[Any], batch_rows: int) -> "pa.Table":
     pa = _pyarrow()
     batches: List[Any] = []
-    ext.fetch_arrow(query, list(params), batch_rows, _importer(pa, batches.append))
+    from .connectors import _interruptible
+    ext.fetch_arrow(query, list(params), batch_rows, _importer(pa, batches.append), _interruptible())
     return to_table(pa, batches)
 
 
@@ -71,7 +72,7 @@ def iter_batches(ext: Any, query: Optional[str], params: Sequence[Any], batch_ro
 
     def run() -> None:
         try:
-            ext.fetch_arrow(query, list(params), batch_rows, _importer(pa, put))
+            ext.fetch_arrow(query, list(params), batch_rows, _importer(pa, put), False)  # a worker thread
             put(done)
         except _Stop:
             pass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Type
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 _FETCH_KEYS = ("params", "lake", "format", "batch_rows", "path_template", "parse", "keep_raw")
-_CONSUME_KEYS = ("max_messages", "max_bytes", "max_ms", "max_batches", "until_idle", "lake", "format",
+_CONSUME_KEYS = ("max_messages", "max_bytes", "max_ms", "max_batches", "until_idle", "follow", "lake", "format",
                  "path_template")
 
 
@@ -129,7 +131,7 @@ class Connector:
             if bad:
                 raise TypeError(f"fetch_data() of a stream got unexpected keyword(s) {sorted(bad)}; "
                                 f"known: {list(_CONSUME_KEYS)}")
-            return self.consume(query, **dict({"until_idle": True}, **params))
+            return self.consume(query, **dict({"until_idle": not params.get("follow")}, **params))
         unknown = set(params) - set(_FETCH_KEYS)
         if unknown:
             raise TypeError(f"fetch_data() got unexpected keyword(s) {sorted(unknown)}; known: {list(_FETCH_KEYS)}")
@@ -138,22 +140,32 @@ class Connector:
         text = self.connect()._ext.fetch(query, list(params.get("params") or ()),
                                          os.fspath(lake) if lake is not None else None, params.get("format"),
                                          rows, params.get("path_template"), params.get("parse"),
-                                         bool(params.get("keep_raw")))
+                                         bool(params.get("keep_raw")), _interruptible())
         return IngestionResult.from_dict(json.loads(text))
 
     def consume(self, resource: Optional[str] = None, *, max_messages: int = 0, max_bytes: int = 0,
-                max_ms: int = 0, max_batches: int = 0, until_idle: bool = False, lake: Any = None,
-                format: Optional[str] = None, path_template: Optional[str] = None) -> IngestionResult:
+                max_ms: int = 0, max_batches: Optional[int] = None, until_idle: bool = False,
+                follow: bool = False, lake: Any = None, format: Optional[str] = None,
+                path_template: Optional[str] = None) -> IngestionResult:
         """Consume a stream (kafka, amqp, nats) in micro-batches, one file
         each (max_messages, max_bytes of payload or a max_ms window, 0: the
         defaults 10000 / 64 MiB / 5000 ms); positions are checkpointed and
-        acknowledged only after each file is durable. Stops after
-        max_batches files, or at the first empty window when until_idle.
+        acknowledged only after each file is durable. Stops as `etlconn
+        consume` does: after one file by default, after max_batches files,
+        at the first empty window when until_idle, and with follow only when
+        interrupted. Ctrl-C (from the main thread) stops any of them
+        cleanly and raises KeyboardInterrupt: what was landed stays
+        acknowledged, the batch in progress comes again next time.
         resource: the topic, queue or subject (None: the configured one)."""
+        if follow and (until_idle or max_batches):
+            raise ValueError("follow runs until interrupted: drop until_idle and max_batches")
+        if max_batches is None:
+            max_batches = 0 if follow or until_idle else 1
         limits = [_count(k, v) for k, v in (("max_messages", max_messages), ("max_bytes", max_bytes),
                                             ("max_ms", max_ms), ("max_batches", max_batches))]
         text = self.connect()._ext.consume(resource, *limits, bool(until_idle),
-                                           os.fspath(lake) if lake is not None else None, format, path_template)
+                                           os.fspath(lake) if lake is not None else None, format, path_template,
+                                           _interruptible())
         return IngestionResult.from_dict(json.loads(text))
 
     def load(self, sources: Any, target: str, *, mode: Optional[str] = None, keys: Sequence[str] = (),
@@ -169,7 +181,8 @@ class Connector:
         if not srcs:
             raise ValueError("load() needs at least one source")
         rows = _count("batch_rows", batch_rows)
-        text = self.connect()._ext.load(srcs, os.fspath(target), mode, [str(k) for k in keys], rows, bool(force))
+        text = self.connect()._ext.load(srcs, os.fspath(target), mode, [str(k) for k in keys], rows, bool(force),
+                                        _interruptible())
         return json.loads(text)
 
     def capabilities(self) -> List[str]:
@@ -199,6 +212,13 @@ _classes: Dict[str, Type[Connector]] = {}
 def class_name(protocol: str) -> str:
     base = _SPELLING.get(protocol) or "".join(p.capitalize() for p in protocol.replace("-", "_").split("_"))
     return base + "Connector"
+
+
+def _interruptible() -> bool:
+    """Whether Ctrl-C may stop a call: Python's main thread, with Python's
+    default SIGINT handler (a program's own handler is left alone)."""
+    return (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
 
 
 def _count(name: str, value: Any) -> int:

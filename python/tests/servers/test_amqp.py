@@ -109,13 +109,53 @@ def test_fetch_data_consumes_until_idle(mq, tmp_path, landed):
     r = c.fetch_data(q, lake=tmp_path / "lake", max_messages=5, max_ms=WINDOW)
     assert len(r.items) >= 5 and all(i.record_count <= 5 for i in r.items)
     check_batches(r, range(23), q, landed, 0)
-    # max_batches=1: one micro-batch (max_batches=0 without until_idle
-    # is "no limit": it follows the queue and does not return)
+    # consume() with no limit lands one micro-batch, as `etlconn consume` does
     broker.publish(q, (body(i) for i in range(23, 30)), props=lambda n: props(23 + n))
-    one = c.consume(max_messages=5, max_ms=WINDOW, max_batches=1, lake=tmp_path / "lake")
+    one = c.consume(max_messages=5, max_ms=WINDOW, lake=tmp_path / "lake")
     assert 1 <= one.record_count <= 5 and len(one.items) == 1 and broker.depth(q) == 7 - one.record_count
     assert os.path.basename(one.items[0].path).startswith("00000000000000000023-")
+    with pytest.raises(ValueError):
+        c.consume(follow=True, until_idle=True)
     c.close()
+
+
+FOLLOW = r'''
+import json, sys, etlconn
+c = etlconn.AMQPConnector(**json.loads(sys.argv[1]))
+try:
+    c.consume(follow=True, max_messages=5, max_ms=300, lake=sys.argv[2])
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+'''
+
+
+def test_ctrl_c_ends_a_follow_cleanly(mq, tmp_path, landed):
+    """follow=True runs until Ctrl-C: SIGINT to the process stops it between
+    windows, the call raises KeyboardInterrupt, and every message landed
+    before is acked; a later consume lands nothing again."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    env, broker, q = mq
+    broker.publish(q, (body(i) for i in range(7)), props=props)
+    lake = tmp_path / "lake"
+    opts = dict(host=env["AMQP_HOST"], port=int(env["AMQP_PORT"]), vhost=env["AMQP_VHOST"],
+                username=env["AMQP_USERNAME"], password=env["AMQP_PASSWORD"], queue=q)
+    p = subprocess.Popen([sys.executable, "-c", FOLLOW, json.dumps(opts), str(lake)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while broker.depth(q) and time.monotonic() < deadline:  # all 7 landed and acked, still following
+        time.sleep(0.2)
+    assert broker.depth(q) == 0 and p.poll() is None, p.poll()
+    time.sleep(0.7)  # following an empty queue
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0 and out.strip() == "interrupted", (out, err)
+    files = sa.data_files(str(lake))
+    assert sorted(r["id"] for _, r in sa.rows_of(files)) == list(range(7))
+    with connector(env, q) as c:
+        assert c.consume(max_ms=WINDOW, until_idle=True, lake=lake).record_count == 0
 
 
 def test_errors(mq, tmp_path):

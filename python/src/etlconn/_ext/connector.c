@@ -171,11 +171,41 @@ static void params_free(params *ps)
     Py_XDECREF(ps->keep);
 }
 
+/* ---- long calls ---------------------------------------------------------- */
+
+/* A fetch, consume or load: the connector held, and Ctrl-C armed when the
+ * caller is Python's main thread (interrupt.c). */
+static int call_begin(ConnectorObject *self, ext_interrupt *it, int interruptible)
+{
+    if (enter(self) != 0)
+        return -1;
+    if (ext_interrupt_begin(it, interruptible) != 0) {
+        leave(self);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 with KeyboardInterrupt set when SIGINT stopped the call (the run's own
+ * CANCELLED error is not what the user asked for). */
+static int call_end(ConnectorObject *self, ext_interrupt *it)
+{
+    leave(self);
+    if (!ext_interrupt_end(it))
+        return 0;
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    return 1;
+}
+
 /* ---- fetch and land ------------------------------------------------------ */
 
 /* The result as JSON, or the error raised; frees the result. */
-static PyObject *result_json(int rc, etlc_result *result, etlc_error *err)
+static PyObject *result_json(int rc, etlc_result *result, etlc_error *err, int stopped)
 {
+    if (stopped) {
+        etlc_result_free(result);
+        return NULL;
+    }
     char *json = NULL;
     Py_BEGIN_ALLOW_THREADS
     if (rc == 0)
@@ -188,67 +218,69 @@ static PyObject *result_json(int rc, etlc_result *result, etlc_error *err)
 }
 
 /* fetch(query, params, lake_root, format, batch_rows, path_template, parse,
- * keep_raw) -> result JSON */
+ * keep_raw, interruptible) -> result JSON */
 static PyObject *connector_fetch(PyObject *obj, PyObject *args)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
     const char *query, *lake = NULL, *format = NULL, *tmpl = NULL, *parse = NULL;
     PyObject *seq;
     Py_ssize_t batch_rows = 0;
-    int keep_raw = 0;
-    if (!PyArg_ParseTuple(args, "zOzznzzp", &query, &seq, &lake, &format, &batch_rows, &tmpl, &parse,
-                          &keep_raw))
+    int keep_raw = 0, interruptible = 0;
+    if (!PyArg_ParseTuple(args, "zOzznzzpp", &query, &seq, &lake, &format, &batch_rows, &tmpl, &parse,
+                          &keep_raw, &interruptible))
         return NULL;
     params ps;
-    if (params_from(&ps, seq) != 0 || enter(self) != 0) {
+    ext_interrupt it;
+    if (params_from(&ps, seq) != 0 || call_begin(self, &it, interruptible) != 0) {
         params_free(&ps);
         return NULL;
     }
     etlc_fetch_request req = {.query = query, .params = ps.p, .nparams = ps.n,
                               .batch_rows = (size_t)batch_rows};
     etlc_land_options land = {.lake_root = lake, .sink = {.format = format, .path_template = tmpl},
-                              .parse = parse, .keep_raw = keep_raw};
+                              .parse = parse, .keep_raw = keep_raw, .cancel = it.token};
     etlc_result *result = NULL;
     etlc_error err = {0};
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = etlc_connector_fetch(self->c, &req, &land, &result, &err);
     Py_END_ALLOW_THREADS
-    leave(self);
+    int stopped = call_end(self, &it);
     params_free(&ps);
-    return result_json(rc, result, &err);
+    return result_json(rc, result, &err, stopped);
 }
 
 /* consume(resource, max_messages, max_bytes, max_ms, max_batches,
- * until_idle, lake_root, format, path_template) -> result JSON */
+ * until_idle, lake_root, format, path_template, interruptible) -> result JSON */
 static PyObject *connector_consume(PyObject *obj, PyObject *args)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
     const char *resource, *lake = NULL, *format = NULL, *tmpl = NULL;
     Py_ssize_t max_messages = 0, max_bytes = 0;
     long long max_ms = 0, max_batches = 0;
-    int until_idle = 0;
-    if (!PyArg_ParseTuple(args, "znnLLpzzz", &resource, &max_messages, &max_bytes, &max_ms, &max_batches,
-                          &until_idle, &lake, &format, &tmpl))
+    int until_idle = 0, interruptible = 0;
+    if (!PyArg_ParseTuple(args, "znnLLpzzzp", &resource, &max_messages, &max_bytes, &max_ms, &max_batches,
+                          &until_idle, &lake, &format, &tmpl, &interruptible))
         return NULL;
     if (max_messages < 0 || max_bytes < 0 || max_ms < 0 || max_batches < 0) {
         PyErr_SetString(PyExc_ValueError, "consume limits must be >= 0 (0: the default)");
         return NULL;
     }
-    if (enter(self) != 0)
+    ext_interrupt it;
+    if (call_begin(self, &it, interruptible) != 0)
         return NULL;
     etlc_consume_request req = {.resource = resource, .max_messages = (size_t)max_messages,
                                 .max_bytes = (size_t)max_bytes, .max_ms = max_ms,
                                 .max_batches = max_batches, .until_idle = until_idle};
-    etlc_land_options land = {.lake_root = lake, .sink = {.format = format, .path_template = tmpl}};
+    etlc_land_options land = {.lake_root = lake, .sink = {.format = format, .path_template = tmpl},
+                              .cancel = it.token};
     etlc_result *result = NULL;
     etlc_error err = {0};
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = etlc_connector_consume(self->c, &req, &land, &result, &err);
     Py_END_ALLOW_THREADS
-    leave(self);
-    return result_json(rc, result, &err);
+    return result_json(rc, result, &err, call_end(self, &it));
 }
 
 /* A list of str as a NULL-ended array of UTF-8 pointers into `keep`'s bytes. */
@@ -277,21 +309,24 @@ static const char **strings_from(PyObject *seq, PyObject *keep, size_t *n)
     return out;
 }
 
-/* load(sources, target, mode, keys, batch_rows, force) -> the destination's result JSON */
+/* load(sources, target, mode, keys, batch_rows, force, interruptible) -> the
+ * destination's result JSON */
 static PyObject *connector_load(PyObject *obj, PyObject *args)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
     PyObject *src_seq, *key_seq;
     const char *target, *mode = NULL;
     Py_ssize_t batch_rows = 0;
-    int force = 0;
-    if (!PyArg_ParseTuple(args, "OszOnp", &src_seq, &target, &mode, &key_seq, &batch_rows, &force))
+    int force = 0, interruptible = 0;
+    if (!PyArg_ParseTuple(args, "OszOnpp", &src_seq, &target, &mode, &key_seq, &batch_rows, &force,
+                          &interruptible))
         return NULL;
     PyObject *keep = PyList_New(0);
     size_t nsources = 0, nkeys = 0;
     const char **sources = keep ? strings_from(src_seq, keep, &nsources) : NULL;
     const char **keys = sources ? strings_from(key_seq, keep, &nkeys) : NULL;
-    if (!keys || enter(self) != 0) {
+    ext_interrupt it;
+    if (!keys || call_begin(self, &it, interruptible) != 0) {
         free(sources);
         free(keys);
         Py_XDECREF(keep);
@@ -299,18 +334,18 @@ static PyObject *connector_load(PyObject *obj, PyObject *args)
     }
     etlc_load_request req = {.sources = sources, .nsources = nsources, .target = target, .mode = mode,
                              .keys = keys, .nkeys = nkeys, .batch_rows = (size_t)batch_rows,
-                             .force = force};
+                             .force = force, .cancel = it.token};
     etlc_error err = {0};
     char *json = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = etlc_connector_load(self->c, &req, &json, &err);
     Py_END_ALLOW_THREADS
-    leave(self);
+    int stopped = call_end(self, &it);
     free(sources);
     free(keys);
     Py_DECREF(keep);
-    PyObject *out = rc != 0 ? ext_raise(&err) : PyUnicode_FromString(json);
+    PyObject *out = stopped ? NULL : rc != 0 ? ext_raise(&err) : PyUnicode_FromString(json);
     free(json);
     return out;
 }
@@ -352,30 +387,39 @@ static int arrow_batch(void *ud, const etlc_batch *batch, etlc_error *err)
     return rc;
 }
 
-/* fetch_arrow(query, params, batch_rows, callback): callback per batch. */
+/* fetch_arrow(query, params, batch_rows, callback, interruptible):
+ * callback per batch. */
 static PyObject *connector_fetch_arrow(PyObject *obj, PyObject *args)
 {
     ConnectorObject *self = (ConnectorObject *)obj;
     const char *query;
     PyObject *seq;
     Py_ssize_t batch_rows = 0;
+    int interruptible = 0;
     arrow_tap tap = {0};
-    if (!PyArg_ParseTuple(args, "zOnO", &query, &seq, &batch_rows, &tap.callback))
+    if (!PyArg_ParseTuple(args, "zOnOp", &query, &seq, &batch_rows, &tap.callback, &interruptible))
         return NULL;
     params ps;
-    if (params_from(&ps, seq) != 0 || enter(self) != 0) {
+    ext_interrupt it;
+    if (params_from(&ps, seq) != 0 || call_begin(self, &it, interruptible) != 0) {
         params_free(&ps);
         return NULL;
     }
     etlc_fetch_request req = {.query = query, .params = ps.p, .nparams = ps.n,
-                              .batch_rows = (size_t)batch_rows};
+                              .batch_rows = (size_t)batch_rows, .cancel = it.token};
     etlc_error err = {0};
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = etlc_connector_fetch_batches(self->c, &req, (etlc_batch_consumer){arrow_batch, &tap}, &err);
     Py_END_ALLOW_THREADS
-    leave(self);
+    int stopped = call_end(self, &it);
     params_free(&ps);
+    if (stopped) {
+        Py_XDECREF(tap.exc_type);
+        Py_XDECREF(tap.exc_value);
+        Py_XDECREF(tap.exc_tb);
+        return NULL;
+    }
     if (tap.exc_type) {
         PyErr_Restore(tap.exc_type, tap.exc_value, tap.exc_tb);
         return NULL;

@@ -35,6 +35,20 @@ char *ext_strdup(PyObject *str);
 
 PyObject *ext_health_dict(const etlc_health *h);
 
+/* Ctrl-C for one call (interrupt.c). begin: a fresh cancel token for the
+ * call and, when `wanted` (Python's main thread with Python's default
+ * SIGINT handler), a SIGINT handler that requests it; -1 with an exception
+ * if no token could be made. end: the handler put back, the token freed;
+ * true when SIGINT came (raise KeyboardInterrupt). */
+#include <signal.h>
+typedef struct ext_interrupt {
+    etlc_cancel *token;
+    struct sigaction old;
+    int installed;
+} ext_interrupt;
+int ext_interrupt_begin(ext_interrupt *it, int wanted);
+int ext_interrupt_end(ext_interrupt *it);
+
 /* The Connector type (connector.c). */
 extern PyType_Spec ext_connector_spec;
 PyObject *ext_connector_wrap(PyObject *type, etlc_connector *c);
