@@ -160,6 +160,10 @@ def test_ctrl_c_ends_a_follow_cleanly(mq, tmp_path, landed):
 
 def test_errors(mq, tmp_path):
     env, broker, q = mq
+    # a format no sink has is refused before anything is consumed, even from an empty queue
+    with pytest.raises(etlconn.ConfigError) as e:
+        connector(env, q).consume(until_idle=True, max_ms=WINDOW, format="xml", lake=tmp_path / "l")
+    assert "'xml'" in e.value.message and not os.path.exists(tmp_path / "l" / "amqp")
     bad = connector(env, q, password="wrong-password-pylife")
     t = bad.test_connection()
     # What it gives: unhealthy with the broker's 403 in the detail; the
