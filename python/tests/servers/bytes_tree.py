@@ -100,3 +100,31 @@ def raw_files(lake):
 
 def text_of(exc):
     return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
+
+
+def check_parse_csv(c, tmp_path, landed):
+    """parse="csv": records equal to the CSV's values, the raw file gone;
+    with keep_raw the raw file is landed too, byte-identical."""
+    r = c.fetch_data("data.csv", lake=tmp_path / "lake", parse="csv")
+    landed(r)
+    assert r.record_count == 4 and all(i.format == "parquet" for i in r.items)
+    assert parsed_records(r, "data.csv") == csv_records()
+    assert raw_files(tmp_path / "lake") == []                   # without keep_raw the raw file goes
+    r = c.fetch_data("data.csv", lake=tmp_path / "kept", parse="csv", keep_raw=True)
+    landed(r)
+    raw = [i for i in r.items if i.format == "bytes"]
+    assert len(raw) == 1 and open(raw[0].path, "rb").read() == FILES["data.csv"]
+    assert parsed_records(r, "data.csv") == csv_records()
+
+
+def check_missing_names(c, tmp_path, not_found_error):
+    """A glob that matches nothing lands nothing and is no error; the name of
+    one file that is not there is IO_NOT_FOUND naming it."""
+    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
+    assert r.status == "success" and r.items == [] and r.errors == []
+    try:
+        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
+    except not_found_error as e:
+        assert e.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.message, e.message
+    else:
+        raise AssertionError("a missing file by name landed nothing without an error")

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 import etlconn
-from bytes_tree import (FILES, assert_landed_identical, csv_records, parsed_records, raw_files, text_of,
-                        unique_dir, write_tree)
+from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, text_of, unique_dir,
+                        write_tree)
 
 CANARY = "Canary-ftp-5ecret-0c71d2"
 
@@ -72,16 +72,7 @@ def test_globs(ftp, tmp_path, landed):
 
 def test_parse_csv(ftp, tmp_path, landed):
     c = etlconn.FTPConnector(**ftp["options"])
-    r = c.fetch_data("data.csv", lake=tmp_path / "lake", parse="csv")
-    landed(r)
-    assert r.record_count == 4 and all(i.format == "parquet" for i in r.items)
-    assert parsed_records(r, "data.csv") == csv_records()
-    assert raw_files(tmp_path / "lake") == []                   # without keep_raw the raw file goes
-    r = c.fetch_data("data.csv", lake=tmp_path / "kept", parse="csv", keep_raw=True)
-    landed(r)
-    raw = [i for i in r.items if i.format == "bytes"]
-    assert len(raw) == 1 and open(raw[0].path, "rb").read() == FILES["data.csv"]
-    assert parsed_records(r, "data.csv") == csv_records()
+    check_parse_csv(c, tmp_path, landed)
     c.close()
 
 
@@ -101,13 +92,7 @@ def test_explicit_ftps_with_ca_file(ftp, tmp_path, landed):
 
 def test_missing_paths(ftp, tmp_path):
     c = etlconn.FTPConnector(**ftp["options"])
-    # a glob that matches nothing lands nothing and is no error...
-    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
-    assert r.status == "success" and r.items == [] and r.errors == []
-    # ...but a name of one file that is not there is IO_NOT_FOUND naming it
-    with pytest.raises(etlconn.EtlconnIOError) as e:
-        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
-    assert e.value.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.value.message, e.value.message
+    check_missing_names(c, tmp_path, etlconn.EtlconnIOError)
     # a root that does not exist: AUTH_DENIED (docs/connectors/ftp.md, "Errors")
     missing = etlconn.FTPConnector(**dict(ftp["options"], root=ftp["root"] + "/no_such_dir"))
     with pytest.raises(etlconn.AuthError) as e:

@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 import etlconn
-from bytes_tree import (FILES, assert_landed_identical, csv_records, parsed_records, raw_files, text_of,
-                        unique_dir, write_tree)
+from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, text_of, unique_dir,
+                        write_tree)
 
 CANARY = "Canary-ssh-5ecret-94be1f"
 
@@ -72,28 +72,13 @@ def test_globs_with_password_login(sshd, tmp_path, landed):
 
 def test_parse_csv(sshd, tmp_path, landed):
     c = etlconn.SSHConnector(**sshd["key"])
-    r = c.fetch_data("data.csv", lake=tmp_path / "lake", parse="csv")
-    landed(r)
-    assert r.record_count == 4 and all(i.format == "parquet" for i in r.items)
-    assert parsed_records(r, "data.csv") == csv_records()
-    assert raw_files(tmp_path / "lake") == []
-    r = c.fetch_data("data.csv", lake=tmp_path / "kept", parse="csv", keep_raw=True)
-    landed(r)
-    raw = [i for i in r.items if i.format == "bytes"]
-    assert len(raw) == 1 and open(raw[0].path, "rb").read() == FILES["data.csv"]
-    assert parsed_records(r, "data.csv") == csv_records()
+    check_parse_csv(c, tmp_path, landed)
     c.close()
 
 
 def test_missing_paths(sshd, tmp_path):
     c = etlconn.SSHConnector(**sshd["key"])
-    # a glob that matches nothing lands nothing and is no error...
-    r = c.fetch_data("no_such_*.csv", lake=tmp_path / "lake")
-    assert r.status == "success" and r.items == [] and r.errors == []
-    # ...but a name of one file that is not there is IO_NOT_FOUND naming it
-    with pytest.raises(etlconn.EtlconnIOError) as e:
-        c.fetch_data("no_such_file.csv", lake=tmp_path / "lake")
-    assert e.value.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.value.message, e.value.message
+    check_missing_names(c, tmp_path, etlconn.EtlconnIOError)
     c.close()
     # a root that does not exist: CONNECT_NOT_FOUND naming it (docs/connectors/ssh.md, "Errors")
     missing_root = os.path.join(sshd["base"], "no_such_dir")
