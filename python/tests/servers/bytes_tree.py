@@ -128,3 +128,13 @@ def check_missing_names(c, tmp_path, not_found_error):
         assert e.name == "IO_NOT_FOUND" and "'no_such_file.csv'" in e.message, e.message
     else:
         raise AssertionError("a missing file by name landed nothing without an error")
+
+
+def free_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

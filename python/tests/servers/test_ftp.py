@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 import etlconn
-from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, text_of, unique_dir,
-                        write_tree)
+from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, free_port, text_of,
+                        unique_dir, write_tree)
 
 CANARY = "Canary-ftp-5ecret-0c71d2"
 
@@ -143,11 +143,7 @@ def test_wrong_password_and_canary(ftp, tmp_path, caplog):
 
 
 def test_unreachable_port(ftp, tmp_path):
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # a free port: nothing listens there
+    port = free_port()  # nothing listens there
     c = etlconn.FTPConnector(**dict(ftp["options"], port=port, retry_max=0))
     with pytest.raises(etlconn.ConnectError) as e:
         c.fetch_data("**", lake=tmp_path / "lake")

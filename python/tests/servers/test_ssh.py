@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 import etlconn
-from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, text_of, unique_dir,
-                        write_tree)
+from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, free_port, text_of,
+                        unique_dir, write_tree)
 
 CANARY = "Canary-ssh-5ecret-94be1f"
 
@@ -133,11 +133,7 @@ def test_wrong_password_and_canary(sshd, tmp_path, caplog):
 
 
 def test_unreachable_port(sshd, tmp_path):
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # a free port: nothing listens there
+    port = free_port()  # nothing listens there
     c = etlconn.SSHConnector(**dict(sshd["key"], port=port, retry_max=0))
     with pytest.raises(etlconn.ConnectError) as e:
         c.fetch_data("**", lake=tmp_path / "lake")

@@ -11,8 +11,8 @@ import urllib.parse
 import pytest
 
 import etlconn
-from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, text_of, unique_dir,
-                        write_tree)
+from bytes_tree import (FILES, assert_landed_identical, check_missing_names, check_parse_csv, free_port, text_of,
+                        unique_dir, write_tree)
 
 CANARY = "Canary-dav-5ecret-3a8c50"
 
@@ -126,11 +126,7 @@ def test_wrong_password_and_canary(dav, tmp_path, caplog):
 
 
 def test_unreachable_port(dav, tmp_path):
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # a free port: nothing listens there
+    port = free_port()  # nothing listens there
     c = etlconn.WebDAVConnector(**dict(dav["options"], url=f"http://127.0.0.1:{port}/x/", retry_max=0))
     with pytest.raises(etlconn.ConnectError) as e:
         c.fetch_data("**", lake=tmp_path / "lake")
