@@ -106,11 +106,22 @@ static int group_settings(const etlc_config *cfg, rd_kafka_conf_t *conf, etlc_er
     return rc;
 }
 
+/* librdkafka's own lines go through etlconn's log (redacted, leveled),
+ * never raw to stderr — for every handle, the health check's too. */
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    etlc_log(level <= 3 ? ETLC_LOG_ERROR : level <= 4 ? ETLC_LOG_WARN : level <= 6 ? ETLC_LOG_INFO
+                                                                              : ETLC_LOG_DEBUG,
+             "kafka", "librdkafka %s: %s", fac, buf);
+}
+
 int etlc__kafka_conf_new(const kafka_ctx *ctx, bool group, rd_kafka_conf_t **out, etlc_error *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!conf)
         return etlc_error_set(err, ETLC_NO_MEMORY, "out of memory");
+    rd_kafka_conf_set_log_cb(conf, log_cb);
     int rc = servers(ctx->cfg, conf, err);
     rc = rc ? rc : set(conf, "client.id", "etlconn", err);
     rc = rc ? rc : set(conf, "log.connection.close", "false", err);

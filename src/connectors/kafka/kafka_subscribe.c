@@ -131,14 +131,6 @@ void etlc__kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         revoked(s, parts, cooperative);
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    (void)rk;
-    etlc_log(level <= 3 ? ETLC_LOG_ERROR : level <= 4 ? ETLC_LOG_WARN : level <= 6 ? ETLC_LOG_INFO
-                                                                              : ETLC_LOG_DEBUG,
-             "kafka", "librdkafka %s: %s", fac, buf);
-}
-
 static void sub_free(kafka_sub *s)
 {
     for (size_t i = 0; i < s->nparts; i++) {
@@ -160,7 +152,6 @@ static int open_consumer(kafka_sub *s, const char *resource, etlc_error *err)
         return rc;
     rd_kafka_conf_set_opaque(conf, s);
     rd_kafka_conf_set_rebalance_cb(conf, etlc__kafka_rebalance);
-    rd_kafka_conf_set_log_cb(conf, log_cb);
     char msg[512];
     s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, msg, sizeof msg);
     if (!s->rk) {
