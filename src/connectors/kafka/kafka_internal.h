@@ -42,6 +42,7 @@ typedef struct kafka_sub {
     size_t total_msgs, total_bytes;
     atomic_bool cancel;
     bool ever_assigned;
+    bool reach_checked;       /* the brokers were asked once after assignment_wait */
     int failed;               /* an etlc code set inside a callback, 0 when none */
     char failure[256];
     etlc__msg_batch *mb;

@@ -7,6 +7,8 @@
 
 #include "kafka_internal.h"
 
+#define REACH_TIMEOUT_MS 5000
+
 #define WAKE_MS 100 /* longest single wait inside librdkafka: cancel and deadlines stay prompt */
 
 bool etlc__kafka_err_is_rebalance(rd_kafka_resp_err_t e)
@@ -202,6 +204,27 @@ static int emit(kafka_sub *s, size_t i, const etlc_stream_limits *lim, etlc_stre
     return 0;
 }
 
+/* No assignment within assignment_wait: an empty answer is right for a
+ * member the group left without partitions, wrong when no broker answers
+ * at all (a typo in bootstrap_servers, a TLS or SASL mismatch) — that
+ * must not look like an empty topic. Asked once per subscription. */
+static int check_reachable(kafka_sub *s, etlc_error *err)
+{
+    s->reach_checked = true;
+    const rd_kafka_metadata_t *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(s->rk, 0, NULL, &md, REACH_TIMEOUT_MS);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+        return 0;
+    }
+    int rc = etlc_error_set(err, ETLC_CONNECT, "kafka: no partition was assigned within assignment_wait "
+                            "and no broker answers (%s): check bootstrap_servers and the security "
+                            "settings", rd_kafka_err2str(e));
+    if (err)
+        err->retryable = true;
+    return rc;
+}
+
 int etlc__kafka_poll(void *vctx, void *vsub, const etlc_stream_limits *lim, etlc_stream_batch *out,
                      etlc_error *err)
 {
@@ -225,7 +248,7 @@ int etlc__kafka_poll(void *vctx, void *vsub, const etlc_stream_limits *lim, etlc
                 return rc;
         }
         if (now >= deadline)
-            return 0;
+            return !s->ever_assigned && !s->reach_checked && now >= assign_until ? check_reachable(s, err) : 0;
         double wait = deadline - now < WAKE_MS ? deadline - now : WAKE_MS;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(s->rk, (int)wait + 1);
         int rc = m ? take_message(s, m, err) : 0;
