@@ -241,14 +241,21 @@ static int busy_from_fd(int fd, const char *relpath, etlc_error *err)
     char text[2048];
     ssize_t n = 0;
     /* The holder writes its name right after taking the lock: a lock just
-     * taken may still read empty or half written, so look again briefly
-     * before saying the holder is unknown. */
-    for (int attempt = 0; attempt < 50; attempt++) {
+     * taken may still read empty or half written, so look again before
+     * saying the holder is unknown — for up to about 2 s, pauses growing
+     * from 2 to 50 ms (a loaded machine has kept a holder from writing
+     * for over 100 ms). */
+    long pause_ns = 2 * 1000 * 1000, waited_ns = 0;
+    for (;;) {
         n = pread(fd, text, sizeof text - 1, 0);
         if (n > 0 && etlc__lake_hold_parse(text, (size_t)n, NULL, NULL, NULL, NULL) == 0)
             break;
-        struct timespec pause = {0, 2 * 1000 * 1000};
+        if (waited_ns >= 2000L * 1000 * 1000)
+            break;
+        struct timespec pause = {0, pause_ns};
         nanosleep(&pause, NULL);
+        waited_ns += pause_ns;
+        pause_ns = pause_ns * 2 > 50L * 1000 * 1000 ? 50L * 1000 * 1000 : pause_ns * 2;
     }
     return etlc__lake_busy_error(err, relpath, text, n > 0 ? (size_t)n : 0);
 }
