@@ -35,25 +35,39 @@ typedef struct scan_part {
     bool started;
 } scan_part;
 
-/* The first failure wins; the others are consequences of the stop. */
-static void part_failed(scan_job *job, int rc, const etlc_error *err)
+/* The first failure wins; the others are consequences of the stop. Called
+ * with the lock held. */
+static void failed_locked(scan_job *job, int rc, const etlc_error *err)
 {
-    pthread_mutex_lock(&job->lock);
     if (!job->failed) {
         job->failed = true;
         job->rc = rc;
         job->err = *err;
     }
-    pthread_mutex_unlock(&job->lock);
     etlc_cancel_request(job->stop);
 }
 
+static void part_failed(scan_job *job, int rc, const etlc_error *err)
+{
+    pthread_mutex_lock(&job->lock);
+    failed_locked(job, rc, err);
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* A consumer error is recorded before the lock is let go: no other range
+ * may deliver a batch after it. */
 static int part_batch(void *ud, const etlc_batch *batch, etlc_error *err)
 {
     scan_job *job = ((scan_part *)ud)->job;
     pthread_mutex_lock(&job->lock);
-    int rc = job->failed ? etlc_error_set(err, ETLC_CANCELLED, "stopped: another range of the scan failed")
-                         : job->consumer.on_batch(job->consumer.userdata, batch, err);
+    int rc;
+    if (job->failed) {
+        rc = etlc_error_set(err, ETLC_CANCELLED, "stopped: another range of the scan failed");
+    } else {
+        rc = job->consumer.on_batch(job->consumer.userdata, batch, err);
+        if (rc != 0)
+            failed_locked(job, rc, err);
+    }
     pthread_mutex_unlock(&job->lock);
     return rc;
 }

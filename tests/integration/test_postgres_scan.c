@@ -16,7 +16,7 @@
 
 #include "core/internal.h"
 
-#define NROWS 300000
+#define NROWS 200000
 
 static int setup(void **state)
 {
@@ -38,7 +38,7 @@ static int setup(void **state)
         " timestamp '2001-02-03 04:05:06.789' + g * interval '1 second', timestamptz '2020-01-01 00:00:00+00' - g * "
         " interval '1 minute', time '00:00' + (g % 86400) * interval '1 second', md5(g::text)::uuid,"
         " json_build_object('g', g), jsonb_build_object('k', g % 5), ARRAY[g, NULL, g + 1],"
-        " g * interval '1 hour', ('10.0.' || (g % 256) || '.1')::inet FROM generate_series(1, 300000) g;"
+        " g * interval '1 hour', ('10.0.' || (g % 256) || '.1')::inet FROM generate_series(1, 200000) g;"
         "DELETE FROM scan_t WHERE id % 11 = 0; UPDATE scan_t SET t = 'moved' WHERE id % 13 = 0;");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
