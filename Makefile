@@ -56,7 +56,7 @@ asan: deps sample test-servers
 
 tsan: deps sample
 	$(MAKE) BUILD=build-tsan CMAKE_FLAGS="-DETLCONN_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug" build
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|cancel|integration.test_(postgres|mysql|pool_concurrency|pool_concurrency_mysql|cli_dw_reader_error|extract_postgres_blocks)$$'
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'cache|thread|cancel|integration.test_(postgres|mysql|pool_concurrency|pool_concurrency_mysql|cli_dw_reader_error|extract_postgres_blocks|postgres_scan)$$'
 
 # The minimal configuration: every connector folder switched off
 # (-DETLCONN_WITH_<X>=OFF). Configured every time, so a connector added

@@ -25,6 +25,10 @@
 # 6,001,215 rows) loaded with COPY. Python tools live in bench/out/venv (made here).
 # Needs a built etlconn (make build). ROUNDS=N sets the rounds (default 5),
 # WARMUP=N the warm-up rounds before them (default 1; 0 for one long run at 18M).
+# SCAN_PARTITIONS=N (2..16) makes `etlconn fetch` (the base of the targets)
+# read with the postgres option scan_partitions=N (PG_SCAN_PARTITIONS: N
+# heap-block ranges in one snapshot, as DuckDB's scanner) and adds the
+# one-stream fetch as a row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=("$@")
@@ -129,9 +133,16 @@ run() { # run TABLE ROUNDS
   local expect
   expect=$($FP "$OUT/source.csv" --format csv)
   rm -f "$OUT/source.csv"
+  local n=${SCAN_PARTITIONS:-1} label="etlconn fetch"
+  [ "$n" -gt 1 ] && label="etlconn fetch (scan_partitions=$n)"
+  # each range holds a pooled session: pool_max at least n
+  local f="PG_SCAN_PARTITIONS=$n PG_POOL_MAX=$(( n > 4 ? n : 4 )) $ETLCONN -q fetch postgres '$q' --format parquet --compression zstd"
   local args=(--rounds "$rounds" --warmup "${WARMUP:-1}" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> Parquet (zstd 1), $table"
-    --tool "etlconn fetch" "$ETLCONN -q fetch postgres '$q' --format parquet --compression zstd --lake $OUT/lake"
-      --prepare "rm -rf $OUT/lake" --verify "$FP $OUT/lake"
+    --tool "$label" "$f --lake $OUT/lake"
+      --prepare "rm -rf $OUT/lake" --verify "$FP $OUT/lake")
+  [ "$n" -gt 1 ] && args+=(--tool "etlconn fetch (one stream)" "$ETLCONN -q fetch postgres '$q' --format parquet --compression zstd --lake $OUT/lake1"
+      --prepare "rm -rf $OUT/lake1" --verify "$FP $OUT/lake1")
+  args+=(
     --tool "etlconn extract --partitions 2 (heap blocks)" "$x --partitions 2 --lake $OUT/xlake2 > /dev/null"
       --prepare "rm -rf $OUT/xlake2" --verify "$FP $OUT/xlake2"
     --tool "etlconn extract --partitions 4 (heap blocks)" "$x --partitions 4 --lake $OUT/xlake4 > /dev/null"

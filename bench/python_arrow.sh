@@ -14,6 +14,9 @@
 # Server: tests/services/postgres (started here, stopped on exit); data:
 # tpchgen-cli; Python tools in bench/out/venv (shared with pg_to_parquet.sh).
 # Needs a built tree (make build: build/python/etlconn). ROUNDS=N (default 5).
+# SCAN_PARTITIONS=N (2..16) makes etlconn's row (the base of the targets) read
+# with the postgres option scan_partitions=N (N heap-block ranges in one
+# snapshot, as DuckDB's scanner) and adds the one-stream fetch_arrow as a row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-2000000}
@@ -77,9 +80,11 @@ SQL
 # ---- the tools' scripts: argv = table, output .arrow ----------------------------
 cat > "$OUT/t_etlconn.py" <<'PY'
 import os, sys, etlconn, arrow_ipc
+n = int(os.environ.get("SCAN_PARTITIONS") or 1)  # each range holds a pooled session
+scan = dict(scan_partitions=n, pool_max=max(4, n)) if n > 1 else {}
 eng = etlconn.get_postgres_engine(host=os.environ["PG_HOST"], port=int(os.environ["PG_PORT"]),
                                   database=os.environ["PG_DATABASE"], username=os.environ["PG_USERNAME"],
-                                  password=os.environ["PG_PASSWORD"])
+                                  password=os.environ["PG_PASSWORD"], **scan)
 arrow_ipc.save(eng.fetch_arrow(f"SELECT * FROM {sys.argv[1]}"), sys.argv[2])
 PY
 cat > "$OUT/t_cx.py" <<'PY'
@@ -118,9 +123,14 @@ run() { # run TABLE ROUNDS
   expect=$($FP "$OUT/source.csv" --format csv)
   rm -f "$OUT/source.csv"
   local env="PYTHONPATH=$PWD/bench:$PKG"
+  local label="etlconn fetch_arrow"
+  [ "${SCAN_PARTITIONS:-1}" -gt 1 ] && label="etlconn fetch_arrow (scan_partitions=$SCAN_PARTITIONS)"
   local args=(--rounds "$rounds" --expect "$expect" --json "$OUT/$table.json" --title "PostgreSQL -> pyarrow.Table, $table"
-    --tool "etlconn fetch_arrow" "$env $PY $OUT/t_etlconn.py $table $OUT/e.arrow"
-      --prepare "rm -f $OUT/e.arrow*" --verify "$VERIFY $OUT/e.arrow"
+    --tool "$label" "SCAN_PARTITIONS=${SCAN_PARTITIONS:-1} $env $PY $OUT/t_etlconn.py $table $OUT/e.arrow"
+      --prepare "rm -f $OUT/e.arrow*" --verify "$VERIFY $OUT/e.arrow")
+  [ "${SCAN_PARTITIONS:-1}" -gt 1 ] && args+=(--tool "etlconn fetch_arrow (one stream)" "SCAN_PARTITIONS=1 $env $PY $OUT/t_etlconn.py $table $OUT/e1.arrow"
+      --prepare "rm -f $OUT/e1.arrow*" --verify "$VERIFY $OUT/e1.arrow")
+  args+=(
     --tool "ConnectorX read_sql arrow" "$env $PY $OUT/t_cx.py $table $OUT/cx.arrow"
       --prepare "rm -f $OUT/cx.arrow*" --verify "$VERIFY $OUT/cx.arrow")
   [ -n "$DUCK_OK" ] && args+=(--tool "DuckDB postgres scanner .arrow()" "PYTHONPATH=$PWD/bench $DUCKVENV/bin/python $OUT/t_duck.py $table $OUT/duck.arrow"

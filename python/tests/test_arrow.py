@@ -3,6 +3,7 @@ type by type, across every type incl. NULLs, int64 extremes, decimals,
 timestamps and unicode; fetch_arrow_batches keeps memory bounded.
 shared-service: postgres"""
 import json
+import logging
 import subprocess
 import sys
 
@@ -74,6 +75,31 @@ def test_postgres_arrow_equals_parquet(pg, tmp_path):
     # small batches: the same table from many batches
     _assert_same(c.fetch_arrow(q, batch_rows=1), t)
 
+
+
+def test_postgres_scan_partitions_give_the_same_rows(pg, caplog):
+    """scan_partitions=2 reads a plain table as 2 heap-block ranges in one
+    snapshot: the same rows as one stream, as a multiset (no order is promised)."""
+    pg.psql("""
+CREATE TABLE scan_py(id int, i bigint, s smallint, b boolean, d double precision, n numeric(38,10), t text,
+  dt date, ts timestamptz, tsl timestamp, j jsonb, by bytea);
+INSERT INTO scan_py SELECT g, g * 3, g % 30000, g % 2 = 0, g / 7.0, g / 3.0, CASE WHEN g % 9 > 0 THEN 'r' || g END,
+  date '2000-01-01' + g % 9000, timestamptz '2020-01-01 00:00:00+00' + g * interval '1 s',
+  timestamp '2001-01-01' - g * interval '1 min', jsonb_build_object('g', g), int4send(g)
+  FROM generate_series(1, 40000) g;""")
+    q = "SELECT * FROM scan_py"
+    one = etlconn.get_postgres_engine(**pg.options, reuse=False).fetch_arrow(q)
+    etlconn.set_log_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="etlconn")
+    try:
+        two = etlconn.get_postgres_engine(**pg.options, reuse=False, scan_partitions=2).fetch_arrow(q)
+    finally:
+        etlconn.set_log_level(logging.WARNING)
+    assert any("in 2 ranges over its" in r.getMessage() for r in caplog.records), "no parallel scan was logged"
+    assert one.num_rows == two.num_rows == 40000
+    assert one.schema == two.schema
+    by_id = lambda t: sorted(t.to_pylist(), key=lambda r: r["id"])  # noqa: E731
+    assert by_id(one) == by_id(two)
 
 def test_batches_and_bounded_memory(pg):
     c = etlconn.get_postgres_engine(**pg.options)

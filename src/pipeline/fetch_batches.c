@@ -5,6 +5,7 @@
 
 #include "core/connector_internal.h"
 #include "pipeline/capabilities.h"
+#include "pipeline/fetch_scan.h"
 
 typedef struct batch_tap {
     etlc_batch_consumer inner;
@@ -63,8 +64,11 @@ int etlc_connector_fetch_batches(etlc_connector *c, const etlc_fetch_request *re
     etlc_batch_consumer bc = {.on_batch = tap_batch, .userdata = &tap};
     int rc;
     if (ops->fetch) {
+        bool scanned = false;
         etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
-        rc = ops->fetch(c->ctx, &effective, bc, err);
+        rc = etlc__fetch_scan(c, &effective, bc, &scanned, err); /* scan_partitions: several threads */
+        if (rc == 0 && !scanned)
+            rc = ops->fetch(c->ctx, &effective, bc, err);
         etlc__connector_leave(c);
     } else if (ops->records && (!ops->bytes || !ops->records->wanted || ops->records->wanted(c->ctx))) {
         rc = fetch_pages(c, &effective, &tap, err);

@@ -16,6 +16,11 @@ static const etlc_option pg_options[] = {
     {.name = "pool_idle_timeout", .type = ETLC_OPT_DURATION, .default_value = "5m",
      .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX, .min = 0, .max = 86400000,
      .description = "Close connections above pool_min after they sat idle this long"},
+    {.name = "scan_partitions", .type = ETLC_OPT_INT, .default_value = "1",
+     .flags = ETLC_OPT_HAS_MIN | ETLC_OPT_HAS_MAX | ETLC_OPT_TUNING, .min = 1, .max = 16,
+     .description = "Read a plain `SELECT cols FROM table` as this many heap-block (ctid) ranges on parallel "
+                    "sessions in one snapshot (PostgreSQL 14+; at most pool_max; rows then come in no "
+                    "particular order); 1 = one stream. Other queries always read one stream"},
     {.name = "fetch_mode", .type = ETLC_OPT_ENUM, .default_value = "auto", .choices = "auto|copy|rows",
      .description = "copy: COPY (query) TO STDOUT binary; rows: row-by-row results; auto: copy unless the query has parameters"},
 };
