@@ -61,11 +61,8 @@ static int fetch_into(etlc__run *run, const etlc_fetch_request *req, const etlc_
         return rc;
     etlc_fetch_request r = *req;
     r.decimals_scaled = etlc__sink_reads_scaled_decimals(tap.sink); /* Parquet: no decimal text */
-    bool scanned = false;
     etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
-    rc = etlc__fetch_scan(c, &r, etlc__run_sink_consumer(&tap), &scanned, e); /* scan_partitions */
-    if (rc == 0 && !scanned)
-        rc = c->ops->fetch(c->ctx, &r, etlc__run_sink_consumer(&tap), e);
+    rc = etlc__fetch_rows(c, &r, etlc__run_sink_consumer(&tap), e); /* or a scan: scan_partitions */
     etlc__connector_leave(c);
     /* Requested during the last batch, or the connector interrupted the
      * server for it: either way the run was cancelled and nothing is kept. */

@@ -64,11 +64,8 @@ int etlc_connector_fetch_batches(etlc_connector *c, const etlc_fetch_request *re
     etlc_batch_consumer bc = {.on_batch = tap_batch, .userdata = &tap};
     int rc;
     if (ops->fetch) {
-        bool scanned = false;
         etlc__connector_enter(c); /* no lock for a connector whose pool serves threads in parallel */
-        rc = etlc__fetch_scan(c, &effective, bc, &scanned, err); /* scan_partitions: several threads */
-        if (rc == 0 && !scanned)
-            rc = ops->fetch(c->ctx, &effective, bc, err);
+        rc = etlc__fetch_rows(c, &effective, bc, err); /* or a scan (scan_partitions): several threads */
         etlc__connector_leave(c);
     } else if (ops->records && (!ops->bytes || !ops->records->wanted || ops->records->wanted(c->ctx))) {
         rc = fetch_pages(c, &effective, &tap, err);

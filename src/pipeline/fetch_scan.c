@@ -253,8 +253,9 @@ static int scan(scan_job *job, const char *rel, size_t body_len, unsigned n, boo
     return rc;
 }
 
-int etlc__fetch_scan(etlc_connector *c, const etlc_fetch_request *req, etlc_batch_consumer consumer,
-                     bool *used, etlc_error *err)
+/* The scan, or *used false (and nothing delivered) when it does not apply. */
+static int try_scan(etlc_connector *c, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                    bool *used, etlc_error *err)
 {
     *used = false;
     unsigned n = wanted_ranges(c, req);
@@ -274,5 +275,15 @@ int etlc__fetch_scan(etlc_connector *c, const etlc_fetch_request *req, etlc_batc
         rc = scan(&job, rel, body_len, n, used, err);
     etlc_cancel_free(job.stop);
     pthread_mutex_destroy(&job.lock);
+    return rc;
+}
+
+int etlc__fetch_rows(etlc_connector *c, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                     etlc_error *err)
+{
+    bool scanned = false;
+    int rc = try_scan(c, req, consumer, &scanned, err);
+    if (rc == 0 && !scanned)
+        rc = c->ops->fetch(c->ctx, req, consumer, err);
     return rc;
 }

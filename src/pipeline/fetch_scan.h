@@ -20,17 +20,16 @@
  * relation as written, for a ::regclass cast. */
 bool etlc__scan_plain_query(const char *query, size_t *body_len, char *rel, size_t relsz);
 
-/* When the connector's scan_partitions is above 1, the dialect is
- * postgresql, the request has no parameters, the query is a plain table
- * read (above), the server is PostgreSQL 14 or later and the table has at
- * least as many heap blocks as ranges: read it as that many ctid ranges,
- * each on its own session in ONE exported snapshot, the consumer called
- * from several threads but never two at a time. Batches arrive in no
- * particular order. The first error (a range's or the consumer's) stops
- * the other ranges and is returned; req->cancel stops them all too.
- * Otherwise *used is false, 0 is returned and nothing reached the
- * consumer: the caller reads the single stream as before. */
-int etlc__fetch_scan(etlc_connector *c, const etlc_fetch_request *req, etlc_batch_consumer consumer,
-                     bool *used, etlc_error *err);
+/* The connector's own fetch, or — when the connector's scan_partitions is
+ * above 1, the dialect is postgresql, the request has no parameters, the
+ * query is a plain table read (above), the server is PostgreSQL 14 or later
+ * and the table has at least as many heap blocks as ranges — the table read
+ * as that many ctid ranges, each on its own session in ONE exported
+ * snapshot, the consumer called from several threads but never two at a
+ * time. Batches then arrive in no particular order; the first error (a
+ * range's or the consumer's) stops the other ranges and is returned;
+ * req->cancel stops them all too. Call it inside etlc__connector_enter. */
+int etlc__fetch_rows(etlc_connector *c, const etlc_fetch_request *req, etlc_batch_consumer consumer,
+                     etlc_error *err);
 
 #endif
