@@ -45,7 +45,7 @@ def _layers(options: Dict[str, Any]) -> Dict[str, Any]:
     overrides = dict(options.pop("overrides", None) or {})
     overrides.update({k: v for k, v in options.items() if v is not None})
     from .config import _pairs
-    return {"file": os.fspath(file_path) if file_path is not None else None, "env_prefix": env_prefix,
+    return {"file": _path(file_path), "env_prefix": env_prefix,
             "dict": _pairs(config), "overrides": _pairs(overrides)}
 
 
@@ -126,7 +126,8 @@ class Connector:
         keep_raw. A stream (kafka, amqp, nats) is consumed until a window
         brings nothing: see consume(); query is then the topic, queue or
         subject."""
-        if "stream" in self.capabilities() and "fetch" not in self.capabilities():
+        caps = self.capabilities()
+        if "stream" in caps and "fetch" not in caps:
             bad = set(params) - set(_CONSUME_KEYS)
             if bad:
                 raise TypeError(f"fetch_data() of a stream got unexpected keyword(s) {sorted(bad)}; "
@@ -137,8 +138,7 @@ class Connector:
             raise TypeError(f"fetch_data() got unexpected keyword(s) {sorted(unknown)}; known: {list(_FETCH_KEYS)}")
         lake = params.get("lake")
         rows = _count("batch_rows", params.get("batch_rows"))
-        text = self.connect()._ext.fetch(query, list(params.get("params") or ()),
-                                         os.fspath(lake) if lake is not None else None, params.get("format"),
+        text = self.connect()._ext.fetch(query, list(params.get("params") or ()), _path(lake), params.get("format"),
                                          rows, params.get("path_template"), params.get("parse"),
                                          bool(params.get("keep_raw")), _interruptible())
         return IngestionResult.from_dict(json.loads(text))
@@ -163,8 +163,7 @@ class Connector:
             max_batches = 0 if follow or until_idle else 1
         limits = [_count(k, v) for k, v in (("max_messages", max_messages), ("max_bytes", max_bytes),
                                             ("max_ms", max_ms), ("max_batches", max_batches))]
-        text = self.connect()._ext.consume(resource, *limits, bool(until_idle),
-                                           os.fspath(lake) if lake is not None else None, format, path_template,
+        text = self.connect()._ext.consume(resource, *limits, bool(until_idle), _path(lake), format, path_template,
                                            _interruptible())
         return IngestionResult.from_dict(json.loads(text))
 
@@ -228,11 +227,21 @@ def _count(name: str, value: Any) -> int:
     return n
 
 
-def capabilities_of(protocol: str) -> List[str]:
+def _path(value: Any) -> Optional[str]:
+    return os.fspath(value) if value is not None else None
+
+
+def _registry_entry(protocol: str) -> Optional[Dict[str, Any]]:
+    """The registry's entry for a protocol name or alias (None: unknown)."""
     for p in _etlconn.protocols():
         if protocol.lower() == p["name"] or protocol.lower() in p["aliases"]:
-            return list(p["capabilities"])
-    return []
+            return p
+    return None
+
+
+def capabilities_of(protocol: str) -> List[str]:
+    p = _registry_entry(protocol)
+    return list(p["capabilities"]) if p else []
 
 
 def protocols() -> List[Dict[str, Any]]:
@@ -243,14 +252,14 @@ def protocols() -> List[Dict[str, Any]]:
 
 def connector_class(protocol: str) -> Type[Connector]:
     """The class for a protocol name or alias (made on first use)."""
-    for p in _etlconn.protocols():
-        if protocol.lower() == p["name"] or protocol.lower() in p["aliases"]:
-            name = p["name"]
-            if name not in _classes:
-                _classes[name] = type(class_name(name), (Connector,), {
-                    "protocol": name, "__doc__": f"{p['description']} (protocol '{name}').",
-                    "__module__": "etlconn"})
-            return _classes[name]
+    p = _registry_entry(protocol)
+    if p:
+        name = p["name"]
+        if name not in _classes:
+            _classes[name] = type(class_name(name), (Connector,), {
+                "protocol": name, "__doc__": f"{p['description']} (protocol '{name}').",
+                "__module__": "etlconn"})
+        return _classes[name]
     # libetlconn words the error (did you mean ..., not built in ...)
     _etlconn.load_config(protocol, None, "", [], [], True)
     raise RegistryError(f"unknown protocol '{protocol}'", 700, "UNKNOWN_PROTOCOL")
