@@ -13,6 +13,12 @@ import etlconn
 CANARY = "Canary-5ecret-7f3a9e"
 
 
+def text_of(exc):
+    """Every way an exception shows itself (str, repr, message, args): what a
+    secret must never be in."""
+    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     yield

@@ -5,11 +5,7 @@ import logging
 import etlconn
 import pytest
 
-from conftest import CANARY
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
+from conftest import CANARY, text_of
 
 
 def test_canary_never_appears(pg, tmp_path, caplog):
@@ -21,14 +17,14 @@ def test_canary_never_appears(pg, tmp_path, caplog):
         assert cfg["password"] == CANARY                    # the value is there for the job...
         assert CANARY not in repr(cfg) and CANARY not in str(cfg)  # ...but never shown
         t = etlconn.test_postgres_connection(**opts)
-        assert not t.healthy and CANARY not in _text_of(t.error) and CANARY not in repr(t)
+        assert not t.healthy and CANARY not in text_of(t.error) and CANARY not in repr(t)
         with pytest.raises(etlconn.EtlconnError) as e:
             etlconn.get_postgres_engine(**opts)
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         url = f"postgresql://{pg.options['username']}:{CANARY}@{pg.options['host']}:{pg.options['port']}/nodb"
         with pytest.raises(etlconn.EtlconnError) as e:
             etlconn.get_connection("postgres", url=url, connect_timeout="3s")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         c = etlconn.create_connector({"protocol": "postgres", **opts})
         assert CANARY not in repr(c)
         # a secret in the query text: redacted in the result, the failure and the logs
@@ -37,7 +33,7 @@ def test_canary_never_appears(pg, tmp_path, caplog):
         assert CANARY not in r.to_json() and CANARY not in repr(r)
         with pytest.raises(etlconn.EtlconnError) as e:
             good.fetch_data(f"SELECT * FROM t_{CANARY}_missing WHERE password='{CANARY}'", lake=tmp_path / "l")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         assert caplog.records, "the library logged nothing at DEBUG"
         assert all(CANARY not in rec.getMessage() for rec in caplog.records)
     finally:

@@ -10,6 +10,8 @@ import uuid
 
 import pyarrow.parquet as pq
 
+from conftest import text_of  # noqa: F401 (the file-transfer tests take it from here)
+
 CSV_TEXT = ("id,name,amount\n"
             "1,héllo wörld ✓ 𝄞,1.5\n"
             "2,,-3\n"
@@ -96,10 +98,6 @@ def raw_files(lake):
             continue
         out += [os.path.join(d, f) for f in files if not f.endswith(".parquet")]
     return out
-
-
-def text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 def check_parse_csv(c, tmp_path, landed):

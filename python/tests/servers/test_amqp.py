@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 import shared_amqp as sa
 
 CANARY = "Canary-amqp-5ecret-3b8d"
@@ -193,10 +194,6 @@ def test_errors(mq, tmp_path):
     c.close()
 
 
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
-
-
 def test_canary_never_leaks(mq, tmp_path, caplog):
     env, _, q = mq
     etlconn.set_log_level(logging.DEBUG)
@@ -208,13 +205,13 @@ def test_canary_never_leaks(mq, tmp_path, caplog):
         assert not t.healthy and CANARY not in t.detail and CANARY not in repr(t)
         with pytest.raises(etlconn.AuthError) as e:
             c.consume(until_idle=True, max_ms=WINDOW, lake=tmp_path / "l")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         url = f"amqp://{env['AMQP_USERNAME']}:{CANARY}@127.0.0.1:{env['AMQP_PORT']}/%2f"
         u = etlconn.AMQPConnector(url=url, queue=q)
         assert CANARY not in repr(u)
         with pytest.raises(etlconn.AuthError) as e:
             u.consume(until_idle=True, max_ms=WINDOW, lake=tmp_path / "l")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         cfg = etlconn.load_connection_config(config={"protocol": "amqp", "host": "h", "password": CANARY})
         assert cfg["password"] == CANARY and CANARY not in repr(cfg) + str(cfg)
         assert caplog.records, "the library logged nothing at DEBUG"

@@ -14,15 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 
 MY_CANARY = "Canary-Ca55andra-3e81b7"  # this file's own secret canary
 UTC = dt.timezone.utc
 TS = dt.datetime(2024, 2, 29, 12, 34, 56, 789000)
 N = 230  # rows of `many`: pages of 100 -> 3 pages
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 def _rows():
@@ -137,7 +134,7 @@ def test_wrong_password_and_unreachable(cass):
     bad = dict(cass["options"], password=MY_CANARY)
     t = etlconn.test_connection("cassandra", **bad)
     assert not t.healthy and isinstance(t.error, etlconn.AuthError) and t.error.name == "AUTH"
-    assert "Bad credentials" in t.error.message and MY_CANARY not in _text_of(t.error)
+    assert "Bad credentials" in t.error.message and MY_CANARY not in text_of(t.error)
     # A connector object's method reports it the same way (it connects first).
     t = etlconn.CassandraConnector(**bad).test_connection()
     assert not t and isinstance(t.error, etlconn.AuthError), t
@@ -155,7 +152,7 @@ def test_canary_never_appears(cass, tmp_path, caplog):
         assert MY_CANARY not in repr(c)
         with pytest.raises(etlconn.AuthError) as e:
             c.fetch_data("SELECT * FROM typed", lake=tmp_path / "lake")
-        assert MY_CANARY not in _text_of(e.value)
+        assert MY_CANARY not in text_of(e.value)
         cfg = etlconn.load_connection_config(config=dict(bad, protocol="cassandra"))
         assert MY_CANARY not in repr(cfg)
         with etlconn.CassandraConnector(**cass["options"]) as good:   # the canary in a bound value

@@ -22,13 +22,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 
 API_KEY_CANARY = "Canary-gsheets-apikey-2f9d04"  # an API key the stand-in does not know
 UTC = datetime.timezone.utc
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +159,7 @@ def test_wrong_key_and_canaries(env, tmp_path, caplog):
         # AuthError, not retryable: the credentials are wrong, not the request
         with pytest.raises(etlconn.AuthError) as e:
             w.fetch_data("Data", lake=tmp_path / "wrong")
-        texts.append(_text_of(e.value))
+        texts.append(text_of(e.value))
         assert "gsheets: token request" in e.value.message and "invalid_grant" in e.value.message
         assert e.value.name == "AUTH" and not e.value.retryable
         # an API key the stand-in does not know: 400 "API key not valid", the key not repeated
@@ -171,14 +168,14 @@ def test_wrong_key_and_canaries(env, tmp_path, caplog):
         texts.append(repr(k))
         with pytest.raises(etlconn.ProtocolError) as e:
             k.fetch_arrow("Cities")
-        texts.append(_text_of(e.value))
+        texts.append(text_of(e.value))
         assert "API key not valid" in e.value.message
         # the right API key on a private sheet: 403 -> AuthError AUTH_DENIED
         p = etlconn.GSheetsConnector(spreadsheet_id="typed-sheet", api_key=env["ETLC_TEST_GSHEETS_API_KEY"],
                                      api_base_url=env["ETLC_TEST_GSHEETS_URL"], proxy="")
         with pytest.raises(etlconn.AuthError) as e:
             p.fetch_arrow("Data")
-        texts.append(_text_of(e.value))
+        texts.append(text_of(e.value))
         assert "does not have permission" in e.value.message
         # a good fetch with the good key: its token and JWT must not show either
         r = etlconn.GSheetsConnector(**_opts(env)).fetch_data("Other", lake=tmp_path / "ok")

@@ -18,12 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 
 CANARY = "Canary-http-bearer-4c1d9e"  # a bearer token the peer does not know
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 def _get(url):
@@ -148,7 +145,7 @@ def test_bearer_auth_errors_and_the_canary(js, hb, tmp_path, caplog):
         assert CANARY not in repr(h)
         with pytest.raises(etlconn.AuthError) as e:
             bad.fetch_data("/auth", lake=tmp_path / "denied")
-        assert e.value.name == "AUTH" and "401" in e.value.message and CANARY not in _text_of(e.value)
+        assert e.value.name == "AUTH" and "401" in e.value.message and CANARY not in text_of(e.value)
         t = etlconn.test_connection("http", base_url=url, auth="bearer", token=CANARY, health_path="/auth",
                                     proxy="")
         assert not t.healthy and CANARY not in repr(t)
@@ -171,7 +168,7 @@ def test_bearer_auth_errors_and_the_canary(js, hb, tmp_path, caplog):
         # credentials inside base_url are refused as configuration, never repeated
         with pytest.raises(etlconn.ConfigError) as e:
             etlconn.HTTPConnector(base_url=f"http://etl:{CANARY}@127.0.0.1:1/").connect()
-        assert "must not hold credentials" in e.value.message and CANARY not in _text_of(e.value)
+        assert "must not hold credentials" in e.value.message and CANARY not in text_of(e.value)
     finally:
         etlconn.set_log_level(logging.WARNING)
     assert any("Authorization" in rec.getMessage() for rec in caplog.records), "no request headers logged at DEBUG"

@@ -15,14 +15,11 @@ import pytest
 from bson import Int64
 
 import etlconn
+from conftest import text_of
 
 MY_CANARY = "Canary-M0ngo-91c4d2"  # this file's own secret canary
 UTC = dt.timezone.utc
 N = 25  # documents matching the filter; pages of 7 -> 4 pages
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +136,7 @@ def test_wrong_password_is_an_auth_error(mongo):
     c = etlconn.MongoDBConnector(**bad)
     t = c.test_connection()
     assert not t and isinstance(t.error, etlconn.AuthError), t
-    assert MY_CANARY not in _text_of(t.error) and MY_CANARY not in repr(c) and MY_CANARY not in repr(t)
+    assert MY_CANARY not in text_of(t.error) and MY_CANARY not in repr(c) and MY_CANARY not in repr(t)
     assert not c.connected
 
 
@@ -159,12 +156,12 @@ def test_canary_never_appears(mongo, tmp_path, caplog):
         assert MY_CANARY not in repr(c)
         with pytest.raises(etlconn.AuthError) as e:
             c.fetch_data("things", lake=tmp_path / "lake")
-        assert MY_CANARY not in _text_of(e.value)
+        assert MY_CANARY not in text_of(e.value)
         uri = f"mongodb://{o['username']}:{MY_CANARY}@{o['host']}:{o['port']}/{o['database']}" \
               f"?authSource={o['auth_source']}"
         t = etlconn.test_connection("mongodb", uri=uri, server_selection_timeout="3s")
         assert not t.healthy and isinstance(t.error, etlconn.AuthError)
-        assert MY_CANARY not in _text_of(t.error) and MY_CANARY not in repr(t)
+        assert MY_CANARY not in text_of(t.error) and MY_CANARY not in repr(t)
         # the canary in a filter value of a good connection: not in the result
         with etlconn.MongoDBConnector(**o) as good:
             r = good.fetch_data("things", params=['filter={"s": "password=%s"}' % MY_CANARY],

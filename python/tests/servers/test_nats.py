@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 import nats_peer as npr
 
 CANARY = "Canary-nats-5ecret-c02e"
@@ -153,10 +154,6 @@ def test_errors(js, tmp_path):
     c.close()
 
 
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
-
-
 def test_canary_never_leaks(js, tmp_path, caplog):
     env, stream, subject = js
     etlconn.set_log_level(logging.DEBUG)
@@ -166,20 +163,20 @@ def test_canary_never_leaks(js, tmp_path, caplog):
         assert CANARY not in repr(c)
         with pytest.raises(etlconn.AuthError) as e:
             c.consume(until_idle=True, max_ms=WINDOW, lake=tmp_path / "l")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         t = etlconn.test_nats_connection(servers=[env["ETLC_TEST_NATS_URL"]], user=env["ETLC_TEST_NATS_USER"],
                                          password=CANARY)
-        assert not t.healthy and CANARY not in repr(t) and CANARY not in _text_of(t.error)
+        assert not t.healthy and CANARY not in repr(t) and CANARY not in text_of(t.error)
         url = f"nats://{env['ETLC_TEST_NATS_USER']}:{CANARY}@127.0.0.1:{env['ETLC_TEST_NATS_PORT']}"
         u = connector(env, stream, subject, servers=[url], user=None, password=None)
         assert CANARY not in repr(u)
         with pytest.raises(etlconn.AuthError) as e:
             u.consume(until_idle=True, max_ms=WINDOW, lake=tmp_path / "l")
-        assert CANARY not in _text_of(e.value)
+        assert CANARY not in text_of(e.value)
         tok = connector(env, stream, subject, user=None, password=None, token=CANARY)
         m = tok.test_connection()
         assert not m and isinstance(m.error, etlconn.AuthError), m
-        assert CANARY not in _text_of(m.error) and CANARY not in repr(m)
+        assert CANARY not in text_of(m.error) and CANARY not in repr(m)
         # the failures above log nothing (the connector fails in connect());
         # a failing consume does ("consume failed: ..."): logging is wired
         with pytest.raises(etlconn.ProtocolError):

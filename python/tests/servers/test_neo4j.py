@@ -16,14 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 
 MY_CANARY = "Canary-N304j-5b2f7a"  # this file's own secret canary
 UTC = dt.timezone.utc
 N = 12  # nodes; those with k >= 2 and grp "a" are read
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 def _nodes():
@@ -131,12 +128,12 @@ def test_wrong_password_is_an_auth_error(neo):
     assert etlconn.test_connection("neo4j", **own).healthy   # the test's own user logs in
     t = etlconn.test_connection("neo4j", **dict(own, password=MY_CANARY))
     assert not t.healthy and isinstance(t.error, etlconn.AuthError) and t.error.name == "AUTH"
-    assert "Neo.ClientError.Security.Unauthorized" in t.error.message and MY_CANARY not in _text_of(t.error)
+    assert "Neo.ClientError.Security.Unauthorized" in t.error.message and MY_CANARY not in text_of(t.error)
     # A connector object's method reports it the same way (it connects first).
     c = etlconn.Neo4jConnector(**dict(own, password=MY_CANARY))
     t = c.test_connection()
     assert not t and isinstance(t.error, etlconn.AuthError), t
-    assert MY_CANARY not in _text_of(t.error) and MY_CANARY not in repr(c) and MY_CANARY not in repr(t)
+    assert MY_CANARY not in text_of(t.error) and MY_CANARY not in repr(c) and MY_CANARY not in repr(t)
 
 
 def test_unreachable_port_is_a_connect_error(neo):
@@ -153,10 +150,10 @@ def test_canary_never_appears(neo, tmp_path, caplog):
         assert MY_CANARY not in repr(c)
         with pytest.raises(etlconn.AuthError) as e:
             c.fetch_data("RETURN 1 AS x", lake=tmp_path / "lake")
-        assert MY_CANARY not in _text_of(e.value)
+        assert MY_CANARY not in text_of(e.value)
         with pytest.raises(etlconn.ConfigError) as e:   # credentials in the uri are refused, not echoed
             etlconn.Neo4jConnector(uri=f"bolt://u:{MY_CANARY}@127.0.0.1:{neo['options']['port']}").connect()
-        assert MY_CANARY not in _text_of(e.value)
+        assert MY_CANARY not in text_of(e.value)
         with etlconn.Neo4jConnector(**neo["options"]) as good:   # the canary as a parameter value
             r = good.fetch_data("RETURN size($pw) AS n", params=[f"pw=password={MY_CANARY}"], lake=tmp_path / "l")
             assert r.record_count == 1 and MY_CANARY not in r.to_json()

@@ -19,13 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import etlconn
+from conftest import text_of
 
 CANARY = "Canary-soap-pw-8b2e71"  # a wrong password
 CUSTOMER = 2345  # orders 1..2345: three batches of 1000
-
-
-def _text_of(exc):
-    return " ".join([str(exc), repr(exc), exc.message, str(exc.args)])
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +141,7 @@ def test_basic_auth_and_the_canary(env, svc, tmp_path, caplog):
         assert not h.healthy and "401" in h.detail and h.error is None and CANARY not in repr(h), h
         with pytest.raises(etlconn.AuthError) as e:
             bad.fetch_data("GetOrders", params=["customer_id=2"], lake=tmp_path / "denied")
-        assert e.value.name == "AUTH" and "401" in e.value.message and CANARY not in _text_of(e.value)
+        assert e.value.name == "AUTH" and "401" in e.value.message and CANARY not in text_of(e.value)
         t = etlconn.test_connection("soap", password=CANARY, **auth)
         assert not t.healthy and CANARY not in repr(t)
         # credentials inside the URL are refused without being repeated
@@ -153,7 +150,7 @@ def test_basic_auth_and_the_canary(env, svc, tmp_path, caplog):
         try:
             t = etlconn.test_connection("soap", wsdl_url=url, proxy="")
         except etlconn.EtlconnError as err:
-            assert CANARY not in _text_of(err)
+            assert CANARY not in text_of(err)
         else:
             assert not t.healthy and CANARY not in repr(t)
     finally:
